@@ -43,7 +43,12 @@ export function clientPodIp(plan: AddressPlan, index: number): string {
 
 /** The port a listener actually binds for a Kubernetes port number (443 -> 10443 with the default offset). */
 export function hostPort(plan: AddressPlan, port: number): number {
-  return port < 1024 ? port + plan.privilegedPortOffset : port;
+  return mapPrivilegedPort(port, plan.privilegedPortOffset);
+}
+
+/** The same mapping when only the offset is at hand (components get the offset, not the whole plan). */
+export function mapPrivilegedPort(port: number, privilegedPortOffset: number): number {
+  return port < 1024 ? port + privilegedPortOffset : port;
 }
 
 function ip(plan: AddressPlan, third: number, fourth: number): string {

@@ -1,0 +1,165 @@
+// The scenario file model. Defaults come from the real systems (cited), so a scenario only states what it changes.
+// `npm run scenario -- --schema` prints this as JSON Schema (scenarios/scenario.schema.json) for editor validation.
+import { z } from 'zod';
+import { durationMs } from './duration.ts';
+
+/** The modes a scenario can compare (DESIGN.md §3 "Modes are configurations, not code paths"). */
+export const MODE_NAMES = ['direct', 'l7', 'passthrough', 'goaway'] as const;
+export const ModeName = z.enum(MODE_NAMES);
+export type ModeName = z.infer<typeof ModeName>;
+
+export const RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
+export const VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
+
+const MixEntry = z
+  .object({
+    verb: z.enum(VERBS),
+    resource: z.enum(RESOURCES),
+    weight: z.number().positive().default(1),
+    /** How many objects of this resource the client cycles through (created during warm-up). */
+    objects: z.number().int().min(1).max(1000).default(1),
+  })
+  .strict();
+
+const Watch = z.object({ resource: z.enum(RESOURCES) }).strict();
+
+const ClientGroup = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")').max(40),
+    count: z.number().int().min(1).max(500).default(1),
+    profile: z.enum(['client-go', 'http1-pool']).default('client-go'),
+    /** client-go rest.Config QPS/Burst; defaults DefaultQPS 5 / DefaultBurst 10 (client-go rest/config.go). */
+    qps: z.number().positive().max(100_000).default(5),
+    burst: z.number().int().min(1).max(100_000).default(10),
+    /** Offered load per pod, requests/s (open loop). */
+    rate: z.number().positive().max(100_000),
+    arrival: z.enum(['constant', 'poisson']).default('poisson'),
+    mix: z.array(MixEntry).min(1).default([{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }]),
+    watches: z.array(Watch).default([]),
+    /** client-go rest.Request maxRetries default 10 (Retry-After, GET on connection reset). */
+    maxRetries: z.number().int().min(0).max(100).default(10),
+    http1: z
+      .object({
+        /** Keep-alive pool size; client-go's HTTP/1.1 transport keeps up to 25 idle per host (SetTransportDefaults). */
+        connections: z.number().int().min(1).max(1000).default(25),
+        /** Reconnect each connection after this many requests (connection churn); off by default. */
+        reconnectRate: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type ClientGroup = z.infer<typeof ClientGroup>;
+
+const ServiceTimes = z
+  .object({
+    get: durationMs({ min: 0, max: 60_000 }).default(2),
+    list: durationMs({ min: 0, max: 60_000 }).default(8),
+    create: durationMs({ min: 0, max: 60_000 }).default(4),
+    update: durationMs({ min: 0, max: 60_000 }).default(4),
+    patch: durationMs({ min: 0, max: 60_000 }).default(4),
+    delete: durationMs({ min: 0, max: 60_000 }).default(3),
+    watchSetup: durationMs({ min: 0, max: 60_000 }).default(2),
+  })
+  .strict();
+
+const ControlPlane = z
+  .object({
+    namespace: z.string().default('shoot--local--hot'),
+    /** The public API name (Gardener: `api.<internal cluster domain>`, reference §3). */
+    publicHost: z.string().default('api.hot.local.internal.local.gardener.cloud'),
+    replicas: z.number().int().min(1).max(16).default(3),
+    capacity: z
+      .object({
+        workers: z.number().int().min(1).max(1000).default(2),
+        serviceTime: ServiceTimes.prefault({}),
+        distribution: z.enum(['exponential', 'constant']).default('exponential'),
+        /** kube-apiserver --max-requests-inflight default 400. */
+        maxRequestsInflight: z.number().int().min(1).default(400),
+        /** kube-apiserver --max-mutating-requests-inflight default 200. */
+        maxMutatingRequestsInflight: z.number().int().min(1).default(200),
+      })
+      .strict()
+      .prefault({}),
+    /** Used by the goaway mode; kube-apiserver allows 0..0.02, 0.001 is the recommended start (flag help text). */
+    goawayChance: z.number().min(0).max(0.02).default(0.001),
+    http2MaxStreamsPerConnection: z.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+const Gateway = z
+  .object({
+    namespace: z.string().default('istio-ingress'),
+    pods: z.number().int().min(1).max(8).default(2),
+    /** Istio's default since 1.14 and Gardener's L7 DestinationRule: LEAST_REQUEST (Envoy P2C). */
+    lbPolicy: z.enum(['LEAST_REQUEST', 'ROUND_ROBIN', 'RANDOM']).default('LEAST_REQUEST'),
+    choiceCount: z.number().int().min(2).max(10).default(2),
+    /** Gardener's envoy-filter sets max_concurrent_streams 100 on the gateway's downstream HTTP/2. */
+    maxConcurrentStreams: z.number().int().min(1).max(1000).default(100),
+    upstreamConnectionsPerEndpoint: z.number().int().min(1).max(16).default(1),
+  })
+  .strict();
+
+const Topology = z
+  .object({
+    controlPlane: ControlPlane.prefault({}),
+    kubeProxy: z.object({ mode: z.enum(['iptables', 'ipvs']).default('iptables') }).strict().prefault({}),
+    gateway: Gateway.prefault({}),
+    network: z
+      .object({ privilegedPortOffset: z.number().int().min(0).max(60_000).default(10_000) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const Range = z
+  .object({ min: z.number().optional(), max: z.number().optional() })
+  .strict()
+  .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both');
+
+/** Expectations per mode; `npm run scenario` reports them and `npm run gate` fails on them. */
+const Expectations = z
+  .object({
+    maxOverMean: Range.optional(),
+    minOverMean: Range.optional(),
+    jain: Range.optional(),
+    cov: Range.optional(),
+    p99Ms: Range.optional(),
+    errorRate: Range.optional(),
+    /** Require exact request conservation (every answered request counted by exactly one replica). */
+    conservation: z.boolean().optional(),
+  })
+  .strict();
+export type Expectations = z.infer<typeof Expectations>;
+
+export const Scenario = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    /** Seed for every random decision; printed so a run can be replayed. Omit for a fresh one per run. */
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    /** Measured load phase per mode. */
+    duration: durationMs({ min: 500, max: 600_000 }).default(10_000),
+    /** Upper bound on requests per mode, on top of the duration (every load loop is bounded). */
+    maxRequests: z.number().int().min(1).max(10_000_000).default(2_000_000),
+    modes: z.array(ModeName).min(1).default([...MODE_NAMES]),
+    topology: Topology.prefault({}),
+    clients: z.array(ClientGroup).min(1),
+    expect: z.partialRecord(ModeName, Expectations).default({}),
+  })
+  .strict()
+  .superRefine((scenario, ctx) => {
+    const seen = new Set<string>();
+    scenario.clients.forEach((group, index) => {
+      if (seen.has(group.name)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'name'], message: `duplicate client name "${group.name}"` });
+      seen.add(group.name);
+    });
+    const modes = new Set<string>();
+    scenario.modes.forEach((mode, index) => {
+      if (modes.has(mode)) ctx.addIssue({ code: 'custom', path: ['modes', index], message: `mode "${mode}" listed twice` });
+      modes.add(mode);
+    });
+  });
+
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;
