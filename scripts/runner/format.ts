@@ -1,0 +1,73 @@
+// Human output: tables on a TTY (cli-table3), plain aligned lines otherwise (CI logs, pipes).
+import Table from 'cli-table3';
+import type { CheckResult, ModeResult, ScenarioResults } from './results.ts';
+
+const n0 = (x: number) => (Number.isFinite(x) ? Math.round(x).toString() : '-');
+const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+
+function table(head: string[], rows: string[][], tty: boolean): string {
+  if (tty) {
+    const t = new Table({ head, style: { head: [], border: [] }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
+    t.push(...rows);
+    return t.toString();
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+export function formatMode(result: ModeResult, tty: boolean): string {
+  const rows = result.replicas.map((r) => [r.replica, n0(r.requests), pct(r.share), n1(r.requestsPerSecond), n0(r.inflightPeak), n0(r.tooManyRequests), n1(r.p50Ms), n1(r.p99Ms)]);
+  const f = result.fairness;
+  const c = result.conservation;
+  const errors = result.clients.reduce((s, g) => s + Object.values(g.errors).reduce((a, b) => a + b, 0), 0);
+  const answered = result.clients.reduce((s, g) => s + g.answered, 0);
+  const l = result.latency;
+  return [
+    `── mode ${result.mode}: ${result.summary}`,
+    table(['replica', 'requests', 'share', 'req/s', 'inflight peak', '429s', 'p50 ms*', 'p99 ms*'], rows, tty),
+    `fairness: max/mean ${n2(f.maxOverMean)}  min/mean ${n2(f.minOverMean)}  CoV ${n2(f.cov)}  Jain ${n2(f.jain)}  ` +
+      `(per-second max/mean ${n2(result.perSecondMaxOverMean)}; L4 theory 1+h(m-1) = ${n2(result.theory.hotClientMaxOverMean)} for heavy share h=${n2(result.theory.heavyShare)})`,
+    `clients: ${answered} answered, ${errors} errors (rate ${pct(result.errorRate)}); latency from intended send time p50 ${n1(l.p50Ms)} p90 ${n1(l.p90Ms)} p99 ${n1(l.p99Ms)} p99.9 ${n1(l.p999Ms)} max ${n1(l.maxMs)} ms`,
+    `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
+  ].join('\n');
+}
+
+export function formatClientGroups(result: ModeResult, tty: boolean): string {
+  const rows = result.clients.map((g) => [
+    g.group,
+    n0(g.pods),
+    n0(g.answered),
+    n0(Object.values(g.errors).reduce((a, b) => a + b, 0)),
+    n0(g.connectionsOpened),
+    n0(g.goawaysReceived),
+    n1(g.latency.p50Ms),
+    n1(g.latency.p99Ms),
+  ]);
+  return table(['client group', 'pods', 'answered', 'errors', 'connections', 'GOAWAYs', 'p50 ms', 'p99 ms'], rows, tty);
+}
+
+export function formatComparison(results: ScenarioResults, tty: boolean): string {
+  const rows = results.modes.map((m) => [
+    m.mode,
+    n2(m.fairness.maxOverMean),
+    n2(m.fairness.minOverMean),
+    n2(m.fairness.jain),
+    n1(m.latency.p50Ms),
+    n1(m.latency.p99Ms),
+    pct(m.errorRate),
+    m.conservation.ok ? 'ok' : 'MISMATCH',
+  ]);
+  return table(['mode', 'max/mean', 'min/mean', 'Jain', 'p50 ms', 'p99 ms', 'errors', 'conservation'], rows, tty);
+}
+
+export function formatChecks(checks: CheckResult[]): string {
+  if (checks.length === 0) return 'checks: none in this scenario';
+  return checks
+    .map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.mode}: ${c.metric} = ${typeof c.actual === 'number' ? n2(c.actual) : c.actual} (expected ${c.expected})`)
+    .join('\n');
+}
+
+export const LATENCY_FOOTNOTE = '* per-replica p50/p99 are histogram_quantile estimates over apiserver_request_duration_seconds (lowest bucket 5 ms); client latencies are exact HdrHistograms.';
