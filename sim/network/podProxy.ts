@@ -45,7 +45,7 @@ export const startPodProxy: ComponentFactory<PodProxyConfig, PodProxyInfo> = asy
       return;
     }
     const resolution = resolveForPod(target.host, config.pod, config.services);
-    if (!resolution.ip) {
+    if (resolution.via === 'nxdomain') {
       client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\r\nlookup ${target.host} from pod ${config.pod.namespace}/${config.pod.name}: no such host (tried ${resolution.tried.join(', ')})\r\n`);
       return;
     }
