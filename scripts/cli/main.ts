@@ -1,0 +1,13 @@
+// `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere.
+import { Command } from 'commander';
+import { scenarioCommand } from './scenarioCommand.ts';
+import { simCommand } from './simCommand.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('apiserver-lb')
+    .description('local L7 load-balancing simulator and testbed for kube-apiservers')
+    .addCommand(scenarioCommand())
+    .addCommand(simCommand())
+    .showHelpAfterError();
+  await program.parseAsync(argv);
+}

@@ -1,0 +1,178 @@
+// `npm run sim`: start the simulated cluster and keep it up until Ctrl-C, so you can point kubectl, curl, h2load or
+// your own controller at it. Writes kubeconfigs for the ClusterIP path and the gateway path and prints a per-replica
+// load line every few seconds, read from each replica's /metrics (the same numbers the scenarios use).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startSimulatedCluster, type SimulatedCluster } from '../../sim/cluster.ts';
+import { renderKubeconfig } from '../../sim/kube/kubeconfig.ts';
+import { MODES } from '../../sim/modes.ts';
+import { systemPodIp } from '../../sim/network/addresses.ts';
+import { startPodProxy } from '../../sim/network/podProxy.ts';
+import { startInProcessComponent } from '../../sim/runtime/startComponent.ts';
+import type { ComponentHandle } from '../../sim/runtime/component.ts';
+import { loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
+import { MODE_NAMES, type ModeName } from '../../scenarios/schema.ts';
+import { parseDurationMs } from '../../scenarios/duration.ts';
+import { MetricsScraper, snapshotDelta, type ReplicaSnapshot } from '../measure/scrape.ts';
+import { onInterrupt } from '../runner/interrupts.ts';
+
+const TOOL_GROUP = 'tools';
+
+export function simCommand(): Command {
+  return new Command('sim')
+    .description('start the simulated cluster and keep it running until Ctrl-C (a testbed for your own clients)')
+    .addOption(new Option('--mode <mode>', 'which mode the cluster is set up for (ConfigMap, gateway TLS handling, goaway-chance)').choices([...MODE_NAMES]).default('l7'))
+    .option('--scenario <name>', 'take the topology (replicas, capacity, gateway, kube-proxy) from this scenario', 'hot-client')
+    .option('--out <dir>', 'where to write kubeconfigs', '.sim')
+    .addOption(new Option('--duration <d>', 'stop by itself after this long (default: run until Ctrl-C)').argParser((v) => {
+      const ms = parseDurationMs(v);
+      if (ms === undefined) throw new InvalidArgumentError('a duration such as 30s or 5m');
+      return ms;
+    }))
+    .addOption(new Option('--interval <d>', 'how often to print the per-replica line').default(2000).argParser((v) => {
+      const ms = parseDurationMs(v);
+      if (ms === undefined || ms < 200) throw new InvalidArgumentError('a duration of at least 200ms');
+      return ms;
+    }))
+    .option('--seed <n>', 'seed for random choices', (v) => Number(v))
+    .action(async (opts) => {
+      let topology;
+      try {
+        topology = loadScenarioFile(opts.scenario).scenario.topology;
+      } catch (error) {
+        console.error(error instanceof ScenarioError ? error.message : String(error));
+        process.exitCode = 2;
+        return;
+      }
+      const mode = MODES[opts.mode as ModeName];
+      const seed = Number.isInteger(opts.seed) ? opts.seed : 1;
+      let cluster: SimulatedCluster | undefined;
+      const proxies: ComponentHandle<{ url: string }>[] = [];
+      let scraper: MetricsScraper | undefined;
+      let ticker: NodeJS.Timeout | undefined;
+      const shutdown = async () => {
+        clearInterval(ticker);
+        scraper?.close();
+        for (const p of proxies) await p.close();
+        await cluster?.close();
+      };
+      const unregister = onInterrupt(async () => {
+        await shutdown();
+        console.log('simulated cluster stopped; every listener and worker is closed');
+      });
+      try {
+        const started = performance.now();
+        cluster = await startSimulatedCluster({ seed, topology, mode, clientGroups: [{ name: TOOL_GROUP }], alwaysStartGateway: true });
+        const written = await writeToolAccess(cluster, opts.out, proxies);
+        const readyMs = performance.now() - started;
+        printAddresses(cluster, written, readyMs);
+        scraper = new MetricsScraper(cluster.replicas.map((r) => ({ ...cluster!.shootAdmin, replica: r.name, server: `https://${r.ip}:${r.port}` })));
+        let previous = await scraper.scrapeAll();
+        const intervalMs: number = opts.interval;
+        ticker = setInterval(() => {
+          void scraper!.scrapeAll().then((now) => {
+            console.log(loadLine(now, previous, intervalMs));
+            previous = now;
+          }, (error) => console.error(`scrape failed: ${(error as Error).message}`));
+        }, intervalMs);
+        if (opts.duration) {
+          await new Promise((r) => setTimeout(r, opts.duration));
+          await shutdown();
+          unregister();
+          console.log('simulated cluster stopped after --duration; every listener and worker is closed');
+        }
+      } catch (error) {
+        console.error(`sim failed: ${(error as Error).message}`);
+        await shutdown().catch(() => undefined);
+        unregister();
+        process.exitCode = 3;
+      }
+    });
+}
+
+interface WrittenAccess {
+  dir: string;
+  files: { file: string; what: string }[];
+  proxies: { pod: string; url: string; hostAliases: string }[];
+}
+
+/**
+ * Two tool pods are admitted through the webhook like any control-plane pod: one whose generic kubeconfig points at
+ * https://kube-apiserver and one at the public name (mutated with the hostAlias and policy label). Each gets a pod
+ * proxy so that external tools share its network view.
+ */
+async function writeToolAccess(cluster: SimulatedCluster, outDir: string, proxies: ComponentHandle<{ url: string }>[]): Promise<WrittenAccess> {
+  const dir = path.resolve(outDir);
+  fs.mkdirSync(dir, { recursive: true });
+  const pods = await cluster.admitClientPods([
+    { name: TOOL_GROUP, count: 1, profile: 'client-go', qps: 5, burst: 10, rate: 1, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [], maxRetries: 10, http1: { connections: 1 } },
+  ]);
+  const pod = pods[0]!;
+  const proxy = await startInProcessComponent('pod-proxy', startPodProxy, {
+    listenIp: systemPodIp(cluster.plan, 10),
+    listenPort: 3128,
+    pod: { name: pod.name, namespace: pod.namespace, ip: pod.ip, hostAliases: pod.hostAliases },
+    services: cluster.services,
+    privilegedPortOffset: cluster.plan.privilegedPortOffset,
+  });
+  proxies.push(proxy);
+
+  const vip = (name: string) => cluster.kubeProxyListeners.find((l) => l.service.endsWith(`/${name}`))!;
+  const apiVip = vip('kube-apiserver');
+  const gwVip = vip('istio-ingressgateway-internal');
+  const token = pod.kubeconfig.token;
+  const ca = cluster.pki.clusterCaPem;
+  const files: WrittenAccess['files'] = [];
+  const write = (file: string, what: string, yaml: string) => {
+    fs.writeFileSync(path.join(dir, file), yaml, { mode: 0o600 });
+    files.push({ file: path.join(dir, file), what });
+  };
+  write('clusterip.kubeconfig', `ClusterIP path: VIP ${apiVip.ip}:${apiVip.hostPort} + tls-server-name kube-apiserver (kube-proxy, L4 per connection)`,
+    renderKubeconfig({ contextName: 'clusterip', server: `https://${apiVip.ip}:${apiVip.hostPort}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
+  write('gateway.kubeconfig', `gateway path: https://${cluster.publicHost} through pod ${pod.name}'s network (hostAlias → ${gwVip.ip}; TLS termination, per-request LB)`,
+    renderKubeconfig({ contextName: 'gateway', server: `https://${cluster.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, token }));
+  write('gateway-vip.kubeconfig', `gateway VIP ${gwVip.ip}:${gwVip.hostPort} + tls-server-name: SNI ≠ :authority, so the gateway answers 421 as Gardener's misdirected-requests filter does (curl/h2load can set :authority)`,
+    renderKubeconfig({ contextName: 'gateway-vip', server: `https://${gwVip.ip}:${gwVip.hostPort}`, tlsServerName: cluster.publicHost, caPem: ca, token }));
+  write('gateway-mtls.kubeconfig', 'gateway path with a client certificate (ca-client): the gateway sets X-Remote-User/Group and uses the front-proxy mTLS upstream',
+    renderKubeconfig({ contextName: 'gateway-mtls', server: `https://${cluster.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, clientCertPem: cluster.pki.adminClient.certPem, clientKeyPem: cluster.pki.adminClient.keyPem }));
+  for (const replica of cluster.replicas) {
+    write(`${replica.name}.kubeconfig`, `replica ${replica.name} directly`, renderKubeconfig({ contextName: replica.name, server: `https://${replica.ip}:${replica.port}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
+  }
+  fs.writeFileSync(path.join(dir, 'ca.crt'), ca);
+  fs.writeFileSync(path.join(dir, 'token'), `${token}\n`, { mode: 0o600 });
+  return { dir, files, proxies: [{ pod: `${pod.namespace}/${pod.name}`, url: proxy.info.url, hostAliases: pod.hostAliases.map((a) => `${a.ip}=${a.hostnames.join(',')}`).join(' ') || '(none)' }] };
+}
+
+function printAddresses(cluster: SimulatedCluster, access: WrittenAccess, readyMs: number): void {
+  const lines = [
+    `simulated cluster up in ${Math.round(readyMs)} ms (mode ${cluster.mode.name}: ${cluster.mode.summary})`,
+    '',
+    'addresses:',
+    ...cluster.replicas.map((r) => `  ${r.name.padEnd(26)} https://${r.ip}:${r.port}   (/metrics, /readyz)`),
+    ...cluster.kubeProxyListeners.map((l) => `  Service ${l.service.padEnd(42)} ${l.ip}:${l.port} → listens on ${l.hostPort}`),
+    ...cluster.gatewayPods.map((g) => `  ${g.name.padEnd(26)} ${g.ip}:${g.port}`),
+    ...access.proxies.map((p) => `  pod proxy for ${p.pod}: ${p.url}  (hostAliases ${p.hostAliases})`),
+    '',
+    `kubeconfigs in ${access.dir}:`,
+    ...access.files.map((f) => `  ${path.basename(f.file).padEnd(28)} ${f.what}`),
+    '',
+    'try:',
+    `  kubectl --kubeconfig ${path.join(access.dir, 'gateway.kubeconfig')} get configmaps -n ${cluster.namespace}`,
+    `  kubectl --kubeconfig ${path.join(access.dir, 'clusterip.kubeconfig')} get leases -A -w`,
+    `  curl -x ${access.proxies[0]!.url} --cacert ${path.join(access.dir, 'ca.crt')} -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" https://${cluster.publicHost}/version`,
+    `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" -H ':authority: ${cluster.publicHost}' https://${cluster.kubeProxyListeners[1]?.ip}:${cluster.kubeProxyListeners[1]?.hostPort}/api/v1/namespaces/${cluster.namespace}/configmaps`,
+    '',
+    'per-replica load (from each replica\'s /metrics); Ctrl-C stops and cleans up:',
+  ];
+  console.log(lines.join('\n'));
+}
+
+function loadLine(now: ReplicaSnapshot[], previous: ReplicaSnapshot[], intervalMs: number): string {
+  const parts = now.map((snap, i) => {
+    const d = snapshotDelta(snap, previous[i]!);
+    const rate = d.requests / (intervalMs / 1000);
+    return `${snap.replica} ${rate.toFixed(1)} req/s inflight ${snap.inflight.readOnly + snap.inflight.mutating}${d.byCode['429'] ? ` 429s ${d.byCode['429']}` : ''}`;
+  });
+  return `${new Date().toISOString().slice(11, 19)}  ${parts.join(' | ')}`;
+}

@@ -1,0 +1,27 @@
+// Ctrl-C and SIGTERM: run every registered clean-up (close clusters, kill child processes) once, then exit 130.
+// A second Ctrl-C exits at once. Worker threads die with the process in any case; this makes listeners and child
+// processes go away in order and prints what happened.
+const cleanups = new Set<() => Promise<void>>();
+let installed = false;
+let interrupted = false;
+
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  install();
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  const handler = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(`\n${signal}: cleaning up (press Ctrl-C again to exit at once)\n`);
+    const timeout = setTimeout(() => process.exit(130), 5000);
+    timeout.unref();
+    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,53 @@
+// Runs every mode of a scenario, one fresh simulated cluster per mode, and assembles the versioned results.
+import os from 'node:os';
+import { freshSeed } from '../../sim/random.ts';
+import type { ComponentEventListener } from '../../sim/runtime/component.ts';
+import type { ModeName, Scenario } from '../../scenarios/schema.ts';
+import { evaluateChecks } from './checks.ts';
+import { RESULTS_SCHEMA_VERSION, type ModeResult, type ScenarioResults } from './results.ts';
+import { runMode } from './runMode.ts';
+
+export interface RunScenarioOptions {
+  scenario: Scenario;
+  file: string;
+  modes?: ModeName[];
+  seed?: number;
+  onProgress?: (message: string) => void;
+  onModeDone?: (result: ModeResult) => void;
+  onEvent?: ComponentEventListener;
+  registerCleanup?: (cleanup: () => Promise<void>) => () => void;
+  toolVersion?: string;
+}
+
+export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResults> {
+  const { scenario } = options;
+  const seed = options.seed ?? scenario.seed ?? freshSeed();
+  const modes = options.modes ?? scenario.modes;
+  const startedAt = new Date();
+  const started = performance.now();
+  const results: ModeResult[] = [];
+  for (const mode of modes) {
+    const result = await runMode({
+      scenario,
+      mode,
+      seed,
+      onProgress: options.onProgress,
+      onEvent: options.onEvent,
+      registerCleanup: options.registerCleanup,
+    });
+    results.push(result);
+    options.onModeDone?.(result);
+  }
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'apiserver-l7-testbed', version: options.toolVersion ?? '0.0.0' },
+    scenario: { name: scenario.name, file: options.file, description: scenario.description },
+    seed,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallMs: performance.now() - started,
+    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    modes: results,
+    checks: evaluateChecks(scenario.expect, results),
+  };
+}
