@@ -5,19 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startSimulatedCluster, type SimulatedCluster } from '../../sim/cluster.ts';
-import { renderKubeconfig } from '../../sim/kube/kubeconfig.ts';
 import { MODES } from '../../sim/modes.ts';
-import { systemPodIp } from '../../sim/network/addresses.ts';
-import { startPodProxy } from '../../sim/network/podProxy.ts';
-import { startInProcessComponent } from '../../sim/runtime/startComponent.ts';
 import type { ComponentHandle } from '../../sim/runtime/component.ts';
 import { loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
 import { MODE_NAMES, type ModeName } from '../../scenarios/schema.ts';
 import { parseDurationMs } from '../../scenarios/duration.ts';
 import { MetricsScraper, snapshotDelta, type ReplicaSnapshot } from '../measure/scrape.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
-
-const TOOL_GROUP = 'tools';
+import { TOOL_GROUP, writeToolAccess, type WrittenAccess } from '../runner/toolAccess.ts';
 
 export function simCommand(): Command {
   return new Command('sim')
@@ -89,59 +84,6 @@ export function simCommand(): Command {
         process.exitCode = 3;
       }
     });
-}
-
-interface WrittenAccess {
-  dir: string;
-  files: { file: string; what: string }[];
-  proxies: { pod: string; url: string; hostAliases: string }[];
-}
-
-/**
- * Two tool pods are admitted through the webhook like any control-plane pod: one whose generic kubeconfig points at
- * https://kube-apiserver and one at the public name (mutated with the hostAlias and policy label). Each gets a pod
- * proxy so that external tools share its network view.
- */
-async function writeToolAccess(cluster: SimulatedCluster, outDir: string, proxies: ComponentHandle<{ url: string }>[]): Promise<WrittenAccess> {
-  const dir = path.resolve(outDir);
-  fs.mkdirSync(dir, { recursive: true });
-  const pods = await cluster.admitClientPods([
-    { name: TOOL_GROUP, count: 1, profile: 'client-go', qps: 5, burst: 10, rate: 1, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [], maxRetries: 10, http1: { connections: 1 } },
-  ]);
-  const pod = pods[0]!;
-  const proxy = await startInProcessComponent('pod-proxy', startPodProxy, {
-    listenIp: systemPodIp(cluster.plan, 10),
-    listenPort: 3128,
-    pod: { name: pod.name, namespace: pod.namespace, ip: pod.ip, hostAliases: pod.hostAliases },
-    services: cluster.services,
-    privilegedPortOffset: cluster.plan.privilegedPortOffset,
-  });
-  proxies.push(proxy);
-
-  const vip = (name: string) => cluster.kubeProxyListeners.find((l) => l.service.endsWith(`/${name}`))!;
-  const apiVip = vip('kube-apiserver');
-  const gwVip = vip('istio-ingressgateway-internal');
-  const token = pod.kubeconfig.token;
-  const ca = cluster.pki.clusterCaPem;
-  const files: WrittenAccess['files'] = [];
-  const write = (file: string, what: string, yaml: string) => {
-    fs.writeFileSync(path.join(dir, file), yaml, { mode: 0o600 });
-    files.push({ file: path.join(dir, file), what });
-  };
-  write('clusterip.kubeconfig', `ClusterIP path: VIP ${apiVip.ip}:${apiVip.hostPort} + tls-server-name kube-apiserver (kube-proxy, L4 per connection)`,
-    renderKubeconfig({ contextName: 'clusterip', server: `https://${apiVip.ip}:${apiVip.hostPort}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
-  write('gateway.kubeconfig', `gateway path: https://${cluster.publicHost} through pod ${pod.name}'s network (hostAlias → ${gwVip.ip}; TLS termination, per-request LB)`,
-    renderKubeconfig({ contextName: 'gateway', server: `https://${cluster.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, token }));
-  write('gateway-vip.kubeconfig', `gateway VIP ${gwVip.ip}:${gwVip.hostPort} + tls-server-name: SNI ≠ :authority, so the gateway answers 421 as Gardener's misdirected-requests filter does (curl/h2load can set :authority)`,
-    renderKubeconfig({ contextName: 'gateway-vip', server: `https://${gwVip.ip}:${gwVip.hostPort}`, tlsServerName: cluster.publicHost, caPem: ca, token }));
-  write('gateway-mtls.kubeconfig', 'gateway path with a client certificate (ca-client): the gateway sets X-Remote-User/Group and uses the front-proxy mTLS upstream',
-    renderKubeconfig({ contextName: 'gateway-mtls', server: `https://${cluster.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, clientCertPem: cluster.pki.adminClient.certPem, clientKeyPem: cluster.pki.adminClient.keyPem }));
-  for (const replica of cluster.replicas) {
-    write(`${replica.name}.kubeconfig`, `replica ${replica.name} directly`, renderKubeconfig({ contextName: replica.name, server: `https://${replica.ip}:${replica.port}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
-  }
-  fs.writeFileSync(path.join(dir, 'ca.crt'), ca);
-  fs.writeFileSync(path.join(dir, 'token'), `${token}\n`, { mode: 0o600 });
-  return { dir, files, proxies: [{ pod: `${pod.namespace}/${pod.name}`, url: proxy.info.url, hostAliases: pod.hostAliases.map((a) => `${a.ip}=${a.hostnames.join(',')}`).join(' ') || '(none)' }] };
 }
 
 function printAddresses(cluster: SimulatedCluster, access: WrittenAccess, readyMs: number): void {
