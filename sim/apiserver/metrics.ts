@@ -1,0 +1,71 @@
+// kube-apiserver metrics with the real names, label sets and buckets (k8s.io/apiserver/pkg/endpoints/metrics/
+// metrics.go), one prom-client Registry per replica. Only resource requests are counted, as the instrumented REST
+// handlers do; /metrics, /readyz, /livez, /healthz and discovery are not.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** apiserver_request_duration_seconds buckets of kube-apiserver 1.30+. */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
+
+export interface RequestLabels {
+  verb: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource: string;
+  scope: string;
+  dryRun: boolean;
+}
+
+export class ReplicaMetrics {
+  readonly registry = new Registry();
+  private readonly requestTotal: Counter;
+  private readonly requestDuration: Histogram;
+  private readonly inflight: Gauge;
+  private readonly longRunning: Gauge;
+
+  constructor() {
+    const labels = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'];
+    this.requestTotal = new Counter({
+      name: 'apiserver_request_total',
+      help: '[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.',
+      labelNames: [...labels, 'code'],
+      registers: [this.registry],
+    });
+    this.requestDuration = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: '[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.',
+      labelNames: labels,
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers: [this.registry],
+    });
+    this.inflight = new Gauge({
+      name: 'apiserver_current_inflight_requests',
+      help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
+      labelNames: ['request_kind'],
+      registers: [this.registry],
+    });
+    this.longRunning = new Gauge({
+      name: 'apiserver_longrunning_requests',
+      help: '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
+      labelNames: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
+      registers: [this.registry],
+    });
+    this.inflight.set({ request_kind: 'readOnly' }, 0);
+    this.inflight.set({ request_kind: 'mutating' }, 0);
+  }
+
+  recordRequest(l: RequestLabels, code: number, seconds: number): void {
+    const labels = { verb: l.verb, dry_run: l.dryRun ? 'All' : '', group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: 'apiserver' };
+    this.requestTotal.inc({ ...labels, code: String(code) });
+    this.requestDuration.observe(labels, seconds);
+  }
+
+  setInflightWatermark(readOnly: number, mutating: number): void {
+    this.inflight.set({ request_kind: 'readOnly' }, readOnly);
+    this.inflight.set({ request_kind: 'mutating' }, mutating);
+  }
+
+  longRunningDelta(l: RequestLabels, delta: number): void {
+    this.longRunning.inc({ verb: l.verb, group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: 'apiserver' }, delta);
+  }
+}

@@ -1,0 +1,144 @@
+// The capacity model, metrics and connection behaviour of the simulated kube-apiserver.
+import http2 from 'node:http2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ReplicaCapacity } from '../../sim/apiserver/capacity.ts';
+import { Rng } from '../../sim/random.ts';
+import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
+import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { connect, h2request } from '../helpers/h2.ts';
+
+const get = (s: http2.ClientHttp2Session, p: string) => h2request(s, { ':method': 'GET', ':path': p, authorization: `Bearer ${ADMIN_TOKEN}` });
+
+describe('capacity model (unit)', () => {
+  it('admits up to the inflight limit per kind and keeps a watermark', () => {
+    const c = new ReplicaCapacity({ ...FAST_CAPACITY, maxRequestsInflight: 2, maxMutatingRequestsInflight: 1 }, new Rng(1));
+    expect([c.tryAdmit('readOnly'), c.tryAdmit('readOnly'), c.tryAdmit('readOnly')]).toEqual([true, true, false]);
+    expect([c.tryAdmit('mutating'), c.tryAdmit('mutating')]).toEqual([true, false]);
+    c.release('readOnly');
+    expect(c.takeWatermark()).toEqual({ readOnly: 2, mutating: 1 });
+    expect(c.takeWatermark()).toEqual({ readOnly: 1, mutating: 1 });
+  });
+
+  it('runs at most `workers` executions at once, FIFO', async () => {
+    const c = new ReplicaCapacity({ ...FAST_CAPACITY, workers: 2, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 20 } }, new Rng(1));
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 6 }, (_, i) => c.execute('get', () => { running++; peak = Math.max(peak, running); order.push(i); running--; })));
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('draws exponential service times with the configured mean (seeded)', async () => {
+    const rng = new Rng(42);
+    const samples = Array.from({ length: 20000 }, () => rng.exponential(4));
+    const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+    expect(mean).toBeGreaterThan(3.9);
+    expect(mean).toBeLessThan(4.1);
+  });
+});
+
+describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
+  let cp: TestControlPlane | undefined;
+  afterEach(async () => {
+    await cp?.close();
+    cp = undefined;
+  });
+
+  it('rejects beyond --max-requests-inflight with 429, Retry-After and the real message; metrics count it', async () => {
+    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 3, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 200 } } }, 1);
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const results = await Promise.all(Array.from({ length: 5 }, () => get(s, '/api/v1/namespaces/x/configmaps')));
+    const codes = results.map((r) => r.status).sort();
+    expect(codes).toEqual([200, 200, 200, 429, 429]);
+    const rejected = results.find((r) => r.status === 429)!;
+    expect(rejected.headers['retry-after']).toBe('1');
+    expect(JSON.parse(rejected.body)).toMatchObject({ reason: 'TooManyRequests', message: 'Too many requests, please try again later.', details: { retryAfterSeconds: 1 } });
+    const metrics = parsePrometheusText((await get(s, '/metrics')).body);
+    expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', resource: 'configmaps', code: '429', scope: 'namespace', component: 'apiserver' })).toBe(2);
+    expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', code: '200' })).toBe(3);
+    expect(sumOf(metrics, 'apiserver_request_duration_seconds_count', { verb: 'LIST' })).toBe(5);
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = parsePrometheusText((await get(s, '/metrics')).body);
+    // The per-second watermark saw 3 read-only requests in flight.
+    expect(sumOf(later, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }) + sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' })).toBeGreaterThanOrEqual(3);
+    s.close();
+  });
+
+  it('needs authentication for /metrics, counts resource requests per replica, and a WATCH when it ends', async () => {
+    cp = await startTestControlPlane();
+    const s0 = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const s1 = await connect(cp.urls[1]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    expect((await h2request(s0, { ':method': 'GET', ':path': '/metrics' })).status).toBe(401);
+    for (let i = 0; i < 7; i++) await get(s0, '/apis/coordination.k8s.io/v1/namespaces/n/leases/x');
+    await get(s0, '/version');
+    const watch = s0.request({ ':method': 'GET', ':path': '/api/v1/namespaces/n/configmaps?watch=true', authorization: `Bearer ${ADMIN_TOKEN}` });
+    watch.on('data', () => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    let m0 = parsePrometheusText((await get(s0, '/metrics')).body);
+    expect(sumOf(m0, 'apiserver_request_total', { verb: 'GET', group: 'coordination.k8s.io', resource: 'leases', code: '404', scope: 'resource' })).toBe(7);
+    expect(sumOf(m0, 'apiserver_request_total', { verb: 'WATCH' })).toBe(0);
+    expect(sumOf(m0, 'apiserver_longrunning_requests', { verb: 'WATCH' })).toBe(1);
+    watch.close();
+    await new Promise((r) => setTimeout(r, 100));
+    m0 = parsePrometheusText((await get(s0, '/metrics')).body);
+    expect(sumOf(m0, 'apiserver_request_total', { verb: 'WATCH', resource: 'configmaps' })).toBe(1);
+    expect(sumOf(m0, 'apiserver_request_total')).toBe(8);
+    const m1 = parsePrometheusText((await get(s1, '/metrics')).body);
+    expect(sumOf(m1, 'apiserver_request_total')).toBe(0);
+    s0.close();
+    s1.close();
+  });
+
+  it('--goaway-chance sends GOAWAY on HTTP/2 after the response; in-flight streams still finish', async () => {
+    // chance 1 (test-only override of the 0.02 flag maximum): every answered HTTP/2 request ends the connection.
+    cp = await startTestControlPlane({ goawayChance: 1, allowGoawayChanceAboveFlagMaximum: true, capacity: { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 300 } } }, 1);
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const goaway = new Promise<number>((resolve) => s.once('goaway', (code: number) => resolve(code)));
+    const slow = get(s, '/api/v1/namespaces/g/configmaps'); // in flight for 300 ms
+    await new Promise((r) => setTimeout(r, 50));
+    const fast = await get(s, '/api/v1/namespaces/g/configmaps/x');
+    expect(fast.status).toBe(404);
+    expect(await goaway).toBe(0); // NO_ERROR: a graceful shutdown
+    expect((await slow).status).toBe(200); // the stream that was already open finished on the old connection
+    await expect(get(s, '/api/v1/namespaces/g/configmaps')).rejects.toThrow(); // no new streams on it
+    s.close();
+  });
+
+  it('never sends GOAWAY for HTTP/1.1', async () => {
+    cp = await startTestControlPlane({ goawayChance: 1, allowGoawayChanceAboveFlagMaximum: true }, 1);
+    const url = new URL(cp.urls[0]!);
+    const https = await import('node:https');
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const sockets = new Set<unknown>();
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve, reject) => {
+        https.get({ agent, host: url.hostname, port: url.port, path: '/api/v1/namespaces/h/configmaps', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+          sockets.add(res.socket);
+          res.resume();
+          res.on('end', () => resolve());
+        }).on('error', reject);
+      });
+    }
+    expect(sockets.size).toBe(1);
+    agent.destroy();
+  });
+
+  it('validates --goaway-chance against the flag range', async () => {
+    await expect(startTestControlPlane({ goawayChance: 0.5 }, 1)).rejects.toThrow(/between 0 and 0.02/);
+  });
+
+  it('setReady flips /readyz; restart drops every connection and serves again', async () => {
+    cp = await startTestControlPlane({}, 1);
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    await cp.plane.methods.setReady('kube-apiserver-0', false);
+    expect((await h2request(s, { ':method': 'GET', ':path': '/readyz' })).status).toBe(500);
+    await cp.plane.methods.setReady('kube-apiserver-0', true);
+    const closed = new Promise((r) => s.once('close', r));
+    await cp.plane.methods.restart('kube-apiserver-0');
+    await closed;
+    const again = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    expect((await get(again, '/api/v1/namespaces/r/configmaps')).status).toBe(200);
+    again.close();
+  });
+});
