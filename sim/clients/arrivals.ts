@@ -1,0 +1,23 @@
+// Open-loop arrival schedules (anchors.md §E.2): requests are *intended* at fixed times regardless of how fast
+// answers come back, and latency is measured from those intended times, so a stalled server shows up as latency
+// instead of hiding in a lower request rate (coordinated omission).
+import type { Rng } from '../random.ts';
+
+export interface ArrivalSchedule {
+  /** Milliseconds from the epoch of the run to the next intended request. */
+  next(): number;
+}
+
+export function createArrivals(kind: 'constant' | 'poisson', ratePerSecond: number, rng: Rng): ArrivalSchedule {
+  if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
+  const meanGapMs = 1000 / ratePerSecond;
+  // A random phase, so that pods with the same constant rate do not fire in lockstep.
+  let t = rng.next() * meanGapMs;
+  return {
+    next() {
+      const current = t;
+      t += kind === 'constant' ? meanGapMs : rng.exponential(meanGapMs);
+      return current;
+    },
+  };
+}

@@ -1,0 +1,274 @@
+// A pod running a client-go based controller: every request (and every watch) of the process shares one HTTP/2
+// transport, passes client-go's token bucket (QPS/Burst), and follows rest.Request's retry rules
+// (k8s.io/client-go/rest/request.go and with_retry.go):
+// - 429 or 5xx with Retry-After: wait that many seconds and retry, up to maxRetries (default 10);
+// - "connection reset by peer" / probable EOF: retry GET only (isErrRetryableFunc), after a 1 s wait;
+// - streams refused by GOAWAY never reached the server: the HTTP/2 transport retries them on a new connection.
+// Requests follow an open-loop schedule; latency runs from the intended send time.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Rng } from '../random.ts';
+import type { ServiceRecord } from '../network/resolver.ts';
+import { PodAccounting } from './accounting.ts';
+import { createArrivals } from './arrivals.ts';
+import { ClientGoTransport, TransportError } from './h2Transport.ts';
+import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
+import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
+import { TokenBucket } from './tokenBucket.ts';
+import type { ClientPodSpec, ClientRunResult, RunOptions } from './types.ts';
+
+/** What client-go sends as User-Agent: <binary>/<version> (<os>/<arch>) kubernetes/<commit>. */
+export const CLIENT_GO_USER_AGENT = 'simulated-controller/v1.32.0 (linux/amd64) kubernetes/0000000';
+const CONNECTION_RESET_RETRY_MS = 1000;
+
+export interface PodEnvironment {
+  services: readonly ServiceRecord[];
+  privilegedPortOffset: number;
+  rng: Rng;
+}
+
+export class ClientGoPod {
+  private readonly endpoint: PodEndpoint;
+  private readonly transport: ClientGoTransport;
+  private readonly bucket: TokenBucket;
+  private readonly mix: RequestMix;
+  private readonly counters = { opened: 0, goawaysReceived: 0, resets: 0 };
+  private readonly watchVersions = new Map<string, string>();
+
+  constructor(private readonly pod: ClientPodSpec, private readonly env: PodEnvironment) {
+    this.endpoint = podEndpoint(pod);
+    this.transport = new ClientGoTransport(
+      () => dialPod(pod, this.endpoint, env.services, env.privilegedPortOffset, ['h2']),
+      `https://${this.endpoint.authority}`,
+      this.counters,
+    );
+    this.bucket = new TokenBucket(pod.qps, pod.burst);
+    this.mix = new RequestMix(pod, env.rng.fork('mix'));
+  }
+
+  /** Warm-up, not measured: create the objects the mix uses and list what the watches will follow. */
+  async prepare(): Promise<void> {
+    for (const seed of this.mix.seedObjects()) {
+      const res = await this.call({ method: 'POST', path: collectionPath(seed.resource, this.pod.namespace), body: seed.body, contentType: 'application/json' });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`pod ${this.pod.name}: creating ${seed.resource}/${seed.name} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    }
+    for (const watch of this.pod.watches) {
+      const res = await this.call({ method: 'GET', path: `${collectionPath(watch.resource, this.pod.namespace)}?limit=500` });
+      if (res.status !== 200) throw new Error(`pod ${this.pod.name}: listing ${watch.resource} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      this.watchVersions.set(watch.resource, JSON.parse(res.body).metadata?.resourceVersion ?? '0');
+    }
+  }
+
+  /** A plain request outside the measurement (prepare). */
+  private async call(req: { method: string; path: string; body?: string; contentType?: string }): Promise<{ status: number; body: string }> {
+    let status = 0;
+    let body = '';
+    await this.transport.request(this.headers(req.method, req.path, req.contentType), req.body, {
+      onResponse: (h) => {
+        status = Number(h[':status']);
+      },
+      onData: (chunk) => {
+        body += chunk.toString('utf8');
+      },
+    });
+    return { status, body };
+  }
+
+  async run(options: RunOptions, epoch: number): Promise<ClientRunResult> {
+    const acc = new PodAccounting();
+    acc.epoch = epoch;
+    const endAt = epoch + options.durationMs;
+    const drain = new AbortController();
+    const inFlight = new Set<Promise<void>>();
+    const track = (p: Promise<void>) => {
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    };
+
+    // Informers: one long-lived watch per watched resource, for the whole load phase.
+    const stopWatches = new AbortController();
+    const watchLoops = this.pod.watches.map((w) => this.watchLoop(w.resource, acc, stopWatches.signal));
+
+    const arrivals = createArrivals(this.pod.arrival, this.pod.rate, this.env.rng.fork('arrivals'));
+    let issued = 0;
+    await new Promise<void>((resolveSchedule) => {
+      const scheduleNext = () => {
+        const offset = arrivals.next();
+        if (offset >= options.durationMs || issued >= options.maxRequests) return resolveSchedule();
+        const intended = epoch + offset;
+        setTimeout(() => {
+          issued++;
+          track(this.execute(this.mix.next(), intended, acc, drain.signal));
+          scheduleNext();
+        }, Math.max(0, intended - performance.now()));
+      };
+      scheduleNext();
+    });
+    const remaining = endAt - performance.now();
+    if (remaining > 0) await sleep(remaining);
+
+    // Drain: let requests in flight finish, then cancel what is left (counted as in doubt or unsent).
+    const drained = Promise.all([...inFlight]);
+    const drainTimer = new AbortController();
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      sleep(options.drainTimeoutMs ?? 10_000, undefined, { signal: drainTimer.signal }).then(() => true, () => false),
+    ]);
+    drainTimer.abort();
+    if (timedOut) {
+      drain.abort();
+      await Promise.all([...inFlight]);
+    }
+    stopWatches.abort();
+    await Promise.all(watchLoops);
+    acc.connections.opened = this.counters.opened;
+    acc.connections.goawaysReceived = this.counters.goawaysReceived;
+    acc.connections.resets = this.counters.resets;
+    return acc.result(this.pod);
+  }
+
+  private async execute(call: RestCall, intended: number, acc: PodAccounting, signal: AbortSignal): Promise<void> {
+    let retriesLeft = this.pod.maxRetries;
+    let sentOnce = false;
+    for (;;) {
+      // client-go's tryThrottle: every attempt takes a token.
+      const wait = this.bucket.reserve();
+      if (wait > 0) {
+        acc.throttled(wait);
+        if (!(await this.pause(wait, signal))) return this.abandon(acc, sentOnce);
+      }
+      let status = 0;
+      let retryAfter: string | undefined;
+      let hasAuditId = false;
+      try {
+        acc.attempts++;
+        await this.transport.request(this.headers(call.method, call.path, call.contentType), call.body, {
+          onResponse: (h) => {
+            status = Number(h[':status']);
+            retryAfter = h['retry-after'] as string | undefined;
+            hasAuditId = h['audit-id'] !== undefined;
+            acc.answered(status, hasAuditId);
+          },
+        }, signal);
+        sentOnce = true;
+      } catch (error) {
+        const e = error as TransportError;
+        if (e.kind === 'refused') {
+          // Never processed by the server: not an attempt it saw. The HTTP/2 transport retries at once.
+          acc.attempts--;
+          acc.retry('goaway-refused-stream');
+          continue;
+        }
+        if (status !== 0) {
+          // The answer was counted, but its body was cut off: the request failed after the server handled it.
+          acc.error(e.kind === 'cancelled' ? 'cancelled-at-end' : 'reset-during-response');
+          return;
+        }
+        if (e.kind === 'cancelled') {
+          acc.inDoubt++;
+          return;
+        }
+        if (e.kind === 'dns' || e.kind === 'connect' || e.kind === 'tls' || e.kind === 'protocol') acc.attempts--;
+        if (e.kind === 'reset' && call.method === 'GET' && retriesLeft > 0) {
+          // The reset request may or may not have been counted by the server.
+          acc.inDoubt++;
+          retriesLeft--;
+          acc.retry('connection-reset');
+          if (!(await this.pause(CONNECTION_RESET_RETRY_MS, signal))) return this.abandon(acc, true);
+          continue;
+        }
+        if (e.kind === 'reset') acc.inDoubt++;
+        acc.error(e.kind === 'reset' ? 'reset' : e.kind);
+        return;
+      }
+      const retryable = status === 429 || status >= 500;
+      const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN;
+      if (retryable && Number.isFinite(seconds) && retriesLeft > 0) {
+        retriesLeft--;
+        acc.retry(status === 429 ? 'retry-after-429' : 'retry-after-5xx');
+        if (!(await this.pause(seconds * 1000, signal))) return this.abandon(acc, true);
+        continue;
+      }
+      acc.completed(intended);
+      return;
+    }
+  }
+
+  /** Sleeps unless the run is being cut off; false when aborted. */
+  private async pause(ms: number, signal: AbortSignal): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private abandon(acc: PodAccounting, sentOnce: boolean): void {
+    if (sentOnce) acc.error('cancelled-at-end');
+    else acc.unsent++;
+  }
+
+  /** A reflector-style watch: re-opened (from the last resourceVersion) when the server ends it, until stopped. */
+  private async watchLoop(resource: RestCall['resource'], acc: PodAccounting, stop: AbortSignal): Promise<void> {
+    let buffer = '';
+    while (!stop.aborted) {
+      const rv = this.watchVersions.get(resource) ?? '0';
+      const timeout = 300 + this.env.rng.int(300); // reflectors pick 5-10 min
+      const path = `${collectionPath(resource, this.pod.namespace)}?allowWatchBookmarks=true&resourceVersion=${rv}&timeoutSeconds=${timeout}&watch=true`;
+      const wait = this.bucket.reserve();
+      if (wait > 0 && !(await this.pause(wait, stop))) return;
+      acc.attempts++;
+      try {
+        await this.transport.request(this.headers('GET', path), undefined, {
+          onResponse: (h) => {
+            acc.answered(Number(h[':status']), h['audit-id'] !== undefined);
+            acc.watches.opened++;
+          },
+          onData: (chunk) => {
+            buffer += chunk.toString('utf8');
+            let newline = buffer.indexOf('\n');
+            while (newline >= 0) {
+              const line = buffer.slice(0, newline);
+              buffer = buffer.slice(newline + 1);
+              newline = buffer.indexOf('\n');
+              if (!line) continue;
+              acc.watches.events++;
+              const version = /"resourceVersion":"(\d+)"/.exec(line)?.[1];
+              if (version) this.watchVersions.set(resource, version);
+            }
+          },
+        }, stop);
+      } catch (error) {
+        const e = error as TransportError;
+        if (e.kind === 'refused') {
+          acc.attempts--;
+          continue;
+        }
+        if (e.kind === 'cancelled') return;
+        acc.error(`watch-${e.kind}`);
+        if (!(await this.pause(CONNECTION_RESET_RETRY_MS, stop))) return;
+      }
+    }
+  }
+
+  private headers(method: string, path: string, contentType?: string) {
+    return {
+      ':method': method,
+      ':path': path,
+      ':scheme': 'https',
+      ':authority': this.endpoint.authority,
+      authorization: `Bearer ${this.pod.kubeconfig.token}`,
+      accept: 'application/json, */*',
+      'user-agent': CLIENT_GO_USER_AGENT,
+      ...(contentType ? { 'content-type': contentType } : {}),
+    };
+  }
+
+  get openConnections(): number {
+    return this.transport.openConnections;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

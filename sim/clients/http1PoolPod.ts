@@ -1,0 +1,111 @@
+// A pod whose client has HTTP/2 disabled (DISABLE_HTTP2, or a non-Go client): a keep-alive HTTP/1.1 connection pool,
+// one request per connection at a time, so requests spread over as many TCP connections as the pool holds — which
+// kube-proxy then balances per connection (timebertt/kubernetes-controller-sharding#26). client-go's HTTP/1.1
+// transport keeps up to 25 idle connections per host (apimachinery SetTransportDefaults); the pool size is a knob.
+// Load comes from autocannon, the project's HTTP/1.1 load generator. Differences from client-go, documented:
+// autocannon does not verify the server certificate (it sets rejectUnauthorized: false), cannot apply client-go's
+// token bucket (the offered rate is capped at the pod's QPS instead), and measures latency from the actual send
+// (its own coordinated-omission correction applies to its internal histogram, not to the per-response values).
+import autocannon from 'autocannon';
+import { mapPrivilegedPort } from '../network/addresses.ts';
+import { resolveForPod } from '../network/resolver.ts';
+import { PodAccounting } from './accounting.ts';
+import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';
+import { podEndpoint } from './podDialer.ts';
+import { collectionPath, RequestMix } from './requestMix.ts';
+import type { ClientPodSpec, ClientRunResult, RunOptions } from './types.ts';
+
+interface AutocannonResult {
+  requests: { sent: number };
+  errors: number;
+  timeouts: number;
+  resets: number;
+}
+
+export class Http1PoolPod {
+  private readonly mix: RequestMix;
+
+  constructor(private readonly pod: ClientPodSpec, private readonly env: PodEnvironment) {
+    this.mix = new RequestMix(pod, env.rng.fork('mix'));
+  }
+
+  private target(): { url: string; authority: string; servername: string } {
+    const endpoint = podEndpoint(this.pod);
+    const resolved = resolveForPod(endpoint.host, this.pod, this.env.services);
+    if (resolved.via === 'nxdomain') throw new Error(`pod ${this.pod.name}: lookup ${endpoint.host}: no such host`);
+    return { url: `https://${resolved.ip}:${mapPrivilegedPort(endpoint.port, this.env.privilegedPortOffset)}`, authority: endpoint.authority, servername: endpoint.servername };
+  }
+
+  private baseOptions(target: { url: string; authority: string; servername: string }) {
+    return {
+      url: target.url,
+      servername: target.servername,
+      tlsOptions: { localAddress: this.pod.ip },
+      headers: { host: target.authority, authorization: `Bearer ${this.pod.kubeconfig.token}`, accept: 'application/json', 'user-agent': CLIENT_GO_USER_AGENT },
+      timeout: 30,
+    };
+  }
+
+  async prepare(): Promise<void> {
+    const seeds = this.mix.seedObjects();
+    if (seeds.length === 0) return;
+    const target = this.target();
+    let failures = '';
+    await autocannon({
+      ...this.baseOptions(target),
+      connections: 1,
+      amount: seeds.length,
+      requests: seeds.map((s) => ({
+        method: 'POST' as const,
+        path: collectionPath(s.resource, this.pod.namespace),
+        body: s.body,
+        headers: { 'content-type': 'application/json' },
+        onResponse: (status: number) => {
+          if (status !== 201 && status !== 409) failures += ` ${s.resource}/${s.name}: HTTP ${status}`;
+        },
+      })),
+    });
+    if (failures) throw new Error(`pod ${this.pod.name}: preparing objects failed:${failures}`);
+  }
+
+  async run(options: RunOptions, epoch: number): Promise<ClientRunResult> {
+    const acc = new PodAccounting();
+    acc.epoch = epoch;
+    const target = this.target();
+    const rate = Math.min(this.pod.rate, this.pod.qps);
+    const delay = epoch - performance.now();
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const instance = autocannon({
+      ...this.baseOptions(target),
+      connections: this.pod.http1.connections,
+      overallRate: rate,
+      duration: options.durationMs / 1000,
+      amount: Math.min(options.maxRequests, Math.ceil((rate * options.durationMs) / 1000)),
+      reconnectRate: this.pod.http1.reconnectRate,
+      requests: [
+        {
+          setupRequest: (request: Record<string, unknown>) => {
+            const call = this.mix.next();
+            return { ...request, method: call.method, path: call.path, body: call.body, headers: { ...(request.headers as object), ...(call.contentType ? { 'content-type': call.contentType } : {}) } };
+          },
+          onResponse: (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
+            acc.answered(status, headers['audit-id'] !== undefined || headers['Audit-Id'] !== undefined);
+          },
+        },
+      ],
+    });
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => acc.completedWithLatency(responseTime));
+    const result = (await instance) as unknown as AutocannonResult;
+    const answered = Object.values(acc.answeredByCode).reduce((a, b) => a + b, 0) + Object.values(acc.gatewayByCode).reduce((a, b) => a + b, 0);
+    acc.attempts = result.requests.sent;
+    if (result.errors > 0) acc.errors.connect = result.errors - result.timeouts;
+    if (result.timeouts > 0) acc.errors.timeout = result.timeouts;
+    // Requests autocannon sent but whose answer it stopped waiting for at the end of the duration.
+    acc.inDoubt = Math.max(0, result.requests.sent - answered - result.errors);
+    acc.connections.opened = this.pod.http1.connections + (result.resets ?? 0);
+    acc.connections.resets = result.resets ?? 0;
+    return acc.result(this.pod);
+  }
+
+  close(): void {}
+}

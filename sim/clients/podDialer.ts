@@ -1,0 +1,62 @@
+// How a pod opens a connection to its kubeconfig server: resolve the host the way the pod does (hostAliases, then
+// cluster DNS), connect from the pod's own IP (so kube-proxy and network policy see the pod), TLS with the
+// kubeconfig's CA and server name, ALPN. Failures carry the kind the results report (dns, connect, tls).
+import tls from 'node:tls';
+import { mapPrivilegedPort } from '../network/addresses.ts';
+import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
+import type { ClientPodSpec } from './types.ts';
+
+export class DialError extends Error {
+  constructor(readonly kind: 'dns' | 'connect' | 'tls', message: string) {
+    super(message);
+    this.name = 'DialError';
+  }
+}
+
+export interface PodEndpoint {
+  /** Host of the kubeconfig server (what SNI and :authority carry). */
+  host: string;
+  port: number;
+  /** `:authority` / Host as Go sends it: the host, plus the port unless it is the scheme default. */
+  authority: string;
+  servername: string;
+}
+
+export function podEndpoint(pod: ClientPodSpec): PodEndpoint {
+  const url = new URL(pod.kubeconfig.server);
+  if (url.protocol !== 'https:') throw new Error(`pod ${pod.name}: kubeconfig server must be https, got ${pod.kubeconfig.server}`);
+  const port = url.port ? Number(url.port) : 443;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return { host, port, authority: url.port ? `${url.hostname}:${url.port}` : url.hostname, servername: pod.kubeconfig.tlsServerName ?? host };
+}
+
+export function dialPod(pod: ClientPodSpec, endpoint: PodEndpoint, services: readonly ServiceRecord[], privilegedPortOffset: number, alpn: string[]): Promise<tls.TLSSocket> {
+  const resolved = resolveForPod(endpoint.host, pod, services);
+  if (resolved.via === 'nxdomain') {
+    return Promise.reject(new DialError('dns', `dial tcp: lookup ${endpoint.host}: no such host (pod ${pod.namespace}/${pod.name}, tried ${resolved.tried.join(', ')})`));
+  }
+  return new Promise((resolve, reject) => {
+    let connected = false;
+    const socket = tls.connect({
+      host: resolved.ip,
+      port: mapPrivilegedPort(endpoint.port, privilegedPortOffset),
+      localAddress: pod.ip,
+      noDelay: true,
+      servername: endpoint.servername,
+      ca: pod.kubeconfig.caPem,
+      ALPNProtocols: alpn,
+    } as tls.ConnectionOptions & { localAddress: string });
+    socket.once('connect', () => {
+      connected = true;
+    });
+    socket.once('secureConnect', () => {
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      const kind = connected && !/ECONNRESET|EPIPE/.test(error.code ?? '') ? 'tls' : 'connect';
+      reject(new DialError(kind, `dial ${resolved.ip}:${endpoint.port} (${endpoint.host}) from ${pod.ip}: ${error.message}`));
+    });
+  });
+}
