@@ -12,7 +12,7 @@ import { startSimulatedCluster } from '../sim/cluster.ts';
 import { MODES } from '../sim/modes.ts';
 import { loadScenarioFile } from '../scenarios/loader.ts';
 import { runScenario } from './runner/runScenario.ts';
-import { onInterrupt } from './runner/interrupts.ts';
+import { exitWhenDone, onInterrupt } from './runner/interrupts.ts';
 import { runGatewayBench } from './bench/gatewayBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
 
@@ -82,3 +82,4 @@ const program = new Command('npm run bench --')
   });
 
 await program.parseAsync(process.argv);
+exitWhenDone();

@@ -3,13 +3,16 @@
 // istio-internal-load-balancing (§3, only while L7 is active), the generic token kubeconfig secret (§5), the
 // shoot-access token secrets, and the MutatingWebhookConfiguration of gardener-resource-manager (§2).
 
-export const ISTIO_INTERNAL_SERVICE = 'istio-ingressgateway-internal';
-export const INTERNAL_LB_CONFIGMAP = 'istio-internal-load-balancing';
-export const WEBHOOK_NAME = 'pod-kube-apiserver-load-balancing.resources.gardener.cloud';
-export const WEBHOOK_PATH = '/webhooks/pod-kube-apiserver-load-balancing';
+import { CONFIGMAP_NAME, INTERNAL_SERVICE_NAME, WEBHOOK_PATH } from '../webhook/constants.ts';
+import { mutatingWebhook } from '../webhook/manifests.ts';
+
+// The names the webhook reads (one definition, shared with it).
+export const ISTIO_INTERNAL_SERVICE = INTERNAL_SERVICE_NAME;
+export const INTERNAL_LB_CONFIGMAP = CONFIGMAP_NAME;
+export { WEBHOOK_PATH };
 export const GRM_NAMESPACE = 'garden';
 
-type Obj = Record<string, unknown> & { metadata: { name: string; namespace?: string } };
+type Obj = Record<string, unknown> & { metadata: { name: string; namespace?: string; [key: string]: unknown } };
 
 export function namespaceObject(name: string, labels: Record<string, string>): Obj {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
@@ -82,22 +85,6 @@ export function mutatingWebhookConfiguration(caBundlePem: string): Obj {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'MutatingWebhookConfiguration',
     metadata: { name: 'gardener-resource-manager' },
-    webhooks: [
-      {
-        name: WEBHOOK_NAME,
-        admissionReviewVersions: ['v1beta1', 'v1'],
-        clientConfig: {
-          service: { name: 'gardener-resource-manager', namespace: GRM_NAMESPACE, path: WEBHOOK_PATH, port: 443 },
-          caBundle: Buffer.from(caBundlePem, 'utf8').toString('base64'),
-        },
-        rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: '*' }],
-        namespaceSelector: { matchLabels: { 'gardener.cloud/role': 'shoot' } },
-        objectSelector: { matchExpressions: [{ key: 'static-pod', operator: 'NotIn', values: ['true'] }] },
-        failurePolicy: 'Fail',
-        matchPolicy: 'Exact',
-        sideEffects: 'None',
-        timeoutSeconds: 10,
-      },
-    ],
+    webhooks: [mutatingWebhook({ name: 'gardener-resource-manager', namespace: GRM_NAMESPACE }, caBundlePem)],
   };
 }

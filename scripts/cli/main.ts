@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { scenarioCommand } from './scenarioCommand.ts';
 import { simCommand } from './simCommand.ts';
+import { exitWhenDone } from '../runner/interrupts.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('apiserver-lb')
@@ -10,4 +11,5 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(simCommand())
     .showHelpAfterError();
   await program.parseAsync(argv);
+  exitWhenDone();
 }

@@ -25,3 +25,14 @@ function install(): void {
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
+
+/**
+ * Called when a command has finished: the process should now exit on its own. If something still holds it open (a
+ * worker thread that cannot exit), exit anyway after a grace period, with the exit code already set.
+ */
+export function exitWhenDone(graceMs = 3000): void {
+  setTimeout(() => {
+    process.stderr.write('warning: something still held the process open after the run; exiting anyway\n');
+    process.exit(process.exitCode ?? 0);
+  }, graceMs).unref();
+}

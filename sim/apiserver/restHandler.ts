@@ -292,6 +292,8 @@ function asObject(body: unknown, resource: ResourceInfo, namespace: string): Kub
   if (resource.namespaced && object.metadata.namespace && object.metadata.namespace !== namespace) {
     throw new StatusError(statuses.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
   }
+  // rest.EnsureObjectNamespaceMatchesRequestNamespace: admission plugins see the request's namespace on the object.
+  if (resource.namespaced) object.metadata.namespace = namespace;
   return object;
 }
 

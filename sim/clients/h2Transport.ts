@@ -10,6 +10,7 @@
 import http2 from 'node:http2';
 import type tls from 'node:tls';
 import { DialError } from './podDialer.ts';
+import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 const INITIAL_MAX_CONCURRENT_STREAMS = 100;
 
@@ -154,7 +155,7 @@ export class ClientGoTransport {
 
   close(): void {
     this.closed = true;
-    for (const c of this.connections) c.session.destroy();
+    for (const c of this.connections) destroySessionWhenSettled(c.session);
     this.connections.length = 0;
   }
 }

@@ -18,6 +18,7 @@ import { H1Forwarder, type H1ControlPlaneRoutes } from './h1Forwarder.ts';
 import type { LbPolicy } from './lbPolicy.ts';
 import { handlePassthroughConnection, type PassthroughStats } from './passthrough.ts';
 import { H2UpstreamPool } from './upstreamPool.ts';
+import { destroyWhenSettled } from '../network/socketClose.ts';
 
 export interface GatewayControlPlaneConfig {
   /** SNI / :authority names of this control plane (Gateway servers[].hosts). */
@@ -199,7 +200,7 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        for (const s of sockets) destroyWhenSettled(s);
         for (const plane of planes) for (const pool of plane.pools) pool.close();
         h1?.close();
       })),

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './clientHello.ts';
 import type { UpstreamCluster } from './cluster.ts';
+import { destroyWhenSettled } from '../network/socketClose.ts';
 
 const INSPECT_TIMEOUT_MS = 15_000; // Envoy's listener_filters_timeout default
 
@@ -59,7 +60,7 @@ export function handlePassthroughConnection(client: net.Socket, clusterFor: (sni
       client.destroySoon();
       finish();
     });
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => destroyWhenSettled(upstream));
     upstream.write(buffered);
     client.pipe(upstream);
     upstream.pipe(client);

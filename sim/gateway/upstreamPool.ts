@@ -7,6 +7,7 @@
 import http2 from 'node:http2';
 import tls from 'node:tls';
 import type { EndpointAddress } from './endpoint.ts';
+import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 export interface UpstreamTls {
   caPem: string;
@@ -49,11 +50,17 @@ export class H2UpstreamPool {
       list = [];
       this.pools.set(key, list);
     }
-    const usable = list.filter((p) => !p.draining && !p.session.destroyed && !p.session.closed);
-    const limit = (p: PooledSession) => p.session.remoteSettings.maxConcurrentStreams ?? 100;
-    // Spread over up to `connectionsPerHost` connections (one per Envoy worker), least busy first.
-    const free = usable.filter((p) => p.active < limit(p)).sort((a, b) => a.active - b.active);
-    if (free.length > 0 && (usable.length >= this.connectionsPerHost || free[0]!.active === 0)) return free[0]!;
+    // Spread over up to `connectionsPerHost` connections (one per Envoy worker), least busy first. One pass: this
+    // runs for every request.
+    let usable = 0;
+    let best: PooledSession | undefined;
+    for (const p of list) {
+      if (p.draining || p.session.destroyed || p.session.closed) continue;
+      usable++;
+      const limit = p.session.remoteSettings.maxConcurrentStreams ?? 100;
+      if (p.active < limit && (!best || p.active < best.active)) best = p;
+    }
+    if (best && (usable >= this.connectionsPerHost || best.active === 0)) return best;
     return this.open(host, list);
   }
 
@@ -72,7 +79,7 @@ export class H2UpstreamPool {
           cert: this.tls.clientCert?.certPem,
           key: this.tls.clientCert?.keyPem,
           ALPNProtocols: ['h2'],
-        }),
+        } as tls.ConnectionOptions & { localAddress: string }),
     });
     this.opened++;
     const pooled: PooledSession = { session, active: 0, draining: false };
@@ -110,7 +117,7 @@ export class H2UpstreamPool {
 
   close(): void {
     this.closed = true;
-    for (const list of this.pools.values()) for (const p of list) p.session.destroy();
+    for (const list of this.pools.values()) for (const p of list) destroySessionWhenSettled(p.session);
     this.pools.clear();
   }
 }

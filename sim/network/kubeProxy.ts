@@ -15,6 +15,7 @@ import { serveInWorker } from '../runtime/serveInWorker.ts';
 import { mapPrivilegedPort } from './addresses.ts';
 import { createBackendChooser, type BackendChooser, type KubeProxyMode } from './backendChoice.ts';
 import { decideIngress, normalizeIp, type PodIdentity } from './networkPolicy.ts';
+import { destroyWhenSettled, resetSocket } from './socketClose.ts';
 
 export interface ServicePortSpec {
   name?: string;
@@ -73,6 +74,8 @@ class ServiceProxy {
   private endpoints: EndpointSpec[];
   private readonly chooser: BackendChooser;
   private readonly connections = new Set<TrackedConnection>();
+  /** Every socket until it has fully closed (a connection's second leg can outlive its first). */
+  private readonly sockets = new Set<net.Socket>();
   readonly stats: ServiceProxyStats;
 
   constructor(
@@ -88,7 +91,13 @@ class ServiceProxy {
     this.stats = { service: this.key, backends: {}, denied: 0, refusedNoEndpoints: 0 };
   }
 
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
   accept(client: net.Socket, port: ServicePortSpec): void {
+    this.track(client);
     client.setNoDelay(true);
     const source = normalizeIp(client.remoteAddress ?? '');
     const decision = decideIngress(this.spec.requiredPodLabel, source, this.pods);
@@ -113,6 +122,7 @@ class ServiceProxy {
       localAddress: source || undefined,
       noDelay: true,
     });
+    this.track(upstream);
     const tracked: TrackedConnection = { client, upstream, endpoint: endpoint.name };
     this.connections.add(tracked);
     let finished = false;
@@ -123,10 +133,14 @@ class ServiceProxy {
       this.connections.delete(tracked);
     };
     // A reset on one leg becomes a reset on the other, as a dropped conntrack entry would look to both ends.
-    upstream.on('error', () => { client.resetAndDestroy(); finish(); });
-    client.on('error', () => { upstream.resetAndDestroy(); finish(); });
+    upstream.on('error', () => { resetSocket(client); finish(); });
+    client.on('error', () => { destroyWhenSettled(upstream, true); finish(); });
     upstream.on('close', () => { client.destroySoon(); finish(); });
-    client.on('close', () => { upstream.destroySoon(); finish(); });
+    client.on('close', () => {
+      if (upstream.connecting) destroyWhenSettled(upstream);
+      else upstream.destroySoon();
+      finish();
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   }
@@ -137,17 +151,14 @@ class ServiceProxy {
     if (!resetRemoved) return;
     for (const connection of [...this.connections]) {
       if (!keep.has(connection.endpoint)) {
-        connection.client.resetAndDestroy();
-        connection.upstream.resetAndDestroy();
+        resetSocket(connection.client);
+        destroyWhenSettled(connection.upstream, true);
       }
     }
   }
 
   destroyAll(): void {
-    for (const connection of [...this.connections]) {
-      connection.client.destroy();
-      connection.upstream.destroy();
-    }
+    for (const socket of [...this.sockets]) destroyWhenSettled(socket);
   }
 }
 
@@ -158,9 +169,18 @@ export const startKubeProxy: ComponentFactory<KubeProxyConfig, KubeProxyInfo> = 
   const servers: net.Server[] = [];
   const listeners: KubeProxyInfo['listeners'] = [];
 
+  // Stop accepting first, then keep destroying: connections accepted while the listeners close (already queued in the
+  // event loop) must not outlive the component.
   const closeAll = async () => {
+    let listening = true;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())))).then(() => {
+      listening = false;
+    });
+    while (listening) {
+      for (const proxy of proxies.values()) proxy.destroyAll();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10))]);
+    }
     for (const proxy of proxies.values()) proxy.destroyAll();
-    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   };
 
   try {

@@ -15,6 +15,7 @@ import type { ComponentFactory } from '../runtime/component.ts';
 import { serveInWorker } from '../runtime/serveInWorker.ts';
 import { mapPrivilegedPort } from './addresses.ts';
 import { resolveForPod, type HostAlias, type ServiceRecord } from './resolver.ts';
+import { destroyWhenSettled } from './socketClose.ts';
 
 export interface PodProxyConfig {
   /** Where the proxy listens (a loopback address). */
@@ -68,7 +69,7 @@ export const startPodProxy: ComponentFactory<PodProxyConfig, PodProxyInfo> = asy
         client.destroy();
       }
     });
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => destroyWhenSettled(upstream));
     upstream.on('close', () => client.destroySoon());
   });
   await new Promise<void>((resolve, reject) => {
@@ -81,7 +82,7 @@ export const startPodProxy: ComponentFactory<PodProxyConfig, PodProxyInfo> = asy
     info: { url: `http://${config.listenIp}:${port}` },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        for (const socket of sockets) destroyWhenSettled(socket);
         server.close(() => resolve());
       })),
   };

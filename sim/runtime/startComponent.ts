@@ -17,7 +17,7 @@ export interface WorkerStartOptions {
   startTimeoutMs?: number;
   /** How long close() waits for a graceful shutdown before terminating the thread (ms). */
   closeTimeoutMs?: number;
-  resourceLimits?: { maxOldGenerationSizeMb?: number };
+  resourceLimits?: import('node:worker_threads').ResourceLimits;
 }
 
 export async function startWorkerComponent<Info>(options: WorkerStartOptions): Promise<ComponentHandle<Info>> {
@@ -27,6 +27,7 @@ export async function startWorkerComponent<Info>(options: WorkerStartOptions): P
     resourceLimits: options.resourceLimits,
     stdout: false,
     stderr: false,
+    env: process.env,
   });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -105,7 +106,10 @@ export async function startWorkerComponent<Info>(options: WorkerStartOptions): P
         const exitedPromise = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         worker.postMessage({ type: 'close' } satisfies HostMessage);
         const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 5_000).unref());
-        if ((await Promise.race([exitedPromise, timeout])) === 'timeout') await worker.terminate();
+        if ((await Promise.race([exitedPromise, timeout])) !== 'timeout') return;
+        // terminate() itself never settles for a thread stuck in its exit-time handle clean-up; bound it, report it.
+        const terminated = await Promise.race([worker.terminate().then(() => 'terminated' as const), new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 5_000).unref())]);
+        if (terminated === 'stuck') onEvent?.(name, 'stuck', { message: `${name}: worker thread did not exit; the process will exit without it` });
       })();
       return closing;
     },

@@ -1,0 +1,55 @@
+// Running h2load (nghttp2-client) and reading its results: the summary line for counts and the per-request
+// --log-file (start µs, status, duration µs) for latency quantiles. Shared by the gateway and webhook benchmarks.
+import fs from 'node:fs';
+import { execa } from 'execa';
+
+export const H2LOAD = '/usr/bin/h2load';
+
+export interface H2loadSummary {
+  requests: number;
+  succeeded: number;
+  failed: number;
+  /** Successful requests per second of measured time. */
+  perSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
+}
+
+export function requireH2load(h2load = H2LOAD): void {
+  if (!fs.existsSync(h2load)) throw new Error(`h2load not found at ${h2load}; install it with: apt-get install -y nghttp2-client`);
+}
+
+/** Runs h2load with `args` (which must include --log-file <logFile> and -D <seconds>), bounded in time. */
+export async function runH2load(args: string[], logFile: string, durationSeconds: number, h2load = H2LOAD): Promise<H2loadSummary> {
+  const result = await execa(h2load, args, { reject: false, timeout: (durationSeconds + 40) * 1000 });
+  if (result.exitCode !== 0) throw new Error(`h2load failed (exit ${result.exitCode}): ${result.stderr || result.stdout}`);
+  return summarizeH2load(String(result.stdout), fs.readFileSync(logFile, 'utf8'), durationSeconds);
+}
+
+export function summarizeH2load(stdout: string, logText: string, durationSeconds: number): H2loadSummary {
+  const summary = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed/.exec(stdout);
+  if (!summary) throw new Error(`cannot read h2load's summary:\n${stdout}`);
+  const durations: number[] = [];
+  for (const line of logText.split('\n')) {
+    const [, status, micros] = line.split('\t');
+    if (status && status.startsWith('2') && micros) durations.push(Number(micros) / 1000);
+  }
+  if (durations.length === 0) throw new Error(`h2load logged no successful request:\n${stdout}`);
+  durations.sort((a, b) => a - b);
+  const at = (q: number) => round(durations[Math.min(durations.length - 1, Math.ceil(q * durations.length) - 1)]!);
+  const succeeded = Number(summary[3]);
+  return {
+    requests: Number(summary[1]),
+    succeeded,
+    failed: Number(summary[4]),
+    perSecond: Math.round(succeeded / durationSeconds),
+    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: round(durations.at(-1)!) },
+  };
+}
+
+export async function h2loadVersion(h2load = H2LOAD): Promise<string> {
+  return String((await execa(h2load, ['--version'], { reject: false })).stdout).trim();
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,244 @@
+// The webhook server: HTTPS with ALPN h2 and http/1.1 (kube-apiserver calls webhooks over HTTP/1.1 since
+// kubernetes#82090, but either must work), POST /webhooks/pod-kube-apiserver-load-balancing, /healthz, /readyz,
+// /metrics. Request handling follows controller-runtime's webhook server (pkg/webhook/admission/http.go): a bad
+// request is answered with HTTP 200 and an errored AdmissionReview (response.allowed=false, status.code 400/413), so
+// kube-apiserver reports a clear message. The body is bounded in size and time; the server never buffers more than
+// the limit and never waits on a slow client forever.
+import http2 from 'node:http2';
+import type net from 'node:net';
+import { allowedResponse, deniedResponse, erroredResponse, parseAdmissionReview, type AdmissionResponseBody, type ReviewVersion } from './admissionReview.ts';
+import { DEFAULT_MAX_BODY_BYTES, WEBHOOK_PATH } from './constants.ts';
+import { defaultPod, type TargetReader } from './handler.ts';
+import { createLogger, type Logger, type LogLevel } from './logger.ts';
+import { WebhookMetrics, type AdmissionResult } from './metrics.ts';
+import { decodePod } from './podDecoding.ts';
+
+
+export interface WebhookServerOptions {
+  /** Address to bind: a loopback address in the simulator, the pod IP in a cluster (never a wildcard by default). */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  tls: { certPem: string; keyPem: string };
+  reader: TargetReader;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Largest accepted AdmissionReview body (bytes); default 3 MiB. */
+  maxBodyBytes?: number;
+  /** How long a client may take to send the body (ms); default 10 s, the webhook's timeoutSeconds. */
+  bodyTimeoutMs?: number;
+  /** Idle connections are closed after this long (ms); default 120 s. */
+  idleTimeoutMs?: number;
+  /**
+   * close() first keeps serving this long with /readyz at 503 (ms; default 0), so a kubelet probe and the endpoints
+   * controller take the pod out of the Service before it stops listening (like kube-apiserver's
+   * --shutdown-delay-duration); with failurePolicy Fail, calls that still arrive would otherwise reject pods.
+   */
+  shutdownDelayMs?: number;
+  /** close() then waits this long for in-flight admissions before cutting connections (ms); default 5 s. */
+  shutdownGraceMs?: number;
+  /** Connections beyond this are refused (bounds what slow or idle clients can hold); default 1000. */
+  maxConnections?: number;
+}
+
+export interface WebhookServer {
+  url: string;
+  port: number;
+  metrics: WebhookMetrics;
+  close(): Promise<void>;
+}
+
+type Req = http2.Http2ServerRequest;
+type Res = http2.Http2ServerResponse;
+type BodyResult = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'timeout' } | { kind: 'aborted' };
+
+export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
+  const log = options.logger ?? createLogger(options.logLevel ?? 'info');
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  const metrics = new WebhookMetrics();
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
+
+  const server = http2.createSecureServer({ key: options.tls.keyPem, cert: options.tls.certPem, allowHTTP1: true }, (req, res) => {
+    handle(req, res).catch((error: Error) => {
+      log.error('unexpected failure while serving a request', { path: req.url, error: error.message });
+      if (!res.headersSent && !res.writableEnded) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error\n');
+      }
+    });
+  });
+  server.on('secureConnection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('session', (session: http2.ServerHttp2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', (error) => log.debug('HTTP/2 session error', { error: error.message }));
+  });
+  server.on('tlsClientError', (error) => log.debug('TLS handshake failed', { error: error.message }));
+  // Idle HTTP/2 sessions get a GOAWAY and idle (or header-stalled) HTTP/1.1 sockets are closed after this.
+  server.setTimeout(options.idleTimeoutMs ?? 120_000);
+  server.maxConnections = options.maxConnections ?? 1000;
+
+  async function handle(req: Req, res: Res): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') return text(res, 200, 'ok');
+    // Like controller-runtime's readyz with the webhook server's StartedChecker: ready while serving.
+    if (req.method === 'GET' && path === '/readyz') return closing ? text(res, 503, 'shutting down') : text(res, 200, 'ok');
+    if (req.method === 'GET' && path === '/metrics') {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(body);
+      return;
+    }
+    if (path !== WEBHOOK_PATH) return text(res, 404, `404 page not found (the webhook is served at POST ${WEBHOOK_PATH})\n`);
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return text(res, 405, `method ${req.method} not allowed; use POST\n`);
+    }
+    inFlight++;
+    const done = metrics.start();
+    const started = performance.now();
+    let result: AdmissionResult = 'errored';
+    try {
+      result = await admit(req, res);
+    } finally {
+      done();
+      metrics.admission(result);
+      log.debug('admission', { result, ms: Math.round((performance.now() - started) * 1000) / 1000 });
+      if (--inFlight === 0) drained?.();
+    }
+  }
+
+  async function admit(req: Req, res: Res): Promise<AdmissionResult> {
+    const declared = Number(req.headers['content-length']);
+    const body = Number.isFinite(declared) && declared > maxBodyBytes ? ({ kind: 'too-large' } as const) : await readBody(req, maxBodyBytes, bodyTimeoutMs);
+    if (body.kind === 'aborted') return 'errored';
+    if (body.kind === 'too-large' || body.kind === 'timeout') {
+      const [code, message] = body.kind === 'too-large' ? [413, `request entity is too large; limit is ${maxBodyBytes} bytes`] : [408, `the request body was not received within ${bodyTimeoutMs} ms`];
+      log.warn('bad admission request', { message });
+      // The rest of the body is never read: answer, then end the connection (HTTP/1.1) or the stream (HTTP/2).
+      send(res, erroredResponse('admission.k8s.io/v1', '', code, message), true);
+      return 'errored';
+    }
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
+      return reject(res, 'admission.k8s.io/v1', '', `contentType=${contentType}, expected application/json`);
+    }
+    if (body.body.length === 0) return reject(res, 'admission.k8s.io/v1', '', 'request body is empty');
+    const parsed = parseAdmissionReview(body.body.toString('utf8'));
+    if (!parsed.ok) return reject(res, parsed.apiVersion, parsed.uid, parsed.status.message);
+    const { request, apiVersion } = parsed;
+    // controller-runtime's CustomDefaulter allows DELETE without decoding (there is nothing to default).
+    if (request.operation === 'DELETE') {
+      send(res, allowedResponse(apiVersion, request.uid));
+      return 'skipped';
+    }
+    const decoded = decodePod(request.object, request.kind);
+    if (!decoded.ok) return reject(res, apiVersion, request.uid, decoded.message);
+    try {
+      const outcome = await defaultPod(decoded.pod, typeof request.namespace === 'string' ? request.namespace : '', options.reader, log);
+      if (outcome.kind === 'denied') {
+        log.info('denied', { uid: request.uid, code: outcome.status.code, message: outcome.status.message });
+        send(res, deniedResponse(apiVersion, request.uid, outcome.status));
+        return 'denied';
+      }
+      if (outcome.kind === 'mutated') {
+        send(res, allowedResponse(apiVersion, request.uid, outcome.patch));
+        return outcome.patch.length > 0 ? 'mutated' : 'unchanged';
+      }
+      send(res, allowedResponse(apiVersion, request.uid));
+      return 'skipped';
+    } catch (error) {
+      // controller-runtime recovers panics in the handler into Errored(500).
+      log.error('admission failed', { uid: request.uid, error: (error as Error).message });
+      send(res, erroredResponse(apiVersion, request.uid, 500, `internal error: ${(error as Error).message}`));
+      return 'errored';
+    }
+  }
+
+  function reject(res: Res, apiVersion: ReviewVersion, uid: string, message: string): AdmissionResult {
+    log.warn('bad admission request', { uid, message });
+    send(res, erroredResponse(apiVersion, uid, 400, message));
+    return 'errored';
+  }
+
+  function send(res: Res, review: AdmissionResponseBody, endConnection = false): void {
+    metrics.request(200);
+    const body = JSON.stringify(review);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const h2 = res.stream !== undefined;
+    if (endConnection && !h2) headers.connection = 'close';
+    res.writeHead(200, headers);
+    res.end(body);
+    // RFC 9113 §8.1: a server that answered before the whole request arrived may send RST_STREAM(NO_ERROR).
+    if (endConnection && h2) res.once('finish', () => res.stream.close(http2.constants.NGHTTP2_NO_ERROR));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`webhook: cannot listen on ${options.host}:${options.port}: ${error.message}`)));
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const url = `https://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  log.info('serving', { url: `${url}${WEBHOOK_PATH}` });
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    metrics,
+    close: () =>
+      (closed ??= (async () => {
+        closing = true;
+        if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const session of sessions) session.close();
+        if (inFlight > 0) {
+          const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 5_000).unref());
+          await Promise.race([new Promise<void>((resolve) => (drained = resolve)), grace]);
+        }
+        for (const socket of sockets) socket.destroy();
+        await stopped;
+        log.info('stopped', { url });
+      })()),
+  };
+}
+
+function text(res: Res, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(body);
+}
+
+/** Reads the body up to `limit` bytes within `timeoutMs`; past the limit it stops buffering and reports it. */
+function readBody(req: Req, limit: number, timeoutMs: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      if (result.kind !== 'ok') req.pause();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout' }), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return finish({ kind: 'too-large' });
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish({ kind: 'ok', body: Buffer.concat(chunks) }));
+    req.on('error', () => finish({ kind: 'aborted' }));
+    req.on('aborted', () => finish({ kind: 'aborted' }));
+    req.on('close', () => finish({ kind: 'aborted' }));
+  });
+}
