@@ -113,10 +113,10 @@ export function sumBy(metrics: ParsedMetrics, name: string, label: string): Reco
 }
 
 /** Cumulative histogram buckets (le → count) summed over all series of a histogram. */
-export function histogramBuckets(metrics: ParsedMetrics, name: string): Map<number, number> {
+export function histogramBuckets(metrics: ParsedMetrics, name: string, keep: (labels: Record<string, string>) => boolean = () => true): Map<number, number> {
   const buckets = new Map<number, number>();
   for (const sample of metrics.samples) {
-    if (sample.name !== `${name}_bucket`) continue;
+    if (sample.name !== `${name}_bucket` || !keep(sample.labels)) continue;
     const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
     buckets.set(le, (buckets.get(le) ?? 0) + sample.value);
   }

@@ -11,7 +11,11 @@ export interface ReplicaSnapshot {
   requests: number;
   byCode: Record<string, number>;
   byVerb: Record<string, number>;
-  /** Cumulative apiserver_request_duration_seconds buckets over all series (le seconds → count). */
+  /**
+   * Cumulative apiserver_request_duration_seconds buckets (le seconds → count) over every series except long-running
+   * verbs: a WATCH's duration is how long it stayed open, so latency queries exclude verb=~"WATCH|CONNECT" as the
+   * kube-apiserver SLO dashboards do.
+   */
   durationBuckets: Map<number, number>;
   inflight: { readOnly: number; mutating: number };
 }
@@ -46,7 +50,7 @@ async function scrapeOne(replica: string, client: RestClient): Promise<ReplicaSn
     requests: sumOf(metrics, 'apiserver_request_total'),
     byCode: sumBy(metrics, 'apiserver_request_total', 'code'),
     byVerb: sumBy(metrics, 'apiserver_request_total', 'verb'),
-    durationBuckets: histogramBuckets(metrics, 'apiserver_request_duration_seconds'),
+    durationBuckets: histogramBuckets(metrics, 'apiserver_request_duration_seconds', (labels) => labels.verb !== 'WATCH' && labels.verb !== 'CONNECT'),
     inflight: {
       readOnly: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }),
       mutating: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'mutating' }),

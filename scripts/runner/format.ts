@@ -70,4 +70,4 @@ export function formatChecks(checks: CheckResult[]): string {
     .join('\n');
 }
 
-export const LATENCY_FOOTNOTE = '* per-replica p50/p99 are histogram_quantile estimates over apiserver_request_duration_seconds (lowest bucket 5 ms); client latencies are exact HdrHistograms.';
+export const LATENCY_FOOTNOTE = '* per-replica p50/p99 are histogram_quantile estimates over apiserver_request_duration_seconds without WATCH/CONNECT (lowest bucket 5 ms); client latencies are exact HdrHistograms.';

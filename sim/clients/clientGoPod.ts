@@ -5,6 +5,7 @@
 // - "connection reset by peer" / probable EOF: retry GET only (isErrRetryableFunc), after a 1 s wait;
 // - streams refused by GOAWAY never reached the server: the HTTP/2 transport retries them on a new connection.
 // Requests follow an open-loop schedule; latency runs from the intended send time.
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rng } from '../random.ts';
 import type { ServiceRecord } from '../network/resolver.ts';
@@ -78,6 +79,8 @@ export class ClientGoPod {
     acc.epoch = epoch;
     const endAt = epoch + options.durationMs;
     const drain = new AbortController();
+    // Every request in flight listens on this one signal: hundreds at a time is expected, not a leak.
+    setMaxListeners(0, drain.signal);
     const inFlight = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
       inFlight.add(p);
@@ -86,6 +89,7 @@ export class ClientGoPod {
 
     // Informers: one long-lived watch per watched resource, for the whole load phase.
     const stopWatches = new AbortController();
+    setMaxListeners(0, stopWatches.signal);
     const watchLoops = this.pod.watches.map((w) => this.watchLoop(w.resource, acc, stopWatches.signal));
 
     const arrivals = createArrivals(this.pod.arrival, this.pod.rate, this.env.rng.fork('arrivals'));

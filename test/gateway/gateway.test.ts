@@ -185,6 +185,29 @@ describe('istio ingress gateway pod', () => {
     })).rejects.toThrow();
   });
 
+  it('LEAST_REQUEST counts a long-lived watch as an active request: its replica gets ~1/m² of sequential requests (Envoy P2C)', async () => {
+    const perHost = async () => {
+      const stats = await gateways[0]!.call<GatewayStats>('stats');
+      return stats.clusters.default!;
+    };
+    const s = await connect(gwUrl(0), { ca: cp.pki.clusterCaPem, servername: HOST });
+    const watch = s.request({ ':method': 'GET', ':path': '/api/v1/namespaces/gw/configmaps?watch=1', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}` });
+    await new Promise((resolve) => watch.once('response', resolve));
+    const holding = Object.entries(await perHost()).filter(([, h]) => h.active === 1).map(([name]) => name);
+    expect(holding).toHaveLength(1);
+    const before = await perHost();
+    // One request at a time: the other replicas have 0 active, the watch's replica 1, so P2C picks it only when both
+    // random choices land on it: 1/9 of 300 = 33 expected (sd 5.4).
+    expect((await burst(s, 300, 1)).every((x) => x === 200)).toBe(true);
+    const after = await perHost();
+    watch.close();
+    s.close();
+    const got = (name: string) => after[name]!.requests - before[name]!.requests;
+    expect(got(holding[0]!)).toBeGreaterThan(12);
+    expect(got(holding[0]!)).toBeLessThan(60);
+    for (const name of Object.keys(after).filter((n) => n !== holding[0])) expect(got(name)).toBeGreaterThan(100);
+  });
+
   it('EDS updates: a removed replica takes no new requests, a returning one is used again', async () => {
     const endpoints = cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port }));
     await gateways[0]!.call('setEndpoints', 0, endpoints.slice(0, 2));
