@@ -11,7 +11,7 @@ import { clientPodIp, gatewayPodIp, leaseAddressBlock, mapPrivilegedPort, replic
 import type { KubeProxyConfig, KubeProxyInfo, ServiceProxyStats, ServiceSpec } from './network/kubeProxy.ts';
 import type { PodIdentity } from './network/networkPolicy.ts';
 import type { ServiceRecord } from './network/resolver.ts';
-import { startInProcessComponent, startWorkerComponent } from './runtime/startComponent.ts';
+import { startInProcessComponent, startWorkerComponent, type WorkerStartOptions } from './runtime/startComponent.ts';
 import type { ComponentEventListener, ComponentHandle } from './runtime/component.ts';
 import { Teardown } from './runtime/teardown.ts';
 import { RestClient, type RestTarget } from './kube/restClient.ts';
@@ -119,8 +119,9 @@ async function build(options: ClusterOptions, teardown: Teardown, started: numbe
   const gatewayPods: ReplicaEndpoint[] = Array.from({ length: topology.gateway.pods }, (_, i) => ({ name: `istio-ingressgateway-${i}`, ip: gatewayPodIp(plan, i), port: GATEWAY_PORT }));
 
   // PKIs: the shoot's (cluster CA, front-proxy CA, client CA), the seed's, and the webhook's own CA.
-  const [pki, seedCa, webhookCa] = await Promise.all([
+  const [pki, seedPki, seedCa, webhookCa] = await Promise.all([
     createClusterPki({ namespace, publicHosts: [publicHost], ipAddresses: [...replicas.map((r) => r.ip), kubeApiserverVip] }),
+    createClusterPki({ namespace: 'seed', publicHosts: [], ipAddresses: [seedApiserverIp] }),
     createCertificateAuthority('seed kube-apiserver CA'),
     createCertificateAuthority('gardener-resource-manager webhook CA'),
   ]);
@@ -155,11 +156,20 @@ async function build(options: ClusterOptions, teardown: Teardown, started: numbe
     goawayChance: mode.useGoawayChance ? cp.goawayChance : 0,
     http2MaxStreamsPerConnection: cp.http2MaxStreamsPerConnection,
   };
-  const shootApiserver = await startWorkerComponent<ControlPlaneInfo>({ name: 'apiserver', entry: new URL('./apiserver/worker.ts', import.meta.url), config: shootConfig, onEvent: options.onEvent });
-  teardown.add('shoot kube-apiserver', () => shootApiserver.close());
+  // Worker threads boot in parallel (each loads its modules, ~0.3 s); every address is known up front, so none
+  // waits for another. Each is registered for teardown as soon as it is up, also if a sibling fails.
+  const startWorker = <Info>(name: string, entry: URL, config: unknown, resourceLimits?: WorkerStartOptions['resourceLimits']): Promise<ComponentHandle<Info>> => {
+    const start = startWorkerComponent<Info>({ name, entry, config, onEvent: options.onEvent, resourceLimits }).then((handle) => {
+      teardown.add(name, () => handle.close());
+      return handle;
+    });
+    teardown.waitFor(start);
+    start.catch(() => undefined); // reported by the allSettled below, or by the error that stopped the build first
+    return start;
+  };
+  const shootApiserverStarting = startWorker<ControlPlaneInfo>('apiserver', new URL('./apiserver/worker.ts', import.meta.url), shootConfig);
 
   // The seed kube-apiserver: one replica, in this thread, with the MutatingAdmissionWebhook plugin wired in.
-  const seedPki = await createClusterPki({ namespace: 'seed', publicHosts: [], ipAddresses: [seedApiserverIp] });
   const seedConfig: ControlPlaneConfig = {
     namespace: 'seed',
     replicas: [{ name: 'seed-kube-apiserver', ip: seedApiserverIp, port: mapPrivilegedPort(443, plan.privilegedPortOffset) }],
@@ -192,19 +202,13 @@ async function build(options: ClusterOptions, teardown: Teardown, started: numbe
   teardown.add('seed client', () => seed.close());
 
   // gardener-resource-manager's webhook, reading the seed through @kubernetes/client-node.
-  const webhook = await startWorkerComponent<{ url: string }>({
-    name: 'webhook',
-    entry: new URL('../webhook/worker.ts', import.meta.url),
-    config: {
-      host: webhookIp,
-      port: WEBHOOK_PORT,
-      tls: webhookServing,
-      kube: { server: seedAdmin.server, caPem: seedCa.certPem, token: webhookToken },
-      logLevel: 'warn',
-    },
-    onEvent: options.onEvent,
+  const webhookStarting = startWorker<{ url: string }>('webhook', new URL('../webhook/worker.ts', import.meta.url), {
+    host: webhookIp,
+    port: WEBHOOK_PORT,
+    tls: webhookServing,
+    kube: { server: seedAdmin.server, caPem: seedCa.certPem, token: webhookToken },
+    logLevel: 'warn',
   });
-  teardown.add('webhook', () => webhook.close());
 
   // Seed objects (reference §2–§6).
   await seed.apply('/api/v1/namespaces', namespaceObject(namespace, { 'gardener.cloud/role': 'shoot' }));
@@ -238,10 +242,9 @@ async function build(options: ClusterOptions, teardown: Teardown, started: numbe
     { namespace: istioNamespace, name: 'istio-ingressgateway-internal', clusterIP: gatewayVip, ports: [{ port: 443, targetPort: GATEWAY_PORT }], endpoints: gatewayPods, requiredPodLabel: gatewayPolicyLabel },
   ];
   const kubeProxyConfig: KubeProxyConfig = { mode: topology.kubeProxy.mode, seed: rng.fork('kube-proxy').seed, privilegedPortOffset: plan.privilegedPortOffset, services: serviceSpecs, pods: [] };
-  const kubeProxy = await startWorkerComponent<KubeProxyInfo>({ name: 'kube-proxy', entry: new URL('./network/kubeProxy.ts', import.meta.url), config: kubeProxyConfig, onEvent: options.onEvent });
-  teardown.add('kube-proxy', () => kubeProxy.close());
+  const kubeProxyStarting = startWorker<KubeProxyInfo>('kube-proxy', new URL('./network/kubeProxy.ts', import.meta.url), kubeProxyConfig);
 
-  const gateways: ComponentHandle<unknown>[] = [];
+  const gatewaysStarting: Promise<ComponentHandle<unknown>>[] = [];
   const gatewayMode = mode.gatewayMode ?? (options.alwaysStartGateway ? 'terminate' : undefined);
   if (gatewayMode) {
     for (const [index, pod] of gatewayPods.entries()) {
@@ -264,12 +267,14 @@ async function build(options: ClusterOptions, teardown: Teardown, started: numbe
           },
         ],
       };
-      // A larger young generation: fewer scavenges on the per-request hot path (measured in npm run bench).
-      const gateway = await startWorkerComponent<unknown>({ name: pod.name, entry: new URL('./gateway/worker.ts', import.meta.url), config, onEvent: options.onEvent, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-      teardown.add(pod.name, () => gateway.close());
-      gateways.push(gateway);
+      gatewaysStarting.push(startWorker(pod.name, new URL('./gateway/worker.ts', import.meta.url), config));
     }
   }
+  const starts = await Promise.allSettled([shootApiserverStarting, webhookStarting, kubeProxyStarting, ...gatewaysStarting]);
+  const failed = starts.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const kubeProxy = await kubeProxyStarting;
+  const gateways = await Promise.all(gatewaysStarting);
 
   const shootAdmin: RestTarget = { server: `https://${replicas[0]!.ip}:${replicas[0]!.port}`, caPem: pki.clusterCaPem, token: shootAdminToken, servername: 'kube-apiserver' };
   let podIndex = 0;

@@ -102,7 +102,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
         upstream: { endpoints: plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: pki.clusterCaPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: pki.gatewayFrontProxyClient },
       }],
     };
-    const gateway = await startWorkerComponent<unknown>({ name: 'gateway', entry: new URL('../../sim/gateway/worker.ts', import.meta.url), config: gatewayConfig, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    const gateway = await startWorkerComponent<unknown>({ name: 'gateway', entry: new URL('../../sim/gateway/worker.ts', import.meta.url), config: gatewayConfig });
     cleanups.push(() => gateway.close());
 
     const haproxyIp = gatewayPodIp(lease.plan, 1);
