@@ -109,7 +109,11 @@ export async function startWorkerComponent<Info>(options: WorkerStartOptions): P
         if ((await Promise.race([exitedPromise, timeout])) !== 'timeout') return;
         // terminate() itself never settles for a thread stuck in its exit-time handle clean-up; bound it, report it.
         const terminated = await Promise.race([worker.terminate().then(() => 'terminated' as const), new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 5_000).unref())]);
-        if (terminated === 'stuck') onEvent?.(name, 'stuck', { message: `${name}: worker thread did not exit; the process will exit without it` });
+        if (terminated === 'stuck') {
+          const message = `${name}: worker thread did not exit; the process will exit without it`;
+          process.stderr.write(`warning: ${message}\n`);
+          onEvent?.(name, 'stuck', { message });
+        }
       })();
       return closing;
     },
