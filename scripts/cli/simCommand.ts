@@ -103,7 +103,8 @@ function printAddresses(cluster: SimulatedCluster, access: WrittenAccess, readyM
     `  kubectl --kubeconfig ${path.join(access.dir, 'gateway.kubeconfig')} get configmaps -n ${cluster.namespace}`,
     `  kubectl --kubeconfig ${path.join(access.dir, 'clusterip.kubeconfig')} get leases -A -w`,
     `  curl -x ${access.proxies[0]!.url} --cacert ${path.join(access.dir, 'ca.crt')} -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" https://${cluster.publicHost}/version`,
-    `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" -H ':authority: ${cluster.publicHost}' https://${cluster.kubeProxyListeners[1]?.ip}:${cluster.kubeProxyListeners[1]?.hostPort}/api/v1/namespaces/${cluster.namespace}/configmaps`,
+    // --connect-to: the URI's host gives SNI and :authority (the gateway routes on SNI and answers 421 on a mismatch).
+    `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" --connect-to ${cluster.kubeProxyListeners[1]?.ip}:${cluster.kubeProxyListeners[1]?.hostPort} https://${cluster.publicHost}/api/v1/namespaces/${cluster.namespace}/configmaps`,
     '',
     'per-replica load (from each replica\'s /metrics); Ctrl-C stops and cleans up:',
   ];

@@ -1,5 +1,5 @@
 // Real clients against the simulated cluster: kubectl (a real client-go binary) through the ClusterIP path and
-// through the gateway path, curl for the authentication and header rules.
+// through the gateway path, curl for the authentication and header rules, h2load through the gateway VIP.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +71,24 @@ describe('real clients: kubectl and curl through both paths', () => {
     await kubectl(access.kubeconfigs['gateway.kubeconfig']!, 'get', 'configmaps', '-n', ns);
     const after = JSON.stringify(await cluster.networkStats());
     expect(after).not.toBe(before);
+  });
+
+  it('h2load over one HTTP/2 connection through the gateway VIP (the command npm run sim prints) is spread per request', async () => {
+    const vip = cluster.kubeProxyListeners.find((l) => l.service.endsWith('istio-ingressgateway-internal'))!;
+    const token = fs.readFileSync(path.join(access.dir, 'token'), 'utf8').trim();
+    const perReplica = async () => {
+      const stats = (await cluster.networkStats()).gateways as { clusters: Record<string, Record<string, { requests: number }>> }[];
+      const out: Record<string, number> = {};
+      for (const g of stats) for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
+      return out;
+    };
+    const before = await perReplica();
+    const run = await execa('h2load', ['-n', '600', '-c', '1', '-m', '10', '-H', `authorization: Bearer ${token}`, '--connect-to', `${vip.ip}:${vip.hostPort}`, `https://${cluster.publicHost}/api/v1/namespaces/${ns}/configmaps`], { reject: false, timeout: 30_000 });
+    expect(run.stdout).toMatch(/status codes: 600 2xx/);
+    const after = await perReplica();
+    const delta = Object.keys(after).map((host) => after[host]! - (before[host] ?? 0));
+    expect(delta.reduce((a, b) => a + b, 0)).toBe(600);
+    for (const d of delta) expect(d).toBeGreaterThan(120);
   });
 
   it('a VIP + tls-server-name kubeconfig gets 421 from the gateway (SNI ≠ :authority, Gardener misdirected-requests filter)', async () => {
