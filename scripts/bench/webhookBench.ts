@@ -14,6 +14,7 @@ import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { startFixtureApiserver, type FixtureApiserver } from '../../test/webhook/fixtureApiserver.ts';
 import { applyResponsePatch, pod, projectedKubeconfigVolume, review, SHOOT_NS, ISTIO_NS } from '../../test/webhook/pods.ts';
 import { h2Client } from '../../test/webhook/client.ts';
+import { startServeProcess, writeFixtureKubeconfig } from '../../test/webhook/serveProcess.ts';
 import { generateWebhookCertificates, type WebhookCertificates } from '../../webhook/certs.ts';
 import { WEBHOOK_PATH } from '../../webhook/constants.ts';
 import type { WebhookComponentConfig, WebhookComponentInfo } from '../../webhook/worker.ts';
@@ -163,22 +164,9 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
 async function standaloneMemory(dir: string, api: FixtureApiserver, certs: WebhookCertificates, body: string, log: (m: string) => void): Promise<{ rssMiB: number }> {
   fs.writeFileSync(path.join(dir, 'tls.crt'), certs.certPem);
   fs.writeFileSync(path.join(dir, 'tls.key'), certs.keyPem, { mode: 0o600 });
-  fs.writeFileSync(path.join(dir, 'api-ca.crt'), api.caPem);
-  const kubeconfig = path.join(dir, 'kubeconfig');
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "${api.url}", certificate-authority: api-ca.crt}\nusers:\n- name: u\n  user: {token: ${api.token}}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`);
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const child = execa(process.execPath, ['--import', 'tsx', 'webhook/cli.ts', 'serve', '--kubeconfig', kubeconfig, '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key'), '--port', '0', '--cache-ttl', '60000'], { cwd: root, reject: false, timeout: 60_000 });
+  const kubeconfig = writeFixtureKubeconfig(dir, api);
+  const { child, url } = await startServeProcess(['--kubeconfig', kubeconfig, '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key'), '--port', '0', '--cache-ttl', '60000'], 60_000);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      child.stderr!.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const match = /"msg":"serving","url":"(https:\/\/[^"]+)\/webhooks/.exec(text);
-        if (match) resolve(match[1]!);
-      });
-      child.catch(reject);
-      setTimeout(() => reject(new Error(`webhook serve did not start: ${text}`)), 30_000).unref();
-    });
     const client = h2Client(url, certs.caPem);
     try {
       for (let i = 0; i < 200; i++) await client.post(WEBHOOK_PATH, body);

@@ -3,12 +3,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { h1Client } from './client.ts';
 import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
 import { pod, projectedKubeconfigVolume, review, SHOOT_NS } from './pods.ts';
+import { startServeProcess, writeFixtureKubeconfig } from './serveProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const cli = (args: string[], options: { timeout?: number } = {}) => execa(process.execPath, ['--import', 'tsx', 'webhook/cli.ts', ...args], { cwd: ROOT, reject: false, timeout: options.timeout ?? 30_000 });
@@ -74,21 +75,9 @@ describe('webhook CLI', () => {
     api.setObject('services', 'istio-ingress', 'istio-ingressgateway-internal', { spec: { clusterIPs: ['10.0.0.10'] } });
     const certs = path.join(dir, 'serve-certs');
     expect((await cli(['certs', '--out', certs, '--dns', 'localhost', '--ip', '127.0.0.1'])).exitCode).toBe(0);
-    fs.writeFileSync(path.join(dir, 'api-ca.crt'), api.caPem);
-    const kubeconfig = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${api.url}\n    certificate-authority: api-ca.crt\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`);
-    const child: ResultPromise = execa(process.execPath, ['--import', 'tsx', 'webhook/cli.ts', 'serve', '--kubeconfig', kubeconfig, '--tls-cert', path.join(certs, 'tls.crt'), '--tls-key', path.join(certs, 'tls.key'), '--port', '0', '--log-level', 'info'], { cwd: ROOT, reject: false, timeout: 30_000 });
+    const kubeconfig = writeFixtureKubeconfig(dir, api);
+    const { child, url } = await startServeProcess(['--kubeconfig', kubeconfig, '--tls-cert', path.join(certs, 'tls.crt'), '--tls-key', path.join(certs, 'tls.key'), '--port', '0', '--log-level', 'info'], 30_000);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let buffered = '';
-        child.stderr!.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          const match = /"msg":"serving","url":"(https:\/\/[^"]+)\/webhooks/.exec(buffered);
-          if (match) resolve(match[1]!);
-        });
-        child.catch(reject);
-        setTimeout(() => reject(new Error(`serve did not start: ${buffered}`)), 20_000).unref();
-      });
       const c = h1Client(url, fs.readFileSync(path.join(certs, 'ca.crt'), 'utf8'));
       try {
         const body = (await c.post('/webhooks/pod-kube-apiserver-load-balancing', JSON.stringify(review(pod({ volumes: [projectedKubeconfigVolume()] }))))).json();
