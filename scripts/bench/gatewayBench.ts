@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import http2 from 'node:http2';
+import net from 'node:net';
 import { execa, type ResultPromise } from 'execa';
 import { leaseAddressBlock, gatewayPodIp, replicaIp, type AddressLease } from '../../sim/network/addresses.ts';
 import { createClusterPki, IN_CLUSTER_API_HOST } from '../../sim/pki/clusterPki.ts';
@@ -17,6 +17,8 @@ import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import type { ComponentHandle } from '../../sim/runtime/component.ts';
 import type { ControlPlaneConfig, ControlPlaneInfo } from '../../sim/apiserver/controlPlane.ts';
 import type { GatewayPodConfig, GatewayStats } from '../../sim/gateway/gatewayPod.ts';
+import { RestClient } from '../../sim/kube/restClient.ts';
+import { namespaceObject } from '../../sim/bootstrapObjects.ts';
 import { H2LOAD, h2loadVersion, requireH2load, runH2load, type H2loadSummary } from './h2load.ts';
 
 const HOST = 'api.bench.local.gardener.cloud';
@@ -161,20 +163,12 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
 }
 
 async function createSmallConfigMap(replicaUrl: string, caPem: string): Promise<void> {
-  const session = http2.connect(replicaUrl, { ca: caPem, servername: 'kube-apiserver' });
+  const client = new RestClient({ server: replicaUrl, caPem, token: TOKEN, servername: 'kube-apiserver' });
   try {
-    const post = (p: string, body: unknown) => new Promise<number>((resolve, reject) => {
-      const req = session.request({ ':method': 'POST', ':path': p, authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' });
-      req.on('response', (h) => resolve(Number(h[':status'])));
-      req.on('error', reject);
-      req.resume();
-      req.end(JSON.stringify(body));
-    });
-    await post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-    const status = await post(`/api/v1/namespaces/${NAMESPACE}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small' }, data: { key: 'value' } });
-    if (status !== 201 && status !== 409) throw new Error(`creating the bench ConfigMap: HTTP ${status}`);
+    await client.apply('/api/v1/namespaces', namespaceObject(NAMESPACE, {}));
+    await client.apply(`/api/v1/namespaces/${NAMESPACE}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small', namespace: NAMESPACE }, data: { key: 'value' } });
   } finally {
-    session.close();
+    client.close();
   }
 }
 
@@ -222,7 +216,6 @@ async function startHaproxy(bin: string, dir: string, ip: string, replicas: { ip
 }
 
 async function waitForPort(ip: string, port: number, child: ResultPromise): Promise<void> {
-  const net = await import('node:net');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`haproxy exited: ${String((await child).stderr)}`);
