@@ -6,13 +6,16 @@
 //    sockets whose writable side was not ended, and destroy (FIN) the others.
 // 2. Destroying a socket whose connect() is in flight: we wait for the attempt to settle, then close.
 
-export interface ClosableSocket {
+interface Connecting {
   connecting: boolean;
+  once(event: 'connect' | 'error', listener: () => void): unknown;
+}
+
+export interface ClosableSocket extends Connecting {
   destroyed: boolean;
   writableEnded: boolean;
   destroy(): void;
   resetAndDestroy(): void;
-  once(event: 'connect' | 'error', listener: () => void): unknown;
 }
 
 /** RST when that is safe (see 1. above), else a plain destroy. */
@@ -22,31 +25,26 @@ export function resetSocket(socket: ClosableSocket): void {
   else socket.resetAndDestroy();
 }
 
-export function destroyWhenSettled(socket: ClosableSocket, reset = false): void {
-  if (socket.destroyed && !socket.connecting) return;
-  const close = () => (reset ? resetSocket(socket) : socket.destroy());
-  if (socket.connecting) {
-    socket.once('connect', close);
-    socket.once('error', close);
-    return;
-  }
-  close();
+/** Runs `close` now, or once a connect attempt in flight has settled (rule 2 above). */
+function afterConnectAttempt(target: Connecting, close: () => void): void {
+  if (target.connecting) {
+    target.once('connect', close);
+    target.once('error', close);
+  } else close();
 }
 
-export interface ClosableSession {
-  connecting: boolean;
+export function destroyWhenSettled(socket: ClosableSocket, reset = false): void {
+  if (socket.destroyed && !socket.connecting) return;
+  afterConnectAttempt(socket, () => (reset ? resetSocket(socket) : socket.destroy()));
+}
+
+export interface ClosableSession extends Connecting {
   destroyed: boolean;
   destroy(): void;
-  once(event: 'connect' | 'error', listener: () => void): unknown;
 }
 
 /** The same rule for HTTP/2 sessions, whose socket may still be connecting. */
 export function destroySessionWhenSettled(session: ClosableSession): void {
   if (session.destroyed) return;
-  if (session.connecting) {
-    session.once('connect', () => session.destroy());
-    session.once('error', () => session.destroy());
-    return;
-  }
-  session.destroy();
+  afterConnectAttempt(session, () => session.destroy());
 }
