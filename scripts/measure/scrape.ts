@@ -50,12 +50,17 @@ async function scrapeOne(replica: string, client: RestClient): Promise<ReplicaSn
     requests: sumOf(metrics, 'apiserver_request_total'),
     byCode: sumBy(metrics, 'apiserver_request_total', 'code'),
     byVerb: sumBy(metrics, 'apiserver_request_total', 'verb'),
-    durationBuckets: histogramBuckets(metrics, 'apiserver_request_duration_seconds', (labels) => labels.verb !== 'WATCH' && labels.verb !== 'CONNECT'),
+    durationBuckets: histogramBuckets(metrics, 'apiserver_request_duration_seconds', isNotLongRunning),
     inflight: {
       readOnly: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }),
       mutating: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'mutating' }),
     },
   };
+}
+
+/** Series of requests that answer and end (not WATCH or CONNECT, whose duration is how long they stayed open). */
+export function isNotLongRunning(labels: Record<string, string>): boolean {
+  return labels.verb !== 'WATCH' && labels.verb !== 'CONNECT';
 }
 
 function subtractRecord(after: Record<string, number>, before: Record<string, number>): Record<string, number> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { histogramQuantile, subtractBuckets } from '../../scripts/measure/histogramQuantile.ts';
 import { histogramBuckets, parsePrometheusText, PromTextError, sumBy, sumOf } from '../../scripts/measure/promText.ts';
+import { isNotLongRunning } from '../../scripts/measure/scrape.ts';
 
 // Shaped like a real kube-apiserver /metrics excerpt (labels as in k8s.io/apiserver/pkg/endpoints/metrics).
 const SAMPLE = `# HELP apiserver_request_total [STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, scope, component, and HTTP response code.
@@ -18,6 +19,9 @@ apiserver_request_duration_seconds_count{component="apiserver",dry_run="",group=
 apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="GET",version="v1",le="0.005"} 30
 apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="GET",version="v1",le="0.025"} 30
 apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="GET",version="v1",le="+Inf"} 30
+apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="WATCH",version="v1",le="0.005"} 0
+apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="WATCH",version="v1",le="0.025"} 0
+apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="WATCH",version="v1",le="+Inf"} 5
 # TYPE apiserver_current_inflight_requests gauge
 apiserver_current_inflight_requests{request_kind="mutating"} 1
 apiserver_current_inflight_requests{request_kind="readOnly"} 7
@@ -43,7 +47,11 @@ describe('Prometheus text parser', () => {
   });
 
   it('sums histogram buckets across series', () => {
-    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds')]).toEqual([[0.005, 32], [0.025, 40], [Infinity, 42]]);
+    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds')]).toEqual([[0.005, 32], [0.025, 40], [Infinity, 47]]);
+  });
+
+  it('leaves out long-running verbs (WATCH, CONNECT) for per-replica latency, as apiserver SLO queries do', () => {
+    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds', isNotLongRunning)]).toEqual([[0.005, 32], [0.025, 40], [Infinity, 42]]);
   });
 
   it('rejects malformed lines with the line number', () => {
