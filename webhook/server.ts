@@ -6,6 +6,7 @@
 // the limit and never waits on a slow client forever.
 import http2 from 'node:http2';
 import type net from 'node:net';
+import { admitStream, startGracefulShutdown } from '../sim/network/gracefulGoaway.ts';
 import { allowedResponse, deniedResponse, erroredResponse, parseAdmissionReview, type AdmissionResponseBody, type ReviewVersion } from './admissionReview.ts';
 import { DEFAULT_MAX_BODY_BYTES, WEBHOOK_PATH } from './constants.ts';
 import { defaultPod, type TargetReader } from './handler.ts';
@@ -64,6 +65,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   let drained: (() => void) | undefined;
 
   const server = http2.createSecureServer({ key: options.tls.keyPem, cert: options.tls.certPem, allowHTTP1: true }, (req, res) => {
+    // HTTP/2 streams opened after the shutdown GOAWAY are refused, not served (gracefulGoaway.ts).
+    if ('stream' in req && !admitStream(req.stream)) return;
     handle(req, res).catch((error: Error) => {
       log.error('unexpected failure while serving a request', { path: req.url, error: error.message });
       if (!res.headersSent && !res.writableEnded) {
@@ -198,7 +201,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         closing = true;
         if (options.shutdownDelayMs) await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const session of sessions) session.close();
+        for (const session of sessions) startGracefulShutdown(session);
         if (inFlight > 0) {
           const grace = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs ?? 5_000).unref());
           await Promise.race([new Promise<void>((resolve) => (drained = resolve)), grace]);

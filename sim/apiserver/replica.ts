@@ -4,6 +4,7 @@
 // replaced pod would.
 import http2 from 'node:http2';
 import type net from 'node:net';
+import { admitStream } from '../network/gracefulGoaway.ts';
 import { handleRequest, type ReplicaContext } from './restHandler.ts';
 
 export interface ReplicaListenConfig {
@@ -40,6 +41,8 @@ export async function startReplicaServer(config: ReplicaListenConfig, ctx: Repli
         maxSessionMemory: 64,
       },
       (req, res) => {
+        // HTTP/2 streams opened after this connection's GOAWAY are not served (gracefulGoaway.ts).
+        if ('stream' in req && !admitStream(req.stream)) return;
         handleRequest(ctx, req, res).catch((error: Error) => {
           if (!res.headersSent) {
             res.writeHead(500, { 'content-type': 'text/plain' });

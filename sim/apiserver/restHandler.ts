@@ -11,6 +11,7 @@ import type { AdmitFunction, UserInfo } from './admissionHook.ts';
 import type { Authenticator } from './authn.ts';
 import type { CapacityVerb, ReplicaCapacity } from './capacity.ts';
 import { discoveryDocument } from './discovery.ts';
+import { startGracefulShutdown } from '../network/gracefulGoaway.ts';
 import { openApiDocument } from './openapi.ts';
 import type { ReplicaMetrics, RequestLabels } from './metrics.ts';
 import type { KubeObject, StatusObject } from './objects.ts';
@@ -116,7 +117,7 @@ function maybeGoaway(ctx: ReplicaContext, req: Request): void {
   if (ctx.goawayChance <= 0 || req.httpVersionMajor !== 2) return;
   if (!ctx.rng.chance(ctx.goawayChance)) return;
   const session = (req as http2.Http2ServerRequest).stream?.session;
-  if (session && !session.closed && !session.destroyed) session.close();
+  if (session) startGracefulShutdown(session);
 }
 
 function capacityVerb(verb: ResourceRequest['verb']): CapacityVerb {
