@@ -5,10 +5,8 @@ import { startClients } from '../../sim/clients/clients.ts';
 import type { ClientPodSpec, ClientRunResult, ClientsConfig } from '../../sim/clients/types.ts';
 import { clientPodIp, serviceIp } from '../../sim/network/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
-import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
-import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
-import { connect, h2request } from '../helpers/h2.ts';
+import { ADMIN_TOKEN, FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 
 function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index = 0): ClientPodSpec {
   return {
@@ -37,10 +35,7 @@ function config(cp: TestControlPlane, pods: ClientPodSpec[]): ClientsConfig {
 }
 
 async function replicaRequests(cp: TestControlPlane, replica = 0): Promise<number> {
-  const s = await connect(cp.urls[replica]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
-  const metrics = parsePrometheusText((await h2request(s, { ':method': 'GET', ':path': '/metrics', authorization: `Bearer ${ADMIN_TOKEN}` })).body);
-  s.close();
-  return sumOf(metrics, 'apiserver_request_total');
+  return (await replicaRequestTotals(cp))[replica]!;
 }
 
 const answered = (r: ClientRunResult) => Object.values(r.answeredByCode).reduce((a, b) => a + b, 0);

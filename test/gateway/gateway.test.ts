@@ -11,8 +11,7 @@ import { gatewayPodIp } from '../../sim/network/addresses.ts';
 import { startGatewayPod, type GatewayPodConfig, type GatewayStats } from '../../sim/gateway/gatewayPod.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import type { ComponentHandle } from '../../sim/runtime/component.ts';
-import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
-import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { ADMIN_TOKEN, FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { connect, h2request } from '../helpers/h2.ts';
 
 const HOST = 'api.test.example';
@@ -40,15 +39,7 @@ describe('istio ingress gateway pod', () => {
   });
   const gwUrl = (index: number) => `https://${gatewayPodIp(cp.lease.plan, index)}:9443`;
 
-  async function perReplica(): Promise<number[]> {
-    const out: number[] = [];
-    for (const url of cp.urls) {
-      const s = await connect(url, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
-      out.push(sumOf(parsePrometheusText((await h2request(s, { ':method': 'GET', ':path': '/metrics', authorization: `Bearer ${ADMIN_TOKEN}` })).body), 'apiserver_request_total'));
-      s.close();
-    }
-    return out;
-  }
+  const perReplica = () => replicaRequestTotals(cp);
 
   async function burst(session: http2.ClientHttp2Session, n: number, concurrency: number, headers: http2.OutgoingHttpHeaders = {}): Promise<number[]> {
     const statuses: number[] = [];

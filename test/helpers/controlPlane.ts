@@ -3,6 +3,7 @@ import { leaseAddressBlock, replicaIp, type AddressLease } from '../../sim/netwo
 import { createClusterPki, type ClusterPki } from '../../sim/pki/clusterPki.ts';
 import { startControlPlane, type ControlPlaneConfig, type ControlPlaneHooks } from '../../sim/apiserver/controlPlane.ts';
 import type { CapacityConfig } from '../../sim/apiserver/capacity.ts';
+import { MetricsScraper } from '../../scripts/measure/scrape.ts';
 
 export const ADMIN_TOKEN = 'admin-token';
 export const USER_TOKEN = 'user-token';
@@ -51,4 +52,14 @@ export async function startTestControlPlane(overrides: Partial<ControlPlaneConfi
       await lease.release();
     },
   };
+}
+
+/** apiserver_request_total per replica, read from each replica's /metrics with the scenario runner's own scraper. */
+export async function replicaRequestTotals(cp: TestControlPlane): Promise<number[]> {
+  const scraper = new MetricsScraper(cp.plane.info.replicas.map((r) => ({ replica: r.name, server: r.url, caPem: cp.pki.clusterCaPem, token: ADMIN_TOKEN, servername: 'kube-apiserver' })));
+  try {
+    return (await scraper.scrapeAll()).map((snapshot) => snapshot.requests);
+  } finally {
+    scraper.close();
+  }
 }
