@@ -3,25 +3,26 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
 
-/** The modes a scenario can compare (DESIGN.md §3 "Modes are configurations, not code paths"). */
+/** The modes a scenario can compare (docs/architecture.md#modes: configurations, not code paths). */
 export const MODE_NAMES = ['direct', 'l7', 'passthrough', 'goaway'] as const;
 export const ModeName = z.enum(MODE_NAMES);
 export type ModeName = z.infer<typeof ModeName>;
 
-export const RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
-export const VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
+/** What a client group's request mix may use (sim/clients/types.ts derives its types from these). */
+export const CLIENT_RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
+export const CLIENT_VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
 
 const MixEntry = z
   .object({
-    verb: z.enum(VERBS),
-    resource: z.enum(RESOURCES),
+    verb: z.enum(CLIENT_VERBS),
+    resource: z.enum(CLIENT_RESOURCES),
     weight: z.number().positive().default(1),
     /** How many objects of this resource the client cycles through (created during warm-up). */
     objects: z.number().int().min(1).max(1000).default(1),
   })
   .strict();
 
-const Watch = z.object({ resource: z.enum(RESOURCES) }).strict();
+const Watch = z.object({ resource: z.enum(CLIENT_RESOURCES) }).strict();
 
 const ClientGroup = z
   .object({
@@ -81,6 +82,11 @@ const ControlPlane = z
       })
       .strict()
       .prefault({}),
+    /**
+     * How long a (re)started replica takes to pass its readiness check; its endpoint is published only then. A real
+     * kube-apiserver needs seconds (etcd, post-start hooks); 0 keeps runs short where restarts are not the point.
+     */
+    readinessDelay: durationMs({ min: 0, max: 300_000 }).default(0),
     /** Used by the goaway mode; kube-apiserver allows 0..0.02, 0.001 is the recommended start (flag help text). */
     goawayChance: z.number().min(0).max(0.02).default(0.001),
     http2MaxStreamsPerConnection: z.number().int().min(1).max(1000).default(100),

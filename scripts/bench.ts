@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { startSimulatedCluster } from '../sim/cluster.ts';
-import { MODES } from '../sim/modes.ts';
+import { MODES } from './cluster/modes.ts';
+import { planCluster } from './cluster/plan.ts';
+import { LocalCluster } from './targets/local/localCluster.ts';
+import { localTarget } from './targets/local/localTarget.ts';
 import { loadScenarioFile } from '../scenarios/loader.ts';
 import { runScenario } from './runner/runScenario.ts';
 import { exitWhenDone, onInterrupt } from './runner/interrupts.ts';
@@ -24,7 +26,7 @@ async function benchStartup(repeats: number): Promise<Record<string, unknown>> {
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const started = performance.now();
-    const cluster = await startSimulatedCluster({ seed: 1, topology: scenario.topology, mode: MODES.l7, clientGroups: scenario.clients });
+    const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: scenario.clients }));
     times.push(performance.now() - started);
     await cluster.close();
   }
@@ -34,7 +36,7 @@ async function benchStartup(repeats: number): Promise<Record<string, unknown>> {
 
 async function benchScenario(): Promise<Record<string, unknown>> {
   const { scenario, file } = loadScenarioFile('hot-client');
-  const results = await runScenario({ scenario, file, registerCleanup: onInterrupt });
+  const results = await runScenario({ scenario, file, registerCleanup: onInterrupt, target: localTarget });
   return {
     what: 'npm run scenario hot-client (all modes, wall clock)',
     wallMs: Math.round(results.wallMs),

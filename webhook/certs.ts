@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createCertificateAuthority, issueCertificate } from '../sim/pki/certificates.ts';
+import { createCertificateAuthority, issueCertificate } from './x509.ts';
 import { CERTIFICATE_FILES } from './constants.ts';
 
 export interface WebhookCertificateRequest {

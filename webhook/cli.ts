@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CERTIFICATE_FILES, DEFAULT_MAX_BODY_BYTES, DEFAULT_OBJECT_NAME as DEFAULT_NAME, DEFAULT_SERVER_PORT as DEFAULT_PORT } from './constants.ts';
+import { CERTIFICATE_FILES, KUBE_APISERVER_MAX_REQUEST_BODY_BYTES, DEFAULT_OBJECT_NAME as DEFAULT_NAME, WEBHOOK_SERVER_PORT as DEFAULT_PORT } from './constants.ts';
 import type { KubeSource } from './kubeReads.ts';
 import type { LogLevel } from './logger.ts';
 
@@ -83,7 +83,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level (JSON lines on stderr)').choices(LOG_LEVELS).default('info'))
     .option('--cache-ttl <ms>', 'read-through cache TTL for the ConfigMap/Service reads; 0 disables it', integer(0, 600_000), 0)
     .option('--read-timeout <ms>', 'timeout of one apiserver read (keep it well under the 10 s webhook timeout)', integer(100, 9_000), 3_000)
-    .option('--max-body-bytes <n>', 'largest accepted AdmissionReview', integer(1024, 64 * 1024 * 1024), DEFAULT_MAX_BODY_BYTES)
+    .option('--max-body-bytes <n>', 'largest accepted AdmissionReview', integer(1024, 64 * 1024 * 1024), KUBE_APISERVER_MAX_REQUEST_BODY_BYTES)
     .option('--shutdown-delay <ms>', 'on SIGTERM keep serving this long with /readyz failing, so the pod leaves the Service first', integer(0, 60_000), 0)
     .action(async (opts: { kubeconfig?: string; context?: string; inCluster?: boolean; tlsCert: string; tlsKey: string; host: string; port: number; logLevel: LogLevel; cacheTtl: number; readTimeout: number; maxBodyBytes: number; shutdownDelay: number }) => {
       if (!!opts.kubeconfig === !!opts.inCluster) throw new UsageError('give exactly one of --kubeconfig <path> and --in-cluster');

@@ -3,9 +3,9 @@
 // wraps a Kubernetes API status becomes allowed:false with *that* status (e.g. 404 NotFound for the missing
 // Service); any other error becomes Denied(err) = 403 with the error text. It reads through an injected reader,
 // so it is testable without a server.
-import { CONFIGMAP_NAME, GATEWAY_TARGET_PORT, HOSTS_KEY, INTERNAL_SERVICE_NAME, ISTIO_NAMESPACE_KEY } from './constants.ts';
+import { CONFIGMAP_NAME, HOSTS_KEY, INTERNAL_SERVICE_NAME, ISTIO_NAMESPACE_KEY } from './constants.ts';
 import { hostAliasOperations, labelOperations, type HostAlias, type JsonPatchOperation } from './jsonPatch.ts';
-import { LABEL_NETWORK_POLICY_ALLOWED, networkPolicyLabel } from './networkPolicyLabel.ts';
+import { internalGatewayPolicyLabel, LABEL_NETWORK_POLICY_ALLOWED } from './networkPolicyLabel.ts';
 import { selectGenericKubeconfig } from './selection.ts';
 
 export interface ApiStatus {
@@ -96,7 +96,7 @@ export async function defaultPod(pod: Record<string, any>, requestNamespace: str
     additions.push(alias);
     log.debug('Added host alias to pod', { pod: podKey, ip, hostnames: hosts });
   }
-  const label = networkPolicyLabel(`${istioNamespace}-${INTERNAL_SERVICE_NAME}`, GATEWAY_TARGET_PORT);
+  const label = internalGatewayPolicyLabel(istioNamespace);
   const patch = [...hostAliasOperations(existing, additions), ...labelOperations(pod.metadata, label, LABEL_NETWORK_POLICY_ALLOWED)];
   log.debug('Added network policy label to pod', { pod: podKey, label });
   return { kind: 'mutated', patch, hostAliases: additions, label, secretName: selection.secretName! };

@@ -5,7 +5,7 @@
 // Plain objects here (no runtime dependency); test/webhook validates them with kubernetes-models.
 import { stringify } from 'yaml';
 import { normalizeCaBundle } from './certs.ts';
-import { CONFIGMAP_NAME, DEFAULT_OBJECT_NAME, DEFAULT_SERVER_PORT, INTERNAL_SERVICE_NAME, WEBHOOK_CONFIGURATION_WEBHOOK_NAME, WEBHOOK_PATH } from './constants.ts';
+import { CONFIGMAP_NAME, DEFAULT_OBJECT_NAME, WEBHOOK_SERVER_PORT, INTERNAL_SERVICE_NAME, WEBHOOK_CONFIGURATION_WEBHOOK_NAME, WEBHOOK_PATH } from './constants.ts';
 
 export interface ManifestOptions {
   /** Namespace the webhook runs in. It should not carry the shoot label: the webhook must not admit its own pods. */
@@ -37,7 +37,7 @@ const TLS_DIR = '/etc/pod-kube-apiserver-load-balancing/tls';
 export function renderManifests(options: ManifestOptions): KubeObject[] {
   const name = options.name ?? DEFAULT_OBJECT_NAME;
   const namespace = options.namespace;
-  const port = options.port ?? DEFAULT_SERVER_PORT;
+  const port = options.port ?? WEBHOOK_SERVER_PORT;
   const replicas = options.replicas ?? 2;
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new Error(`namespace "${namespace}" is not a valid DNS label`);
   if (!DNS_LABEL.test(name) || name.length > 63) throw new Error(`name "${name}" is not a valid DNS label`);

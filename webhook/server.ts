@@ -6,9 +6,9 @@
 // the limit and never waits on a slow client forever.
 import http2 from 'node:http2';
 import type net from 'node:net';
-import { admitStream, startGracefulShutdown } from '../sim/network/gracefulGoaway.ts';
+import { acceptsStream, startGracefulShutdown } from './gracefulGoaway.ts';
 import { allowedResponse, deniedResponse, erroredResponse, parseAdmissionReview, type AdmissionResponseBody, type ReviewVersion } from './admissionReview.ts';
-import { DEFAULT_MAX_BODY_BYTES, WEBHOOK_PATH } from './constants.ts';
+import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES, WEBHOOK_PATH } from './constants.ts';
 import { defaultPod, type TargetReader } from './handler.ts';
 import { createLogger, type Logger, type LogLevel } from './logger.ts';
 import { WebhookMetrics, type AdmissionResult } from './metrics.ts';
@@ -55,7 +55,7 @@ type BodyResult = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind:
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = options.maxBodyBytes ?? KUBE_APISERVER_MAX_REQUEST_BODY_BYTES;
   const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
   const metrics = new WebhookMetrics();
   const sockets = new Set<net.Socket>();
@@ -66,7 +66,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   const server = http2.createSecureServer({ key: options.tls.keyPem, cert: options.tls.certPem, allowHTTP1: true }, (req, res) => {
     // HTTP/2 streams opened after the shutdown GOAWAY are refused, not served (gracefulGoaway.ts).
-    if ('stream' in req && !admitStream(req.stream)) return;
+    if ('stream' in req && !acceptsStream(req.stream)) return;
     handle(req, res).catch((error: Error) => {
       log.error('unexpected failure while serving a request', { path: req.url, error: error.message });
       if (!res.headersSent && !res.writableEnded) {

@@ -11,14 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { execa, type ResultPromise } from 'execa';
-import { leaseAddressBlock, gatewayPodIp, replicaIp, type AddressLease } from '../../sim/network/addresses.ts';
-import { createClusterPki, IN_CLUSTER_API_HOST } from '../../sim/pki/clusterPki.ts';
-import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
-import type { ComponentHandle } from '../../sim/runtime/component.ts';
-import type { ControlPlaneConfig, ControlPlaneInfo } from '../../sim/apiserver/controlPlane.ts';
-import type { GatewayPodConfig, GatewayStats } from '../../sim/gateway/gatewayPod.ts';
+import controlPlane, { type ControlPlaneConfig } from '../../sim/apiserver/controlPlane.ts';
+import gatewayPod, { type GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
 import { RestClient } from '../../sim/kube/restClient.ts';
-import { namespaceObject } from '../../sim/bootstrapObjects.ts';
+import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
+import { gatewayPodIp, replicaIp } from '../cluster/addresses.ts';
+import { controlPlaneCertificates, IN_CLUSTER_API_HOST, issueCertificates } from '../cluster/certificates.ts';
+import { leaseAddressBlock } from '../targets/local/addressLease.ts';
+import { requireTool } from '../tools/externalTools.ts';
 import { H2LOAD, h2loadVersion, requireH2load, runH2load, type H2loadSummary } from './h2load.ts';
 
 const HOST = 'api.bench.local.gardener.cloud';
@@ -64,29 +64,32 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const lease: AddressLease = await leaseAddressBlock();
+    const lease = await leaseAddressBlock();
     cleanups.push(() => lease.release());
-    const ips = Array.from({ length: replicaCount }, (_, i) => replicaIp(lease.plan, i));
-    const pki = await createClusterPki({ namespace: NAMESPACE, publicHosts: [HOST], ipAddresses: ips });
+    const addresses = { block: lease.block, privilegedPortOffset: 10_000 };
+    const ips = Array.from({ length: replicaCount }, (_, i) => replicaIp(addresses, i));
+    const pki = await issueCertificates(controlPlaneCertificates(NAMESPACE, [HOST], ips));
+    const clusterCaPem = pki.authorities.ca.certPem;
+    const serving = pki.certificates['kube-apiserver'];
 
     // Replicas with zero service time, so the figures are the proxies' cost, not a capacity model's.
     const planeConfig: ControlPlaneConfig = {
       namespace: NAMESPACE,
       replicas: ips.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
-      tls: pki.apiserverServing,
-      clientCaPem: pki.clientCaPem,
-      frontProxyCaPem: pki.frontProxyCaPem,
+      tls: serving,
+      clientCaPem: pki.authorities['ca-client'].certPem,
+      frontProxyCaPem: pki.authorities['ca-front-proxy'].certPem,
       tokens: { [TOKEN]: { user: 'system:admin', groups: ['system:masters'] } },
-      seed: 1,
+      randomSeed: 1,
       capacity: { workers: 64, serviceTimeMs: { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0, watchSetup: 0 }, distribution: 'constant', maxRequestsInflight: 4000, maxMutatingRequestsInflight: 2000, retryAfterSeconds: 1 },
       goawayChance: 0,
       http2MaxStreamsPerConnection: 100,
     };
-    const plane: ComponentHandle<ControlPlaneInfo> = await startWorkerComponent({ name: 'apiserver', entry: new URL('../../sim/apiserver/worker.ts', import.meta.url), config: planeConfig });
+    const plane = await startWorkerComponent(controlPlane, { name: 'apiserver', config: planeConfig });
     cleanups.push(() => plane.close());
-    await createSmallConfigMap(plane.info.replicas[0]!.url, pki.clusterCaPem);
+    await createSmallConfigMap(plane.info.replicas[0]!.url, clusterCaPem);
 
-    const gatewayIp = gatewayPodIp(lease.plan, 0);
+    const gatewayIp = gatewayPodIp(addresses, 0);
     const gatewayConfig: GatewayPodConfig = {
       name: 'istio-ingressgateway-bench',
       ip: gatewayIp,
@@ -94,21 +97,21 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       mode: 'terminate',
       lbPolicy: 'LEAST_REQUEST',
       choiceCount: 2,
-      seed: 1,
+      randomSeed: 1,
       maxConcurrentStreams: 100,
       upstreamConnectionsPerEndpoint: 1,
       controlPlanes: [{
         hosts: [HOST],
-        servingTls: pki.apiserverServing,
-        clientCaPem: pki.clientCaPem,
-        upstream: { endpoints: plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: pki.clusterCaPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: pki.gatewayFrontProxyClient },
+        servingTls: serving,
+        clientCaPem: pki.authorities['ca-client'].certPem,
+        upstream: { endpoints: plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: clusterCaPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: pki.certificates['istio-gateway-client'] },
       }],
     };
-    const gateway = await startWorkerComponent<unknown>({ name: 'gateway', entry: new URL('../../sim/gateway/worker.ts', import.meta.url), config: gatewayConfig });
+    const gateway = await startWorkerComponent(gatewayPod, { name: 'gateway', config: gatewayConfig });
     cleanups.push(() => gateway.close());
 
-    const haproxyIp = gatewayPodIp(lease.plan, 1);
-    const haproxy = await startHaproxy(haproxyBin, dir, haproxyIp, plane.info.replicas, pki.apiserverServing, pki.clusterCaPem);
+    const haproxyIp = gatewayPodIp(addresses, 1);
+    const haproxy = await startHaproxy(haproxyBin, dir, haproxyIp, plane.info.replicas, serving, clusterCaPem);
     cleanups.push(() => haproxy.stop());
     log(`replicas ${ips.join(', ')}; gateway ${gatewayIp}:9443; haproxy ${haproxyIp}:9443`);
 
@@ -139,7 +142,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     const saturation = {} as Record<Target, H2loadSummary>;
     for (const target of targets) saturation[target] = await h2loadRun(target, 'saturation');
 
-    const stats = await gateway.call<GatewayStats>('stats');
+    const stats = await gateway.remote.stats();
     const gatewayPerReplica = Object.fromEntries(Object.entries(stats.clusters.default ?? {}).map(([host, h]) => [host, h.requests]));
     const atTarget = fixedRates[0]!;
     return {
@@ -165,7 +168,7 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
 async function createSmallConfigMap(replicaUrl: string, caPem: string): Promise<void> {
   const client = new RestClient({ server: replicaUrl, caPem, token: TOKEN, servername: 'kube-apiserver' });
   try {
-    await client.apply('/api/v1/namespaces', namespaceObject(NAMESPACE, {}));
+    await client.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
     await client.apply(`/api/v1/namespaces/${NAMESPACE}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small', namespace: NAMESPACE }, data: { key: 'value' } });
   } finally {
     client.close();
@@ -173,8 +176,7 @@ async function createSmallConfigMap(replicaUrl: string, caPem: string): Promise<
 }
 
 async function findHaproxy(): Promise<string> {
-  for (const candidate of ['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy']) if (fs.existsSync(candidate)) return candidate;
-  throw new Error('haproxy not found; install it with: apt-get install -y haproxy');
+  return requireTool('haproxy');
 }
 
 /** HAProxy as the reference L7 balancer: same certificate, same upstream TLS and SNI, one thread like the gateway pod. */

@@ -2,8 +2,9 @@
 // --log-file (start µs, status, duration µs) for latency quantiles. Shared by the gateway and webhook benchmarks.
 import fs from 'node:fs';
 import { execa } from 'execa';
+import { findTool, missingToolMessage } from '../tools/externalTools.ts';
 
-export const H2LOAD = '/usr/bin/h2load';
+export const H2LOAD = findTool('h2load') ?? '/usr/bin/h2load';
 
 export interface H2loadSummary {
   requests: number;
@@ -15,7 +16,7 @@ export interface H2loadSummary {
 }
 
 export function requireH2load(h2load = H2LOAD): void {
-  if (!fs.existsSync(h2load)) throw new Error(`h2load not found at ${h2load}; install it with: apt-get install -y nghttp2-client`);
+  if (!fs.existsSync(h2load)) throw new Error(missingToolMessage('h2load'));
 }
 
 /** Runs h2load with `args` (which must include --log-file <logFile> and -D <seconds>), bounded in time. */

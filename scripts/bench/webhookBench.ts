@@ -17,7 +17,8 @@ import { h2Client } from '../../test/webhook/client.ts';
 import { startServeProcess, writeFixtureKubeconfig } from '../../test/webhook/serveProcess.ts';
 import { generateWebhookCertificates, type WebhookCertificates } from '../../webhook/certs.ts';
 import { WEBHOOK_PATH } from '../../webhook/constants.ts';
-import type { WebhookComponentConfig, WebhookComponentInfo } from '../../webhook/worker.ts';
+import webhookPod, { type WebhookPodConfig } from '../../sim/webhookPod.ts';
+import type { HandleOf } from '../../sim/runtime/component.ts';
 
 export interface WebhookBenchOptions {
   log?: (message: string) => void;
@@ -88,12 +89,12 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
   requireH2load(h2load);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-bench-'));
   const api = await startFixtureApiserver();
-  let webhook: Awaited<ReturnType<typeof startWorkerComponent<WebhookComponentInfo>>> | undefined;
+  let webhook: HandleOf<typeof webhookPod> | undefined;
   try {
     api.setObject('configmaps', SHOOT_NS, 'istio-internal-load-balancing', { data: { hosts: 'api.example.com', 'istio-namespace': ISTIO_NS } });
     api.setObject('services', ISTIO_NS, 'istio-ingressgateway-internal', { spec: { clusterIPs: ['10.10.10.10', '3fff::2'] } });
     const certs = await generateWebhookCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-    const config: WebhookComponentConfig = {
+    const config: WebhookPodConfig = {
       host: '127.0.0.1',
       port: 0,
       tls: certs,
@@ -101,7 +102,7 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
       cacheTtlMs: options.cacheTtlMs ?? 60_000,
       logLevel: 'error',
     };
-    webhook = await startWorkerComponent<WebhookComponentInfo>({ name: 'webhook', entry: new URL('../../webhook/worker.ts', import.meta.url), config });
+    webhook = await startWorkerComponent(webhookPod, { name: 'webhook', config });
     const url = `${webhook.info.url}${WEBHOOK_PATH}`;
     log(`webhook worker at ${url} (cache TTL ${config.cacheTtlMs} ms)`);
 
@@ -138,8 +139,8 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const afterLoad = await memoryAtRest(webhook);
     log(`memory at rest after load: ${JSON.stringify(afterLoad)}`);
     const standaloneServe = await standaloneMemory(dir, api, certs, body, log);
-    const apiserverReads = await webhook.call<WebhookBenchResult['apiserverReads']>('readerStats');
-    const metrics = await webhook.call<string>('metricsText');
+    const apiserverReads = await webhook.remote.readerStats();
+    const metrics = await webhook.remote.metricsText();
     const counted = (result: string) => Number(new RegExp(`pod_kube_apiserver_load_balancing_admissions_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     return {
       what: 'pod-kube-apiserver-load-balancing webhook in a worker thread, warm read-through cache, valid selected-pod AdmissionReview (mutation with 2 host aliases + label), driven by h2load',
@@ -185,10 +186,10 @@ async function standaloneMemory(dir: string, api: FixtureApiserver, certs: Webho
   }
 }
 
-async function memoryAtRest(webhook: { call<T>(method: string, ...args: unknown[]): Promise<T> }): Promise<Memory> {
+async function memoryAtRest(webhook: HandleOf<typeof webhookPod>): Promise<Memory> {
   await new Promise((resolve) => setTimeout(resolve, 200));
-  await webhook.call('gc');
-  const m = await webhook.call<{ heapUsedBytes: number; heapTotalBytes: number; processRssBytes: number }>('memory');
+  await webhook.remote.gc();
+  const m = await webhook.remote.memory();
   const mib = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
   return { heapUsedMiB: mib(m.heapUsedBytes), heapTotalMiB: mib(m.heapTotalBytes), processRssMiB: mib(m.processRssBytes) };
 }

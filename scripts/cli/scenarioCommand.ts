@@ -11,6 +11,7 @@ import { parseDurationMs } from '../../scenarios/duration.ts';
 import { formatChecks, formatClientGroups, formatComparison, formatMode, LATENCY_FOOTNOTE } from '../runner/format.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
+import { localTarget } from '../targets/local/localTarget.ts';
 import { createProgress } from './progress.ts';
 
 const EXIT_CHECK_FAILED = 1;
@@ -113,6 +114,7 @@ export function scenarioCommand(): Command {
           },
           registerCleanup: onInterrupt,
           toolVersion: readVersion(),
+          target: localTarget,
         });
       } catch (error) {
         progress.done();

@@ -4,15 +4,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startSimulatedCluster, type SimulatedCluster } from '../../sim/cluster.ts';
-import { MODES } from '../../sim/modes.ts';
-import type { ComponentHandle } from '../../sim/runtime/component.ts';
+import { MODES } from '../cluster/modes.ts';
+import { planCluster } from '../cluster/plan.ts';
 import { loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
 import { MODE_NAMES, type ModeName } from '../../scenarios/schema.ts';
 import { parseDurationMs } from '../../scenarios/duration.ts';
 import { MetricsScraper, snapshotDelta, type ReplicaSnapshot } from '../measure/scrape.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
-import { TOOL_GROUP, writeToolAccess, type WrittenAccess } from '../runner/toolAccess.ts';
+import { LocalCluster } from '../targets/local/localCluster.ts';
+import { TOOL_GROUP, writeToolAccess, type PodProxyHandle, type WrittenAccess } from '../targets/local/toolAccess.ts';
 
 export function simCommand(): Command {
   return new Command('sim')
@@ -42,13 +42,15 @@ export function simCommand(): Command {
       }
       const mode = MODES[opts.mode as ModeName];
       const seed = Number.isInteger(opts.seed) ? opts.seed : 1;
-      let cluster: SimulatedCluster | undefined;
-      const proxies: ComponentHandle<{ url: string }>[] = [];
+      let cluster: LocalCluster | undefined;
+      const proxies: PodProxyHandle[] = [];
       let scraper: MetricsScraper | undefined;
       let ticker: NodeJS.Timeout | undefined;
+      let scraping: Promise<void> = Promise.resolve();
       const shutdown = async () => {
         clearInterval(ticker);
-        scraper?.close();
+        await scraping; // a scrape under way finishes before its connections close
+
         for (const p of proxies) await p.close();
         await cluster?.close();
       };
@@ -58,15 +60,15 @@ export function simCommand(): Command {
       });
       try {
         const started = performance.now();
-        cluster = await startSimulatedCluster({ seed, topology, mode, clientGroups: [{ name: TOOL_GROUP }], alwaysStartGateway: true });
+        cluster = await LocalCluster.start(planCluster(topology, mode, seed, { clientGroups: [{ name: TOOL_GROUP }], gateways: 'always' }));
         const written = await writeToolAccess(cluster, opts.out, proxies);
         const readyMs = performance.now() - started;
         printAddresses(cluster, written, readyMs);
-        scraper = new MetricsScraper(cluster.replicas.map((r) => ({ ...cluster!.shootAdmin, replica: r.name, server: `https://${r.ip}:${r.port}` })));
+        scraper = new MetricsScraper(cluster.replicaMetrics());
         let previous = await scraper.scrapeAll();
         const intervalMs: number = opts.interval;
         ticker = setInterval(() => {
-          void scraper!.scrapeAll().then((now) => {
+          scraping = scraper!.scrapeAll().then((now) => {
             console.log(loadLine(now, previous, intervalMs));
             previous = now;
           }, (error) => console.error(`scrape failed: ${(error as Error).message}`));
@@ -86,13 +88,15 @@ export function simCommand(): Command {
     });
 }
 
-function printAddresses(cluster: SimulatedCluster, access: WrittenAccess, readyMs: number): void {
+function printAddresses(cluster: LocalCluster, access: WrittenAccess, readyMs: number): void {
+  const plan = cluster.plan;
+  const gatewayVip = plan.services.gatewayInternal;
   const lines = [
-    `simulated cluster up in ${Math.round(readyMs)} ms (mode ${cluster.mode.name}: ${cluster.mode.summary})`,
+    `simulated cluster up in ${Math.round(readyMs)} ms (mode ${plan.mode.name}: ${plan.mode.summary})`,
     '',
     'addresses:',
-    ...cluster.replicas.map((r) => `  ${r.name.padEnd(26)} https://${r.ip}:${r.port}   (/metrics, /readyz)`),
-    ...cluster.kubeProxyListeners.map((l) => `  Service ${l.service.padEnd(42)} ${l.ip}:${l.port} → listens on ${l.hostPort}`),
+    ...plan.replicas.map((r) => `  ${r.name.padEnd(26)} https://${r.ip}:${r.port}   (/metrics, /readyz)`),
+    ...cluster.kubeProxy.info.listeners.map((l) => `  Service ${l.service.padEnd(42)} ${l.ip}:${l.port} → listens on ${l.listenPort}`),
     ...cluster.gatewayPods.map((g) => `  ${g.name.padEnd(26)} ${g.ip}:${g.port}`),
     ...access.proxies.map((p) => `  pod proxy for ${p.pod}: ${p.url}  (hostAliases ${p.hostAliases})`),
     '',
@@ -100,11 +104,11 @@ function printAddresses(cluster: SimulatedCluster, access: WrittenAccess, readyM
     ...access.files.map((f) => `  ${path.basename(f.file).padEnd(28)} ${f.what}`),
     '',
     'try:',
-    `  kubectl --kubeconfig ${path.join(access.dir, 'gateway.kubeconfig')} get configmaps -n ${cluster.namespace}`,
+    `  kubectl --kubeconfig ${path.join(access.dir, 'gateway.kubeconfig')} get configmaps -n ${plan.namespace}`,
     `  kubectl --kubeconfig ${path.join(access.dir, 'clusterip.kubeconfig')} get leases -A -w`,
-    `  curl -x ${access.proxies[0]!.url} --cacert ${path.join(access.dir, 'ca.crt')} -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" https://${cluster.publicHost}/version`,
+    `  curl -x ${access.proxies[0]!.url} --cacert ${path.join(access.dir, 'ca.crt')} -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" https://${plan.publicHost}/version`,
     // --connect-to: the URI's host gives SNI and :authority (the gateway routes on SNI and answers 421 on a mismatch).
-    `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" --connect-to ${cluster.kubeProxyListeners[1]?.ip}:${cluster.kubeProxyListeners[1]?.hostPort} https://${cluster.publicHost}/api/v1/namespaces/${cluster.namespace}/configmaps`,
+    `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" --connect-to ${gatewayVip.clusterIP}:${gatewayVip.listenPort} https://${plan.publicHost}/api/v1/namespaces/${plan.namespace}/configmaps`,
     '',
     'per-replica load (from each replica\'s /metrics); Ctrl-C stops and cleans up:',
   ];

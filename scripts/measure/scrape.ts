@@ -1,7 +1,7 @@
-// Reads per-replica load the way the kind target will: from each kube-apiserver replica's /metrics
+// Reads per-replica load the same way on every target: from each kube-apiserver replica's /metrics
 // (apiserver_request_total, apiserver_current_inflight_requests, apiserver_request_duration_seconds), never from
 // simulator internals. A snapshot is taken before and after the load phase; the difference is the run's load.
-import { RestClient, type RestTarget } from '../../sim/kube/restClient.ts';
+import type { MetricsEndpoint } from '../targets/target.ts';
 import { histogramBuckets, parsePrometheusText, sumBy, sumOf } from './promText.ts';
 import { subtractBuckets } from './histogramQuantile.ts';
 
@@ -20,30 +20,17 @@ export interface ReplicaSnapshot {
   inflight: { readOnly: number; mutating: number };
 }
 
-export interface ReplicaTarget extends RestTarget {
-  replica: string;
-}
-
 export class MetricsScraper {
-  private readonly clients: { replica: string; client: RestClient }[];
-
-  constructor(targets: ReplicaTarget[]) {
-    this.clients = targets.map((t) => ({ replica: t.replica, client: new RestClient(t, 5_000) }));
-  }
+  constructor(private readonly endpoints: MetricsEndpoint[]) {}
 
   async scrapeAll(): Promise<ReplicaSnapshot[]> {
-    return Promise.all(this.clients.map(({ replica, client }) => scrapeOne(replica, client)));
-  }
-
-  close(): void {
-    for (const { client } of this.clients) client.close();
+    return Promise.all(this.endpoints.map(async (endpoint) => snapshotOf(endpoint.replica, await endpoint.scrape())));
   }
 }
 
-async function scrapeOne(replica: string, client: RestClient): Promise<ReplicaSnapshot> {
-  const res = await client.request('GET', '/metrics', undefined, { accept: 'text/plain' });
-  if (res.statusCode !== 200) throw new Error(`scraping /metrics of ${replica} failed: HTTP ${res.statusCode} ${res.text.slice(0, 200)}`);
-  const metrics = parsePrometheusText(res.text);
+/** The numbers of one /metrics text that the measurement uses. */
+export function snapshotOf(replica: string, text: string): ReplicaSnapshot {
+  const metrics = parsePrometheusText(text);
   return {
     replica,
     at: Date.now(),

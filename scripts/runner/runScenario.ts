@@ -1,8 +1,8 @@
-// Runs every mode of a scenario, one fresh simulated cluster per mode, and assembles the versioned results.
+// Runs every mode of a scenario, one fresh cluster per mode on the given target, and assembles the versioned results.
 import os from 'node:os';
-import { freshSeed } from '../../sim/random.ts';
-import type { ComponentEventListener } from '../../sim/runtime/component.ts';
+import { freshSeed } from '../cluster/random.ts';
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
+import type { Target } from '../targets/target.ts';
 import { evaluateChecks } from './checks.ts';
 import { RESULTS_SCHEMA_VERSION, type ModeResult, type ScenarioResults } from './results.ts';
 import { runMode } from './runMode.ts';
@@ -14,7 +14,8 @@ export interface RunScenarioOptions {
   seed?: number;
   onProgress?: (message: string) => void;
   onModeDone?: (result: ModeResult) => void;
-  onEvent?: ComponentEventListener;
+  onEvent?: (component: string, event: string, data: unknown) => void;
+  target: Target;
   registerCleanup?: (cleanup: () => Promise<void>) => () => void;
   toolVersion?: string;
 }
@@ -30,7 +31,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const result = await runMode({
       scenario,
       mode,
-      seed,
+      randomSeed: seed,
+      target: options.target,
       onProgress: options.onProgress,
       onEvent: options.onEvent,
       registerCleanup: options.registerCleanup,

@@ -1,6 +1,6 @@
 // Authentication in kube-apiserver's order (k8s.io/apiserver/pkg/authentication/request/union): the request-header
 // authenticator (only for connections whose client certificate chains to --requestheader-client-ca-file, here the
-// front-proxy CA; Gardener sets no --requestheader-allowed-names, reference §4.3), x509 client certificates from the
+// front-proxy CA; Gardener sets no --requestheader-allowed-names, docs/gardener.md#kube-apiserver-flags), x509 client certificates from the
 // client CA (CN = user, O = groups), then bearer tokens. Everything else is anonymous, which this simulator answers
 // with 401 for resource requests (anonymous auth is off in Gardener's kube-apiservers).
 import { X509Certificate } from 'node:crypto';
@@ -8,22 +8,24 @@ import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from './admissionHook.ts';
 
 export interface AuthnConfig {
-  clientCaPem: string;
-  frontProxyCaPem: string;
+  /** --client-ca-file; without it x509 client certificates authenticate nobody. */
+  clientCaPem?: string;
+  /** --requestheader-client-ca-file; without it X-Remote-* headers are never trusted. */
+  frontProxyCaPem?: string;
   tokens: Record<string, { user: string; groups: string[] }>;
 }
 
 type PeerIdentity = { via: 'front-proxy' } | { via: 'client-cert'; user: UserInfo } | { via: 'none' };
 
 export class Authenticator {
-  private readonly clientCa: X509Certificate;
-  private readonly frontProxyCa: X509Certificate;
+  private readonly clientCa: X509Certificate | undefined;
+  private readonly frontProxyCa: X509Certificate | undefined;
   /** The peer certificate is a property of the connection: verify it once per socket. */
   private readonly peerCache = new WeakMap<object, PeerIdentity>();
 
   constructor(private readonly config: AuthnConfig) {
-    this.clientCa = new X509Certificate(config.clientCaPem);
-    this.frontProxyCa = new X509Certificate(config.frontProxyCaPem);
+    this.clientCa = config.clientCaPem ? new X509Certificate(config.clientCaPem) : undefined;
+    this.frontProxyCa = config.frontProxyCaPem ? new X509Certificate(config.frontProxyCaPem) : undefined;
   }
 
   authenticate(socket: TLSSocket, headers: Record<string, string | string[] | undefined>): UserInfo | undefined {
@@ -56,8 +58,8 @@ export class Authenticator {
     const raw = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate()?.raw : undefined;
     if (raw && raw.length > 0) {
       const cert = new X509Certificate(raw);
-      if (signedBy(cert, this.frontProxyCa)) identity = { via: 'front-proxy' };
-      else if (signedBy(cert, this.clientCa)) {
+      if (this.frontProxyCa && signedBy(cert, this.frontProxyCa)) identity = { via: 'front-proxy' };
+      else if (this.clientCa && signedBy(cert, this.clientCa)) {
         const subject = parseSubject(cert.subject);
         identity = { via: 'client-cert', user: { username: subject.CN?.[0] ?? '', groups: subject.O ?? [] } };
       }

@@ -1,10 +1,10 @@
 // The capacity model of one replica, the thing that makes a hotspot hurt:
-// 1. admission against --max-requests-inflight (read-only) / --max-mutating-requests-inflight (mutating); beyond
+// 1. the inflight limit --max-requests-inflight (read-only) / --max-mutating-requests-inflight (mutating); beyond
 //    the limit the request is rejected with 429 and Retry-After at once, as the maxinflight filter does
 //    (k8s.io/apiserver/pkg/server/filters/maxinflight.go); long-running requests (watches) are exempt;
 // 2. a fixed number of workers: an admitted request waits FIFO for a worker, then "executes" for a service time
 //    drawn per verb (seeded). Inflight = admitted and not yet answered, i.e. queued + executing.
-import type { Rng } from '../random.ts';
+import type { Rng } from '../../scripts/cluster/random.ts';
 
 export interface CapacityConfig {
   workers: number;
@@ -37,8 +37,8 @@ export class ReplicaCapacity {
     return this.queue.length;
   }
 
-  /** Admits a request against its inflight limit; false means "answer 429". */
-  tryAdmit(kind: RequestKind): boolean {
+  /** Takes an inflight slot for a request; false means the limit is reached ("answer 429"). */
+  tryAcquireInflight(kind: RequestKind): boolean {
     const limit = kind === 'mutating' ? this.config.maxMutatingRequestsInflight : this.config.maxRequestsInflight;
     if (this.inflight[kind] >= limit) return false;
     this.inflight[kind]++;
@@ -46,7 +46,7 @@ export class ReplicaCapacity {
     return true;
   }
 
-  release(kind: RequestKind): void {
+  releaseInflight(kind: RequestKind): void {
     this.inflight[kind]--;
   }
 

@@ -1,36 +1,57 @@
-// The kube-apiserver control plane of one shoot: N replicas sharing one object store, each with its own listener,
-// capacity model and /metrics. `startControlPlane` is a component factory: the measured shoot control plane runs it
-// in its own worker (worker.ts); the seed kube-apiserver runs it in-process with admission plugins attached.
-import { Rng } from '../random.ts';
-import type { ComponentFactory } from '../runtime/component.ts';
+// The kube-apiserver control plane of one shoot: N replicas sharing one object store (the "etcd"), each with its
+// own listener, capacity model and /metrics. Replicas can be added, removed, killed, stopped gracefully and started
+// again while load runs, as the pods of a kube-apiserver Deployment are (docs/architecture.md#a-cluster-that-changes).
+// A replica that starts answers /readyz with 500 until its readiness delay has passed, which is what the local
+// target's readiness probe waits for before the endpoint goes back to kube-proxy and the gateways.
+//
+// The measured shoot control plane runs in its own worker (the default export); the seed kube-apiserver runs
+// in-process through `startControlPlane(config, hooks)` with the MutatingAdmissionWebhook plugin attached.
+import type { Endpoint } from '../../scripts/cluster/addresses.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
+import { defineComponent } from '../runtime/component.ts';
 import type { AdmitFunction, StoreReader } from './admissionHook.ts';
 import { Authenticator } from './authn.ts';
 import { ReplicaCapacity, type CapacityConfig } from './capacity.ts';
 import { ReplicaMetrics } from './metrics.ts';
-import { startReplicaServer, type ReplicaServer } from './replica.ts';
+import { startReplicaServer, type ReplicaServer, type StopMode } from './replica.ts';
 import type { ReplicaContext } from './restHandler.ts';
 import { ObjectStore } from './store.ts';
 
-/** kube-apiserver --goaway-chance range (0 = off, max 0.02 = 1/50 requests). */
+/** kube-apiserver --goaway-chance range (0 = off, max 0.02 = 1/50 requests), docs/kube-apiserver.md#goaway-chance. */
 export const MAX_GOAWAY_CHANCE = 0.02;
 
 export interface ControlPlaneConfig {
   namespace: string;
-  replicas: { name: string; ip: string; port: number }[];
+  replicas: Endpoint[];
   tls: { certPem: string; keyPem: string };
-  clientCaPem: string;
-  frontProxyCaPem: string;
+  clientCaPem?: string;
+  frontProxyCaPem?: string;
   tokens: Record<string, { user: string; groups: string[] }>;
-  seed: number;
+  randomSeed: number;
   capacity: CapacityConfig;
   goawayChance: number;
   /** Test-only escape hatch for goaway-chance above the real flag's 0.02 maximum (makes GOAWAY tests fast). */
   allowGoawayChanceAboveFlagMaximum?: boolean;
   http2MaxStreamsPerConnection: number;
+  /** How long a replica that (re)starts answers /readyz with 500 (kube-apiserver's start-up before it is ready). */
+  readinessDelayMs?: number;
+}
+
+export interface ReplicaInfo extends Endpoint {
+  url: string;
 }
 
 export interface ControlPlaneInfo {
-  replicas: { name: string; ip: string; port: number; url: string }[];
+  replicas: ReplicaInfo[];
+}
+
+export interface ReplicaState {
+  replica: string;
+  running: boolean;
+  ready: boolean;
+  connections: number;
+  inflight: { readOnly: number; mutating: number };
+  queued: number;
 }
 
 export interface ControlPlaneHooks {
@@ -46,85 +67,117 @@ export function validateControlPlaneConfig(config: ControlPlaneConfig): void {
   }
 }
 
+interface ReplicaRuntime {
+  endpoint: Endpoint;
+  ctx: ReplicaContext;
+  server: ReplicaServer;
+  /** performance.now() from which /readyz answers 200. */
+  readyAt: number;
+}
+
 export async function startControlPlane(config: ControlPlaneConfig, hooks: ControlPlaneHooks = {}) {
   validateControlPlaneConfig(config);
-  const rng = new Rng(config.seed);
+  const rng = new Rng(config.randomSeed);
   const store = new ObjectStore();
   const authn = new Authenticator({ clientCaPem: config.clientCaPem, frontProxyCaPem: config.frontProxyCaPem, tokens: config.tokens });
   const reader: StoreReader = { get: (r, ns, n) => store.get(r, ns, n), list: (r, ns) => store.list(r, ns) };
   const admit = hooks.admitFactory?.(reader);
-  const ready = new Map(config.replicas.map((r) => [r.name, true]));
-  const contexts: ReplicaContext[] = [];
-  const servers = new Map<string, ReplicaServer>();
-
-  const closeAll = async () => {
-    clearInterval(watermarkTimer);
-    await Promise.all([...servers.values()].map((s) => s.close()));
-  };
+  const replicas = new Map<string, ReplicaRuntime>();
+  const readinessDelayMs = config.readinessDelayMs ?? 0;
 
   // maxinflight.go publishes the per-second high-water mark of inflight requests.
   const watermarkTimer = setInterval(() => {
-    for (const ctx of contexts) {
+    for (const { ctx } of replicas.values()) {
       const w = ctx.capacity.takeWatermark();
       ctx.metrics.setInflightWatermark(w.readOnly, w.mutating);
     }
   }, 1000);
   watermarkTimer.unref();
 
+  const closeAll = async () => {
+    clearInterval(watermarkTimer);
+    await Promise.all([...replicas.values()].map((r) => r.server.close()));
+  };
+
+  const addReplica = async (endpoint: Endpoint, delayMs: number): Promise<ReplicaInfo> => {
+    if (replicas.has(endpoint.name)) throw new Error(`replica "${endpoint.name}" exists already`);
+    const runtime = { endpoint, readyAt: performance.now() + delayMs } as ReplicaRuntime;
+    runtime.ctx = {
+      name: endpoint.name,
+      store,
+      authn,
+      capacity: new ReplicaCapacity(config.capacity, rng.fork(`${endpoint.name}/capacity`)),
+      metrics: new ReplicaMetrics(),
+      rng: rng.fork(`${endpoint.name}/requests`),
+      goawayChance: config.goawayChance,
+      isReady: () => runtime.server.running && performance.now() >= runtime.readyAt,
+      serverAddress: `${endpoint.ip}:${endpoint.port}`,
+      admit,
+    };
+    runtime.server = await startReplicaServer({
+      name: endpoint.name,
+      ip: endpoint.ip,
+      port: endpoint.port,
+      tls: config.tls,
+      trustedClientCas: [config.clientCaPem, config.frontProxyCaPem].filter((pem): pem is string => pem !== undefined),
+      http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
+    }, runtime.ctx);
+    replicas.set(endpoint.name, runtime);
+    return { ...endpoint, url: runtime.server.url };
+  };
+
+  const known = (name: string): ReplicaRuntime => {
+    const replica = replicas.get(name);
+    if (!replica) throw new Error(`unknown replica "${name}" (known: ${[...replicas.keys()].join(', ')})`);
+    return replica;
+  };
+
+  const infos: ReplicaInfo[] = [];
   try {
-    for (const replica of config.replicas) {
-      const ctx: ReplicaContext = {
-        name: replica.name,
-        store,
-        authn,
-        capacity: new ReplicaCapacity(config.capacity, rng.fork(`${replica.name}/capacity`)),
-        metrics: new ReplicaMetrics(),
-        rng: rng.fork(`${replica.name}/requests`),
-        goawayChance: config.goawayChance,
-        isReady: () => ready.get(replica.name) === true,
-        serverAddress: `${replica.ip}:${replica.port}`,
-        admit,
-      };
-      contexts.push(ctx);
-      servers.set(replica.name, await startReplicaServer({
-        name: replica.name,
-        ip: replica.ip,
-        port: replica.port,
-        tls: config.tls,
-        trustedClientCas: [config.clientCaPem, config.frontProxyCaPem],
-        http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
-      }, ctx));
-    }
+    // The initial replicas are ready at once: a run starts from a settled control plane.
+    for (const endpoint of config.replicas) infos.push(await addReplica(endpoint, 0));
   } catch (error) {
     await closeAll();
     throw error;
   }
 
-  const info: ControlPlaneInfo = { replicas: config.replicas.map((r) => ({ ...r, url: servers.get(r.name)!.url })) };
-  const known = (name: string) => {
-    const server = servers.get(name);
-    if (!server) throw new Error(`unknown replica "${name}" (known: ${[...servers.keys()].join(', ')})`);
-    return server;
-  };
   let closing: Promise<void> | undefined;
   return {
-    info,
+    info: { replicas: infos } satisfies ControlPlaneInfo,
     store,
     methods: {
-      setReady(name: string, value: boolean) {
-        known(name);
-        ready.set(name, value);
+      /** A new replica pod; it becomes ready after the readiness delay. */
+      addReplica: (endpoint: Endpoint) => addReplica(endpoint, readinessDelayMs),
+      /** Deletes a replica pod: its connections are reset. */
+      async removeReplica(name: string): Promise<void> {
+        await known(name).server.stop('kill');
+        replicas.delete(name);
       },
-      async restart(name: string) {
-        await known(name).restart();
+      /** Ends a replica's process: `kill` resets every connection, `graceful` sends GOAWAY and drains first. */
+      async stopReplica(name: string, mode: StopMode = 'kill', drainMs?: number): Promise<void> {
+        await known(name).server.stop(mode, drainMs);
       },
-      inflight() {
-        return contexts.map((c) => ({ replica: c.name, ...c.capacity.inflight, queued: c.capacity.queued }));
+      /** Starts a stopped replica again: a new process, so its /metrics counters start from zero; ready after the readiness delay. */
+      async startReplica(name: string): Promise<void> {
+        const replica = known(name);
+        if (replica.server.running) return;
+        replica.readyAt = performance.now() + readinessDelayMs;
+        replica.ctx.metrics = new ReplicaMetrics();
+        await replica.server.start();
+      },
+      replicaStates(): ReplicaState[] {
+        return [...replicas.values()].map(({ endpoint, ctx, server }) => ({
+          replica: endpoint.name,
+          running: server.running,
+          ready: ctx.isReady(),
+          connections: server.connections,
+          inflight: { ...ctx.capacity.inflight },
+          queued: ctx.capacity.queued,
+        }));
       },
     },
     close: () => (closing ??= closeAll()),
   };
 }
 
-/** The same factory in the component shape (no hooks), for worker threads. */
-export const controlPlaneComponent: ComponentFactory<ControlPlaneConfig, ControlPlaneInfo> = (config) => startControlPlane(config);
+export default defineComponent({ kind: 'kube-apiserver', entry: new URL(import.meta.url), start: (config: ControlPlaneConfig) => startControlPlane(config) });

@@ -1,17 +1,18 @@
 // One replica's request pipeline, in kube-apiserver's filter order: Audit-Id, authentication (401), request info,
-// max-inflight admission (429 + Retry-After; watches exempt), a worker and the verb's service time, admission
+// the max-inflight limit (429 + Retry-After; watches exempt), a worker and the verb's service time, admission
 // plugins for writes, the storage operation, the response, and the apiserver_request_total /
 // apiserver_request_duration_seconds observation when the response is done.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { Rng } from '../random.ts';
+import type { Rng } from '../../scripts/cluster/random.ts';
 import type { AdmitFunction, UserInfo } from './admissionHook.ts';
 import type { Authenticator } from './authn.ts';
 import type { CapacityVerb, ReplicaCapacity } from './capacity.ts';
 import { discoveryDocument } from './discovery.ts';
-import { startGracefulShutdown } from '../network/gracefulGoaway.ts';
+import { startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
+import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { openApiDocument } from './openapi.ts';
 import type { ReplicaMetrics, RequestLabels } from './metrics.ts';
 import type { KubeObject, StatusObject } from './objects.ts';
@@ -40,7 +41,6 @@ export interface ReplicaContext {
   admit?: AdmitFunction;
 }
 
-const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
 
 export async function handleRequest(ctx: ReplicaContext, req: Request, res: Response): Promise<void> {
@@ -83,7 +83,7 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   if (info.verb === 'watch') return handleWatch(ctx, info, req, res, labels, observe);
 
   const kind = isMutating(info.verb) ? 'mutating' : 'readOnly';
-  if (!ctx.capacity.tryAdmit(kind)) {
+  if (!ctx.capacity.tryAcquireInflight(kind)) {
     res.setHeader('retry-after', String(ctx.capacity.retryAfterSeconds));
     sendJson(res, 429, statuses.tooManyRequests(ctx.capacity.retryAfterSeconds));
     observe();
@@ -93,7 +93,7 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   const release = () => {
     if (released) return;
     released = true;
-    ctx.capacity.release(kind);
+    ctx.capacity.releaseInflight(kind);
   };
   res.once('close', release);
   try {
@@ -319,7 +319,7 @@ async function readJsonBody(req: Request): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new StatusError({ ...statuses.badRequest('the request body is too large'), code: 413, reason: 'RequestEntityTooLarge' });
+    if (size > KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) throw new StatusError({ ...statuses.badRequest('the request body is too large'), code: 413, reason: 'RequestEntityTooLarge' });
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -7,7 +7,7 @@
 // Requests follow an open-loop schedule; latency runs from the intended send time.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Rng } from '../random.ts';
+import type { Rng } from '../../scripts/cluster/random.ts';
 import type { ServiceRecord } from '../network/resolver.ts';
 import { PodAccounting } from './accounting.ts';
 import { createArrivals } from './arrivals.ts';

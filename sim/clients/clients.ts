@@ -1,11 +1,7 @@
 // The clients component: a group of client pods in one worker thread. prepare() warms them up, run() drives the
 // open-loop load from one shared epoch and returns each pod's accounting.
-import { isMainThread } from 'node:worker_threads';
-import { Rng } from '../random.ts';
-import type { ComponentFactory } from '../runtime/component.ts';
-import { serveInWorker } from '../runtime/serveInWorker.ts';
-import { ClientGoPod } from './clientGoPod.ts';
-import { Http1PoolPod } from './http1PoolPod.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
+import { defineComponent } from '../runtime/component.ts';
 import type { ClientRunResult, ClientsConfig, RunOptions } from './types.ts';
 
 export interface ClientsInfo {
@@ -15,15 +11,18 @@ export interface ClientsInfo {
 /** Pods start their schedules together, a moment after run() is called, so that set-up work is not measured. */
 const START_DELAY_MS = 50;
 
-export const startClients: ComponentFactory<ClientsConfig, ClientsInfo> = async (config) => {
-  const rng = new Rng(config.seed);
+async function startClients(config: ClientsConfig) {
+  const rng = new Rng(config.randomSeed);
+  // Loaded here, not at the top (sim/runtime/component.ts): autocannon only when a pod uses the http1-pool profile.
+  const { ClientGoPod } = await import('./clientGoPod.ts');
+  const { Http1PoolPod } = config.pods.some((p) => p.profile === 'http1-pool') ? await import('./http1PoolPod.ts') : { Http1PoolPod: undefined };
   const pods = config.pods.map((spec) => {
     const env = { services: config.services, privilegedPortOffset: config.privilegedPortOffset, rng: rng.fork(spec.name) };
-    return spec.profile === 'http1-pool' ? new Http1PoolPod(spec, env) : new ClientGoPod(spec, env);
+    return spec.profile === 'http1-pool' && Http1PoolPod ? new Http1PoolPod(spec, env) : new ClientGoPod(spec, env);
   });
   let closed = false;
   return {
-    info: { pods: config.pods.map((p) => p.name) },
+    info: { pods: config.pods.map((p) => p.name) } satisfies ClientsInfo,
     methods: {
       async prepare(): Promise<void> {
         await Promise.all(pods.map((p) => p.prepare()));
@@ -34,9 +33,6 @@ export const startClients: ComponentFactory<ClientsConfig, ClientsInfo> = async 
         const perPodMax = Math.max(1, Math.floor(options.maxRequests / Math.max(1, pods.length)));
         return Promise.all(pods.map((p) => p.run({ ...options, maxRequests: perPodMax }, epoch)));
       },
-      openConnections(): Record<string, number> {
-        return Object.fromEntries(pods.map((p, i) => [config.pods[i]!.name, p instanceof ClientGoPod ? p.openConnections : config.pods[i]!.http1.connections]));
-      },
     },
     async close() {
       if (closed) return;
@@ -44,6 +40,6 @@ export const startClients: ComponentFactory<ClientsConfig, ClientsInfo> = async 
       for (const p of pods) p.close();
     },
   };
-};
+}
 
-if (!isMainThread) serveInWorker(startClients);
+export default defineComponent({ kind: 'client-pods', entry: new URL(import.meta.url), start: startClients });

@@ -7,7 +7,7 @@
 // token bucket (the offered rate is capped at the pod's QPS instead), and measures latency from the actual send
 // (its own coordinated-omission correction applies to its internal histogram, not to the per-response values).
 import autocannon from 'autocannon';
-import { mapPrivilegedPort } from '../network/addresses.ts';
+import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
 import { resolveForPod } from '../network/resolver.ts';
 import { PodAccounting } from './accounting.ts';
 import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';

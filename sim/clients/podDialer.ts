@@ -2,7 +2,7 @@
 // cluster DNS), connect from the pod's own IP (so kube-proxy and network policy see the pod), TLS with the
 // kubeconfig's CA and server name, ALPN. Failures carry the kind the results report (dns, connect, tls).
 import tls from 'node:tls';
-import { mapPrivilegedPort } from '../network/addresses.ts';
+import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
 import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
 import type { ClientPodSpec } from './types.ts';
 

@@ -1,8 +1,10 @@
 // The client pods a run drives, and what each reports back. Structured-clone-safe: crosses into worker threads.
+import type { CLIENT_RESOURCES, CLIENT_VERBS } from '../../scenarios/schema.ts';
 import type { HostAlias, ServiceRecord } from '../network/resolver.ts';
 
-export type ClientVerb = 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
-export type ClientResource = 'configmaps' | 'secrets' | 'leases' | 'pods' | 'services' | 'events';
+/** The verbs and resources a client group's mix may use: exactly those the scenario schema accepts. */
+export type ClientVerb = (typeof CLIENT_VERBS)[number];
+export type ClientResource = (typeof CLIENT_RESOURCES)[number];
 
 export interface MixEntry {
   verb: ClientVerb;
@@ -35,7 +37,7 @@ export interface ClientPodSpec {
 }
 
 export interface ClientsConfig {
-  seed: number;
+  randomSeed: number;
   pods: ClientPodSpec[];
   services: ServiceRecord[];
   privilegedPortOffset: number;

@@ -1,24 +1,26 @@
 // One Istio ingress gateway pod (Envoy) behind Service istio-ingressgateway-internal:443 → 9443. In `terminate`
 // mode (Gardener L7) it terminates TLS with the kube-apiserver's own certificate, selected by SNI, optionally
 // verifies a client certificate (Gateway tls.mode OPTIONAL_MUTUAL with ca-client), and balances every request;
-// HTTP/2 streams go through the node:http2 forwarder, HTTP/1.1 through http-proxy-3. In `passthrough` mode it
-// routes TLS connections by SNI at L4. One control plane per SNI host set (the simulator runs one).
+// HTTP/2 streams go through the node:http2 forwarder, HTTP/1.1 through http-proxy-3, both on the same filter chain
+// and upstream clusters. In `passthrough` mode it routes TLS connections by SNI at L4. Several control planes may
+// share the gateway pods (one per SNI host set), as they share a seed's ingress gateway.
 import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
-import { isMainThread } from 'node:worker_threads';
-import { Rng } from '../random.ts';
-import type { ComponentFactory } from '../runtime/component.ts';
-import { serveInWorker } from '../runtime/serveInWorker.ts';
-import { UpstreamCluster } from './cluster.ts';
-import type { EndpointAddress } from './endpoint.ts';
-import { forwardH2Stream, type ControlPlaneRoutes, type ForwarderStats } from './h2Forwarder.ts';
-import { H1Forwarder, type H1ControlPlaneRoutes } from './h1Forwarder.ts';
+import type { Endpoint } from '../../scripts/cluster/addresses.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
+import { defineComponent } from '../runtime/component.ts';
+import { destroyWhenSettled } from '../network/socketClose.ts';
+import type { RouteKind } from './filterChain.ts';
+import { forwardH2Stream } from './h2Forwarder.ts';
+import { H1Forwarder } from './h1Forwarder.ts';
 import type { LbPolicy } from './lbPolicy.ts';
 import { handlePassthroughConnection, type PassthroughStats } from './passthrough.ts';
+import type { ControlPlaneRoutes, ForwarderStats, Route } from './route.ts';
+import { GARDENER_ROUTE_TIMEOUT_MS, RouteTimeouts } from './routeTimeout.ts';
+import { UpstreamCluster } from './upstreamCluster.ts';
 import { H2UpstreamPool } from './upstreamPool.ts';
-import { destroyWhenSettled } from '../network/socketClose.ts';
 
 export interface GatewayControlPlaneConfig {
   /** SNI / :authority names of this control plane (Gateway servers[].hosts). */
@@ -28,7 +30,7 @@ export interface GatewayControlPlaneConfig {
   /** ca-client: verifies optional downstream client certificates. */
   clientCaPem: string;
   upstream: {
-    endpoints: EndpointAddress[];
+    endpoints: Endpoint[];
     /** The cluster CA, verifying the kube-apiserver's certificate. */
     caPem: string;
     /** Upstream SNI, `kubernetes.default.svc.cluster.local` in Gardener's DestinationRules. */
@@ -45,10 +47,13 @@ export interface GatewayPodConfig {
   mode: 'terminate' | 'passthrough';
   lbPolicy: LbPolicy;
   choiceCount: number;
-  seed: number;
+  randomSeed: number;
   /** Downstream HTTP/2 max_concurrent_streams (Gardener's envoy-filter: 100). */
   maxConcurrentStreams: number;
+  /** Upstream HTTP/2 connections per host: one per Envoy worker thread (docs/envoy-istio.md#workers-and-pools). */
   upstreamConnectionsPerEndpoint: number;
+  /** Route timeout; Gardener's Lua filter sets 1 day (routeTimeout.ts). */
+  routeTimeoutMs?: number;
   controlPlanes: GatewayControlPlaneConfig[];
 }
 
@@ -67,25 +72,26 @@ export interface GatewayStats {
   localReplies: Record<string, number>;
   retries: number;
   upstreamConnectionsOpened: number;
-  /** Per cluster (default, mtls, connection-upgrade or passthrough): host → requests (or connections) and active. */
+  /** Upstream HTTP/2 connections open now, per host. */
+  upstreamConnections: Record<string, number>;
+  /** Per cluster kind (default, mtls, connection-upgrade or passthrough): host → requests (or connections) and active. */
   clusters: Record<string, Record<string, { requests: number; active: number }>>;
   rejectedConnections: Record<string, number>;
 }
 
-interface PlaneRuntime {
-  hosts: Set<string>;
-  clusters: UpstreamCluster[];
-  h2: ControlPlaneRoutes;
-  h1: H1ControlPlaneRoutes;
-  pools: H2UpstreamPool[];
+interface PlaneRuntime extends ControlPlaneRoutes {
   passthrough: UpstreamCluster;
+  pools: H2UpstreamPool[];
 }
 
-export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo> = async (config) => {
+const ROUTE_KINDS: RouteKind[] = ['default', 'mtls', 'connection-upgrade'];
+
+async function startGatewayPod(config: GatewayPodConfig) {
   if (config.controlPlanes.length === 0) throw new Error(`${config.name}: no control planes configured`);
-  const rng = new Rng(config.seed);
+  const rng = new Rng(config.randomSeed);
   const stats: ForwarderStats = { downstreamStreams: 0, localReplies: {}, retries: 0 };
   const passthroughStats: PassthroughStats = { connections: 0, rejected: {} };
+  const timeouts = new RouteTimeouts(config.routeTimeoutMs ?? GARDENER_ROUTE_TIMEOUT_MS);
   let downstreamConnections = 0;
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
@@ -94,25 +100,21 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
   };
 
   const planes: PlaneRuntime[] = config.controlPlanes.map((cp, index) => {
-    const cluster = (kind: 'default' | 'mtls' | 'connection-upgrade') =>
-      new UpstreamCluster(kind, cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/${kind}`), config.choiceCount);
+    const cluster = (kind: RouteKind | 'passthrough') => new UpstreamCluster(kind, cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/${kind}`), config.choiceCount);
     const simple = { caPem: cp.upstream.caPem, sni: cp.upstream.sni };
     const mutual = { ...simple, clientCert: cp.upstream.frontProxyClient };
-    const def = cluster('default');
-    const mtls = cluster('mtls');
-    const upgrade = cluster('connection-upgrade');
     const defaultPool = new H2UpstreamPool(simple, config.ip, config.upstreamConnectionsPerEndpoint);
     const mtlsPool = new H2UpstreamPool(mutual, config.ip, config.upstreamConnectionsPerEndpoint);
-    return {
-      hosts: new Set(cp.hosts.map((h) => h.toLowerCase())),
-      clusters: [def, mtls, upgrade],
-      h2: { hosts: cp.hosts, routes: { default: { cluster: def, pool: defaultPool }, mtls: { cluster: mtls, pool: mtlsPool } } },
-      h1: { hosts: cp.hosts, routes: { default: { cluster: def, tls: simple }, mtls: { cluster: mtls, tls: mutual }, 'connection-upgrade': { cluster: upgrade, tls: simple } } },
-      pools: [defaultPool, mtlsPool],
-      passthrough: new UpstreamCluster('default', cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/passthrough`), config.choiceCount),
+    const routes: Record<RouteKind, Route> = {
+      default: { cluster: cluster('default'), tls: simple, pool: defaultPool },
+      mtls: { cluster: cluster('mtls'), tls: mutual, pool: mtlsPool },
+      // HTTP/1.1 only (upgrades), so its HTTP/2 pool is the default one and never used.
+      'connection-upgrade': { cluster: cluster('connection-upgrade'), tls: simple, pool: defaultPool },
     };
+    return { hosts: cp.hosts.map((h) => h.toLowerCase()), routes, passthrough: cluster('passthrough'), pools: [defaultPool, mtlsPool] };
   });
-  const planeFor = (sni: string) => planes.find((p) => p.hosts.has(sni.toLowerCase()));
+  const byHost = new Map(planes.flatMap((plane) => plane.hosts.map((host) => [host, plane] as const)));
+  const planeFor = (sni: string) => byHost.get(sni.toLowerCase());
 
   let server: net.Server;
   let h1: H1Forwarder | undefined;
@@ -131,8 +133,9 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
       // Gardener: initial_connection_window_size 1 MiB on the gateway's downstream HTTP/2.
       session.on('connect', () => session.setLocalWindowSize(1 << 20));
     });
-    h2server.on('stream', (stream, headers, flags) => forwardH2Stream(stream, headers, flags, (sni) => planeFor(sni)?.h2, stats));
-    h1 = new H1Forwarder((sni) => planeFor(sni)?.h1, config.ip, stats);
+    const h2context = { planeFor, stats, timeouts };
+    h2server.on('stream', (stream, headers, flags) => forwardH2Stream(stream, headers, flags, h2context));
+    h1 = new H1Forwarder(planeFor, config.ip, stats, timeouts);
     const h1server = http.createServer((req, res) => h1!.handle(req, res));
     h1server.on('upgrade', (req, socket, head) => h1!.upgrade(req, socket as net.Socket, head));
     h1server.on('clientError', (_error, socket) => socket.destroy());
@@ -167,22 +170,30 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
     server.listen(config.port, config.ip, () => resolve());
   });
 
+  const planeOf = (index: number) => {
+    const plane = planes[index];
+    if (!plane) throw new Error(`${config.name}: no control plane #${index} (there are ${planes.length})`);
+    return plane;
+  };
   let closing: Promise<void> | undefined;
   return {
-    info: { name: config.name, ip: config.ip, port: config.port, mode: config.mode },
+    info: { name: config.name, ip: config.ip, port: config.port, mode: config.mode } satisfies GatewayPodInfo,
     methods: {
-      setEndpoints(planeIndex: number, endpoints: EndpointAddress[]) {
-        const plane = planes[planeIndex];
-        if (!plane) throw new Error(`${config.name}: no control plane #${planeIndex}`);
+      /** EDS update for control plane `index`: new hosts get requests at once; removed hosts' connections drain. */
+      setEndpoints(index: number, endpoints: Endpoint[]): void {
+        const plane = planeOf(index);
         const removed = new Set<string>();
-        for (const c of [...plane.clusters, plane.passthrough]) for (const name of c.setEndpoints(endpoints)) removed.add(name);
+        for (const kind of ROUTE_KINDS) for (const name of plane.routes[kind].cluster.setEndpoints(endpoints)) removed.add(name);
+        for (const name of plane.passthrough.setEndpoints(endpoints)) removed.add(name);
         for (const pool of plane.pools) pool.retire([...removed]);
       },
       stats(): GatewayStats {
         const clusters: GatewayStats['clusters'] = {};
+        const upstreamConnections: Record<string, number> = {};
         for (const plane of planes) {
           if (config.mode === 'passthrough') clusters.passthrough = plane.passthrough.stats();
-          else for (const c of plane.clusters) clusters[c.kind] = c.stats();
+          else for (const kind of ROUTE_KINDS) clusters[kind] = plane.routes[kind].cluster.stats();
+          for (const pool of plane.pools) for (const [host, n] of Object.entries(pool.connectionsByHost())) upstreamConnections[host] = (upstreamConnections[host] ?? 0) + n;
         }
         return {
           pod: config.name,
@@ -192,6 +203,7 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
           localReplies: { ...stats.localReplies },
           retries: stats.retries,
           upstreamConnectionsOpened: planes.reduce((s, p) => s + p.pools.reduce((t, pool) => t + pool.connectionsOpened, 0), 0),
+          upstreamConnections,
           clusters,
           rejectedConnections: { ...passthroughStats.rejected },
         };
@@ -199,12 +211,13 @@ export const startGatewayPod: ComponentFactory<GatewayPodConfig, GatewayPodInfo>
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        timeouts.close();
         server.close(() => resolve());
         for (const s of sockets) destroyWhenSettled(s);
         for (const plane of planes) for (const pool of plane.pools) pool.close();
         h1?.close();
       })),
   };
-};
+}
 
-if (!isMainThread) serveInWorker(startGatewayPod);
+export default defineComponent({ kind: 'gateway-pod', entry: new URL(import.meta.url), start: startGatewayPod });

@@ -1,6 +1,6 @@
 // Istio DestinationRule `loadBalancer.simple` values the simulated gateway supports.
-import type { Rng } from '../random.ts';
-import type { LoadBalancer } from './endpoint.ts';
+import type { Rng } from '../../scripts/cluster/random.ts';
+import type { LoadBalancer } from './upstreamHost.ts';
 import { LeastRequestBalancer } from './leastRequest.ts';
 import { RandomBalancer } from './randomPick.ts';
 import { RoundRobinBalancer } from './roundRobin.ts';

@@ -1,4 +1,4 @@
-// The request rules Gardener adds to the istio ingress gateway as Lua EnvoyFilters (reference §4.3):
+// The request rules Gardener adds to the istio ingress gateway as Lua EnvoyFilters (docs/gardener.md#envoyfilters):
 // - `misdirected-requests`: 421 when the TLS SNI and the HTTP :authority differ, except for an allowed ":443"
 //   suffix on the authority (charts/istio/istio-ingress/templates/misdirected-requests-envoy-filter.yaml);
 // - `apiserver-tls-termination`: always remove X-Remote-User / X-Remote-Group from the client (anti-spoofing);

@@ -5,7 +5,7 @@
 // the host). TCP_NODELAY on both legs.
 import net from 'node:net';
 import { parseClientHello, MAX_CLIENT_HELLO_BYTES } from './clientHello.ts';
-import type { UpstreamCluster } from './cluster.ts';
+import type { UpstreamCluster } from './upstreamCluster.ts';
 import { destroyWhenSettled } from '../network/socketClose.ts';
 
 const INSPECT_TIMEOUT_MS = 15_000; // Envoy's listener_filters_timeout default
@@ -40,25 +40,17 @@ export function handlePassthroughConnection(client: net.Socket, clusterFor: (sni
     if (result.kind === 'not-tls') return reject('not-tls');
     const cluster = result.serverName ? clusterFor(result.serverName) : undefined;
     if (!cluster) return reject('no-filter-chain');
-    const host = cluster.pick();
-    if (!host) return reject('no-healthy-upstream');
-    host.active++;
-    host.total++;
-    const upstream = net.connect({ host: host.ip, port: host.port, localAddress, noDelay: true });
+    const lease = cluster.acquire();
+    if (!lease) return reject('no-healthy-upstream');
+    const upstream = net.connect({ host: lease.host.ip, port: lease.host.port, localAddress, noDelay: true });
     track(upstream);
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      host.active--;
-    };
     upstream.on('error', () => {
       client.destroy();
-      finish();
+      lease.release();
     });
     upstream.on('close', () => {
       client.destroySoon();
-      finish();
+      lease.release();
     });
     client.on('close', () => destroyWhenSettled(upstream));
     upstream.write(buffered);

@@ -6,7 +6,7 @@
 // Envoy keeps one pool per worker thread; `connectionsPerHost` > 1 models several workers.
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import type { EndpointAddress } from './endpoint.ts';
+import type { Endpoint } from '../../scripts/cluster/addresses.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 export interface UpstreamTls {
@@ -32,7 +32,7 @@ export class H2UpstreamPool {
     return this.opened;
   }
 
-  request(host: EndpointAddress, headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
+  request(host: Endpoint, headers: http2.OutgoingHttpHeaders, endStream: boolean): http2.ClientHttp2Stream {
     if (this.closed) throw new Error('upstream pool closed');
     const pooled = this.sessionFor(host);
     pooled.active++;
@@ -43,7 +43,7 @@ export class H2UpstreamPool {
     return stream;
   }
 
-  private sessionFor(host: EndpointAddress): PooledSession {
+  private sessionFor(host: Endpoint): PooledSession {
     const key = `${host.name}@${host.ip}:${host.port}`;
     let list = this.pools.get(key);
     if (!list) {
@@ -64,7 +64,7 @@ export class H2UpstreamPool {
     return this.open(host, list);
   }
 
-  private open(host: EndpointAddress, list: PooledSession[]): PooledSession {
+  private open(host: Endpoint, list: PooledSession[]): PooledSession {
     const session = http2.connect(`https://${host.ip}:${host.port}`, {
       settings: { initialWindowSize: 1 << 20 },
       // Our own TLS socket: source address = the gateway pod, TCP_NODELAY, upstream SNI and trust.
@@ -109,10 +109,11 @@ export class H2UpstreamPool {
     }
   }
 
-  connectionCount(): number {
-    let n = 0;
-    for (const list of this.pools.values()) n += list.length;
-    return n;
+  /** Open connections per host name. */
+  connectionsByHost(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, list] of this.pools) if (list.length > 0) out[key.slice(0, key.indexOf('@'))] = (out[key.slice(0, key.indexOf('@'))] ?? 0) + list.length;
+    return out;
   }
 
   close(): void {

@@ -3,52 +3,41 @@
 // - backend choice per connection: iptables uniform random or ipvs round robin (backendChoice.ts);
 // - the backend sees the client's own source address (iptables DNAT keeps it; here the backend leg binds the
 //   client's IP as its local address);
-// - TCP_NODELAY on both legs (without it the pipe collapses: reference/dependencies.md §1);
+// - TCP_NODELAY on both legs (without it the pipe collapses: docs/kube-proxy.md#tcp_nodelay);
 // - endpoints follow readiness: a new endpoint only gets new connections; a removed endpoint's connections are reset
 //   when its pod went away (resetRemoved), and kept when it merely turned unready (conntrack keeps established flows);
 // - no ready endpoint: the connection is refused (iptables REJECT), here an immediate reset.
 import net from 'node:net';
-import { isMainThread } from 'node:worker_threads';
-import { Rng } from '../random.ts';
-import type { ComponentFactory } from '../runtime/component.ts';
-import { serveInWorker } from '../runtime/serveInWorker.ts';
-import { mapPrivilegedPort } from './addresses.ts';
+import type { Endpoint } from '../../scripts/cluster/addresses.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
+import { defineComponent } from '../runtime/component.ts';
 import { createBackendChooser, type BackendChooser, type KubeProxyMode } from './backendChoice.ts';
 import { decideIngress, normalizeIp, type PodIdentity } from './networkPolicy.ts';
 import { destroyWhenSettled, resetSocket } from './socketClose.ts';
 
-export interface ServicePortSpec {
-  name?: string;
-  port: number;
-  targetPort: number;
-}
-
-export interface EndpointSpec {
-  /** Pod name, e.g. kube-apiserver-0. */
-  name: string;
-  ip: string;
-}
-
+/** A Service as kube-proxy programs it. One port per Service here (both Services the simulator needs have one). */
 export interface ServiceSpec {
   namespace: string;
   name: string;
   clusterIP: string;
-  ports: ServicePortSpec[];
-  endpoints: EndpointSpec[];
+  /** The Service port (e.g. 443) and the port the VIP listener really binds (scripts/cluster/addresses.ts). */
+  port: number;
+  listenPort: number;
+  /** The ready endpoints (EndpointSlice): pod address and the target port it listens on. */
+  endpoints: Endpoint[];
   /** Pods behind this Service only accept connections from pods with this label set to "allowed". */
   requiredPodLabel?: string;
 }
 
 export interface KubeProxyConfig {
   mode: KubeProxyMode;
-  seed: number;
-  privilegedPortOffset: number;
+  randomSeed: number;
   services: ServiceSpec[];
   pods: PodIdentity[];
 }
 
 export interface KubeProxyInfo {
-  listeners: { service: string; ip: string; port: number; hostPort: number }[];
+  listeners: { service: string; ip: string; port: number; listenPort: number }[];
 }
 
 export interface BackendConnectionStats {
@@ -71,7 +60,7 @@ interface TrackedConnection {
 
 class ServiceProxy {
   readonly key: string;
-  private endpoints: EndpointSpec[];
+  private endpoints: Endpoint[];
   private readonly chooser: BackendChooser;
   private readonly connections = new Set<TrackedConnection>();
   /** Every socket until it has fully closed (a connection's second leg can outlive its first). */
@@ -82,7 +71,6 @@ class ServiceProxy {
     readonly spec: ServiceSpec,
     mode: KubeProxyMode,
     rng: Rng,
-    private readonly offset: number,
     private readonly pods: Map<string, PodIdentity>,
   ) {
     this.key = `${spec.namespace}/${spec.name}`;
@@ -96,7 +84,7 @@ class ServiceProxy {
     socket.once('close', () => this.sockets.delete(socket));
   }
 
-  accept(client: net.Socket, port: ServicePortSpec): void {
+  accept(client: net.Socket): void {
     this.track(client);
     client.setNoDelay(true);
     const source = normalizeIp(client.remoteAddress ?? '');
@@ -118,7 +106,7 @@ class ServiceProxy {
     backendStats.active++;
     const upstream = net.connect({
       host: endpoint.ip,
-      port: mapPrivilegedPort(port.targetPort, this.offset),
+      port: endpoint.port,
       localAddress: source || undefined,
       noDelay: true,
     });
@@ -145,7 +133,7 @@ class ServiceProxy {
     upstream.pipe(client);
   }
 
-  setEndpoints(endpoints: EndpointSpec[], resetRemoved: boolean): void {
+  setEndpoints(endpoints: Endpoint[], resetRemoved: boolean): void {
     const keep = new Set(endpoints.map((e) => e.name));
     this.endpoints = [...endpoints];
     if (!resetRemoved) return;
@@ -162,8 +150,8 @@ class ServiceProxy {
   }
 }
 
-export const startKubeProxy: ComponentFactory<KubeProxyConfig, KubeProxyInfo> = async (config) => {
-  const rng = new Rng(config.seed);
+async function startKubeProxy(config: KubeProxyConfig) {
+  const rng = new Rng(config.randomSeed);
   const pods = new Map(config.pods.map((pod) => [pod.ip, pod]));
   const proxies = new Map<string, ServiceProxy>();
   const servers: net.Server[] = [];
@@ -185,18 +173,15 @@ export const startKubeProxy: ComponentFactory<KubeProxyConfig, KubeProxyInfo> = 
 
   try {
     for (const spec of config.services) {
-      const proxy = new ServiceProxy(spec, config.mode, rng, config.privilegedPortOffset, pods);
+      const proxy = new ServiceProxy(spec, config.mode, rng, pods);
       proxies.set(proxy.key, proxy);
-      for (const port of spec.ports) {
-        const bound = mapPrivilegedPort(port.port, config.privilegedPortOffset);
-        const server = net.createServer({ noDelay: true }, (socket) => proxy.accept(socket, port));
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', (error) => reject(new Error(`kube-proxy: cannot listen on ${spec.clusterIP}:${bound} for Service ${proxy.key}: ${error.message}`)));
-          server.listen(bound, spec.clusterIP, () => resolve());
-        });
-        servers.push(server);
-        listeners.push({ service: proxy.key, ip: spec.clusterIP, port: port.port, hostPort: bound });
-      }
+      const server = net.createServer({ noDelay: true }, (socket) => proxy.accept(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (error) => reject(new Error(`kube-proxy: cannot listen on ${spec.clusterIP}:${spec.listenPort} for Service ${proxy.key}: ${error.message}`)));
+        server.listen(spec.listenPort, spec.clusterIP, () => resolve());
+      });
+      servers.push(server);
+      listeners.push({ service: proxy.key, ip: spec.clusterIP, port: spec.port, listenPort: spec.listenPort });
     }
   } catch (error) {
     await closeAll();
@@ -205,17 +190,20 @@ export const startKubeProxy: ComponentFactory<KubeProxyConfig, KubeProxyInfo> = 
 
   let closing: Promise<void> | undefined;
   return {
-    info: { listeners },
+    info: { listeners } satisfies KubeProxyInfo,
     methods: {
-      setEndpoints(service: string, endpoints: EndpointSpec[], options: { resetRemoved?: boolean } = {}) {
+      /** EndpointSlice update for Service `<namespace>/<name>`; by default a removed endpoint's connections are reset. */
+      setEndpoints(service: string, endpoints: Endpoint[], options: { resetRemoved?: boolean } = {}): void {
         const proxy = proxies.get(service);
         if (!proxy) throw new Error(`kube-proxy: unknown Service ${service}`);
         proxy.setEndpoints(endpoints, options.resetRemoved ?? true);
       },
-      registerPods(list: PodIdentity[]) {
+      /** Pods whose labels network policy checks by source address (pods are registered when admitted). */
+      registerPods(list: PodIdentity[]): void {
         for (const pod of list) pods.set(pod.ip, pod);
       },
-      unregisterPods(ips: string[]) {
+      /** Pods that were deleted: their addresses count as unknown again. */
+      unregisterPods(ips: string[]): void {
         for (const ip of ips) pods.delete(ip);
       },
       stats(): ServiceProxyStats[] {
@@ -224,6 +212,6 @@ export const startKubeProxy: ComponentFactory<KubeProxyConfig, KubeProxyInfo> = 
     },
     close: () => (closing ??= closeAll()),
   };
-};
+}
 
-if (!isMainThread) serveInWorker(startKubeProxy);
+export default defineComponent({ kind: 'kube-proxy', entry: new URL(import.meta.url), start: startKubeProxy });

@@ -1,7 +1,7 @@
 // Ingress network policy at a Service, the way Gardener's resource-manager NetworkPolicy controller builds it:
 // the pods behind a Service accept traffic from pods that carry the label
 // `networking.resources.gardener.cloud/to-<[namespace-]service>-tcp-<targetPort>: allowed`
-// (reference/gardener-l7-spec.md §1.4 and §6). The webhook adds exactly such a label for the internal istio gateway;
+// (docs/gardener.md#network-policy-labels). The webhook adds exactly such a label for the internal istio gateway;
 // Gardener's control-plane pods carry `to-kube-apiserver-tcp-443` themselves.
 //
 // Enforcement point: the Service VIP, by the connection's source address. A source that is not a known pod (for
@@ -9,7 +9,7 @@
 // testbed stays usable from outside. A denied connection is reset at once; a real CNI drops the SYN, so a real client
 // would wait for its dial timeout instead (documented difference, chosen so runs stay fast).
 
-export const NETWORK_POLICY_ALLOWED = 'allowed';
+import { LABEL_NETWORK_POLICY_ALLOWED } from '../../webhook/networkPolicyLabel.ts';
 
 export interface PodIdentity {
   name: string;
@@ -27,7 +27,7 @@ export function decideIngress(requiredLabel: string | undefined, sourceIp: strin
   if (!requiredLabel) return { allowed: true, reason: 'no-policy' };
   const pod = podsByIp.get(normalizeIp(sourceIp));
   if (!pod) return { allowed: true, reason: 'host-network' };
-  if (pod.labels[requiredLabel] === NETWORK_POLICY_ALLOWED) return { allowed: true, reason: 'label' };
+  if (pod.labels[requiredLabel] === LABEL_NETWORK_POLICY_ALLOWED) return { allowed: true, reason: 'label' };
   return { allowed: false, reason: 'missing-label', pod: `${pod.namespace}/${pod.name}`, label: requiredLabel };
 }
 

@@ -10,10 +10,8 @@
 // name, as in the generic token kubeconfig.
 import http from 'node:http';
 import net from 'node:net';
-import { isMainThread } from 'node:worker_threads';
-import type { ComponentFactory } from '../runtime/component.ts';
-import { serveInWorker } from '../runtime/serveInWorker.ts';
-import { mapPrivilegedPort } from './addresses.ts';
+import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
+import { defineComponent } from '../runtime/component.ts';
 import { resolveForPod, type HostAlias, type ServiceRecord } from './resolver.ts';
 import { destroyWhenSettled } from './socketClose.ts';
 
@@ -30,7 +28,7 @@ export interface PodProxyInfo {
   url: string;
 }
 
-export const startPodProxy: ComponentFactory<PodProxyConfig, PodProxyInfo> = async (config) => {
+async function startPodProxy(config: PodProxyConfig) {
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     res.writeHead(405, { 'content-type': 'text/plain' });
@@ -79,14 +77,15 @@ export const startPodProxy: ComponentFactory<PodProxyConfig, PodProxyInfo> = asy
   const port = (server.address() as net.AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    info: { url: `http://${config.listenIp}:${port}` },
+    info: { url: `http://${config.listenIp}:${port}` } satisfies PodProxyInfo,
+    methods: {},
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const socket of sockets) destroyWhenSettled(socket);
         server.close(() => resolve());
       })),
   };
-};
+}
 
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
   const match = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(authority);
@@ -95,4 +94,4 @@ function parseAuthority(authority: string): { host: string; port: number } | und
   return port > 0 && port < 65536 ? { host: match[1]!, port } : undefined;
 }
 
-if (!isMainThread) serveInWorker(startPodProxy);
+export default defineComponent({ kind: 'pod-proxy', entry: new URL(import.meta.url), start: startPodProxy });

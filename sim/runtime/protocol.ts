@@ -1,4 +1,6 @@
-// Messages between the orchestrator (host) and a component worker.
+// Messages between the host and a component running in a worker thread (sim/runtime/serveInWorker.ts and
+// sim/runtime/startComponent.ts are the only two places that speak it).
+import type { ThreadHealth } from './threadHealth.ts';
 
 export interface SerializedError {
   message: string;
@@ -9,12 +11,14 @@ export interface SerializedError {
 
 export type HostMessage =
   | { type: 'call'; id: number; method: string; args: unknown[] }
+  | { type: 'health'; id: number; reset: boolean }
   | { type: 'close' };
 
 export type WorkerMessage =
-  | { type: 'ready'; info: unknown }
+  | { type: 'ready'; info: unknown; methods: string[] }
   | { type: 'failed'; error: SerializedError }
   | { type: 'result'; id: number; value?: unknown; error?: SerializedError }
+  | { type: 'health'; id: number; value: ThreadHealth }
   | { type: 'event'; event: string; data: unknown }
   | { type: 'closed' };
 

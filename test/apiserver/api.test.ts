@@ -6,15 +6,17 @@ import path from 'node:path';
 import http2 from 'node:http2';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderKubeconfig } from '../../sim/kube/kubeconfig.ts';
-import { ADMIN_TOKEN, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { renderKubeconfig } from '../../scripts/cluster/kubeconfig.ts';
+import { waitFor } from '../../scripts/runner/poll.ts';
+import { ADMIN_TOKEN, openWatches, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { itWithTool, toolPath } from '../helpers/tools.ts';
 import { connect, h2request } from '../helpers/h2.ts';
 
 describe('simulated kube-apiserver: API', () => {
   let cp: TestControlPlane;
   let s0: http2.ClientHttp2Session;
   let s1: http2.ClientHttp2Session;
-  const opts = () => ({ ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+  const opts = () => ({ ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
   const req = (s: http2.ClientHttp2Session, method: string, p: string, body?: unknown, token = ADMIN_TOKEN, extra: Record<string, string> = {}) =>
     h2request(s, { ':method': method, ':path': p, authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra }, body === undefined ? undefined : JSON.stringify(body));
 
@@ -108,12 +110,12 @@ describe('simulated kube-apiserver: API', () => {
       buffer = lines.pop()!;
       for (const line of lines) if (line) events.push(JSON.parse(line));
     });
-    const waitFor = async (n: number) => { for (let i = 0; i < 100 && events.length < n; i++) await new Promise((r) => setTimeout(r, 20)); };
-    await waitFor(1);
+    const eventsArrived = (n: number) => waitFor(() => events.length >= n, { timeoutMs: 2000, what: `${n} watch events` });
+    await eventsArrived(1);
     expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'w1' } } });
     await req(s0, 'POST', '/api/v1/namespaces/w/configmaps', { metadata: { name: 'w2' } });
     await req(s0, 'DELETE', '/api/v1/namespaces/w/configmaps/w1');
-    await waitFor(3);
+    await eventsArrived(3);
     expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED w1', 'ADDED w2', 'DELETED w1']);
     stream.close();
 
@@ -136,31 +138,32 @@ describe('simulated kube-apiserver: API', () => {
     const spoofed = await req(s0, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', review, USER_TOKEN, { 'x-remote-user': 'system:admin', 'x-remote-group': 'system:masters' });
     expect(JSON.parse(spoofed.body).status.userInfo).toMatchObject({ username: 'alice', groups: ['dev', 'system:authenticated'] });
 
-    const proxy = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.gatewayFrontProxyClient.certPem, key: cp.pki.gatewayFrontProxyClient.keyPem });
+    const proxy = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.certificates['istio-gateway-client'].certPem, key: cp.pki.certificates['istio-gateway-client'].keyPem });
     const asProxy = await h2request(proxy, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob', 'x-remote-group': 'ops' }, JSON.stringify(review));
     expect(JSON.parse(asProxy.body).status.userInfo).toMatchObject({ username: 'bob', groups: ['ops', 'system:authenticated'] });
     proxy.close();
 
-    const client = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.adminClient.certPem, key: cp.pki.adminClient.keyPem });
+    const client = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.certificates['admin-client'].certPem, key: cp.pki.certificates['admin-client'].keyPem });
     const asClient = await h2request(client, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob' }, JSON.stringify(review));
     expect(JSON.parse(asClient.body).status.userInfo).toMatchObject({ username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
     client.close();
   });
 
-  it('works with a real kubectl: create, get, list, apply, label, watch, whoami, delete', async () => {
+  itWithTool('kubectl')('works with a real kubectl: create, get, list, apply, label, watch, whoami, delete', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(kubeconfig, renderKubeconfig({ contextName: 'sim', server: cp.urls[1]!, tlsServerName: 'kube-apiserver', caPem: cp.pki.clusterCaPem, token: USER_TOKEN }));
+    fs.writeFileSync(kubeconfig, renderKubeconfig({ contextName: 'sim', server: cp.urls[1]!, tlsServerName: 'kube-apiserver', caPem: cp.pki.authorities.ca.certPem, token: USER_TOKEN }));
     fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kc\n  namespace: kube\ndata:\n  k: v\n');
-    const k = (...args: string[]) => execa('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args], { reject: false });
+    const k = (...args: string[]) => execa(toolPath('kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args], { reject: false });
     expect((await k('create', '-f', path.join(dir, 'cm.yaml'))).stdout).toBe('configmap/kc created');
     expect((await k('get', 'cm', '-n', 'kube')).stdout).toMatch(/^NAME\s+DATA\s+AGE\nkc\s+1\s+\d+s$/);
     expect((await k('apply', '-f', path.join(dir, 'cm.yaml'))).stdout).toBe('configmap/kc configured');
     expect((await k('label', 'cm', 'kc', '-n', 'kube', 'tier=x')).stdout).toBe('configmap/kc labeled');
     expect((await k('get', 'cm', '-A', '-l', 'tier=x', '-o', 'name')).stdout).toBe('configmap/kc');
     expect((await k('auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}')).stdout).toBe('alice');
+    const watchesBefore = await openWatches(cp);
     const watch = k('get', 'cm', '-n', 'kube', '-w', '-o', 'name', '--request-timeout=3s');
-    await new Promise((r) => setTimeout(r, 800));
+    await waitFor(async () => (await openWatches(cp)) > watchesBefore, { timeoutMs: 3000, what: "kubectl's watch" });
     await k('annotate', 'cm', 'kc', '-n', 'kube', 'seen=yes');
     expect((await watch).stdout.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2);
     expect((await k('delete', 'cm', 'kc', '-n', 'kube')).stdout).toBe('configmap "kc" deleted');

@@ -2,19 +2,21 @@
 import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplicaCapacity } from '../../sim/apiserver/capacity.ts';
-import { Rng } from '../../sim/random.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
 import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
+import { pollUntil, waitFor } from '../../scripts/runner/poll.ts';
+import { replicaEndpoint } from '../../scripts/cluster/plan.ts';
 import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { connect, h2request } from '../helpers/h2.ts';
 
 const get = (s: http2.ClientHttp2Session, p: string) => h2request(s, { ':method': 'GET', ':path': p, authorization: `Bearer ${ADMIN_TOKEN}` });
 
 describe('capacity model (unit)', () => {
-  it('admits up to the inflight limit per kind and keeps a watermark', () => {
+  it('takes inflight slots up to the limit per kind and keeps a watermark', () => {
     const c = new ReplicaCapacity({ ...FAST_CAPACITY, maxRequestsInflight: 2, maxMutatingRequestsInflight: 1 }, new Rng(1));
-    expect([c.tryAdmit('readOnly'), c.tryAdmit('readOnly'), c.tryAdmit('readOnly')]).toEqual([true, true, false]);
-    expect([c.tryAdmit('mutating'), c.tryAdmit('mutating')]).toEqual([true, false]);
-    c.release('readOnly');
+    expect([c.tryAcquireInflight('readOnly'), c.tryAcquireInflight('readOnly'), c.tryAcquireInflight('readOnly')]).toEqual([true, true, false]);
+    expect([c.tryAcquireInflight('mutating'), c.tryAcquireInflight('mutating')]).toEqual([true, false]);
+    c.releaseInflight('readOnly');
     expect(c.takeWatermark()).toEqual({ readOnly: 2, mutating: 1 });
     expect(c.takeWatermark()).toEqual({ readOnly: 1, mutating: 1 });
   });
@@ -47,7 +49,7 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
 
   it('rejects beyond --max-requests-inflight with 429, Retry-After and the real message; metrics count it', async () => {
     cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 3, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 200 } } }, 1);
-    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     const results = await Promise.all(Array.from({ length: 5 }, () => get(s, '/api/v1/namespaces/x/configmaps')));
     const codes = results.map((r) => r.status).sort();
     expect(codes).toEqual([200, 200, 200, 429, 429]);
@@ -58,30 +60,27 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
     expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', resource: 'configmaps', code: '429', scope: 'namespace', component: 'apiserver' })).toBe(2);
     expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', code: '200' })).toBe(3);
     expect(sumOf(metrics, 'apiserver_request_duration_seconds_count', { verb: 'LIST' })).toBe(5);
-    await new Promise((r) => setTimeout(r, 1100));
-    const later = parsePrometheusText((await get(s, '/metrics')).body);
-    // The per-second watermark saw 3 read-only requests in flight.
-    expect(sumOf(later, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }) + sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' })).toBeGreaterThanOrEqual(3);
+    // The per-second watermark (published once a second) saw the 3 read-only requests in flight.
+    const readOnlyWatermark = async () => sumOf(parsePrometheusText((await get(s, '/metrics')).body), 'apiserver_current_inflight_requests', { request_kind: 'readOnly' });
+    expect(await pollUntil(readOnlyWatermark, (v) => v >= 3, { timeoutMs: 3000, what: 'the inflight watermark' })).toBe(3);
     s.close();
   });
 
   it('needs authentication for /metrics, counts resource requests per replica, and a WATCH when it ends', async () => {
     cp = await startTestControlPlane();
-    const s0 = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
-    const s1 = await connect(cp.urls[1]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const s0 = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
+    const s1 = await connect(cp.urls[1]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     expect((await h2request(s0, { ':method': 'GET', ':path': '/metrics' })).status).toBe(401);
     for (let i = 0; i < 7; i++) await get(s0, '/apis/coordination.k8s.io/v1/namespaces/n/leases/x');
     await get(s0, '/version');
     const watch = s0.request({ ':method': 'GET', ':path': '/api/v1/namespaces/n/configmaps?watch=true', authorization: `Bearer ${ADMIN_TOKEN}` });
     watch.on('data', () => undefined);
-    await new Promise((r) => setTimeout(r, 100));
-    let m0 = parsePrometheusText((await get(s0, '/metrics')).body);
+    const scrape = async () => parsePrometheusText((await get(s0, '/metrics')).body);
+    let m0 = await pollUntil(scrape, (m) => sumOf(m, 'apiserver_longrunning_requests', { verb: 'WATCH' }) === 1, { timeoutMs: 3000, what: 'the watch to be open' });
     expect(sumOf(m0, 'apiserver_request_total', { verb: 'GET', group: 'coordination.k8s.io', resource: 'leases', code: '404', scope: 'resource' })).toBe(7);
     expect(sumOf(m0, 'apiserver_request_total', { verb: 'WATCH' })).toBe(0);
-    expect(sumOf(m0, 'apiserver_longrunning_requests', { verb: 'WATCH' })).toBe(1);
     watch.close();
-    await new Promise((r) => setTimeout(r, 100));
-    m0 = parsePrometheusText((await get(s0, '/metrics')).body);
+    m0 = await pollUntil(scrape, (m) => sumOf(m, 'apiserver_longrunning_requests', { verb: 'WATCH' }) === 0, { timeoutMs: 3000, what: 'the watch to end' });
     expect(sumOf(m0, 'apiserver_request_total', { verb: 'WATCH', resource: 'configmaps' })).toBe(1);
     expect(sumOf(m0, 'apiserver_request_total')).toBe(8);
     const m1 = parsePrometheusText((await get(s1, '/metrics')).body);
@@ -93,15 +92,15 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
   it('--goaway-chance sends GOAWAY on HTTP/2 after the response; in-flight streams still finish', async () => {
     // chance 1 (test-only override of the 0.02 flag maximum): every answered HTTP/2 request ends the connection.
     cp = await startTestControlPlane({ goawayChance: 1, allowGoawayChanceAboveFlagMaximum: true, capacity: { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 300 } } }, 1);
-    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     const goaway = new Promise<number>((resolve) => s.once('goaway', (code: number) => resolve(code)));
+    // Both go out on one connection in this order, so the server has the slow one before it answers the fast one.
     const slow = get(s, '/api/v1/namespaces/g/configmaps'); // in flight for 300 ms
-    await new Promise((r) => setTimeout(r, 50));
     const fast = await get(s, '/api/v1/namespaces/g/configmaps/x');
     expect(fast.status).toBe(404);
     expect(await goaway).toBe(0); // NO_ERROR: a graceful shutdown
     expect((await slow).status).toBe(200); // the stream that was already open finished on the old connection
-    await expect(get(s, '/api/v1/namespaces/g/configmaps')).rejects.toThrow(); // no new streams on it
+    await expect(get(s, '/api/v1/namespaces/g/configmaps')).rejects.toThrow(/GOAWAY/); // no new streams on it
     s.close();
   });
 
@@ -109,7 +108,7 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
     cp = await startTestControlPlane({ goawayChance: 1, allowGoawayChanceAboveFlagMaximum: true }, 1);
     const url = new URL(cp.urls[0]!);
     const https = await import('node:https');
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     const sockets = new Set<unknown>();
     for (let i = 0; i < 5; i++) {
       await new Promise<void>((resolve, reject) => {
@@ -128,17 +127,47 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
     await expect(startTestControlPlane({ goawayChance: 0.5 }, 1)).rejects.toThrow(/between 0 and 0.02/);
   });
 
-  it('setReady flips /readyz; restart drops every connection and serves again', async () => {
-    cp = await startTestControlPlane({}, 1);
-    const s = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
-    await cp.plane.methods.setReady('kube-apiserver-0', false);
-    expect((await h2request(s, { ':method': 'GET', ':path': '/readyz' })).status).toBe(500);
-    await cp.plane.methods.setReady('kube-apiserver-0', true);
-    const closed = new Promise((r) => s.once('close', r));
-    await cp.plane.methods.restart('kube-apiserver-0');
+  it('kill resets every connection; start brings the replica back with fresh counters, ready after its delay', async () => {
+    cp = await startTestControlPlane({ readinessDelayMs: 300 }, 1);
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
+    expect((await get(s, '/api/v1/namespaces/r/configmaps')).status).toBe(200);
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    await cp.plane.methods.stopReplica('kube-apiserver-0', 'kill');
     await closed;
-    const again = await connect(cp.urls[0]!, { ca: cp.pki.clusterCaPem, servername: 'kube-apiserver' });
-    expect((await get(again, '/api/v1/namespaces/r/configmaps')).status).toBe(200);
+    expect(cp.plane.methods.replicaStates()[0]).toMatchObject({ running: false, ready: false, connections: 0 });
+    await cp.plane.methods.startReplica('kube-apiserver-0');
+    const again = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
+    // Serving, but not ready yet: a kube-apiserver answers requests before its readiness check passes.
+    expect((await h2request(again, { ':method': 'GET', ':path': '/readyz' })).status).toBe(500);
+    await waitFor(async () => (await h2request(again, { ':method': 'GET', ':path': '/readyz' })).status === 200, { timeoutMs: 3000, what: '/readyz 200' });
+    // A new process: its request counter started again from zero.
+    const metrics = parsePrometheusText((await get(again, '/metrics')).body);
+    expect(sumOf(metrics, 'apiserver_request_total')).toBe(0);
     again.close();
+  });
+
+  it('a graceful stop sends GOAWAY: the request in flight finishes, the connection then closes', async () => {
+    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 300 } } }, 1);
+    const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
+    const goaway = new Promise<number>((resolve) => s.once('goaway', (code: number) => resolve(code)));
+    const inFlight = get(s, '/api/v1/namespaces/g/configmaps');
+    await waitFor(() => cp!.plane.methods.replicaStates()[0]!.inflight.readOnly === 1, { timeoutMs: 3000, what: 'the request to be in flight' });
+    const stopped = cp.plane.methods.stopReplica('kube-apiserver-0', 'graceful', 5000);
+    expect(await goaway).toBe(0);
+    expect((await inFlight).status).toBe(200);
+    await stopped;
+    expect(cp.plane.methods.replicaStates()[0]).toMatchObject({ running: false, connections: 0 });
+  });
+
+  it('adds and removes replicas while running', async () => {
+    cp = await startTestControlPlane({}, 1);
+    const added = await cp.plane.methods.addReplica(replicaEndpoint(cp.addresses, 1));
+    const s = await connect(added.url, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
+    expect((await get(s, '/api/v1/namespaces/a/configmaps')).status).toBe(200);
+    expect(cp.plane.methods.replicaStates().map((r) => r.replica)).toEqual(['kube-apiserver-0', 'kube-apiserver-1']);
+    const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+    await cp.plane.methods.removeReplica('kube-apiserver-1');
+    await closed;
+    expect(cp.plane.methods.replicaStates().map((r) => r.replica)).toEqual(['kube-apiserver-0']);
   });
 });

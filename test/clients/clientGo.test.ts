@@ -1,11 +1,12 @@
 // The client-go profile on real sockets against the simulated kube-apiserver.
 import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startClients } from '../../sim/clients/clients.ts';
+import clientPods from '../../sim/clients/clients.ts';
 import type { ClientPodSpec, ClientRunResult, ClientsConfig } from '../../sim/clients/types.ts';
-import { clientPodIp, serviceIp } from '../../sim/network/addresses.ts';
+import { clientPodIp, serviceIp } from '../../scripts/cluster/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
+import { pollUntil } from '../../scripts/runner/poll.ts';
 import { ADMIN_TOKEN, FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 
 function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index = 0): ClientPodSpec {
@@ -13,10 +14,10 @@ function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index
     name: `pod-${index}`,
     group: 'test',
     namespace: 'clients',
-    ip: clientPodIp(cp.lease.plan, index),
+    ip: clientPodIp(cp.addresses, index),
     labels: {},
     hostAliases: [{ ip: cp.plane.info.replicas[0]!.ip, hostnames: ['api.test.example'] }],
-    kubeconfig: { server: 'https://api.test.example', caPem: cp.pki.clusterCaPem, token: USER_TOKEN },
+    kubeconfig: { server: 'https://api.test.example', caPem: cp.pki.authorities.ca.certPem, token: USER_TOKEN },
     profile: 'client-go',
     qps: 1000,
     burst: 1000,
@@ -31,7 +32,7 @@ function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index
 }
 
 function config(cp: TestControlPlane, pods: ClientPodSpec[]): ClientsConfig {
-  return { seed: 3, pods, services: [], privilegedPortOffset: cp.lease.plan.privilegedPortOffset, clusterDomain: 'cluster.local' };
+  return { randomSeed: 3, pods, services: [], privilegedPortOffset: cp.addresses.privilegedPortOffset, clusterDomain: 'cluster.local' };
 }
 
 async function replicaRequests(cp: TestControlPlane, replica = 0): Promise<number> {
@@ -49,12 +50,12 @@ describe('client-go profile', () => {
 
   it('resolves the public name through its hostAlias, keeps ONE connection, and every answer is counted by the server', async () => {
     cp = await startTestControlPlane({}, 1);
-    const clients = await startWorkerComponent<unknown>({ name: 'clients', entry: new URL('../../sim/clients/worker.ts', import.meta.url), config: config(cp, [pod(cp, { watches: [{ resource: 'configmaps' }], mix: [{ verb: 'get', resource: 'leases', weight: 3, objects: 2 }, { verb: 'list', resource: 'configmaps', weight: 1, objects: 2 }, { verb: 'update', resource: 'leases', weight: 1, objects: 2 }] })]) });
-    await clients.call('prepare');
+    const clients = await startWorkerComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { watches: [{ resource: 'configmaps' }], mix: [{ verb: 'get', resource: 'leases', weight: 3, objects: 2 }, { verb: 'list', resource: 'configmaps', weight: 1, objects: 2 }, { verb: 'update', resource: 'leases', weight: 1, objects: 2 }] })]) });
+    await clients.remote.prepare();
     const before = await replicaRequests(cp);
-    const [result] = await clients.call<ClientRunResult[]>('run', { durationMs: 1500, maxRequests: 100_000 });
-    await new Promise((r) => setTimeout(r, 200)); // the server records the WATCH when it ends
-    const counted = (await replicaRequests(cp)) - before;
+    const [result] = await clients.remote.run({ durationMs: 1500, maxRequests: 100_000 });
+    // The server records the WATCH when it ends, a moment after the client cancelled it: wait until it has.
+    const counted = await pollUntil(async () => (await replicaRequests(cp!)) - before, (c) => c >= answered(result!), { timeoutMs: 3000, what: 'the server count' });
     await clients.close();
     expect(result!.connections.opened).toBe(1);
     expect(result!.errors).toEqual({});
@@ -67,15 +68,15 @@ describe('client-go profile', () => {
 
   it('opens a second connection only beyond 100 concurrent streams', async () => {
     cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1000, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 1500 }, distribution: 'constant' } }, 1);
-    const low = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { rate: 40 })]));
-    await low.call('prepare');
-    const [lowResult] = await low.call<ClientRunResult[]>('run', { durationMs: 1000, maxRequests: 100_000 });
+    const low = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 40 })]) });
+    await low.remote.prepare();
+    const [lowResult] = await low.remote.run({ durationMs: 1000, maxRequests: 100_000 });
     await low.close();
     expect(lowResult!.connections.opened).toBe(1); // ~60 concurrent
 
-    const high = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { rate: 160 }, 1)]));
-    await high.call('prepare');
-    const [highResult] = await high.call<ClientRunResult[]>('run', { durationMs: 1000, maxRequests: 100_000 });
+    const high = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 160 }, 1)]) });
+    await high.remote.prepare();
+    const [highResult] = await high.remote.run({ durationMs: 1000, maxRequests: 100_000 });
     await high.close();
     expect(highResult!.connections.opened).toBe(2); // ~240 concurrent → over 100 per connection
     expect(highResult!.errors).toEqual({});
@@ -83,10 +84,10 @@ describe('client-go profile', () => {
 
   it('follows GOAWAY: reconnects, retries refused streams, loses no request', async () => {
     cp = await startTestControlPlane({ goawayChance: 0.05, allowGoawayChanceAboveFlagMaximum: true }, 1);
-    const clients = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { rate: 300 })]));
-    await clients.call('prepare');
+    const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 300 })]) });
+    await clients.remote.prepare();
     const before = await replicaRequests(cp);
-    const [result] = await clients.call<ClientRunResult[]>('run', { durationMs: 1500, maxRequests: 100_000 });
+    const [result] = await clients.remote.run({ durationMs: 1500, maxRequests: 100_000 });
     const counted = (await replicaRequests(cp)) - before;
     await clients.close();
     expect(result!.connections.goawaysReceived).toBeGreaterThan(5);
@@ -97,10 +98,10 @@ describe('client-go profile', () => {
 
   it('honours 429 + Retry-After: waits and retries, and the server counted every attempt', async () => {
     cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 2, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 100 }, distribution: 'constant' } }, 1);
-    const clients = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { rate: 40 })]));
-    await clients.call('prepare');
+    const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 40 })]) });
+    await clients.remote.prepare();
     const before = await replicaRequests(cp);
-    const [result] = await clients.call<ClientRunResult[]>('run', { durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 15_000 });
+    const [result] = await clients.remote.run({ durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 15_000 });
     const counted = (await replicaRequests(cp)) - before;
     await clients.close();
     expect(result!.answeredByCode['429']).toBeGreaterThan(0);
@@ -115,9 +116,9 @@ describe('client-go profile', () => {
   it('measures latency from the intended send time: a stalled server shows up as latency (no coordinated omission)', async () => {
     cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 20 }, distribution: 'constant' } }, 1);
     // Offered 100/s but served at most 50/s: the backlog grows for 1 s, so late requests wait ~0.5 s more.
-    const clients = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { rate: 100 })]));
-    await clients.call('prepare');
-    const [result] = await clients.call<ClientRunResult[]>('run', { durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 15_000 });
+    const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 100 })]) });
+    await clients.remote.prepare();
+    const [result] = await clients.remote.run({ durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 15_000 });
     await clients.close();
     const latency = mergeEncodedHistograms([result!.latencyHistogram]);
     expect(latency.count).toBe(100);
@@ -126,9 +127,9 @@ describe('client-go profile', () => {
 
   it('throttles with client-go defaults (QPS 5, Burst 10)', async () => {
     cp = await startTestControlPlane({}, 1);
-    const clients = await startInProcessComponent('clients', startClients, config(cp, [pod(cp, { qps: 5, burst: 10, rate: 50 })]));
-    await clients.call('prepare');
-    const [result] = await clients.call<ClientRunResult[]>('run', { durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 500 });
+    const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { qps: 5, burst: 10, rate: 50 })]) });
+    await clients.remote.prepare();
+    const [result] = await clients.remote.run({ durationMs: 1000, maxRequests: 100_000, drainTimeoutMs: 500 });
     await clients.close();
     // 10 from the burst plus ~5/s; the rest of the 50 stayed queued in the limiter.
     expect(answered(result!)).toBeGreaterThanOrEqual(14);
@@ -140,22 +141,22 @@ describe('client-go profile', () => {
   it('reports a name the pod cannot resolve as a dns error, and binds the pod IP as source address', async () => {
     cp = await startTestControlPlane({}, 1);
     const seen: string[] = [];
-    const server = http2.createSecureServer({ key: cp.pki.apiserverServing.keyPem, cert: cp.pki.apiserverServing.certPem }, (req, res) => {
+    const server = http2.createSecureServer({ key: cp.pki.certificates['kube-apiserver'].keyPem, cert: cp.pki.certificates['kube-apiserver'].certPem }, (req, res) => {
       seen.push(req.socket.remoteAddress ?? '');
       res.writeHead(201, { 'audit-id': 'x' });
       res.end('{}');
     });
-    const ip = serviceIp(cp.lease.plan, 5);
+    const ip = serviceIp(cp.addresses, 5);
     await new Promise<void>((r) => server.listen(10443, ip, () => r()));
     const ok = pod(cp, { hostAliases: [{ ip, hostnames: ['api.test.example'] }], watches: [] }, 3);
     const lost = pod(cp, { hostAliases: [] }, 4);
-    const clients = await startInProcessComponent('clients', startClients, config(cp, [ok]));
-    await clients.call('prepare');
+    const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [ok]) });
+    await clients.remote.prepare();
     await clients.close();
     expect(seen.length).toBeGreaterThan(0);
-    expect(new Set(seen)).toEqual(new Set([clientPodIp(cp.lease.plan, 3)]));
-    const failing = await startInProcessComponent('clients', startClients, config(cp, [lost]));
-    await expect(failing.call('prepare')).rejects.toThrow(/no such host/);
+    expect(new Set(seen)).toEqual(new Set([clientPodIp(cp.addresses, 3)]));
+    const failing = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [lost]) });
+    await expect(failing.remote.prepare()).rejects.toThrow(/no such host/);
     await failing.close();
     await new Promise<void>((r) => server.close(() => r()));
   });

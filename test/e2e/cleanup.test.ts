@@ -3,8 +3,10 @@
 import net from 'node:net';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { startSimulatedCluster } from '../../sim/cluster.ts';
-import { MODES } from '../../sim/modes.ts';
+import { MODES } from '../../scripts/cluster/modes.ts';
+import { planCluster } from '../../scripts/cluster/plan.ts';
+import { waitFor } from '../../scripts/runner/poll.ts';
+import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
 
 function refused(host: string, port: number): Promise<boolean> {
@@ -20,11 +22,11 @@ describe('clean runs', () => {
     const { scenario } = loadScenarioFile('hot-client');
     const block = 200 + Math.floor(Math.random() * 40);
     for (let round = 0; round < 2; round++) {
-      const cluster = await startSimulatedCluster({ seed: 1, topology: scenario.topology, mode: MODES.l7, clientGroups: [{ name: 'c' }], addressBlock: block });
-      const pods = await cluster.admitClientPods([{ name: 'c', count: 2, profile: 'client-go', qps: 5, burst: 10, rate: 2, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [{ resource: 'leases' }], maxRetries: 10, http1: { connections: 1 } }]);
-      const [clients] = await cluster.startClients(pods);
-      await clients!.call('prepare');
-      const endpoints = [...cluster.replicas, ...cluster.gatewayPods, ...cluster.kubeProxyListeners.map((l) => ({ ip: l.ip, port: l.hostPort }))];
+      const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: [{ name: 'c' }], addressBlock: block }), { pinAddressBlock: true });
+      const { admitted } = await cluster.admitClientPods([{ name: 'c', count: 2, profile: 'client-go', qps: 5, burst: 10, rate: 2, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [{ resource: 'leases' }], maxRetries: 10, http1: { connections: 1 } }]);
+      const clients = await cluster.startClients(admitted);
+      await clients.prepare();
+      const endpoints = [...cluster.plan.replicas, ...cluster.gatewayPods, ...cluster.kubeProxy.info.listeners.map((l) => ({ ip: l.ip, port: l.listenPort }))];
       await cluster.close();
       for (const e of endpoints) expect(await refused(e.ip, e.port), `${e.ip}:${e.port}`).toBe(true);
     }
@@ -48,17 +50,17 @@ describe('clean runs', () => {
 
   it('npm run sim stops by itself after --duration and on SIGINT, closing everything', async () => {
     const timed = await execa(process.execPath, ['--import', 'tsx', 'scripts/sim.ts', '--duration', '2s', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-cleanup-${process.pid}`], { reject: false, timeout: 60_000 });
-    expect(timed.exitCode).toBe(0);
+    expect(timed.exitCode, `${timed.stderr}`).toBe(0);
     expect(timed.stdout).toMatch(/simulated cluster up in \d+ ms/);
     expect(timed.stdout).toMatch(/stopped after --duration/);
 
     const child = execa(process.execPath, ['--import', 'tsx', 'scripts/sim.ts', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-sigint-${process.pid}`], { reject: false, timeout: 60_000 });
     let out = '';
     child.stdout?.on('data', (d: Buffer) => { out += String(d); });
-    for (let i = 0; i < 300 && !out.includes('per-replica load'); i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => out.includes('per-replica load'), { timeoutMs: 30_000, what: 'npm run sim to be up' });
     child.kill('SIGINT');
     const done = await child;
-    expect(done.exitCode).toBe(130);
+    expect(done.exitCode, `${done.stderr}`).toBe(130);
     expect(done.stdout).toMatch(/every listener and worker is closed/);
   }, 90_000);
 });

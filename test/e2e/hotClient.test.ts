@@ -1,24 +1,28 @@
 // The core claim of the project, end to end on real sockets: through the ClusterIP path one heavy client-go client
 // pins one replica; through Gardener's internal gateway (webhook hostAlias → TLS termination → P2C per request)
 // its load is spread evenly; passthrough behaves like direct; every request is accounted for in every mode.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
 import { runScenario } from '../../scripts/runner/runScenario.ts';
 import type { ModeResult, ScenarioResults } from '../../scripts/runner/results.ts';
+import { localTarget } from '../../scripts/targets/local/localTarget.ts';
 
 const file = fileURLToPath(new URL('../fixtures/scenarios/mini-hot.yaml', import.meta.url));
 
 describe('hot client: four modes side by side', () => {
+  // One run of the scenario is the fixture every test below reads; no test depends on another.
   let results: ScenarioResults;
   const mode = (name: string): ModeResult => results.modes.find((m) => m.mode === name)!;
-
-  it('runs every mode on a fresh cluster and meets the scenario checks', async () => {
+  beforeAll(async () => {
     const { scenario } = loadScenarioFile(file);
-    results = await runScenario({ scenario, file });
+    results = await runScenario({ scenario, file, target: localTarget });
+  }, 180_000);
+
+  it('runs every mode on a fresh cluster and meets the scenario checks', () => {
     expect(results.modes.map((m) => m.mode)).toEqual(['direct', 'l7', 'passthrough', 'goaway']);
     expect(results.checks.filter((c) => !c.ok)).toEqual([]);
-  }, 180_000);
+  });
 
   it('direct: the heavy client stays on one replica over one connection (max/mean near 1 + h(m-1))', () => {
     const direct = mode('direct');

@@ -1,14 +1,16 @@
-// The gateway's load-balancing policies against theory (anchors.md §D.2, §D.3(c)): static balls into bins, where a
-// ball is a request and a bin's "active" count is its load so far.
+// The gateway's load-balancing policies against theory (docs/theory.md#per-request-balls-into-bins): static balls into
+// bins, where a ball is a request and a bin's "active" count is its load so far; Envoy's own simulation case
+// (docs/envoy-istio.md#p2c-with-one-busy-host); and the lease that counts requests in the upstream cluster.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../sim/random.ts';
-import type { LoadBalancer, UpstreamEndpoint } from '../../sim/gateway/endpoint.ts';
+import { Rng } from '../../scripts/cluster/random.ts';
+import type { LoadBalancer, UpstreamHost } from '../../sim/gateway/upstreamHost.ts';
+import { UpstreamCluster } from '../../sim/gateway/upstreamCluster.ts';
 import { createBalancer } from '../../sim/gateway/lbPolicy.ts';
 import { LeastRequestBalancer } from '../../sim/gateway/leastRequest.ts';
 import { RandomBalancer } from '../../sim/gateway/randomPick.ts';
 import { RoundRobinBalancer } from '../../sim/gateway/roundRobin.ts';
 
-function hosts(n: number): UpstreamEndpoint[] {
+function hosts(n: number): UpstreamHost[] {
   return Array.from({ length: n }, (_, i) => ({ name: `h${i}`, ip: '127.0.0.1', port: i, active: 0, total: 0 }));
 }
 
@@ -34,7 +36,7 @@ function monteCarlo(make: (rng: Rng) => LoadBalancer, bins: number, balls: numbe
   return stats(Array.from({ length: trials }, () => gap(make(rng), bins, balls)));
 }
 
-describe('load-balancing policies vs theory (anchors D.3(c))', () => {
+describe('load-balancing policies vs theory (docs/theory.md)', () => {
   // Random assignment: E[max − mean] grows like sqrt(m ln n / n).
   for (const [balls, expected] of [[30, 2.7], [300, 8.6], [3000, 26.4]] as const) {
     it(`RANDOM, 3 bins, ${balls} requests: E[max−mean] ≈ ${expected}`, () => {
@@ -69,7 +71,7 @@ describe('load-balancing policies vs theory (anchors D.3(c))', () => {
     const rng = new Rng(7);
     const lb = new LeastRequestBalancer(rng, 2);
     const hs = hosts(2);
-    const inFlight: { host: UpstreamEndpoint; until: number }[] = [];
+    const inFlight: { host: UpstreamHost; until: number }[] = [];
     for (let t = 0; t < 20000; t++) {
       for (let i = inFlight.length - 1; i >= 0; i--) if (inFlight[i]!.until <= t) { inFlight[i]!.host.active--; inFlight.splice(i, 1); }
       const h = lb.pick(hs)!;
@@ -92,8 +94,56 @@ describe('load-balancing policies vs theory (anchors D.3(c))', () => {
     expect(() => createBalancer('LEAST_CONN' as never, new Rng(1))).toThrow(/unknown load balancing policy/);
   });
 
-  it('is replayable from the seed', () => {
-    const run = () => { const lb = new LeastRequestBalancer(new Rng(99), 2); const hs = hosts(3); return Array.from({ length: 50 }, () => { const h = lb.pick(hs)!; h.active++; return h.name; }).join(); };
-    expect(run()).toBe(run());
+});
+
+describe("Envoy's least-request simulation case", () => {
+  // 3 hosts, one with an active request: P2C (two draws with replacement, fewer active wins, a tie keeps the first)
+  // picks the busy host only when both draws land on it, 1/9; each idle one (1 − 1/9)/2 = 44.45 %. Over 100k picks
+  // the binomial standard deviation is about 0.1 %, so ±1 % is a wide, never-flaky bound that still catches a wrong
+  // algorithm (e.g. without replacement the busy host would get 0 %, a full scan 0 %, random 33 %).
+  it('gives {44.45 %, 44.45 %, 11.1 %} ±1 % over 100k picks', () => {
+    const lb = new LeastRequestBalancer(new Rng(2024), 2);
+    const hs = hosts(3);
+    hs[2]!.active = 1;
+    const picks = [0, 0, 0];
+    for (let i = 0; i < 100_000; i++) picks[hs.indexOf(lb.pick(hs)!)]!++;
+    const shares = picks.map((n) => n / 100_000);
+    expect(Math.abs(shares[0]! - 0.4445)).toBeLessThan(0.01);
+    expect(Math.abs(shares[1]! - 0.4445)).toBeLessThan(0.01);
+    expect(Math.abs(shares[2]! - 1 / 9)).toBeLessThan(0.01);
+  });
+});
+
+describe('the upstream cluster counts every request in one place (acquire → release)', () => {
+  const endpoints = [0, 1, 2].map((i) => ({ name: `h${i}`, ip: '127.0.0.1', port: 1000 + i }));
+
+  it('acquire counts the request on its host; release ends it exactly once however often it is called', () => {
+    const cluster = new UpstreamCluster('default', endpoints, 'ROUND_ROBIN', new Rng(1), 2);
+    const lease = cluster.acquire()!;
+    expect(cluster.stats()[lease.host.name]).toEqual({ requests: 1, active: 1 });
+    lease.release();
+    lease.release();
+    expect(cluster.stats()[lease.host.name]).toEqual({ requests: 1, active: 0 });
+  });
+
+  it('excludes hosts a request already tried, and falls back to any host when all were', () => {
+    const cluster = new UpstreamCluster('default', endpoints, 'RANDOM', new Rng(3), 2);
+    for (let i = 0; i < 50; i++) {
+      const lease = cluster.acquire(new Set(['h0', 'h1']))!;
+      expect(lease.host.name).toBe('h2');
+      lease.release();
+    }
+    expect(cluster.acquire(new Set(['h0', 'h1', 'h2']))).toBeDefined();
+  });
+
+  it('has no lease to give without hosts, and removed hosts take no new requests but keep their counters', () => {
+    const cluster = new UpstreamCluster('default', endpoints, 'LEAST_REQUEST', new Rng(4), 2);
+    const held = cluster.acquire()!;
+    expect(cluster.setEndpoints(endpoints.filter((e) => e.name !== held.host.name))).toEqual([held.host.name]);
+    for (let i = 0; i < 30; i++) expect(cluster.acquire()!.host.name).not.toBe(held.host.name);
+    expect(cluster.stats()[held.host.name]).toEqual({ requests: 1, active: 1 });
+    held.release();
+    expect(cluster.stats()[held.host.name]!.active).toBe(0);
+    expect(new UpstreamCluster('default', [], 'LEAST_REQUEST', new Rng(1), 2).acquire()).toBeUndefined();
   });
 });

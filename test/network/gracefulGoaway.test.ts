@@ -4,7 +4,7 @@
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { admitStream, startGracefulShutdown } from '../../sim/network/gracefulGoaway.ts';
+import { acceptsStream, startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
 
 interface Answer {
   status?: number;
@@ -33,7 +33,7 @@ describe('graceful GOAWAY', () => {
     server = http2.createServer();
     server.on('stream', (stream, headers) => {
       stream.on('error', () => undefined);
-      if (!admitStream(stream)) return;
+      if (!acceptsStream(stream)) return;
       onStream(stream, String(headers[':path']));
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

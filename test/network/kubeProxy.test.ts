@@ -1,9 +1,11 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientPodIp, leaseAddressBlock, replicaIp, serviceIp, type AddressLease } from '../../sim/network/addresses.ts';
-import { startKubeProxy, type KubeProxyConfig, type ServiceProxyStats } from '../../sim/network/kubeProxy.ts';
+import { clientPodIp, replicaIp, serviceIp, type AddressPlan } from '../../scripts/cluster/addresses.ts';
+import kubeProxy, { type KubeProxyConfig } from '../../sim/network/kubeProxy.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
-import type { ComponentHandle } from '../../sim/runtime/component.ts';
+import type { HandleOf } from '../../sim/runtime/component.ts';
+import type { AddressLease } from '../../scripts/targets/local/addressLease.ts';
+import { leaseTestAddresses } from '../helpers/controlPlane.ts';
 
 // Backends answer every connection with their name and the client address they see, then keep the socket open.
 async function startBackends(ips: string[], port: number) {
@@ -32,23 +34,22 @@ describe('kube-proxy', () => {
   });
 
   async function setup(mode: 'iptables' | 'ipvs', extra: Partial<KubeProxyConfig> = {}, inWorker = false) {
-    lease = await leaseAddressBlock();
-    const plan = lease.plan;
+    let plan: AddressPlan;
+    ({ lease, addresses: plan } = await leaseTestAddresses());
     const backendIps = [0, 1, 2].map((i) => replicaIp(plan, i));
     const backends = await startBackends(backendIps, 10443);
     cleanups.push(backends.close);
     const config: KubeProxyConfig = {
-      mode, seed: 7, privilegedPortOffset: plan.privilegedPortOffset, pods: [],
+      mode, randomSeed: 7, pods: [],
       services: [{
-        namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: serviceIp(plan, 0),
-        ports: [{ port: 443, targetPort: 443 }],
-        endpoints: backendIps.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip })),
+        namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: serviceIp(plan, 0), port: 443, listenPort: 10443,
+        endpoints: backendIps.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
       }],
       ...extra,
     };
-    const proxy: ComponentHandle<any> = inWorker
-      ? await startWorkerComponent({ name: 'kube-proxy', entry: new URL('../../sim/network/kubeProxy.ts', import.meta.url), config })
-      : await startInProcessComponent('kube-proxy', startKubeProxy, config);
+    const proxy: HandleOf<typeof kubeProxy> = inWorker
+      ? await startWorkerComponent(kubeProxy, { name: 'kube-proxy', config })
+      : await startInProcessComponent(kubeProxy, { name: 'kube-proxy', config });
     cleanups.push(() => proxy.close());
     return { plan, proxy, vip: serviceIp(plan, 0), backendIps };
   }
@@ -68,7 +69,7 @@ describe('kube-proxy', () => {
     const chi2 = counts.reduce((sum, c) => sum + (c - 100) ** 2 / 100, 0);
     expect(chi2).toBeLessThan(13.8);
     expect(Math.min(...counts)).toBeGreaterThan(50);
-    const stats = (await proxy.call<ServiceProxyStats[]>('stats'))[0]!;
+    const stats = (await proxy.remote.stats())[0]!;
     expect(Object.values(stats.backends).reduce((s, b) => s + b.opened, 0)).toBe(300);
   });
 
@@ -84,27 +85,27 @@ describe('kube-proxy', () => {
   });
 
   it('network policy: a pod without the required label is reset, with it connects, host traffic passes', async () => {
-    lease = await leaseAddressBlock();
-    const plan = lease.plan;
+    let plan: AddressPlan;
+    ({ lease, addresses: plan } = await leaseTestAddresses());
     const label = 'networking.resources.gardener.cloud/to-istio-ingress-istio-ingressgateway-internal-tcp-9443';
     const backends = await startBackends([replicaIp(plan, 0)], 9443);
     cleanups.push(backends.close);
     const allowed = { name: 'with', namespace: 'ns', ip: clientPodIp(plan, 0), labels: { [label]: 'allowed' } };
     const denied = { name: 'without', namespace: 'ns', ip: clientPodIp(plan, 1), labels: {} };
-    const proxy = await startInProcessComponent('kube-proxy', startKubeProxy, {
-      mode: 'iptables', seed: 1, privilegedPortOffset: plan.privilegedPortOffset, pods: [allowed, denied],
-      services: [{ namespace: 'istio-ingress', name: 'istio-ingressgateway-internal', clusterIP: serviceIp(plan, 1),
-        ports: [{ port: 443, targetPort: 9443 }], endpoints: [{ name: 'gw-0', ip: replicaIp(plan, 0) }], requiredPodLabel: label }],
-    } satisfies KubeProxyConfig);
+    const proxy = await startInProcessComponent(kubeProxy, { name: 'kube-proxy', config: {
+      mode: 'iptables', randomSeed: 1, pods: [allowed, denied],
+      services: [{ namespace: 'istio-ingress', name: 'istio-ingressgateway-internal', clusterIP: serviceIp(plan, 1), port: 443, listenPort: 10443,
+        endpoints: [{ name: 'gw-0', ip: replicaIp(plan, 0), port: 9443 }], requiredPodLabel: label }],
+    } satisfies KubeProxyConfig });
     cleanups.push(() => proxy.close());
     const vip = serviceIp(plan, 1);
     expect((await connect(vip, 10443, allowed.ip)).line).toMatch(/^backend-0/);
-    await expect(connect(vip, 10443, denied.ip)).rejects.toThrow();
+    await expect(connect(vip, 10443, denied.ip)).rejects.toThrow(/ECONNRESET|closed before data/);
     expect((await connect(vip, 10443)).line).toMatch(/^backend-0/); // 127.0.0.1: host network
     // A label added later (pods are registered again after admission) takes effect for new connections.
-    await proxy.call('registerPods', [{ ...denied, labels: { [label]: 'allowed' } }]);
+    await proxy.remote.registerPods([{ ...denied, labels: { [label]: 'allowed' } }]);
     expect((await connect(vip, 10443, denied.ip)).line).toMatch(/^backend-0/);
-    expect((await proxy.call<ServiceProxyStats[]>('stats'))[0]!.denied).toBe(1);
+    expect((await proxy.remote.stats())[0]!.denied).toBe(1);
   });
 
   it('endpoint removal resets that endpoint\'s connections; no endpoints refuses new ones', async () => {
@@ -115,11 +116,11 @@ describe('kube-proxy', () => {
       first.socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
       first.socket.on('close', () => resolve('close'));
     });
-    await proxy.call('setEndpoints', 'shoot--local--hot/kube-apiserver', [{ name: 'kube-apiserver-1', ip: backendIps[1] }]);
+    await proxy.remote.setEndpoints('shoot--local--hot/kube-apiserver', [{ name: 'kube-apiserver-1', ip: backendIps[1]!, port: 10443 }]);
     expect(await closed).toMatch(/ECONNRESET|close/);
     expect((await connect(vip, 10443)).line).toMatch(/^backend-1/);
-    await proxy.call('setEndpoints', 'shoot--local--hot/kube-apiserver', []);
-    await expect(connect(vip, 10443)).rejects.toThrow();
+    await proxy.remote.setEndpoints('shoot--local--hot/kube-apiserver', []);
+    await expect(connect(vip, 10443)).rejects.toThrow(/ECONNRESET|closed before data/);
   });
 
   it('close() frees every VIP listener', async () => {

@@ -4,7 +4,7 @@
 // and can inject faults (a Status error, a non-Status 500, a delay) per object.
 import https from 'node:https';
 import type net from 'node:net';
-import { createCertificateAuthority, issueCertificate } from '../../sim/pki/certificates.ts';
+import { createCertificateAuthority, issueCertificate } from '../../webhook/x509.ts';
 
 export type Resource = 'configmaps' | 'services';
 export type Fault = { kind: 'status'; code: number; reason: string; message: string } | { kind: 'plain'; code: number; body: string } | { kind: 'delay'; ms: number } | { kind: 'reset' };

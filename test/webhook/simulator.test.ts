@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMutatingWebhookAdmission } from '../../sim/apiserver/admission/mutatingWebhookAdmission.ts';
 import { RestClient, KubeApiError } from '../../sim/kube/restClient.ts';
-import { systemPodIp } from '../../sim/network/addresses.ts';
+import { systemPodIp } from '../../scripts/cluster/addresses.ts';
 import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
-import type { ComponentHandle } from '../../sim/runtime/component.ts';
+import type { HandleOf } from '../../sim/runtime/component.ts';
 import { generateWebhookCertificates, serviceDnsNames } from '../../webhook/certs.ts';
 import { DEFAULT_OBJECT_NAME } from '../../webhook/constants.ts';
 import { renderManifests } from '../../webhook/manifests.ts';
-import type { WebhookComponentConfig, WebhookComponentInfo } from '../../webhook/worker.ts';
+import webhookPod, { type WebhookPodConfig } from '../../sim/webhookPod.ts';
 import { ADMIN_TOKEN, startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { pod, projectedKubeconfigVolume } from './pods.ts';
 
@@ -23,7 +23,7 @@ const LABEL = 'networking.resources.gardener.cloud/to-istio-ingress-istio-ingres
 const WEBHOOK = 'pod-kube-apiserver-load-balancing.resources.gardener.cloud';
 
 let cp: TestControlPlane;
-let webhook: ComponentHandle<WebhookComponentInfo>;
+let webhook: HandleOf<typeof webhookPod>;
 let admin: RestClient;
 let webhookUrl = '';
 
@@ -36,15 +36,14 @@ beforeAll(async () => {
         resolveServiceUrl: ({ namespace, name, path }) => (namespace === 'garden' && name === DEFAULT_OBJECT_NAME ? `${webhookUrl}${path ?? ''}` : undefined),
       }),
   });
-  const webhookIp = systemPodIp(cp.lease.plan, 2);
+  const webhookIp = systemPodIp(cp.addresses, 2);
   const certs = await generateWebhookCertificates({ dnsNames: serviceDnsNames(DEFAULT_OBJECT_NAME, 'garden'), ipAddresses: [webhookIp] });
-  webhook = await startWorkerComponent<WebhookComponentInfo>({
+  webhook = await startWorkerComponent(webhookPod, {
     name: 'webhook',
-    entry: new URL('../../webhook/worker.ts', import.meta.url),
-    config: { host: webhookIp, port: 0, tls: certs, caPem: certs.caPem, kube: { server: cp.urls[0]!, caPem: cp.pki.clusterCaPem, token: WEBHOOK_TOKEN }, logLevel: 'silent' } satisfies WebhookComponentConfig,
+    config: { host: webhookIp, port: 0, tls: certs, caPem: certs.caPem, kube: { server: cp.urls[0]!, caPem: cp.pki.authorities.ca.certPem, token: WEBHOOK_TOKEN }, logLevel: 'silent' } satisfies WebhookPodConfig,
   });
   webhookUrl = webhook.info.url;
-  admin = new RestClient({ server: cp.urls[0]!, caPem: cp.pki.clusterCaPem, token: ADMIN_TOKEN });
+  admin = new RestClient({ server: cp.urls[0]!, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN });
   const ns = (name: string, labels: Record<string, string>) => admin.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   await ns(SHOOT, { 'gardener.cloud/role': 'shoot' });
   await ns('not-a-shoot', {});
@@ -132,13 +131,13 @@ describe('the webhook admitting pods of the simulated kube-apiserver', () => {
   });
 
   it('reads reuse kept-alive connections; the worker reports its memory', async () => {
-    const stats = await webhook.call<{ reads: number; sockets: number }>('readerStats');
+    const stats = await webhook.remote.readerStats();
     // 2 (mutated) + 1 (empty hosts) + 2 (no Service) + 1 (no ConfigMap); no cache in this configuration.
     expect(stats.reads).toBe(6);
     expect(stats.sockets).toBeLessThanOrEqual(2);
-    const memory = await webhook.call<{ heapUsedBytes: number; processRssBytes: number }>('memory');
+    const memory = await webhook.remote.memory();
     expect(memory.heapUsedBytes).toBeGreaterThan(0);
-    expect(await webhook.call('gc')).toBe(true);
+    expect(await webhook.remote.gc()).toBe(true);
   });
 
   it('failurePolicy Fail: with the webhook down, pod creation is rejected', async () => {

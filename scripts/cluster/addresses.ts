@@ -1,0 +1,61 @@
+// The address plan of one simulated cluster (docs/architecture.md#addresses). Every replica, gateway pod, Service VIP
+// and client pod has its own loopback IP in 127.<block>.0.0/16, so per-connection balancing, source addresses and
+// network policy are real, and two clusters (parallel tests) never collide: the local target leases a block while a
+// cluster runs (scripts/targets/local/addressLease.ts). Pure functions: nothing here opens a socket.
+
+/** Ports below 1024 need privileges; the simulator binds them at port + offset (a documented knob). */
+export const DEFAULT_PRIVILEGED_PORT_OFFSET = 10_000;
+/** The /16 blocks the local target may lease: 127.100.0.0/16 … 127.249.0.0/16. */
+export const FIRST_ADDRESS_BLOCK = 100;
+export const LAST_ADDRESS_BLOCK = 249;
+
+export interface AddressPlan {
+  /** Second octet of the cluster's 127.<block>.0.0/16. */
+  block: number;
+  privilegedPortOffset: number;
+}
+
+/** One address a pod or a Service listens on: what EndpointSlices, kube-proxy and Envoy's EDS all deal in. */
+export interface Endpoint {
+  /** Pod name (or Service name for a VIP), e.g. kube-apiserver-0. */
+  name: string;
+  ip: string;
+  /** The port actually bound on loopback (see mapPrivilegedPort). */
+  port: number;
+}
+
+/** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service, 1 the istio internal gateway Service. */
+export function serviceIp(plan: AddressPlan, index: number): string {
+  return ip(plan, 0, 1 + index);
+}
+
+/** kube-apiserver replica pod IPs. */
+export function replicaIp(plan: AddressPlan, index: number): string {
+  return ip(plan, 1, 1 + index);
+}
+
+/** Istio ingress gateway pod IPs. */
+export function gatewayPodIp(plan: AddressPlan, index: number): string {
+  return ip(plan, 2, 1 + index);
+}
+
+/** System pods: the seed kube-apiserver, the webhook (gardener-resource-manager) and pod proxies for external tools. */
+export function systemPodIp(plan: AddressPlan, index: number): string {
+  return ip(plan, 3, 1 + index);
+}
+
+/** Client pod IPs: 127.<block>.16.1 onwards, up to 60,000 pods. */
+export function clientPodIp(plan: AddressPlan, index: number): string {
+  if (index < 0 || index >= 60_000) throw new RangeError(`client pod index ${index} out of range`);
+  return ip(plan, 16 + Math.floor(index / 250), 1 + (index % 250));
+}
+
+/** The port a listener actually binds for a Kubernetes port number (443 -> 10443 with the default offset). */
+export function mapPrivilegedPort(port: number, privilegedPortOffset: number): number {
+  return port < 1024 ? port + privilegedPortOffset : port;
+}
+
+function ip(plan: AddressPlan, third: number, fourth: number): string {
+  if (fourth < 1 || fourth > 254) throw new RangeError(`address index out of range (${third}.${fourth})`);
+  return `127.${plan.block}.${third}.${fourth}`;
+}

@@ -1,0 +1,35 @@
+// Changes to a running cluster: what timeline events do to the control plane, the gateway, the webhook and the seed
+// objects while load runs (docs/architecture.md#a-cluster-that-changes). Each target maps a change to its own
+// mechanism: the local target to a component method, the kind target to a kubectl action. Data only.
+import type { RecreatableSeedObject } from './seedObjects.ts';
+
+export type TopologyChange =
+  /** A new kube-apiserver replica (the next free index); its endpoint is published once it is ready. */
+  | { type: 'add-apiserver' }
+  /** Deletes a replica pod: its endpoint is withdrawn and its connections are reset. */
+  | { type: 'remove-apiserver'; replica: string }
+  /** Ends a replica's process: `kill` resets its connections at once, `graceful` drains them with GOAWAY. */
+  | { type: 'stop-apiserver'; replica: string; mode: 'kill' | 'graceful' }
+  /** Starts a stopped replica; its endpoint comes back when it is ready. */
+  | { type: 'start-apiserver'; replica: string }
+  /** Stop, start, and wait until ready again (a pod replaced by its Deployment). */
+  | { type: 'restart-apiserver'; replica: string; mode: 'kill' | 'graceful' }
+  | { type: 'add-gateway' }
+  | { type: 'remove-gateway'; pod: string }
+  /** The webhook server goes down (admission then fails closed: failurePolicy Fail) or comes back. */
+  | { type: 'stop-webhook' }
+  | { type: 'start-webhook' }
+  | { type: 'delete-seed-object'; object: RecreatableSeedObject }
+  | { type: 'recreate-seed-object'; object: RecreatableSeedObject };
+
+export type TopologyChangeType = TopologyChange['type'];
+
+export interface ChangeOutcome {
+  change: TopologyChange;
+  /** How long the action itself took (ms). */
+  appliedMs: number;
+  /** For changes that end with something becoming ready (start, restart, add): from the start of the change until then. */
+  readyMs?: number;
+  /** What happened, for logs and results, e.g. "kube-apiserver-3 ready at 127.100.1.4:10443". */
+  detail: string;
+}

@@ -1,0 +1,287 @@
+// The plan of one simulated seed cluster for one mode: a pure function of the scenario's topology, the mode and a
+// random seed (docs/architecture.md#the-plan). It opens no socket and starts nothing. It names every address,
+// certificate to issue and token, the seed objects to create and the typed config of every component; a target
+// (scripts/targets/) turns it into running parts. Certificates appear as PEM placeholders here; a target issues
+// them and builds the same configs and objects again with the real PEMs (planComponents, buildSeedObjects).
+//
+// Two API servers, as in a real Gardener landscape: the *seed* kube-apiserver holds pods, Services, the ConfigMap and
+// the webhook registration (lightly loaded, never measured); the *shoot* kube-apiserver replicas are the ones under
+// load, measured through their /metrics.
+import type { ControlPlaneConfig } from '../../sim/apiserver/controlPlane.ts';
+import type { CapacityConfig } from '../../sim/apiserver/capacity.ts';
+import type { GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
+import type { KubeProxyConfig, ServiceSpec } from '../../sim/network/kubeProxy.ts';
+import type { ServiceRecord } from '../../sim/network/resolver.ts';
+import type { WebhookPodConfig } from '../../sim/webhookPod.ts';
+import { Rng } from './random.ts';
+import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
+import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
+import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
+import { DEFAULT_PRIVILEGED_PORT_OFFSET, FIRST_ADDRESS_BLOCK, gatewayPodIp, mapPrivilegedPort, replicaIp, serviceIp, systemPodIp, type AddressPlan, type Endpoint } from './addresses.ts';
+import { controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
+import { genericKubeconfigSecretName } from './clientPod.ts';
+import {
+  CLUSTER_DOMAIN,
+  GATEWAY_INTERNAL_SERVICE_NAME,
+  GATEWAY_SERVICE_PORT,
+  GENERIC_KUBECONFIG_TOKEN_FILE,
+  GRM_NAME,
+  GRM_NAMESPACE,
+  IN_CLUSTER_API_HOST,
+  KUBE_APISERVER_POLICY_LABEL,
+  KUBE_APISERVER_PORT,
+  KUBE_APISERVER_SERVICE_NAME,
+  WEBHOOK_SERVER_PORT,
+} from './gardener.ts';
+import type { ModeConfig } from './modes.ts';
+import { buildSeedObjects, type SeedObject } from './seedObjects.ts';
+
+export type Topology = Scenario['topology'];
+
+/** kube-apiserver replicas a plan leaves room for (serving-certificate SANs, addresses): the scenario maximum. */
+export const MAX_REPLICAS = 16;
+/** Gateway pods a plan leaves room for. */
+export const MAX_GATEWAY_PODS = 16;
+
+export interface PlanOptions {
+  /** Client groups whose pods the shoot kube-apiserver must know (one shoot-access token per group). */
+  clientGroups?: Pick<ClientGroup, 'name'>[];
+  /** Start gateway pods even when the mode sends no client traffic through them (npm run sim). */
+  gateways?: 'when-used' | 'always';
+  /** The loopback 127.<block>.0.0/16; the local target moves a plan to a free block if this one is taken. */
+  addressBlock?: number;
+}
+
+/** Everything about the cluster except the certificate-bearing parts (which builders make from a PemSource). */
+export interface PlanLayout {
+  randomSeed: number;
+  mode: ModeConfig;
+  topology: Topology;
+  options: Required<PlanOptions>;
+  addresses: AddressPlan;
+  namespace: string;
+  istioNamespace: string;
+  publicHost: string;
+  /** The two Services kube-proxy serves: VIPs, ports, endpoints and the pod label their pods require. */
+  services: { kubeApiserver: ServiceSpec; gatewayInternal: ServiceSpec };
+  /** What cluster DNS answers for Service names. */
+  dns: ServiceRecord[];
+  replicas: Endpoint[];
+  gatewayPods: Endpoint[];
+  seedApiserver: Endpoint;
+  webhook: Endpoint;
+  certificates: CertificatePlan;
+  tokens: { shootAdmin: string; seedAdmin: string; webhook: string; clientGroups: Record<string, string> };
+  /** The generic token kubeconfig every client pod mounts; its server address is what a mode changes. */
+  genericKubeconfig: { secretName: string; contextName: string; server: string; tokenFile: string };
+  clientGroups: string[];
+}
+
+export interface PlannedComponents {
+  shootApiserver: ControlPlaneConfig;
+  seedApiserver: ControlPlaneConfig;
+  kubeProxy: KubeProxyConfig;
+  gateways: GatewayPodConfig[];
+  webhook: WebhookPodConfig;
+}
+
+export interface ClusterPlan extends PlanLayout {
+  /** In creation order, with placeholder PEMs (buildSeedObjects(plan, pems) gives the real ones). */
+  seedObjects: SeedObject[];
+  /** With placeholder PEMs (planComponents(plan, pems) gives the real ones). */
+  components: PlannedComponents;
+}
+
+export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: number, options: PlanOptions = {}): ClusterPlan {
+  const opts: Required<PlanOptions> = { clientGroups: options.clientGroups ?? [], gateways: options.gateways ?? 'when-used', addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK };
+  const cp = topology.controlPlane;
+  const addresses: AddressPlan = { block: opts.addressBlock, privilegedPortOffset: topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET };
+  const bound = (port: number) => mapPrivilegedPort(port, addresses.privilegedPortOffset);
+  const namespace = cp.namespace;
+  const istioNamespace = topology.gateway.namespace;
+  const rng = new Rng(randomSeed);
+
+  const replicas = Array.from({ length: cp.replicas }, (_, i) => replicaEndpoint(addresses, i));
+  const gatewaysRun = mode.gatewayMode !== undefined || opts.gateways === 'always';
+  const gatewayPods = gatewaysRun ? Array.from({ length: topology.gateway.pods }, (_, i) => gatewayEndpoint(i, addresses)) : [];
+  const kubeApiserverVip = serviceIp(addresses, 0);
+  const gatewayVip = serviceIp(addresses, 1);
+  const seedApiserver: Endpoint = { name: 'seed-kube-apiserver', ip: systemPodIp(addresses, 0), port: bound(KUBE_APISERVER_PORT) };
+  const webhook: Endpoint = { name: GRM_NAME, ip: systemPodIp(addresses, 1), port: WEBHOOK_SERVER_PORT };
+
+  const tokenRng = rng.fork('tokens');
+  const token = () => Buffer.from(Uint32Array.from({ length: 6 }, () => tokenRng.nextUint32()).buffer).toString('base64url');
+  const clientGroups = opts.clientGroups.map((g) => g.name);
+  const tokens = { shootAdmin: token(), seedAdmin: token(), webhook: token(), clientGroups: Object.fromEntries(clientGroups.map((g) => [g, token()])) };
+
+  const server = `https://${mode.kubeconfigAddress === 'public-host' ? cp.publicHost : KUBE_APISERVER_SERVICE_NAME}`;
+  const genericKubeconfig = { contextName: namespace, server, tokenFile: GENERIC_KUBECONFIG_TOKEN_FILE };
+
+  const layout: PlanLayout = {
+    randomSeed,
+    mode,
+    topology,
+    options: opts,
+    addresses,
+    namespace,
+    istioNamespace,
+    publicHost: cp.publicHost,
+    services: {
+      kubeApiserver: {
+        namespace,
+        name: KUBE_APISERVER_SERVICE_NAME,
+        clusterIP: kubeApiserverVip,
+        port: KUBE_APISERVER_PORT,
+        listenPort: bound(KUBE_APISERVER_PORT),
+        endpoints: replicas,
+        requiredPodLabel: KUBE_APISERVER_POLICY_LABEL,
+      },
+      gatewayInternal: {
+        namespace: istioNamespace,
+        name: GATEWAY_INTERNAL_SERVICE_NAME,
+        clusterIP: gatewayVip,
+        port: GATEWAY_SERVICE_PORT,
+        listenPort: bound(GATEWAY_SERVICE_PORT),
+        endpoints: gatewayPods,
+        requiredPodLabel: internalGatewayPolicyLabel(istioNamespace),
+      },
+    },
+    dns: [
+      { namespace, name: KUBE_APISERVER_SERVICE_NAME, clusterIP: kubeApiserverVip },
+      { namespace: istioNamespace, name: GATEWAY_INTERNAL_SERVICE_NAME, clusterIP: gatewayVip },
+    ],
+    replicas,
+    gatewayPods,
+    seedApiserver,
+    webhook,
+    certificates: certificatePlan(namespace, cp.publicHost, addresses, kubeApiserverVip, seedApiserver, webhook),
+    tokens,
+    genericKubeconfig: { secretName: genericKubeconfigSecretName(genericKubeconfig), ...genericKubeconfig },
+    clientGroups,
+  };
+  return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };
+}
+
+/** The endpoint of kube-apiserver replica `index` (replicas added later follow the same scheme). */
+export function replicaEndpoint(addresses: AddressPlan, index: number): Endpoint {
+  if (index < 0 || index >= MAX_REPLICAS) throw new RangeError(`replica index ${index} out of range (at most ${MAX_REPLICAS} replicas)`);
+  return { name: `kube-apiserver-${index}`, ip: replicaIp(addresses, index), port: mapPrivilegedPort(KUBE_APISERVER_PORT, addresses.privilegedPortOffset) };
+}
+
+export function gatewayEndpoint(index: number, addresses: AddressPlan): Endpoint {
+  if (index < 0 || index >= MAX_GATEWAY_PODS) throw new RangeError(`gateway pod index ${index} out of range (at most ${MAX_GATEWAY_PODS})`);
+  return { name: `istio-ingressgateway-${index}`, ip: gatewayPodIp(addresses, index), port: GATEWAY_TARGET_PORT };
+}
+
+function certificatePlan(namespace: string, publicHost: string, addresses: AddressPlan, kubeApiserverVip: string, seedApiserver: Endpoint, webhook: Endpoint): CertificatePlan {
+  const replicaIps = Array.from({ length: MAX_REPLICAS }, (_, i) => replicaIp(addresses, i));
+  const controlPlane = controlPlaneCertificates(namespace, [publicHost], [...replicaIps, kubeApiserverVip]);
+  return {
+    authorities: [
+      ...controlPlane.authorities,
+      { id: 'seed-ca', commonName: 'seed kube-apiserver CA' },
+      { id: 'webhook-ca', commonName: 'gardener-resource-manager webhook CA' },
+    ],
+    certificates: [
+      ...controlPlane.certificates,
+      { id: 'seed-kube-apiserver', issuer: 'seed-ca', request: { commonName: 'kube-apiserver', dnsNames: ['kubernetes', 'kubernetes.default.svc', IN_CLUSTER_API_HOST], ipAddresses: [seedApiserver.ip], usage: 'server' } },
+      {
+        id: 'webhook-serving',
+        issuer: 'webhook-ca',
+        request: { commonName: GRM_NAME, dnsNames: [`${GRM_NAME}.${GRM_NAMESPACE}.svc`, `${GRM_NAME}.${GRM_NAMESPACE}.svc.cluster.local`], ipAddresses: [webhook.ip], usage: 'server' },
+      },
+    ],
+  };
+}
+
+/** The config of every component, with PEMs from `pems` (placeholders in the plan, issued ones in a target). */
+export function planComponents(plan: PlanLayout, pems: PemSource): PlannedComponents {
+  const rng = new Rng(plan.randomSeed);
+  const cp = plan.topology.controlPlane;
+  const shootTokens: ControlPlaneConfig['tokens'] = { [plan.tokens.shootAdmin]: { user: 'system:admin', groups: ['system:masters'] } };
+  for (const group of plan.clientGroups) {
+    shootTokens[plan.tokens.clientGroups[group]!] = { user: `system:serviceaccount:kube-system:${group}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+  }
+  const capacity = capacityConfig(plan.topology);
+  return {
+    shootApiserver: {
+      namespace: plan.namespace,
+      replicas: plan.replicas,
+      tls: pems.keyPair('kube-apiserver'),
+      clientCaPem: pems.authority('ca-client'),
+      frontProxyCaPem: pems.authority('ca-front-proxy'),
+      tokens: shootTokens,
+      randomSeed: rng.fork('shoot-apiserver').seed,
+      capacity,
+      goawayChance: plan.mode.useGoawayChance ? cp.goawayChance : 0,
+      http2MaxStreamsPerConnection: cp.http2MaxStreamsPerConnection,
+      readinessDelayMs: cp.readinessDelay,
+    },
+    seedApiserver: {
+      namespace: 'seed',
+      replicas: [plan.seedApiserver],
+      tls: pems.keyPair('seed-kube-apiserver'),
+      tokens: {
+        [plan.tokens.seedAdmin]: { user: 'system:admin', groups: ['system:masters'] },
+        [plan.tokens.webhook]: { user: `system:serviceaccount:${GRM_NAMESPACE}:${GRM_NAME}`, groups: ['system:serviceaccounts'] },
+      },
+      randomSeed: rng.fork('seed-apiserver').seed,
+      // The seed is not under test: it answers at once, with room for every client pod's creation.
+      capacity: { ...capacity, workers: 64, serviceTimeMs: { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0, watchSetup: 0 } },
+      goawayChance: 0,
+      http2MaxStreamsPerConnection: 100,
+    },
+    kubeProxy: {
+      mode: plan.topology.kubeProxy.mode,
+      randomSeed: rng.fork('kube-proxy').seed,
+      services: [plan.services.kubeApiserver, plan.services.gatewayInternal],
+      pods: [],
+    },
+    gateways: plan.gatewayPods.map((pod, index) => gatewayPodConfig(plan, pems, pod, index)),
+    webhook: {
+      host: plan.webhook.ip,
+      port: plan.webhook.port,
+      tls: pems.keyPair('webhook-serving'),
+      kube: { server: `https://${plan.seedApiserver.ip}:${plan.seedApiserver.port}`, caPem: pems.authority('seed-ca'), token: plan.tokens.webhook },
+      logLevel: 'warn',
+    },
+  };
+}
+
+/** The config of gateway pod `index` (also for pods added while the cluster runs). */
+export function gatewayPodConfig(plan: PlanLayout, pems: PemSource, pod: Endpoint, index: number): GatewayPodConfig {
+  const gateway = plan.topology.gateway;
+  return {
+    name: pod.name,
+    ip: pod.ip,
+    port: pod.port,
+    mode: plan.mode.gatewayMode ?? 'terminate',
+    lbPolicy: gateway.lbPolicy,
+    choiceCount: gateway.choiceCount,
+    randomSeed: new Rng(plan.randomSeed).fork(`gateway-${index}`).seed,
+    maxConcurrentStreams: gateway.maxConcurrentStreams,
+    upstreamConnectionsPerEndpoint: gateway.upstreamConnectionsPerEndpoint,
+    controlPlanes: [
+      {
+        hosts: [plan.publicHost],
+        servingTls: pems.keyPair('kube-apiserver'),
+        clientCaPem: pems.authority('ca-client'),
+        upstream: { endpoints: plan.replicas, caPem: pems.authority('ca'), sni: IN_CLUSTER_API_HOST, frontProxyClient: pems.keyPair('istio-gateway-client') },
+      },
+    ],
+  };
+}
+
+function capacityConfig(topology: Topology): CapacityConfig {
+  const c = topology.controlPlane.capacity;
+  return {
+    workers: c.workers,
+    serviceTimeMs: { ...c.serviceTime },
+    distribution: c.distribution,
+    maxRequestsInflight: c.maxRequestsInflight,
+    maxMutatingRequestsInflight: c.maxMutatingRequestsInflight,
+    retryAfterSeconds: 1,
+  };
+}
+
+export { CLUSTER_DOMAIN };

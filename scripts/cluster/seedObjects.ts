@@ -1,0 +1,153 @@
+// The seed-cluster objects of one control plane, as Gardener creates them (docs/gardener.md): namespaces, the
+// kube-apiserver Service, the istio internal gateway Service, the ConfigMap istio-internal-load-balancing (only while
+// L7 is active), the generic token kubeconfig secret, the shoot-access token secrets, and the
+// MutatingWebhookConfiguration of gardener-resource-manager. Built from a plan and a PemSource, so the same builder
+// gives the plan's readable placeholders and the objects a target really creates.
+import { CONFIGMAP_NAME, HOSTS_KEY, ISTIO_NAMESPACE_KEY } from '../../webhook/constants.ts';
+import { mutatingWebhook } from '../../webhook/manifests.ts';
+import type { PemSource } from './certificates.ts';
+import {
+  GATEWAY_INTERNAL_SERVICE_NAME,
+  GATEWAY_LABELS,
+  GATEWAY_SERVICE_PORT,
+  GRM_NAME,
+  GRM_NAMESPACE,
+  KUBE_APISERVER_LABELS,
+  KUBE_APISERVER_PORT,
+  KUBE_APISERVER_SERVICE_NAME,
+  SHOOT_NAMESPACE_ROLE,
+  shootAccessSecretName,
+  WEBHOOK_CONFIGURATION_NAME,
+} from './gardener.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import type { PlanLayout } from './plan.ts';
+import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** The seed objects a timeline event may delete and create again (docs/architecture.md#a-cluster-that-changes). */
+export const RECREATABLE_SEED_OBJECTS = ['internal-lb-configmap', 'gateway-internal-service', 'webhook-configuration'] as const;
+export type RecreatableSeedObject = (typeof RECREATABLE_SEED_OBJECTS)[number];
+
+export interface SeedObject {
+  /** Stable identity within a plan, e.g. `internal-lb-configmap` or `secret/shoot-access-heavy`. */
+  id: RecreatableSeedObject | string;
+  /** The collection to POST it to, e.g. /api/v1/namespaces/<ns>/configmaps. */
+  collectionPath: string;
+  object: KubeObject;
+}
+
+/** In creation order: namespaces first, the webhook registration last (it must not admit objects half set up). */
+export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[] {
+  const ns = plan.namespace;
+  const objects: SeedObject[] = [
+    namespace(ns, { 'gardener.cloud/role': SHOOT_NAMESPACE_ROLE }),
+    namespace(plan.istioNamespace, { 'gardener.cloud/role': 'istio-ingress' }),
+    namespace(GRM_NAMESPACE, {}),
+    {
+      id: 'kube-apiserver-service',
+      collectionPath: `/api/v1/namespaces/${ns}/services`,
+      object: service(ns, KUBE_APISERVER_SERVICE_NAME, plan.services.kubeApiserver.clusterIP, { ...KUBE_APISERVER_LABELS }, {
+        labels: { ...KUBE_APISERVER_LABELS },
+        ports: [{ name: KUBE_APISERVER_SERVICE_NAME, port: KUBE_APISERVER_PORT, targetPort: KUBE_APISERVER_PORT, protocol: 'TCP' }],
+      }),
+    },
+    {
+      id: 'gateway-internal-service',
+      collectionPath: `/api/v1/namespaces/${plan.istioNamespace}/services`,
+      object: service(plan.istioNamespace, GATEWAY_INTERNAL_SERVICE_NAME, plan.services.gatewayInternal.clusterIP, { ...GATEWAY_LABELS }, {
+        labels: { ...GATEWAY_LABELS },
+        annotations: {
+          'networking.resources.gardener.cloud/from-world-to-ports': `[{"port":${GATEWAY_TARGET_PORT},"protocol":"TCP"}]`,
+          'networking.resources.gardener.cloud/namespace-selectors':
+            '[{"matchLabels":{"gardener.cloud/role":"extension"}},{"matchLabels":{"gardener.cloud/role":"shoot"}},{"matchLabels":{"kubernetes.io/metadata.name":"garden"}}]',
+        },
+        ports: [{ name: 'tcp', port: GATEWAY_SERVICE_PORT, targetPort: GATEWAY_TARGET_PORT, protocol: 'TCP' }],
+      }),
+    },
+  ];
+  if (plan.mode.internalLoadBalancingConfigMap) objects.push(internalLoadBalancingConfigMap(plan));
+  const kubeconfig = plan.genericKubeconfig;
+  objects.push(
+    secret(ns, kubeconfig.secretName, {
+      kubeconfig: renderKubeconfig({ contextName: kubeconfig.contextName, server: kubeconfig.server, caPem: pems.authority('ca'), tokenFile: kubeconfig.tokenFile }),
+    }, { 'managed-by': 'secrets-manager' }),
+  );
+  for (const group of plan.clientGroups) {
+    objects.push(secret(ns, shootAccessSecretName(group), { token: plan.tokens.clientGroups[group]! }));
+  }
+  objects.push({
+    id: 'webhook-configuration',
+    collectionPath: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+    object: {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'MutatingWebhookConfiguration',
+      metadata: { name: WEBHOOK_CONFIGURATION_NAME },
+      webhooks: [mutatingWebhook({ name: GRM_NAME, namespace: GRM_NAMESPACE }, pems.authority('webhook-ca'))],
+    },
+  });
+  return objects;
+}
+
+/** The ConfigMap that activates L7 for the control plane (ReconcileIstioInternalLoadBalancingConfigMap, sni.go). */
+export function internalLoadBalancingConfigMap(plan: PlanLayout): SeedObject {
+  return {
+    id: 'internal-lb-configmap',
+    collectionPath: `/api/v1/namespaces/${plan.namespace}/configmaps`,
+    object: {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: CONFIGMAP_NAME, namespace: plan.namespace },
+      data: { [HOSTS_KEY]: [plan.publicHost].join(','), [ISTIO_NAMESPACE_KEY]: plan.istioNamespace },
+    },
+  };
+}
+
+/** The object path of a seed object (for GET, PUT and DELETE). */
+export function objectPath(seedObject: SeedObject): string {
+  return `${seedObject.collectionPath}/${seedObject.object.metadata.name}`;
+}
+
+function namespace(name: string, labels: Record<string, string>): SeedObject {
+  return {
+    id: `namespace/${name}`,
+    collectionPath: '/api/v1/namespaces',
+    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } },
+  };
+}
+
+function service(namespace: string, name: string, clusterIP: string, selector: Record<string, string>, extra: { labels: Record<string, string>; annotations?: Record<string, string>; ports: unknown[] }): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, labels: extra.labels, ...(extra.annotations ? { annotations: extra.annotations } : {}) },
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      clusterIP,
+      clusterIPs: [clusterIP],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'PreferDualStack',
+      ports: extra.ports,
+    },
+  };
+}
+
+function secret(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string> = {}): SeedObject {
+  return {
+    id: `secret/${name}`,
+    collectionPath: `/api/v1/namespaces/${namespace}/secrets`,
+    object: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name, namespace, labels },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
+    },
+  };
+}

@@ -1,0 +1,370 @@
+// A plan running on this machine (the local target): every component in its own worker thread on its own loopback
+// addresses, the seed kube-apiserver in this thread, and the operations that change the cluster while load runs
+// (docs/architecture.md#the-local-target). Starting it only wires parts that the plan already describes:
+// certificates are issued, configs and seed objects are built from the plan with the real PEMs, and the components
+// are started from their descriptors.
+import controlPlane from '../../../sim/apiserver/controlPlane.ts';
+import clientPods from '../../../sim/clients/clients.ts';
+import type { ClientPodSpec, ClientsConfig, RunOptions } from '../../../sim/clients/types.ts';
+import gatewayPod from '../../../sim/gateway/gatewayPod.ts';
+import { RestClient, KubeApiError } from '../../../sim/kube/restClient.ts';
+import kubeProxyComponent from '../../../sim/network/kubeProxy.ts';
+import type { PodIdentity } from '../../../sim/network/networkPolicy.ts';
+import type { ComponentEventListener, HandleOf } from '../../../sim/runtime/component.ts';
+import { Teardown } from '../../../sim/runtime/teardown.ts';
+import { ThreadHealthMonitor } from '../../../sim/runtime/threadHealth.ts';
+import webhookPod from '../../../sim/webhookPod.ts';
+import type { ClientGroup } from '../../../scenarios/schema.ts';
+import { clientPodIp, type Endpoint } from '../../cluster/addresses.ts';
+import { issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
+import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import { clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
+import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
+import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
+import { gatewayEndpoint, gatewayPodConfig, MAX_REPLICAS, planCluster, planComponents, replicaEndpoint, type ClusterPlan, type PlannedComponents } from '../../cluster/plan.ts';
+import { Rng } from '../../cluster/random.ts';
+import { buildSeedObjects, type SeedObject } from '../../cluster/seedObjects.ts';
+import type { ClientFleet, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
+import { leaseAddressBlock } from './addressLease.ts';
+import { ComponentHost } from './componentHost.ts';
+import { EndpointsController } from './endpointsController.ts';
+import { SeedCluster } from './seedCluster.ts';
+
+type ShootApiserver = HandleOf<typeof controlPlane>;
+type GatewayHandle = HandleOf<typeof gatewayPod>;
+type ClientsHandle = HandleOf<typeof clientPods>;
+
+/** How long a replica may take to become ready before a change that waits for it fails. */
+const READY_DEADLINE_MS = 60_000;
+const READINESS_PROBE_PERIOD_MS = 100;
+
+export interface LocalClusterOptions {
+  onEvent?: ComponentEventListener;
+  /** Fail instead of moving the plan when its address block is taken (replayable addresses for `npm run sim`). */
+  pinAddressBlock?: boolean;
+}
+
+export class LocalCluster implements RunningCluster {
+  private readonly gateways = new Map<string, GatewayHandle>();
+  private webhook: HandleOf<typeof webhookPod> | undefined;
+  private nextPodIndex = 0;
+  /** How often each group's pods were created: later generations get new names, as a rollout's new pods do. */
+  private readonly podGenerations = new Map<string, number>();
+  private fleets = 0;
+  private readonly metricsClients = new Map<string, RestClient>();
+  private readonly hostThread = new ThreadHealthMonitor();
+
+  private constructor(
+    readonly plan: ClusterPlan,
+    readonly certificates: IssuedCertificates,
+    readonly components: PlannedComponents,
+    readonly startupMs: number,
+    private readonly pems: PemSource,
+    private readonly seedObjects: SeedObject[],
+    private readonly host: ComponentHost,
+    private readonly teardown: Teardown,
+    readonly seed: SeedCluster,
+    private readonly shoot: ShootApiserver,
+    readonly kubeProxy: HandleOf<typeof kubeProxyComponent>,
+    private readonly endpoints: EndpointsController,
+  ) {}
+
+  static async start(requested: ClusterPlan, options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const started = performance.now();
+    const teardown = new Teardown();
+    const host = new ComponentHost(options.onEvent);
+    teardown.add('components', async () => {
+      const errors = await host.close();
+      if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('; '));
+    });
+    try {
+      const lease = await leaseAddressBlock({ preferredBlock: requested.addresses.block, onlyPreferred: options.pinAddressBlock });
+      teardown.add('address lease', () => lease.release());
+      // The plan names addresses in one /16; if another cluster holds that one, the same plan moves to the free block.
+      // Certificates carry IP SANs, so they are issued for the plan as it finally is.
+      const plan = lease.block === requested.addresses.block ? requested : planCluster(requested.topology, requested.mode, requested.randomSeed, { ...requested.options, addressBlock: lease.block });
+      const certificates = await issueCertificates(plan.certificates);
+      const pems = issuedPems(certificates);
+      const components = planComponents(plan, pems);
+      const seedObjects = buildSeedObjects(plan, pems);
+
+      // Worker threads boot in parallel (each loads its modules, ~0.3 s): every address is known up front.
+      const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
+      const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
+      const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
+      const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
+      const seed = await SeedCluster.start(plan, components, certificates.authorities['seed-ca'].certPem);
+      teardown.add('seed cluster', () => seed.close());
+      for (const object of seedObjects) await seed.create(object);
+      const all = await Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting]);
+      const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+
+      const proxy = await kubeProxyStarting;
+      const gateways = await Promise.all(gatewaysStarting);
+      let cluster: LocalCluster | undefined;
+      const endpoints = new EndpointsController(plan.namespace, `${plan.istioNamespace}/${plan.services.gatewayInternal.name}`, {
+        setServiceEndpoints: (service, list, resetRemoved) => proxy.remote.setEndpoints(service, list, { resetRemoved }),
+        setUpstreamEndpoints: async (list) => {
+          await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
+        },
+      }, { caPem: certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 }, plan.replicas);
+      cluster = new LocalCluster(plan, certificates, components, performance.now() - started, pems, seedObjects, host, teardown, seed, await shootStarting, proxy, endpoints);
+      cluster.webhook = await webhookStarting;
+      for (const g of gateways) cluster.gateways.set(g.name, g);
+      return cluster;
+    } catch (error) {
+      const errors = await teardown.run();
+      if (errors.length > 0) (error as Error).message += `\n(also during clean-up: ${errors.map((e) => e.message).join('; ')})`;
+      throw error;
+    }
+  }
+
+  /** Admin access to the shoot replicas (the runner's scrapes go through replicaMetrics()). */
+  get shootAdmin() {
+    const first = this.plan.replicas[0]!;
+    return { server: `https://${first.ip}:${first.port}`, caPem: this.certificates.authorities.ca.certPem, token: this.plan.tokens.shootAdmin, servername: KUBE_APISERVER_SERVICE_NAME };
+  }
+
+  get gatewayPods(): Endpoint[] {
+    return [...this.gateways.values()].map((g) => ({ name: g.info.name, ip: g.info.ip, port: g.info.port }));
+  }
+
+  async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
+    const plan = this.plan;
+    const ns = plan.namespace;
+    const admission: PodAdmission = { admitted: [], rejected: [] };
+    if (groups.length === 0) return admission;
+    // What each pod's container would read from its projected volume.
+    const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, plan.genericKubeconfig.secretName, 'kubeconfig'));
+    const identities: PodIdentity[] = [];
+    for (const group of groups) {
+      const token = await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token');
+      const generation = this.podGenerations.get(group.name) ?? 0;
+      this.podGenerations.set(group.name, generation + 1);
+      for (let i = 0; i < group.count; i++) {
+        const name = generation === 0 ? `${group.name}-${i}` : `${group.name}-g${generation}-${i}`;
+        let created: PodObject;
+        try {
+          created = await this.seed.client.call<PodObject>('POST', `/api/v1/namespaces/${ns}/pods`, clientPodObject({
+            name,
+            namespace: ns,
+            app: group.name,
+            genericKubeconfigSecret: plan.genericKubeconfig.secretName,
+            accessSecret: shootAccessSecretName(group.name),
+          }));
+        } catch (error) {
+          if (!(error instanceof KubeApiError)) throw error;
+          admission.rejected.push({ pod: `${ns}/${name}`, group: group.name, code: error.statusCode, message: error.status?.message ?? error.message });
+          continue;
+        }
+        const ip = clientPodIp(plan.addresses, this.nextPodIndex++);
+        const labels = created.metadata.labels ?? {};
+        identities.push({ name, namespace: ns, ip, labels });
+        admission.admitted.push({
+          name,
+          group: group.name,
+          namespace: ns,
+          ip,
+          labels,
+          hostAliases: created.spec.hostAliases ?? [],
+          kubeconfig: { server: kubeconfig.server, caPem: kubeconfig.caPem, token, tlsServerName: kubeconfig.tlsServerName },
+          profile: group.profile,
+          qps: group.qps,
+          burst: group.burst,
+          rate: group.rate,
+          arrival: group.arrival,
+          mix: group.mix,
+          watches: group.watches,
+          http1: group.http1,
+          maxRetries: group.maxRetries,
+        });
+      }
+    }
+    if (identities.length > 0) await this.kubeProxy.remote.registerPods(identities);
+    return admission;
+  }
+
+  async startClients(pods: ClientPodSpec[], options: { workers?: number } = {}): Promise<ClientFleet> {
+    const fleet = this.fleets++;
+    const workers = Math.max(1, Math.min(options.workers ?? Math.ceil(pods.length / 100), pods.length));
+    const chunks = Array.from({ length: workers }, () => [] as ClientPodSpec[]);
+    pods.forEach((pod, i) => chunks[i % workers]!.push(pod));
+    const rng = new Rng(this.plan.randomSeed);
+    const handles = await Promise.all(chunks.map((chunk, index) => {
+      // The first fleet's labels are the ones every earlier version used, so seeded runs replay the same schedules.
+      const label = fleet === 0 ? `clients-${index}` : `clients-${fleet}-${index}`;
+      const config: ClientsConfig = {
+        randomSeed: rng.fork(label).seed,
+        pods: chunk,
+        services: this.plan.dns,
+        privilegedPortOffset: this.plan.addresses.privilegedPortOffset,
+        clusterDomain: CLUSTER_DOMAIN,
+      };
+      return this.host.start(clientPods, label, config);
+    }));
+    return new LocalClientFleet(handles, this.host);
+  }
+
+  /** The replicas that exist now (ready or not), in creation order. */
+  replicaEndpoints(): Endpoint[] {
+    return this.endpoints.replicaNames().map((name) => this.replicaEndpointOf(name));
+  }
+
+  replicaMetrics(): MetricsEndpoint[] {
+    return this.endpoints.replicaNames().map((name) => {
+      let client = this.metricsClients.get(name);
+      if (!client) {
+        const endpoint = this.replicaEndpointOf(name);
+        client = new RestClient({ ...this.shootAdmin, server: `https://${endpoint.ip}:${endpoint.port}` }, 5_000);
+        this.metricsClients.set(name, client);
+      }
+      const rest = client;
+      return {
+        replica: name,
+        async scrape() {
+          const res = await rest.request('GET', '/metrics', undefined, { accept: 'text/plain' });
+          if (res.statusCode !== 200) throw new Error(`scraping /metrics of ${name} failed: HTTP ${res.statusCode} ${res.text.slice(0, 200)}`);
+          return res.text;
+        },
+      };
+    });
+  }
+
+  async apply(change: TopologyChange): Promise<ChangeOutcome> {
+    const started = performance.now();
+    const done = (detail: string, readyMs?: number): ChangeOutcome => ({ change, appliedMs: performance.now() - started, ...(readyMs !== undefined ? { readyMs } : {}), detail });
+    switch (change.type) {
+      case 'add-apiserver': {
+        const index = this.nextReplicaIndex();
+        const endpoint = replicaEndpoint(this.plan.addresses, index);
+        await this.shoot.remote.addReplica(endpoint);
+        this.endpoints.add(endpoint);
+        await this.endpoints.publishWhenReady(endpoint.name, READY_DEADLINE_MS);
+        return done(`${endpoint.name} added and ready at ${endpoint.ip}:${endpoint.port}`, performance.now() - started);
+      }
+      case 'remove-apiserver':
+        await this.endpoints.withdraw(change.replica, true);
+        await this.shoot.remote.removeReplica(change.replica);
+        await this.endpoints.remove(change.replica);
+        this.metricsClients.get(change.replica)?.close();
+        this.metricsClients.delete(change.replica);
+        return done(`${change.replica} deleted; its connections were reset`);
+      case 'stop-apiserver':
+        await this.stopReplica(change.replica, change.mode);
+        return done(`${change.replica} stopped (${change.mode})`);
+      case 'start-apiserver':
+        await this.shoot.remote.startReplica(change.replica);
+        return done(`${change.replica} started and ready`, await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS));
+      case 'restart-apiserver': {
+        await this.stopReplica(change.replica, change.mode);
+        await this.shoot.remote.startReplica(change.replica);
+        await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS);
+        return done(`${change.replica} restarted (${change.mode}) and ready`, performance.now() - started);
+      }
+      case 'add-gateway': {
+        const index = this.nextGatewayIndex();
+        const endpoint = gatewayEndpoint(index, this.plan.addresses);
+        const config = gatewayPodConfig(this.plan, this.pems, endpoint, index);
+        config.controlPlanes[0]!.upstream.endpoints = this.endpoints.readyReplicas();
+        const handle = await this.host.start(gatewayPod, endpoint.name, config);
+        this.gateways.set(endpoint.name, handle);
+        await this.endpoints.setGatewayPods(this.gatewayPods, false);
+        return done(`${endpoint.name} added at ${endpoint.ip}:${endpoint.port}`, performance.now() - started);
+      }
+      case 'remove-gateway': {
+        const handle = this.gateways.get(change.pod);
+        if (!handle) throw new Error(`unknown gateway pod "${change.pod}" (known: ${[...this.gateways.keys()].join(', ')})`);
+        this.gateways.delete(change.pod);
+        await this.endpoints.setGatewayPods(this.gatewayPods, true);
+        await this.host.stop(handle);
+        return done(`${change.pod} deleted; its connections were reset`);
+      }
+      case 'stop-webhook':
+        if (this.webhook) await this.host.stop(this.webhook);
+        this.webhook = undefined;
+        return done('webhook server stopped: pod admission now fails closed (failurePolicy Fail)');
+      case 'start-webhook':
+        this.webhook ??= await this.host.start(webhookPod, 'webhook', this.components.webhook);
+        return done(`webhook server serving at ${this.webhook.info.url}`);
+      case 'delete-seed-object':
+        await this.seed.delete(this.seedObject(change.object));
+        return done(`${change.object} deleted`);
+      case 'recreate-seed-object':
+        await this.seed.create(this.seedObject(change.object));
+        return done(`${change.object} created`);
+    }
+  }
+
+  async networkStats(): Promise<NetworkStats> {
+    return {
+      kubeProxy: await this.kubeProxy.remote.stats(),
+      gateways: await Promise.all([...this.gateways.values()].map((g) => g.remote.stats())),
+    };
+  }
+
+  async componentHealth(reset = false): Promise<ComponentHealth[]> {
+    const workers = await Promise.all(this.host.components().map(async ({ kind, handle }) => ({ component: handle.name, kind, ...(await handle.health(reset)) })));
+    // The seed kube-apiserver, the scrapes and the run's bookkeeping share this thread.
+    return [...workers, { component: 'runner', kind: 'host', ...this.hostThread.read(reset) }];
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.metricsClients.values()) client.close();
+    this.metricsClients.clear();
+    this.hostThread.close();
+    const errors = await this.teardown.run();
+    if (errors.length > 0) throw new AggregateError(errors, `cluster teardown: ${errors.map((e) => e.message).join('; ')}`);
+  }
+
+  private async stopReplica(name: string, mode: 'kill' | 'graceful'): Promise<void> {
+    if (mode === 'graceful') {
+      // A terminating pod leaves the endpoints first; its process then drains with GOAWAY.
+      await this.endpoints.withdraw(name, false);
+      await this.shoot.remote.stopReplica(name, 'graceful');
+    } else {
+      // A killed process resets its connections; the endpoint goes when the kubelet notices.
+      await this.shoot.remote.stopReplica(name, 'kill');
+      await this.endpoints.withdraw(name, true);
+    }
+  }
+
+  private seedObject(id: string): SeedObject {
+    const object = this.seedObjects.find((o) => o.id === id);
+    if (!object) throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${this.seedObjects.map((o) => o.id).join(', ')})`);
+    return object;
+  }
+
+  private replicaEndpointOf(name: string): Endpoint {
+    const index = Number(/-(\d+)$/.exec(name)?.[1]);
+    return replicaEndpoint(this.plan.addresses, index);
+  }
+
+  private nextReplicaIndex(): number {
+    for (let i = 0; i < MAX_REPLICAS; i++) if (!this.endpoints.has(`${KUBE_APISERVER_SERVICE_NAME}-${i}`)) return i;
+    throw new Error(`a control plane has at most ${MAX_REPLICAS} replicas here`);
+  }
+
+  private nextGatewayIndex(): number {
+    for (let i = 0; ; i++) if (!this.gateways.has(gatewayEndpoint(i, this.plan.addresses).name)) return i;
+  }
+}
+
+class LocalClientFleet implements ClientFleet {
+  constructor(private readonly handles: ClientsHandle[], private readonly host: ComponentHost) {}
+
+  async prepare(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.remote.prepare()));
+  }
+
+  async run(options: RunOptions) {
+    const maxRequests = Math.ceil(options.maxRequests / this.handles.length);
+    const results = await Promise.all(this.handles.map((h) => h.remote.run({ ...options, maxRequests })));
+    return results.flat();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => this.host.stop(h)));
+  }
+}
+

@@ -1,0 +1,79 @@
+// The seam between the scenario runner and what runs the cluster (docs/architecture.md#targets). The runner drives a
+// Target and never imports the simulator: `local` (scripts/targets/local/) runs every component on this machine;
+// the kind target runs the same plan on a real cluster. Both start a cluster for a mode from the plan, admit client
+// pods, start clients, expose the replicas' metrics endpoints, apply topology changes, and close.
+import type { ClientPodSpec, ClientRunResult, RunOptions } from '../../sim/clients/types.ts';
+import type { GatewayStats } from '../../sim/gateway/gatewayPod.ts';
+import type { ServiceProxyStats } from '../../sim/network/kubeProxy.ts';
+import type { ThreadHealth } from '../../sim/runtime/threadHealth.ts';
+import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
+import type { ChangeOutcome, TopologyChange } from '../cluster/changes.ts';
+import type { ClusterPlan } from '../cluster/plan.ts';
+
+export type TargetName = 'local' | 'kind' | 'cluster';
+
+export interface Target {
+  readonly name: TargetName;
+  /** What stops a scenario from running on this target, found before anything starts (empty: it can run). */
+  check(scenario: Scenario): string[];
+  start(plan: ClusterPlan, options?: TargetStartOptions): Promise<RunningCluster>;
+}
+
+export interface TargetStartOptions {
+  /** Component events: crashes, exits, warnings. */
+  onEvent?: (component: string, event: string, data: unknown) => void;
+}
+
+export interface RunningCluster {
+  /** The plan as started (a target may have moved it, e.g. to a free address block). */
+  readonly plan: ClusterPlan;
+  readonly startupMs: number;
+  /** Creates the groups' pods through the seed kube-apiserver, so admission (the webhook) runs for each. */
+  admitClientPods(groups: ClientGroup[]): Promise<PodAdmission>;
+  startClients(pods: ClientPodSpec[], options?: { workers?: number }): Promise<ClientFleet>;
+  /** The current replicas' /metrics, read the same way on every target. */
+  replicaMetrics(): MetricsEndpoint[];
+  apply(change: TopologyChange): Promise<ChangeOutcome>;
+  networkStats(): Promise<NetworkStats>;
+  /** Event-loop delay, utilisation and CPU time of every component thread (the simulator's self-check). */
+  componentHealth(reset?: boolean): Promise<ComponentHealth[]>;
+  close(): Promise<void>;
+}
+
+export interface PodAdmission {
+  admitted: ClientPodSpec[];
+  /** Pods the seed kube-apiserver refused (a webhook denial with failurePolicy Fail, for instance). */
+  rejected: RejectedPod[];
+}
+
+export interface RejectedPod {
+  pod: string;
+  group: string;
+  code: number;
+  message: string;
+}
+
+export interface ClientFleet {
+  /** Warm-up, not measured: clients create their objects and connect. */
+  prepare(): Promise<void>;
+  /** The open-loop load phase; resolves with every pod's accounting. */
+  run(options: RunOptions): Promise<ClientRunResult[]>;
+  close(): Promise<void>;
+}
+
+export interface MetricsEndpoint {
+  replica: string;
+  /** The Prometheus text of the replica's /metrics. */
+  scrape(): Promise<string>;
+}
+
+export interface NetworkStats {
+  kubeProxy: ServiceProxyStats[];
+  gateways: GatewayStats[];
+}
+
+export interface ComponentHealth extends ThreadHealth {
+  component: string;
+  /** What the component is (kube-apiserver, gateway-pod, client-pods, ...). */
+  kind: string;
+}

@@ -1,0 +1,170 @@
+// kube-apiserver's APF metrics with their real names, label names, buckets and help texts (k8s.io/apiserver
+// pkg/util/flowcontrol/metrics/metrics.go, kubernetes-1.32.13), registered on a prom-client Registry the caller
+// owns. component-base prefixes help texts with the stability level ("[BETA] ", "[ALPHA] "), so do we.
+//
+// Not modelled: the TimingRatioHistograms (priority_level_seat_utilization, priority_level_request_utilization,
+// read_vs_write_current_requests, demand_seats), which integrate ratios over every nanosecond. The two metrics
+// deprecated in 1.30/1.31 (request_concurrency_limit, request_concurrency_in_use) are hidden in a 1.32 server
+// unless --show-hidden-metrics-for-version is given; pass { showHidden: true } to register them.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const P = 'apiserver_flowcontrol_';
+const PL = 'priority_level';
+const FS = 'flow_schema';
+
+export const QUEUE_LENGTH_BUCKETS = [0, 10, 25, 50, 100, 250, 500, 1000];
+export const REQUEST_DURATION_SECONDS_BUCKETS = [0, 0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30];
+export const WATCH_COUNT_BUCKETS = [0, 1, 10, 100, 1000, 10000];
+/** 1.32's buckets; v1.34+ uses [1, 2, 4, 8, 16, 32, 64, 100] with its size-based list estimate. */
+export const WORK_ESTIMATED_SEATS_BUCKETS = [1, 2, 4, 10];
+
+export interface ApfMetricsOptions {
+  showHidden?: boolean;
+}
+
+export class ApfMetrics {
+  readonly rejectedRequests: Counter<typeof PL | typeof FS | 'reason'>;
+  readonly dispatchedRequests: Counter<typeof PL | typeof FS>;
+  readonly currentInqueueRequests: Gauge<typeof PL | typeof FS>;
+  readonly currentInqueueSeats: Gauge<typeof PL | typeof FS>;
+  readonly requestQueueLength: Histogram<typeof PL | typeof FS>;
+  readonly currentExecutingRequests: Gauge<typeof PL | typeof FS>;
+  readonly currentExecutingSeats: Gauge<typeof PL | typeof FS>;
+  readonly requestWaitDuration: Histogram<typeof PL | typeof FS | 'execute'>;
+  readonly requestExecutionSeconds: Histogram<typeof PL | typeof FS | 'type'>;
+  readonly watchCountSamples: Histogram<typeof PL | typeof FS>;
+  readonly workEstimatedSeats: Histogram<typeof PL | typeof FS>;
+  readonly dispatchNoAccommodation: Counter<typeof PL | typeof FS>;
+  readonly epochAdvance: Counter<typeof PL | 'success'>;
+  readonly currentR: Gauge<typeof PL>;
+  readonly dispatchR: Gauge<typeof PL>;
+  readonly latestS: Gauge<typeof PL>;
+  readonly nextSBounds: Gauge<typeof PL | 'bound'>;
+  readonly nextDiscountedSBounds: Gauge<typeof PL | 'bound'>;
+  readonly nominalLimitSeats: Gauge<typeof PL>;
+  readonly lowerLimitSeats: Gauge<typeof PL>;
+  readonly upperLimitSeats: Gauge<typeof PL>;
+  readonly currentLimitSeats: Gauge<typeof PL>;
+  readonly demandSeatsHighWatermark: Gauge<typeof PL>;
+  readonly demandSeatsAverage: Gauge<typeof PL>;
+  readonly demandSeatsStdev: Gauge<typeof PL>;
+  readonly demandSeatsSmoothed: Gauge<typeof PL>;
+  readonly targetSeats: Gauge<typeof PL>;
+  readonly seatFairFrac: Gauge;
+  readonly requestConcurrencyLimit: Gauge<typeof PL> | undefined;
+  readonly requestConcurrencyInUse: Gauge<typeof PL | typeof FS> | undefined;
+
+  constructor(registry: Registry, options: ApfMetricsOptions = {}) {
+    const registers = [registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name: P + name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name: P + name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+      new Histogram<L>({ name: P + name, help, labelNames, buckets, registers });
+
+    this.rejectedRequests = counter('rejected_requests_total', '[BETA] Number of requests rejected by API Priority and Fairness subsystem', [PL, FS, 'reason']);
+    this.dispatchedRequests = counter('dispatched_requests_total', '[BETA] Number of requests executed by API Priority and Fairness subsystem', [PL, FS]);
+    this.currentInqueueRequests = gauge('current_inqueue_requests', '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem', [PL, FS]);
+    this.currentInqueueSeats = gauge('current_inqueue_seats', '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem', [PL, FS]);
+    this.requestQueueLength = histogram(
+      'request_queue_length_after_enqueue',
+      '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued',
+      [PL, FS],
+      QUEUE_LENGTH_BUCKETS,
+    );
+    this.currentExecutingRequests = gauge(
+      'current_executing_requests',
+      '[BETA] Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem',
+      [PL, FS],
+    );
+    this.currentExecutingSeats = gauge(
+      'current_executing_seats',
+      '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
+      [PL, FS],
+    );
+    this.requestWaitDuration = histogram('request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', [PL, FS, 'execute'], REQUEST_DURATION_SECONDS_BUCKETS);
+    this.requestExecutionSeconds = histogram(
+      'request_execution_seconds',
+      '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
+      [PL, FS, 'type'],
+      REQUEST_DURATION_SECONDS_BUCKETS,
+    );
+    this.watchCountSamples = histogram('watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', [PL, FS], WATCH_COUNT_BUCKETS);
+    this.workEstimatedSeats = histogram(
+      'work_estimated_seats',
+      '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',
+      [PL, FS],
+      WORK_ESTIMATED_SEATS_BUCKETS,
+    );
+    this.dispatchNoAccommodation = counter(
+      'request_dispatch_no_accommodation_total',
+      '[ALPHA] Number of times a dispatch attempt resulted in a non accommodation due to lack of available seats',
+      [PL, FS],
+    );
+    this.epochAdvance = counter('epoch_advance_total', "[ALPHA] Number of times the queueset's progress meter jumped backward", [PL, 'success']);
+    this.currentR = gauge('current_r', '[ALPHA] R(time of last change)', [PL]);
+    this.dispatchR = gauge('dispatch_r', '[ALPHA] R(time of last dispatch)', [PL]);
+    this.latestS = gauge('latest_s', '[ALPHA] S(most recently dispatched request)', [PL]);
+    this.nextSBounds = gauge('next_s_bounds', '[ALPHA] min and max, over queues, of S(oldest waiting request in queue)', [PL, 'bound']);
+    this.nextDiscountedSBounds = gauge(
+      'next_discounted_s_bounds',
+      '[ALPHA] min and max, over queues, of S(oldest waiting request in queue) - estimated work in progress',
+      [PL, 'bound'],
+    );
+    this.nominalLimitSeats = gauge('nominal_limit_seats', '[BETA] Nominal number of execution seats configured for each priority level', [PL]);
+    this.lowerLimitSeats = gauge('lower_limit_seats', '[ALPHA] Configured lower bound on number of execution seats available to each priority level', [PL]);
+    this.upperLimitSeats = gauge('upper_limit_seats', '[ALPHA] Configured upper bound on number of execution seats available to each priority level', [PL]);
+    this.currentLimitSeats = gauge('current_limit_seats', '[ALPHA] current derived number of execution seats available to each priority level', [PL]);
+    this.demandSeatsHighWatermark = gauge('demand_seats_high_watermark', '[ALPHA] High watermark, over last adjustment period, of demand_seats', [PL]);
+    this.demandSeatsAverage = gauge('demand_seats_average', '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats', [PL]);
+    this.demandSeatsStdev = gauge('demand_seats_stdev', '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats', [PL]);
+    this.demandSeatsSmoothed = gauge('demand_seats_smoothed', '[ALPHA] Smoothed seat demands', [PL]);
+    this.targetSeats = gauge('target_seats', '[ALPHA] Seat allocation targets', [PL]);
+    this.seatFairFrac = new Gauge({
+      name: P + 'seat_fair_frac',
+      help: "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it",
+      registers,
+    });
+    if (options.showHidden) {
+      this.requestConcurrencyLimit = gauge(
+        'request_concurrency_limit',
+        '[ALPHA] (Deprecated since 1.30.0) Nominal number of execution seats configured for each priority level',
+        [PL],
+      );
+      this.requestConcurrencyInUse = gauge(
+        'request_concurrency_in_use',
+        '[ALPHA] (Deprecated since 1.31.0) Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
+        [PL, FS],
+      );
+    }
+  }
+
+  setPriorityLevelConfiguration(priorityLevel: string, nominalCL: number, minCL: number, maxCL: number): void {
+    this.requestConcurrencyLimit?.set({ priority_level: priorityLevel }, nominalCL);
+    this.nominalLimitSeats.set({ priority_level: priorityLevel }, nominalCL);
+    this.lowerLimitSeats.set({ priority_level: priorityLevel }, minCL);
+    this.upperLimitSeats.set({ priority_level: priorityLevel }, maxCL);
+  }
+
+  notePriorityLevelConcurrencyAdjustment(
+    priorityLevel: string,
+    hwm: number,
+    avg: number,
+    stdev: number,
+    smoothed: number,
+    target: number,
+    currentCL: number,
+  ): void {
+    const l = { priority_level: priorityLevel };
+    this.demandSeatsHighWatermark.set(l, hwm);
+    this.demandSeatsAverage.set(l, avg);
+    this.demandSeatsStdev.set(l, stdev);
+    this.demandSeatsSmoothed.set(l, smoothed);
+    this.targetSeats.set(l, target);
+    this.currentLimitSeats.set(l, currentCL);
+  }
+
+  addSeatConcurrencyInUse(priorityLevel: string, flowSchema: string, delta: number): void {
+    this.currentExecutingSeats.inc({ priority_level: priorityLevel, flow_schema: flowSchema }, delta);
+    this.requestConcurrencyInUse?.inc({ priority_level: priorityLevel, flow_schema: flowSchema }, delta);
+  }
+}

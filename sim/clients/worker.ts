@@ -1,2 +1,0 @@
-// Runs a group of client pods in its own worker thread.
-import './clients.ts';

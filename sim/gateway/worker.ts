@@ -1,2 +1,0 @@
-// Runs one istio ingress gateway pod in its own worker thread.
-import './gatewayPod.ts';

@@ -1,0 +1,218 @@
+// The local target's cluster while it runs, on real sockets: every topology change the timeline events use
+// (scripts/cluster/changes.ts), observed the way a client would see it (resets, refused pods) and the way kube-proxy
+// and the gateways see it (their per-endpoint counters). Each test starts its own small cluster.
+import http2 from 'node:http2';
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MODES } from '../../scripts/cluster/modes.ts';
+import { planCluster } from '../../scripts/cluster/plan.ts';
+import { pollUntil } from '../../scripts/runner/poll.ts';
+import { leaseAddressBlock } from '../../scripts/targets/local/addressLease.ts';
+import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
+import { Scenario, type ClientGroup } from '../../scenarios/schema.ts';
+import { connect, h2request } from '../helpers/h2.ts';
+
+const GROUP: ClientGroup = Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }] }).clients[0]!;
+
+function topology(readinessDelay = '0s') {
+  return Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }], topology: { controlPlane: { replicas: 3, readinessDelay }, gateway: { pods: 2 } } }).topology;
+}
+
+let cluster: LocalCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+async function start(readinessDelay?: string, block?: number): Promise<LocalCluster> {
+  cluster = await LocalCluster.start(planCluster(topology(readinessDelay), MODES.l7, 11, { clientGroups: [GROUP], ...(block !== undefined ? { addressBlock: block } : {}) }));
+  return cluster;
+}
+
+/** New connections kube-proxy sent to each replica since `before` (its per-backend counters). */
+async function vipConnections(c: LocalCluster): Promise<Record<string, number>> {
+  const stats = (await c.networkStats()).kubeProxy.find((s) => s.service.endsWith('/kube-apiserver'))!;
+  return Object.fromEntries(Object.entries(stats.backends).map(([name, b]) => [name, b.opened]));
+}
+
+/** Opens `n` TCP connections to the kube-apiserver VIP, each closed at once, and waits until kube-proxy counted them. */
+async function connectThroughVip(c: LocalCluster, n: number): Promise<Record<string, number>> {
+  const before = await vipConnections(c);
+  const vip = c.plan.services.kubeApiserver;
+  for (let i = 0; i < n; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => { socket.destroy(); resolve(); });
+      socket.on('error', () => resolve());
+    });
+  }
+  const after = await pollUntil(() => vipConnections(c), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: `${n} connections through the VIP` });
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
+}
+
+/** Requests the gateway pods sent to each replica, per host. */
+async function gatewayRequests(c: LocalCluster): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const g of (await c.networkStats()).gateways) for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
+  return out;
+}
+
+/** Sends `n` requests through the first gateway pod and returns where they went. */
+async function throughGateway(c: LocalCluster, n: number): Promise<Record<string, number>> {
+  const before = await gatewayRequests(c);
+  const pod = c.gatewayPods[0]!;
+  const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
+  try {
+    for (let i = 0; i < n; i++) expect((await h2request(session, { ':method': 'GET', ':path': '/version', ':authority': c.plan.publicHost })).status).toBe(200);
+  } finally {
+    session.close();
+  }
+  const after = await gatewayRequests(c);
+  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
+}
+
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+/** A session straight to one replica and a promise of how it ends. */
+async function sessionTo(c: LocalCluster, replica: string) {
+  const endpoint = c.replicaEndpoints().find((r) => r.name === replica)!;
+  const session = await connect(`https://${endpoint.ip}:${endpoint.port}`, { ca: c.certificates.authorities.ca.certPem, servername: 'kube-apiserver' });
+  const ended = new Promise<string>((resolve) => {
+    session.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    session.on('goaway', () => resolve('GOAWAY'));
+    session.on('close', () => resolve('closed'));
+  });
+  return { session, ended };
+}
+
+describe('local cluster: a plan moved to a free address block', () => {
+  it('starts with certificates for its new addresses, and admission through the webhook works there', async () => {
+    const taken = await leaseAddressBlock();
+    try {
+      const c = await start(undefined, taken.block);
+      expect(c.plan.addresses.block).not.toBe(taken.block);
+      const { admitted, rejected } = await c.admitClientPods([GROUP]);
+      expect(rejected).toEqual([]);
+      // The webhook (reading the seed kube-apiserver by IP, so the IP SAN must match) added the alias to the moved VIP.
+      expect(admitted[0]!.hostAliases).toEqual([{ ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] }]);
+    } finally {
+      await taken.release();
+    }
+  });
+});
+
+describe('local cluster: kube-apiserver replicas while load runs', () => {
+  it('kill resets the replica\'s connections and takes it out of kube-proxy and the gateways; start brings it back only once ready', async () => {
+    const c = await start('700ms');
+    const direct = await sessionTo(c, 'kube-apiserver-1');
+    const killed = await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-1', mode: 'kill' });
+    expect(await direct.ended).toMatch(/^(ECONNRESET|closed)$/); // reset, not a GOAWAY
+    expect(killed.detail).toMatch(/kube-apiserver-1 stopped \(kill\)/);
+    expect((await connectThroughVip(c, 30))['kube-apiserver-1'] ?? 0).toBe(0);
+    expect((await throughGateway(c, 30))['kube-apiserver-1'] ?? 0).toBe(0);
+
+    const starting = c.apply({ type: 'start-apiserver', replica: 'kube-apiserver-1' });
+    // While it starts (the readiness delay), nothing is sent to it.
+    expect((await connectThroughVip(c, 20))['kube-apiserver-1'] ?? 0).toBe(0);
+    const started = await starting;
+    expect(started.readyMs).toBeGreaterThanOrEqual(650);
+    // Ready again: iptables mode picks it for about a third of new connections (P(none of 30) = (2/3)^30 < 1e-5),
+    // and P2C sends it requests again.
+    expect((await connectThroughVip(c, 30))['kube-apiserver-1']).toBeGreaterThan(0);
+    expect((await throughGateway(c, 30))['kube-apiserver-1']).toBeGreaterThan(0);
+  });
+
+  it('a graceful stop sends GOAWAY to the replica\'s clients; restart reports the time until it is ready', async () => {
+    const c = await start('300ms');
+    const direct = await sessionTo(c, 'kube-apiserver-0');
+    expect((await h2request(direct.session, { ':method': 'GET', ':path': '/version' })).status).toBe(200);
+    await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-0', mode: 'graceful' });
+    expect(await direct.ended).toBe('GOAWAY');
+    expect((await connectThroughVip(c, 20))['kube-apiserver-0'] ?? 0).toBe(0);
+    await c.apply({ type: 'start-apiserver', replica: 'kube-apiserver-0' });
+    const restarted = await c.apply({ type: 'restart-apiserver', replica: 'kube-apiserver-0', mode: 'kill' });
+    expect(restarted.readyMs).toBeGreaterThanOrEqual(280);
+    expect((await connectThroughVip(c, 30))['kube-apiserver-0']).toBeGreaterThan(0);
+  });
+
+  it('adds a replica that gets new connections and requests once ready, and removes it again', async () => {
+    const c = await start();
+    const added = await c.apply({ type: 'add-apiserver' });
+    expect(added.detail).toMatch(/kube-apiserver-3 added and ready/);
+    expect(c.replicaMetrics().map((m) => m.replica)).toEqual(['kube-apiserver-0', 'kube-apiserver-1', 'kube-apiserver-2', 'kube-apiserver-3']);
+    expect(await c.replicaMetrics()[3]!.scrape()).toMatch(/apiserver_request_total|apiserver_current_inflight_requests/);
+    expect((await connectThroughVip(c, 40))['kube-apiserver-3']).toBeGreaterThan(0);
+    expect((await throughGateway(c, 40))['kube-apiserver-3']).toBeGreaterThan(0);
+
+    const direct = await sessionTo(c, 'kube-apiserver-3');
+    await c.apply({ type: 'remove-apiserver', replica: 'kube-apiserver-3' });
+    expect(await direct.ended).toMatch(/ECONNRESET|closed/);
+    expect(c.replicaMetrics().map((m) => m.replica)).toEqual(['kube-apiserver-0', 'kube-apiserver-1', 'kube-apiserver-2']);
+    expect((await connectThroughVip(c, 30))['kube-apiserver-3'] ?? 0).toBe(0);
+  });
+});
+
+describe('local cluster: gateway pods, the webhook and seed objects while load runs', () => {
+  /** Connections kube-proxy sent to each gateway pod. */
+  async function gatewayVipConnections(c: LocalCluster): Promise<Record<string, number>> {
+    const stats = (await c.networkStats()).kubeProxy.find((s) => s.service.endsWith('/istio-ingressgateway-internal'))!;
+    return Object.fromEntries(Object.entries(stats.backends).map(([name, b]) => [name, b.opened]));
+  }
+
+  async function connectThroughGatewayVip(c: LocalCluster, n: number): Promise<Record<string, number>> {
+    const before = await gatewayVipConnections(c);
+    const vip = c.plan.services.gatewayInternal;
+    for (let i = 0; i < n; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => { socket.destroy(); resolve(); });
+        socket.on('error', () => resolve());
+      });
+    }
+    const after = await pollUntil(() => gatewayVipConnections(c), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: 'connections through the gateway VIP' });
+    return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
+  }
+
+  it('adds a gateway pod behind the internal Service and removes it, resetting its connections', async () => {
+    const c = await start();
+    await c.apply({ type: 'add-gateway' });
+    expect(c.gatewayPods.map((g) => g.name)).toEqual(['istio-ingressgateway-0', 'istio-ingressgateway-1', 'istio-ingressgateway-2']);
+    expect((await connectThroughGatewayVip(c, 40))['istio-ingressgateway-2']).toBeGreaterThan(0);
+    // The new pod balances over the ready replicas like the others.
+    const pod = c.gatewayPods[2]!;
+    const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
+    expect((await h2request(session, { ':method': 'GET', ':path': '/version', ':authority': c.plan.publicHost })).status).toBe(200);
+    const ended = new Promise<string>((resolve) => {
+      session.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      session.on('close', () => resolve('closed'));
+    });
+    await c.apply({ type: 'remove-gateway', pod: 'istio-ingressgateway-2' });
+    expect(await ended).toMatch(/ECONNRESET|closed/);
+    expect((await connectThroughGatewayVip(c, 30))['istio-ingressgateway-2'] ?? 0).toBe(0);
+  });
+
+  it('with the webhook stopped pod creation fails closed (failurePolicy Fail); started again it admits and mutates', async () => {
+    const c = await start();
+    await c.apply({ type: 'stop-webhook' });
+    const refused = await c.admitClientPods([GROUP]);
+    expect(refused.admitted).toEqual([]);
+    expect(refused.rejected).toEqual([expect.objectContaining({ pod: `${c.plan.namespace}/probe-0`, group: 'probe', code: 500, message: expect.stringMatching(/failed calling webhook "pod-kube-apiserver-load-balancing\.resources\.gardener\.cloud"/) })]);
+    await c.apply({ type: 'start-webhook' });
+    const { admitted } = await c.admitClientPods([GROUP]);
+    expect(admitted[0]!.hostAliases).toHaveLength(1);
+  });
+
+  it('deleting the ConfigMap turns L7 off for new pods; deleting the internal Service rejects them; recreating restores both', async () => {
+    const c = await start();
+    await c.apply({ type: 'delete-seed-object', object: 'internal-lb-configmap' });
+    const withoutConfigMap = await c.admitClientPods([GROUP]);
+    expect(withoutConfigMap.admitted[0]!.hostAliases).toEqual([]);
+    await c.apply({ type: 'recreate-seed-object', object: 'internal-lb-configmap' });
+    await c.apply({ type: 'delete-seed-object', object: 'gateway-internal-service' });
+    const withoutService = await c.admitClientPods([GROUP]);
+    expect(withoutService.rejected[0]).toMatchObject({ code: 404, message: expect.stringMatching(/denied the request: services "istio-ingressgateway-internal" not found/) });
+    await c.apply({ type: 'recreate-seed-object', object: 'gateway-internal-service' });
+    expect((await c.admitClientPods([GROUP])).admitted[0]!.hostAliases).toEqual([{ ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] }]);
+    await expect(c.apply({ type: 'delete-seed-object', object: 'no-such-object' as never })).rejects.toThrow(/has no seed object "no-such-object"/);
+  });
+});
