@@ -29,23 +29,26 @@ async function start(readinessDelay?: string, block?: number): Promise<LocalClus
   return cluster;
 }
 
-/** New connections kube-proxy sent to each replica since `before` (its per-backend counters). */
-async function vipConnections(c: LocalCluster): Promise<Record<string, number>> {
-  const stats = (await c.networkStats()).kubeProxy.find((s) => s.service.endsWith('/kube-apiserver'))!;
+type ServiceKey = 'kubeApiserver' | 'gatewayInternal';
+
+/** Connections kube-proxy has sent to each endpoint of a Service (its per-backend counters). */
+async function vipConnections(c: LocalCluster, service: ServiceKey): Promise<Record<string, number>> {
+  const spec = c.plan.services[service];
+  const stats = (await c.networkStats()).kubeProxy.find((s) => s.service === `${spec.namespace}/${spec.name}`)!;
   return Object.fromEntries(Object.entries(stats.backends).map(([name, b]) => [name, b.opened]));
 }
 
-/** Opens `n` TCP connections to the kube-apiserver VIP, each closed at once, and waits until kube-proxy counted them. */
-async function connectThroughVip(c: LocalCluster, n: number): Promise<Record<string, number>> {
-  const before = await vipConnections(c);
-  const vip = c.plan.services.kubeApiserver;
+/** Opens `n` TCP connections to a Service VIP, each closed at once; returns where kube-proxy sent them. */
+async function connectThroughVip(c: LocalCluster, n: number, service: ServiceKey = 'kubeApiserver'): Promise<Record<string, number>> {
+  const before = await vipConnections(c, service);
+  const vip = c.plan.services[service];
   for (let i = 0; i < n; i++) {
     await new Promise<void>((resolve) => {
       const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => { socket.destroy(); resolve(); });
       socket.on('error', () => resolve());
     });
   }
-  const after = await pollUntil(() => vipConnections(c), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: `${n} connections through the VIP` });
+  const after = await pollUntil(() => vipConnections(c, service), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: `${n} connections through the ${vip.name} VIP` });
   return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
 }
 
@@ -154,30 +157,11 @@ describe('local cluster: kube-apiserver replicas while load runs', () => {
 });
 
 describe('local cluster: gateway pods, the webhook and seed objects while load runs', () => {
-  /** Connections kube-proxy sent to each gateway pod. */
-  async function gatewayVipConnections(c: LocalCluster): Promise<Record<string, number>> {
-    const stats = (await c.networkStats()).kubeProxy.find((s) => s.service.endsWith('/istio-ingressgateway-internal'))!;
-    return Object.fromEntries(Object.entries(stats.backends).map(([name, b]) => [name, b.opened]));
-  }
-
-  async function connectThroughGatewayVip(c: LocalCluster, n: number): Promise<Record<string, number>> {
-    const before = await gatewayVipConnections(c);
-    const vip = c.plan.services.gatewayInternal;
-    for (let i = 0; i < n; i++) {
-      await new Promise<void>((resolve) => {
-        const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => { socket.destroy(); resolve(); });
-        socket.on('error', () => resolve());
-      });
-    }
-    const after = await pollUntil(() => gatewayVipConnections(c), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: 'connections through the gateway VIP' });
-    return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
-  }
-
   it('adds a gateway pod behind the internal Service and removes it, resetting its connections', async () => {
     const c = await start();
     await c.apply({ type: 'add-gateway' });
     expect(c.gatewayPods.map((g) => g.name)).toEqual(['istio-ingressgateway-0', 'istio-ingressgateway-1', 'istio-ingressgateway-2']);
-    expect((await connectThroughGatewayVip(c, 40))['istio-ingressgateway-2']).toBeGreaterThan(0);
+    expect((await connectThroughVip(c, 40, 'gatewayInternal'))['istio-ingressgateway-2']).toBeGreaterThan(0);
     // The new pod balances over the ready replicas like the others.
     const pod = c.gatewayPods[2]!;
     const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
@@ -188,7 +172,7 @@ describe('local cluster: gateway pods, the webhook and seed objects while load r
     });
     await c.apply({ type: 'remove-gateway', pod: 'istio-ingressgateway-2' });
     expect(await ended).toMatch(/ECONNRESET|closed/);
-    expect((await connectThroughGatewayVip(c, 30))['istio-ingressgateway-2'] ?? 0).toBe(0);
+    expect((await connectThroughVip(c, 30, 'gatewayInternal'))['istio-ingressgateway-2'] ?? 0).toBe(0);
   });
 
   it('with the webhook stopped pod creation fails closed (failurePolicy Fail); started again it admits and mutates', async () => {
