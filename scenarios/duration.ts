@@ -25,22 +25,20 @@ export function formatDurationMs(ms: number): string {
 
 /** A zod schema that accepts "10s"-style strings or numbers (ms) and yields milliseconds. */
 export function durationMs(options: { min?: number; max?: number } = {}) {
-  return z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      const ms = typeof value === 'number' ? value : parseDurationMs(value);
-      if (ms === undefined || !Number.isFinite(ms)) {
-        ctx.addIssue({ code: 'custom', message: `not a duration: "${value}" (use e.g. 10s, 250ms, 1m30s)` });
-        return z.NEVER;
-      }
-      if (options.min !== undefined && ms < options.min) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(options.min)}` });
-        return z.NEVER;
-      }
-      if (options.max !== undefined && ms > options.max) {
-        ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationMs(options.max)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDurationMs(value);
+    if (ms === undefined || !Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `not a duration: "${value}" (use e.g. 10s, 250ms, 1m30s)` });
+      return z.NEVER;
+    }
+    if (options.min !== undefined && ms < options.min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(options.min)}` });
+      return z.NEVER;
+    }
+    if (options.max !== undefined && ms > options.max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${formatDurationMs(options.max)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 }

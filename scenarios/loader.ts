@@ -55,7 +55,15 @@ export function loadScenarioFile(nameOrPath: string): LoadedScenario {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     const known = listScenarioNames().join(', ');
-    throw new ScenarioError([{ file: display, line: 1, col: 1, path: '', message: `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); known scenarios: ${known}` }]);
+    throw new ScenarioError([
+      {
+        file: display,
+        line: 1,
+        col: 1,
+        path: '',
+        message: `cannot read scenario file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); known scenarios: ${known}`,
+      },
+    ]);
   }
   return { file, scenario: parseScenarioText(text, display) };
 }
@@ -166,4 +174,3 @@ function editDistance(a: string, b: string): number {
 function formatPath(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
-

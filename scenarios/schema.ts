@@ -26,7 +26,10 @@ const Watch = z.object({ resource: z.enum(CLIENT_RESOURCES) }).strict();
 
 const ClientGroup = z
   .object({
-    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")').max(40),
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")')
+      .max(40),
     count: z.number().int().min(1).max(500).default(1),
     profile: z.enum(['client-go', 'http1-pool']).default('client-go'),
     /** client-go rest.Config QPS/Burst; defaults DefaultQPS 5 / DefaultBurst 10 (client-go rest/config.go). */
@@ -35,7 +38,10 @@ const ClientGroup = z
     /** Offered load per pod, requests/s (open loop). */
     rate: z.number().positive().max(100_000),
     arrival: z.enum(['constant', 'poisson']).default('poisson'),
-    mix: z.array(MixEntry).min(1).default([{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }]),
+    mix: z
+      .array(MixEntry)
+      .min(1)
+      .default([{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }]),
     watches: z.array(Watch).default([]),
     /** client-go rest.Request maxRetries default 10 (Retry-After, GET on connection reset). */
     maxRetries: z.number().int().min(0).max(100).default(10),
@@ -109,7 +115,10 @@ const Gateway = z
 const Topology = z
   .object({
     controlPlane: ControlPlane.prefault({}),
-    kubeProxy: z.object({ mode: z.enum(['iptables', 'ipvs']).default('iptables') }).strict().prefault({}),
+    kubeProxy: z
+      .object({ mode: z.enum(['iptables', 'ipvs']).default('iptables') })
+      .strict()
+      .prefault({}),
     gateway: Gateway.prefault({}),
     network: z
       .object({ privilegedPortOffset: z.number().int().min(0).max(60_000).default(10_000) })
@@ -143,12 +152,20 @@ export const Scenario = z
     name: z.string().min(1),
     description: z.string().optional(),
     /** Seed for every random decision; printed so a run can be replayed. Omit for a fresh one per run. */
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     /** Measured load phase per mode. */
     duration: durationMs({ min: 500, max: 600_000 }).default(10_000),
     /** Upper bound on requests per mode, on top of the duration (every load loop is bounded). */
     maxRequests: z.number().int().min(1).max(10_000_000).default(2_000_000),
-    modes: z.array(ModeName).min(1).default([...MODE_NAMES]),
+    modes: z
+      .array(ModeName)
+      .min(1)
+      .default([...MODE_NAMES]),
     topology: Topology.prefault({}),
     clients: z.array(ClientGroup).min(1),
     expect: z.partialRecord(ModeName, Expectations).default({}),

@@ -31,7 +31,12 @@ async function benchStartup(repeats: number): Promise<Record<string, unknown>> {
     await cluster.close();
   }
   times.sort((a, b) => a - b);
-  return { what: 'simulated cluster start, l7 mode of hot-client (PKI, shoot kube-apiserver worker with 3 replicas, seed kube-apiserver, webhook, kube-proxy, 2 gateway pods; measured until every listener is up)', runs: times.map(Math.round), medianMs: Math.round(times[Math.floor(times.length / 2)]!), target: '< 2000 ms' };
+  return {
+    what: 'simulated cluster start, l7 mode of hot-client (PKI, shoot kube-apiserver worker with 3 replicas, seed kube-apiserver, webhook, kube-proxy, 2 gateway pods; measured until every listener is up)',
+    runs: times.map(Math.round),
+    medianMs: Math.round(times[Math.floor(times.length / 2)]!),
+    target: '< 2000 ms',
+  };
 }
 
 async function benchScenario(): Promise<Record<string, unknown>> {
@@ -41,7 +46,14 @@ async function benchScenario(): Promise<Record<string, unknown>> {
     what: 'npm run scenario hot-client (all modes, wall clock)',
     wallMs: Math.round(results.wallMs),
     target: '< 60000 ms',
-    modes: results.modes.map((m) => ({ mode: m.mode, maxOverMean: round(m.fairness.maxOverMean), jain: round(m.fairness.jain), p99Ms: round(m.latency.p99Ms), conservation: m.conservation.ok, startupMs: Math.round(m.startupMs) })),
+    modes: results.modes.map((m) => ({
+      mode: m.mode,
+      maxOverMean: round(m.fairness.maxOverMean),
+      jain: round(m.fairness.jain),
+      p99Ms: round(m.latency.p99Ms),
+      conservation: m.conservation.ok,
+      startupMs: Math.round(m.startupMs),
+    })),
     checksPassed: results.checks.every((c) => c.ok),
   };
 }
@@ -55,7 +67,9 @@ const program = new Command('npm run bench --')
   .addOption(new Option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')}`).default(PARTS.join(',')))
   .option('--out <dir>', 'where to write the JSON', 'results')
   .action(async (opts) => {
-    const parts = String(opts.only).split(',').map((p) => p.trim()) as Part[];
+    const parts = String(opts.only)
+      .split(',')
+      .map((p) => p.trim()) as Part[];
     for (const part of parts) {
       if (!PARTS.includes(part)) {
         console.error(`--only: unknown part "${part}" (known: ${PARTS.join(', ')})`);
@@ -63,7 +77,10 @@ const program = new Command('npm run bench --')
         return;
       }
     }
-    const report: Record<string, unknown> = { startedAt: new Date().toISOString(), machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model } };
+    const report: Record<string, unknown> = {
+      startedAt: new Date().toISOString(),
+      machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model },
+    };
     for (const part of parts) {
       console.error(`== ${part}`);
       try {

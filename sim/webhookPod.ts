@@ -36,10 +36,20 @@ async function startWebhookPod(config: WebhookPodConfig) {
   const [{ KubeReader }, { startWebhookServer }] = await Promise.all([import('../webhook/kubeReads.ts'), import('../webhook/server.ts')]);
   const reader = new KubeReader({ source: { kind: 'inline', ...config.kube }, cacheTtlMs: config.cacheTtlMs ?? 0, timeoutMs: config.readTimeoutMs });
   try {
-    const server = await startWebhookServer({ host: config.host, port: config.port, tls: config.tls, reader, logLevel: config.logLevel ?? 'warn', maxBodyBytes: config.maxBodyBytes });
+    const server = await startWebhookServer({
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      reader,
+      logLevel: config.logLevel ?? 'warn',
+      maxBodyBytes: config.maxBodyBytes,
+    });
     let closed: Promise<void> | undefined;
     return {
-      info: { url: server.url, ...(config.caPem ? { caBundle: Buffer.from(config.caPem, 'utf8').toString('base64') } : {}) } satisfies WebhookPodInfo as WebhookPodInfo,
+      info: {
+        url: server.url,
+        ...(config.caPem ? { caBundle: Buffer.from(config.caPem, 'utf8').toString('base64') } : {}),
+      } satisfies WebhookPodInfo as WebhookPodInfo,
       methods: {
         /** Reads sent to the apiserver, cache hits, coalesced reads and open sockets. */
         readerStats: () => ({ ...reader.stats, sockets: reader.socketCount() }),

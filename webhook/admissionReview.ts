@@ -18,8 +18,7 @@ export interface AdmissionRequest {
 }
 
 export type ParsedReview =
-  | { ok: true; apiVersion: ReviewVersion; request: AdmissionRequest }
-  | { ok: false; apiVersion: ReviewVersion; uid: string; status: ApiStatus };
+  { ok: true; apiVersion: ReviewVersion; request: AdmissionRequest } | { ok: false; apiVersion: ReviewVersion; uid: string; status: ApiStatus };
 
 export function parseAdmissionReview(text: string): ParsedReview {
   let body: unknown;
@@ -80,7 +79,14 @@ export function deniedResponse(apiVersion: ReviewVersion, uid: string, status: A
     response: {
       uid,
       allowed: false,
-      status: { metadata: {}, status: 'Failure', code: status.code, ...(status.reason ? { reason: status.reason } : {}), message: status.message, ...(status.details ? { details: status.details } : {}) },
+      status: {
+        metadata: {},
+        status: 'Failure',
+        code: status.code,
+        ...(status.reason ? { reason: status.reason } : {}),
+        message: status.message,
+        ...(status.details ? { details: status.details } : {}),
+      },
     },
   };
 }

@@ -44,7 +44,13 @@ export async function generateWebhookCertificates(request: WebhookCertificateReq
   if (!Number.isInteger(validDays) || validDays < 1 || validDays > 3650) throw new Error(`validDays must be an integer from 1 to 3650, got ${validDays}`);
   const ca = await createCertificateAuthority('pod-kube-apiserver-load-balancing webhook CA');
   const serving = await issueCertificate(ca, { commonName: dnsNames[0] ?? ipAddresses[0]!, dnsNames, ipAddresses, usage: 'server', validDays });
-  return { caPem: ca.certPem, caKeyPem: ca.keyPem, certPem: serving.certPem, keyPem: serving.keyPem, caBundle: Buffer.from(ca.certPem, 'utf8').toString('base64') };
+  return {
+    caPem: ca.certPem,
+    caKeyPem: ca.keyPem,
+    certPem: serving.certPem,
+    keyPem: serving.keyPem,
+    caBundle: Buffer.from(ca.certPem, 'utf8').toString('base64'),
+  };
 }
 
 /** Writes the CERTIFICATE_FILES into `dir`; the keys get mode 0600. */

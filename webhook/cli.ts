@@ -6,7 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CERTIFICATE_FILES, KUBE_APISERVER_MAX_REQUEST_BODY_BYTES, DEFAULT_OBJECT_NAME as DEFAULT_NAME, WEBHOOK_SERVER_PORT as DEFAULT_PORT } from './constants.ts';
+import {
+  CERTIFICATE_FILES,
+  KUBE_APISERVER_MAX_REQUEST_BODY_BYTES,
+  DEFAULT_OBJECT_NAME as DEFAULT_NAME,
+  WEBHOOK_SERVER_PORT as DEFAULT_PORT,
+} from './constants.ts';
 import type { KubeSource } from './kubeReads.ts';
 import type { LogLevel } from './logger.ts';
 
@@ -24,7 +29,13 @@ function integer(min: number, max: number) {
 }
 
 function list(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 function readFile(file: string, what: string, flag: string): string {
@@ -66,7 +77,9 @@ export function buildProgram(): Command {
         throw new UsageError((error as Error).message);
       }
       const files = writeWebhookCertificates(opts.out, certs);
-      process.stderr.write(`wrote ${files.join(', ')}\nDNS names: ${dnsNames.join(', ') || '(none)'}${opts.ip?.length ? `; IPs: ${opts.ip.join(', ')}` : ''}\ncaBundle (for clientConfig.caBundle and \`manifests --ca-bundle\`):\n`);
+      process.stderr.write(
+        `wrote ${files.join(', ')}\nDNS names: ${dnsNames.join(', ') || '(none)'}${opts.ip?.length ? `; IPs: ${opts.ip.join(', ')}` : ''}\ncaBundle (for clientConfig.caBundle and \`manifests --ca-bundle\`):\n`,
+      );
       process.stdout.write(`${certs.caBundle}\n`);
     });
 
@@ -85,68 +98,123 @@ export function buildProgram(): Command {
     .option('--read-timeout <ms>', 'timeout of one apiserver read (keep it well under the 10 s webhook timeout)', integer(100, 9_000), 3_000)
     .option('--max-body-bytes <n>', 'largest accepted AdmissionReview', integer(1024, 64 * 1024 * 1024), KUBE_APISERVER_MAX_REQUEST_BODY_BYTES)
     .option('--shutdown-delay <ms>', 'on SIGTERM keep serving this long with /readyz failing, so the pod leaves the Service first', integer(0, 60_000), 0)
-    .action(async (opts: { kubeconfig?: string; context?: string; inCluster?: boolean; tlsCert: string; tlsKey: string; host: string; port: number; logLevel: LogLevel; cacheTtl: number; readTimeout: number; maxBodyBytes: number; shutdownDelay: number }) => {
-      if (!!opts.kubeconfig === !!opts.inCluster) throw new UsageError('give exactly one of --kubeconfig <path> and --in-cluster');
-      let source: KubeSource;
-      if (opts.inCluster) {
-        if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT) throw new UsageError('--in-cluster: KUBERNETES_SERVICE_HOST/PORT are not set; are we running in a pod? Use --kubeconfig outside a cluster');
-        source = { kind: 'in-cluster' };
-      } else {
-        if (!fs.existsSync(opts.kubeconfig!)) throw new UsageError(`kubeconfig ${opts.kubeconfig} does not exist; check --kubeconfig`);
-        source = { kind: 'kubeconfig', path: path.resolve(opts.kubeconfig!), context: opts.context };
-      }
-      const tls = { certPem: readFile(opts.tlsCert, 'serving certificate', '--tls-cert'), keyPem: readFile(opts.tlsKey, 'serving key', '--tls-key') };
-      const [{ KubeReader }, { startWebhookServer }] = await Promise.all([import('./kubeReads.ts'), import('./server.ts')]);
-      let reader: InstanceType<typeof KubeReader>;
-      try {
-        reader = new KubeReader({ source, cacheTtlMs: opts.cacheTtl, timeoutMs: opts.readTimeout });
-      } catch (error) {
-        throw new UsageError(`cannot use the cluster configuration: ${(error as Error).message}`);
-      }
-      let server;
-      try {
-        server = await startWebhookServer({ host: opts.host, port: opts.port, tls, reader, logLevel: opts.logLevel, maxBodyBytes: opts.maxBodyBytes, shutdownDelayMs: opts.shutdownDelay });
-      } catch (error) {
-        reader.close();
-        throw new UsageError((error as Error).message);
-      }
-      const stop = async () => {
-        await server.close();
-        reader.close();
-      };
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-    });
+    .action(
+      async (opts: {
+        kubeconfig?: string;
+        context?: string;
+        inCluster?: boolean;
+        tlsCert: string;
+        tlsKey: string;
+        host: string;
+        port: number;
+        logLevel: LogLevel;
+        cacheTtl: number;
+        readTimeout: number;
+        maxBodyBytes: number;
+        shutdownDelay: number;
+      }) => {
+        if (!!opts.kubeconfig === !!opts.inCluster) throw new UsageError('give exactly one of --kubeconfig <path> and --in-cluster');
+        let source: KubeSource;
+        if (opts.inCluster) {
+          if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
+            throw new UsageError('--in-cluster: KUBERNETES_SERVICE_HOST/PORT are not set; are we running in a pod? Use --kubeconfig outside a cluster');
+          source = { kind: 'in-cluster' };
+        } else {
+          if (!fs.existsSync(opts.kubeconfig!)) throw new UsageError(`kubeconfig ${opts.kubeconfig} does not exist; check --kubeconfig`);
+          source = { kind: 'kubeconfig', path: path.resolve(opts.kubeconfig!), context: opts.context };
+        }
+        const tls = { certPem: readFile(opts.tlsCert, 'serving certificate', '--tls-cert'), keyPem: readFile(opts.tlsKey, 'serving key', '--tls-key') };
+        const [{ KubeReader }, { startWebhookServer }] = await Promise.all([import('./kubeReads.ts'), import('./server.ts')]);
+        let reader: InstanceType<typeof KubeReader>;
+        try {
+          reader = new KubeReader({ source, cacheTtlMs: opts.cacheTtl, timeoutMs: opts.readTimeout });
+        } catch (error) {
+          throw new UsageError(`cannot use the cluster configuration: ${(error as Error).message}`);
+        }
+        let server;
+        try {
+          server = await startWebhookServer({
+            host: opts.host,
+            port: opts.port,
+            tls,
+            reader,
+            logLevel: opts.logLevel,
+            maxBodyBytes: opts.maxBodyBytes,
+            shutdownDelayMs: opts.shutdownDelay,
+          });
+        } catch (error) {
+          reader.close();
+          throw new UsageError((error as Error).message);
+        }
+        const stop = async () => {
+          await server.close();
+          reader.close();
+        };
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+      },
+    );
 
   program
     .command('manifests')
-    .description('print the deployment YAML: ServiceAccount, ClusterRole(+Binding), [Secret], Service, Deployment, PodDisruptionBudget, MutatingWebhookConfiguration')
+    .description(
+      'print the deployment YAML: ServiceAccount, ClusterRole(+Binding), [Secret], Service, Deployment, PodDisruptionBudget, MutatingWebhookConfiguration',
+    )
     .requiredOption('--namespace <ns>', 'namespace to deploy to (must not be labelled gardener.cloud/role=shoot)')
     .requiredOption('--image <ref>', 'image built from webhook/Dockerfile')
     .option('--ca-bundle <value>', 'caBundle as printed by `certs` (base64), a PEM, or @<file> (a CA PEM file)')
-    .option('--tls-dir <dir>', `directory written by \`certs\`: embeds ${CERTIFICATE_FILES.cert}/${CERTIFICATE_FILES.key} as a Secret and takes the caBundle from ${CERTIFICATE_FILES.caCert}`)
+    .option(
+      '--tls-dir <dir>',
+      `directory written by \`certs\`: embeds ${CERTIFICATE_FILES.cert}/${CERTIFICATE_FILES.key} as a Secret and takes the caBundle from ${CERTIFICATE_FILES.caCert}`,
+    )
     .option('--name <name>', 'name of every object', DEFAULT_NAME)
     .option('--replicas <n>', 'webhook replicas', integer(1, 10), 2)
     .option('--port <port>', 'container port', integer(1024, 65535), DEFAULT_PORT)
     .option('--cache-ttl <ms>', 'server --cache-ttl', integer(0, 600_000), 0)
     .option('--image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
-    .action(async (opts: { namespace: string; image: string; caBundle?: string; tlsDir?: string; name: string; replicas: number; port: number; cacheTtl: number; imagePullPolicy: string }) => {
-      let caBundle = opts.caBundle;
-      if (caBundle?.startsWith('@')) caBundle = readFile(caBundle.slice(1), 'CA file', '--ca-bundle @<file>');
-      let tls: { certPem: string; keyPem: string } | undefined;
-      if (opts.tlsDir) {
-        tls = { certPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.cert), 'serving certificate', '--tls-dir'), keyPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.key), 'serving key', '--tls-dir') };
-        caBundle ??= readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.caCert), 'CA certificate', '--tls-dir');
-      }
-      if (!caBundle) throw new UsageError('give --ca-bundle <base64> (printed by `certs`) or --tls-dir <dir> (written by `certs`)');
-      if (!['Always', 'IfNotPresent', 'Never'].includes(opts.imagePullPolicy)) throw new UsageError(`--image-pull-policy must be Always, IfNotPresent or Never, got "${opts.imagePullPolicy}"`);
-      const { manifestsToYaml, renderManifests } = await import('./manifests.ts');
-      try {
-        const objects = renderManifests({ namespace: opts.namespace, image: opts.image, caBundle, name: opts.name, replicas: opts.replicas, port: opts.port, tls, cacheTtlMs: opts.cacheTtl, imagePullPolicy: opts.imagePullPolicy as 'IfNotPresent' });
-        process.stdout.write(manifestsToYaml(objects));
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-    });
+    .action(
+      async (opts: {
+        namespace: string;
+        image: string;
+        caBundle?: string;
+        tlsDir?: string;
+        name: string;
+        replicas: number;
+        port: number;
+        cacheTtl: number;
+        imagePullPolicy: string;
+      }) => {
+        let caBundle = opts.caBundle;
+        if (caBundle?.startsWith('@')) caBundle = readFile(caBundle.slice(1), 'CA file', '--ca-bundle @<file>');
+        let tls: { certPem: string; keyPem: string } | undefined;
+        if (opts.tlsDir) {
+          tls = {
+            certPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.cert), 'serving certificate', '--tls-dir'),
+            keyPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.key), 'serving key', '--tls-dir'),
+          };
+          caBundle ??= readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.caCert), 'CA certificate', '--tls-dir');
+        }
+        if (!caBundle) throw new UsageError('give --ca-bundle <base64> (printed by `certs`) or --tls-dir <dir> (written by `certs`)');
+        if (!['Always', 'IfNotPresent', 'Never'].includes(opts.imagePullPolicy))
+          throw new UsageError(`--image-pull-policy must be Always, IfNotPresent or Never, got "${opts.imagePullPolicy}"`);
+        const { manifestsToYaml, renderManifests } = await import('./manifests.ts');
+        try {
+          const objects = renderManifests({
+            namespace: opts.namespace,
+            image: opts.image,
+            caBundle,
+            name: opts.name,
+            replicas: opts.replicas,
+            port: opts.port,
+            tls,
+            cacheTtlMs: opts.cacheTtl,
+            imagePullPolicy: opts.imagePullPolicy as 'IfNotPresent',
+          });
+          process.stdout.write(manifestsToYaml(objects));
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+      },
+    );
 
   return program;
 }

@@ -17,7 +17,10 @@ export interface ApiStatus {
 
 /** A failed read. `status` is set when the server answered with a Kubernetes Status (the APIStatus case). */
 export class ReadError extends Error {
-  constructor(message: string, readonly status?: ApiStatus) {
+  constructor(
+    message: string,
+    readonly status?: ApiStatus,
+  ) {
     super(message);
     this.name = 'ReadError';
   }
@@ -48,13 +51,17 @@ export interface HandlerLog {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an admitted object is untyped JSON; the handler reads only the fields it checks
 export async function defaultPod(pod: Record<string, any>, requestNamespace: string, reader: TargetReader, log: HandlerLog): Promise<HandlerOutcome> {
   const selection = selectGenericKubeconfig(pod);
   // The kube-apiserver fills in the request namespace before admission; fall back to it all the same.
   const namespace: string = (typeof pod.metadata?.namespace === 'string' && pod.metadata.namespace) || requestNamespace;
   const podKey = `${namespace}/${pod.metadata?.name ?? pod.metadata?.generateName ?? ''}`;
   if (!selection.selected) return { kind: 'skipped', reason: 'no-generic-kubeconfig' };
-  log.info(selection.via === 'projected' ? 'Pod uses generic kubeconfig via projected secret' : 'Pod uses generic kubeconfig', { pod: podKey, secretName: selection.secretName });
+  log.info(selection.via === 'projected' ? 'Pod uses generic kubeconfig via projected secret' : 'Pod uses generic kubeconfig', {
+    pod: podKey,
+    secretName: selection.secretName,
+  });
 
   const configMapKey = `${namespace}/${CONFIGMAP_NAME}`;
   let configMap: ConfigMapLike | undefined;
@@ -83,7 +90,15 @@ export async function defaultPod(pod: Record<string, any>, requestNamespace: str
   }
   if (!service) {
     // A NotFound from the client wraps the API status: controller-runtime answers with that status.
-    return { kind: 'denied', status: { code: 404, reason: 'NotFound', message: `services "${INTERNAL_SERVICE_NAME}" not found`, details: { name: INTERNAL_SERVICE_NAME, kind: 'services' } } };
+    return {
+      kind: 'denied',
+      status: {
+        code: 404,
+        reason: 'NotFound',
+        message: `services "${INTERNAL_SERVICE_NAME}" not found`,
+        details: { name: INTERNAL_SERVICE_NAME, kind: 'services' },
+      },
+    };
   }
 
   const clusterIPs = Array.isArray(service.spec?.clusterIPs) ? service.spec!.clusterIPs.filter((ip) => typeof ip === 'string' && ip !== '') : [];

@@ -35,7 +35,15 @@ export function loadKubeConfig(source: KubeSource): k8s.KubeConfig {
     if (source.context) kc.setCurrentContext(source.context);
   } else {
     kc.loadFromOptions({
-      clusters: [{ name: 'target', server: source.server, caData: Buffer.from(source.caPem).toString('base64'), tlsServerName: source.tlsServerName, skipTLSVerify: false }],
+      clusters: [
+        {
+          name: 'target',
+          server: source.server,
+          caData: Buffer.from(source.caPem).toString('base64'),
+          tlsServerName: source.tlsServerName,
+          skipTLSVerify: false,
+        },
+      ],
       users: [{ name: 'webhook', token: source.token }],
       contexts: [{ name: 'target', cluster: 'target', user: 'webhook' }],
       currentContext: 'target',
@@ -67,7 +75,8 @@ export class KubeReader implements TargetReader {
     this.ttl = options.cacheTtlMs ?? 0;
     this.cacheSize = options.cacheSize ?? 1000;
     const cluster = kc.getCurrentCluster()!;
-    if (cluster.proxyUrl) throw new Error(`kubeconfig cluster "${cluster.name}": proxy-url is not supported by the webhook's reader; reach the apiserver directly`);
+    if (cluster.proxyUrl)
+      throw new Error(`kubeconfig cluster "${cluster.name}": proxy-url is not supported by the webhook's reader; reach the apiserver directly`);
     if (!cluster.server.startsWith('https://')) throw new Error(`kubeconfig cluster "${cluster.name}": server ${cluster.server} must be https://`);
     // The kubeconfig's TLS material (CA, client certificate and key, tls-server-name, insecure-skip-tls-verify) goes
     // into our one keep-alive agent; the Authorization header is still set per request by client-node.
@@ -175,7 +184,8 @@ function statusOf(error: unknown, verb: string, resource: string, name: string):
     }
   }
   const s = body as { kind?: string; code?: number; reason?: string; message?: string; details?: unknown } | undefined;
-  if (s && typeof s === 'object' && s.kind === 'Status' && typeof s.message === 'string') return { code: s.code ?? error.code, reason: s.reason, message: s.message, details: s.details };
+  if (s && typeof s === 'object' && s.kind === 'Status' && typeof s.message === 'string')
+    return { code: s.code ?? error.code, reason: s.reason, message: s.message, details: s.details };
   const code = error.code;
   const qualified = `(${verb} ${resource} ${name})`;
   const generic: Record<number, [string, string]> = {
@@ -188,7 +198,12 @@ function statusOf(error: unknown, verb: string, resource: string, name: string):
   const known = generic[code];
   if (known) return { code, reason: known[0], message: known[1] };
   const text = typeof body === 'string' ? body.trim().slice(0, 200) : '';
-  if (code >= 500) return { code, reason: 'InternalError', message: `an error on the server (${JSON.stringify(text || 'unknown')}) has prevented the request from succeeding ${qualified}` };
+  if (code >= 500)
+    return {
+      code,
+      reason: 'InternalError',
+      message: `an error on the server (${JSON.stringify(text || 'unknown')}) has prevented the request from succeeding ${qualified}`,
+    };
   return { code, reason: 'Unknown', message: `the server responded with the status code ${code} but did not return more information ${qualified}` };
 }
 

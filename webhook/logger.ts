@@ -9,10 +9,16 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: LogLevel = 'info', name = 'pod-kube-apiserver-load-balancing', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
-  const log = (lvl: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    write(`${JSON.stringify({ level: lvl, ts: new Date().toISOString(), logger: name, msg, ...fields })}\n`);
-  };
+export function createLogger(
+  level: LogLevel = 'info',
+  name = 'pod-kube-apiserver-load-balancing',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
+  const log =
+    (lvl: Exclude<LogLevel, 'silent'>) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[lvl] < ORDER[level]) return;
+      write(`${JSON.stringify({ level: lvl, ts: new Date().toISOString(), logger: name, msg, ...fields })}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

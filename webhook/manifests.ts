@@ -5,7 +5,14 @@
 // Plain objects here (no runtime dependency); test/webhook validates them with kubernetes-models.
 import { stringify } from 'yaml';
 import { normalizeCaBundle } from './certs.ts';
-import { CONFIGMAP_NAME, DEFAULT_OBJECT_NAME, WEBHOOK_SERVER_PORT, INTERNAL_SERVICE_NAME, WEBHOOK_CONFIGURATION_WEBHOOK_NAME, WEBHOOK_PATH } from './constants.ts';
+import {
+  CONFIGMAP_NAME,
+  DEFAULT_OBJECT_NAME,
+  WEBHOOK_SERVER_PORT,
+  INTERNAL_SERVICE_NAME,
+  WEBHOOK_CONFIGURATION_WEBHOOK_NAME,
+  WEBHOOK_PATH,
+} from './constants.ts';
 
 export interface ManifestOptions {
   /** Namespace the webhook runs in. It should not carry the shoot label: the webhook must not admit its own pods. */
@@ -41,8 +48,10 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
   const replicas = options.replicas ?? 2;
   if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new Error(`namespace "${namespace}" is not a valid DNS label`);
   if (!DNS_LABEL.test(name) || name.length > 63) throw new Error(`name "${name}" is not a valid DNS label`);
-  if (!options.image || /\s/.test(options.image)) throw new Error('image must be a non-empty image reference, e.g. localhost/pod-kube-apiserver-load-balancing:dev');
-  if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`port must be an integer from 1024 to 65535 (the container runs as non-root), got ${port}`);
+  if (!options.image || /\s/.test(options.image))
+    throw new Error('image must be a non-empty image reference, e.g. localhost/pod-kube-apiserver-load-balancing:dev');
+  if (!Number.isInteger(port) || port < 1024 || port > 65535)
+    throw new Error(`port must be an integer from 1024 to 65535 (the container runs as non-root), got ${port}`);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) throw new Error(`replicas must be an integer from 1 to 10, got ${replicas}`);
   const caBundle = normalizeCaBundle(options.caBundle);
   const labels = { app: name };
@@ -143,9 +152,7 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
       apiVersion: 'admissionregistration.k8s.io/v1',
       kind: 'MutatingWebhookConfiguration',
       metadata: { name, labels },
-      webhooks: [
-        mutatingWebhook({ name, namespace }, caBundle, options.namespaceSelector),
-      ],
+      webhooks: [mutatingWebhook({ name, namespace }, caBundle, options.namespaceSelector)],
     },
   );
   return objects;
@@ -155,7 +162,11 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
  * The webhook entry of the MutatingWebhookConfiguration with Gardener's settings; the simulator's seed registers the
  * same entry (pointing at its gardener-resource-manager Service).
  */
-export function mutatingWebhook(service: { name: string; namespace: string }, caBundle: string, namespaceSelector: Record<string, string> = { 'gardener.cloud/role': 'shoot' }) {
+export function mutatingWebhook(
+  service: { name: string; namespace: string },
+  caBundle: string,
+  namespaceSelector: Record<string, string> = { 'gardener.cloud/role': 'shoot' },
+) {
   return {
     name: WEBHOOK_CONFIGURATION_WEBHOOK_NAME,
     admissionReviewVersions: ['v1beta1', 'v1'],

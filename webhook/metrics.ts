@@ -7,10 +7,31 @@ export type AdmissionResult = 'mutated' | 'unchanged' | 'skipped' | 'denied' | '
 
 export class WebhookMetrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'controller_runtime_webhook_requests_total', help: 'Total number of admission requests by HTTP status code.', labelNames: ['code', 'webhook'], registers: [this.registry] });
-  private readonly latency = new Histogram({ name: 'controller_runtime_webhook_latency_seconds', help: 'Histogram of the latency of processing admission requests', labelNames: ['webhook'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
-  private readonly inFlight = new Gauge({ name: 'controller_runtime_webhook_requests_in_flight', help: 'Current number of admission requests being served.', labelNames: ['webhook'], registers: [this.registry] });
-  private readonly admissions = new Counter({ name: 'pod_kube_apiserver_load_balancing_admissions_total', help: 'Admissions by result: mutated, unchanged (already mutated: reinvocation), skipped (no generic kubeconfig, no ConfigMap, DELETE), denied, errored (bad request or internal error).', labelNames: ['result'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'controller_runtime_webhook_requests_total',
+    help: 'Total number of admission requests by HTTP status code.',
+    labelNames: ['code', 'webhook'],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'controller_runtime_webhook_latency_seconds',
+    help: 'Histogram of the latency of processing admission requests',
+    labelNames: ['webhook'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly inFlight = new Gauge({
+    name: 'controller_runtime_webhook_requests_in_flight',
+    help: 'Current number of admission requests being served.',
+    labelNames: ['webhook'],
+    registers: [this.registry],
+  });
+  private readonly admissions = new Counter({
+    name: 'pod_kube_apiserver_load_balancing_admissions_total',
+    help: 'Admissions by result: mutated, unchanged (already mutated: reinvocation), skipped (no generic kubeconfig, no ConfigMap, DELETE), denied, errored (bad request or internal error).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
 
   start(): () => void {
     this.inFlight.inc({ webhook: WEBHOOK_PATH });

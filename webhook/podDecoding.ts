@@ -7,12 +7,21 @@ export type PodDecoding = { ok: true; pod: Record<string, unknown> } | { ok: fal
 
 export function decodePod(object: unknown, requestKind: unknown): PodDecoding {
   const gvk = requestKind as { group?: unknown; version?: unknown; kind?: unknown } | undefined;
-  if (gvk !== undefined && gvk !== null && (typeof gvk !== 'object' || (gvk.kind !== undefined && gvk.kind !== 'Pod') || (gvk.group !== undefined && gvk.group !== ''))) {
+  if (
+    gvk !== undefined &&
+    gvk !== null &&
+    (typeof gvk !== 'object' || (gvk.kind !== undefined && gvk.kind !== 'Pod') || (gvk.group !== undefined && gvk.group !== ''))
+  ) {
     return { ok: false, message: `expected a request for core/v1 Pod, got ${describeKind(gvk)}` };
   }
-  if (!isObject(object)) return { ok: false, message: `there is no content to decode (request.object is ${object === null ? 'null' : Array.isArray(object) ? 'an array' : typeof object})` };
+  if (!isObject(object))
+    return {
+      ok: false,
+      message: `there is no content to decode (request.object is ${object === null ? 'null' : Array.isArray(object) ? 'an array' : typeof object})`,
+    };
   if (object.kind !== undefined && object.kind !== 'Pod') return { ok: false, message: `unable to decode kind ${preview(object.kind)} into *v1.Pod` };
-  if (object.apiVersion !== undefined && object.apiVersion !== 'v1') return { ok: false, message: `unable to decode apiVersion ${preview(object.apiVersion)} into *v1.Pod` };
+  if (object.apiVersion !== undefined && object.apiVersion !== 'v1')
+    return { ok: false, message: `unable to decode apiVersion ${preview(object.apiVersion)} into *v1.Pod` };
   const problems = [
     field(object, 'metadata', 'object', 'v1.ObjectMeta'),
     isObject(object.metadata) ? stringMap(object.metadata, 'labels', 'metadata.labels') : undefined,

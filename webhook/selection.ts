@@ -31,6 +31,7 @@ export function selectGenericKubeconfig(pod: unknown): Selection {
   return { selected: false };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- narrows untyped JSON for the deep reads above
 function isObject(value: unknown): value is Record<string, any> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -14,7 +14,6 @@ import { createLogger, type Logger, type LogLevel } from './logger.ts';
 import { WebhookMetrics, type AdmissionResult } from './metrics.ts';
 import { decodePod } from './podDecoding.ts';
 
-
 export interface WebhookServerOptions {
   /** Address to bind: a loopback address in the simulator, the pod IP in a cluster (never a wildcard by default). */
   host: string;
@@ -124,7 +123,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const body = Number.isFinite(declared) && declared > maxBodyBytes ? ({ kind: 'too-large' } as const) : await readBody(req, maxBodyBytes, bodyTimeoutMs);
     if (body.kind === 'aborted') return 'errored';
     if (body.kind === 'too-large' || body.kind === 'timeout') {
-      const [code, message] = body.kind === 'too-large' ? [413, `request entity is too large; limit is ${maxBodyBytes} bytes`] : [408, `the request body was not received within ${bodyTimeoutMs} ms`];
+      const [code, message] =
+        body.kind === 'too-large'
+          ? [413, `request entity is too large; limit is ${maxBodyBytes} bytes`]
+          : [408, `the request body was not received within ${bodyTimeoutMs} ms`];
       log.warn('bad admission request', { message });
       // The rest of the body is never read: answer, then end the connection (HTTP/1.1) or the stream (HTTP/2).
       send(res, erroredResponse('admission.k8s.io/v1', '', code, message), true);

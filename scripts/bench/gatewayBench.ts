@@ -19,7 +19,7 @@ import { gatewayPodIp, replicaIp } from '../cluster/addresses.ts';
 import { controlPlaneCertificates, IN_CLUSTER_API_HOST, issueCertificates } from '../cluster/certificates.ts';
 import { leaseAddressBlock } from '../targets/local/addressLease.ts';
 import { requireTool } from '../tools/externalTools.ts';
-import { H2LOAD, h2loadVersion, requireH2load, runH2load, type H2loadSummary } from './h2load.ts';
+import { h2loadVersion, requireH2load, runH2load, type H2loadSummary } from './h2load.ts';
 
 const HOST = 'api.bench.local.gardener.cloud';
 const TOKEN = 'bench-token';
@@ -81,7 +81,14 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       frontProxyCaPem: pki.authorities['ca-front-proxy'].certPem,
       tokens: { [TOKEN]: { user: 'system:admin', groups: ['system:masters'] } },
       randomSeed: 1,
-      capacity: { workers: 64, serviceTimeMs: { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0, watchSetup: 0 }, distribution: 'constant', maxRequestsInflight: 4000, maxMutatingRequestsInflight: 2000, retryAfterSeconds: 1 },
+      capacity: {
+        workers: 64,
+        serviceTimeMs: { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0, watchSetup: 0 },
+        distribution: 'constant',
+        maxRequestsInflight: 4000,
+        maxMutatingRequestsInflight: 2000,
+        retryAfterSeconds: 1,
+      },
       goawayChance: 0,
       http2MaxStreamsPerConnection: 100,
     };
@@ -100,12 +107,19 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       randomSeed: 1,
       maxConcurrentStreams: 100,
       upstreamConnectionsPerEndpoint: 1,
-      controlPlanes: [{
-        hosts: [HOST],
-        servingTls: serving,
-        clientCaPem: pki.authorities['ca-client'].certPem,
-        upstream: { endpoints: plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: clusterCaPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: pki.certificates['istio-gateway-client'] },
-      }],
+      controlPlanes: [
+        {
+          hosts: [HOST],
+          servingTls: serving,
+          clientCaPem: pki.authorities['ca-client'].certPem,
+          upstream: {
+            endpoints: plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })),
+            caPem: clusterCaPem,
+            sni: IN_CLUSTER_API_HOST,
+            frontProxyClient: pki.certificates['istio-gateway-client'],
+          },
+        },
+      ],
     };
     const gateway = await startWorkerComponent(gatewayPod, { name: 'gateway', config: gatewayConfig });
     cleanups.push(() => gateway.close());
@@ -125,9 +139,26 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       const logFile = path.join(dir, `${target}-${shape.replace('/', '')}.tsv`);
       const load = rate === 'saturation' ? ['-c', '4', '-m', '32'] : ['-c', '4', '-m', '16', '--rps', String(Math.ceil(rate / 4))];
       // --connect-to picks the target while the URI gives SNI and :authority (the gateway routes and checks both).
-      const args = ['-t', '1', ...load, '-D', String(duration), '--warm-up-time', String(warmup), '-H', `authorization: Bearer ${TOKEN}`, '--log-file', logFile, '--connect-to', connectTo[target], `https://${HOST}${OBJECT_PATH}`];
+      const args = [
+        '-t',
+        '1',
+        ...load,
+        '-D',
+        String(duration),
+        '--warm-up-time',
+        String(warmup),
+        '-H',
+        `authorization: Bearer ${TOKEN}`,
+        '--log-file',
+        logFile,
+        '--connect-to',
+        connectTo[target],
+        `https://${HOST}${OBJECT_PATH}`,
+      ];
       const run = await runH2load(args, logFile, duration);
-      log(`${target.padEnd(7)} ${shape.padEnd(10)} ${run.perSecond} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (${run.succeeded}/${run.requests} ok)`);
+      log(
+        `${target.padEnd(7)} ${shape.padEnd(10)} ${run.perSecond} req/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (${run.succeeded}/${run.requests} ok)`,
+      );
       if (run.succeeded === 0 || run.failed > run.requests * 0.01) throw new Error(`${target} ${shape}: ${run.failed} of ${run.requests} requests failed`);
       return run;
     };
@@ -169,7 +200,12 @@ async function createSmallConfigMap(replicaUrl: string, caPem: string): Promise<
   const client = new RestClient({ server: replicaUrl, caPem, token: TOKEN, servername: 'kube-apiserver' });
   try {
     await client.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-    await client.apply(`/api/v1/namespaces/${NAMESPACE}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'small', namespace: NAMESPACE }, data: { key: 'value' } });
+    await client.apply(`/api/v1/namespaces/${NAMESPACE}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'small', namespace: NAMESPACE },
+      data: { key: 'value' },
+    });
   } finally {
     client.close();
   }
@@ -180,7 +216,14 @@ async function findHaproxy(): Promise<string> {
 }
 
 /** HAProxy as the reference L7 balancer: same certificate, same upstream TLS and SNI, one thread like the gateway pod. */
-async function startHaproxy(bin: string, dir: string, ip: string, replicas: { ip: string; port: number }[], serving: { certPem: string; keyPem: string }, caPem: string): Promise<{ version: string; stop(): Promise<void> }> {
+async function startHaproxy(
+  bin: string,
+  dir: string,
+  ip: string,
+  replicas: { ip: string; port: number }[],
+  serving: { certPem: string; keyPem: string },
+  caPem: string,
+): Promise<{ version: string; stop(): Promise<void> }> {
   fs.writeFileSync(path.join(dir, 'haproxy.pem'), `${serving.certPem}\n${serving.keyPem}\n`, { mode: 0o600 });
   fs.writeFileSync(path.join(dir, 'ca.pem'), caPem);
   const config = [
@@ -198,7 +241,9 @@ async function startHaproxy(bin: string, dir: string, ip: string, replicas: { ip
     'backend apiservers',
     '  balance leastconn',
     '  http-reuse always',
-    ...replicas.map((r, i) => `  server r${i} ${r.ip}:${r.port} ssl verify required ca-file ${path.join(dir, 'ca.pem')} sni str(${IN_CLUSTER_API_HOST}) alpn h2`),
+    ...replicas.map(
+      (r, i) => `  server r${i} ${r.ip}:${r.port} ssl verify required ca-file ${path.join(dir, 'ca.pem')} sni str(${IN_CLUSTER_API_HOST}) alpn h2`,
+    ),
     '',
   ].join('\n');
   const file = path.join(dir, 'haproxy.cfg');
@@ -222,7 +267,10 @@ async function waitForPort(ip: string, port: number, child: ResultPromise): Prom
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`haproxy exited: ${String((await child).stderr)}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: ip, port }, () => { socket.destroy(); resolve(true); });
+      const socket = net.connect({ host: ip, port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.on('error', () => resolve(false));
     });
     if (ok) return;

@@ -127,12 +127,33 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const runs: RunResult[] = [];
     for (const [i, plan] of (options.runs ?? DEFAULT_RUNS).entries()) {
       const logFile = path.join(dir, `latency-${i}.tsv`);
-      const args = ['-D', String(duration), '--warm-up-time', String(warmup), '-c', String(plan.connections), '-m', String(plan.streams), '-t', '1', '-d', bodyFile, '-H', 'content-type: application/json', '--log-file', logFile, ...(plan.protocol === 'http/1.1' ? ['--h1'] : []), url];
+      const args = [
+        '-D',
+        String(duration),
+        '--warm-up-time',
+        String(warmup),
+        '-c',
+        String(plan.connections),
+        '-m',
+        String(plan.streams),
+        '-t',
+        '1',
+        '-d',
+        bodyFile,
+        '-H',
+        'content-type: application/json',
+        '--log-file',
+        logFile,
+        ...(plan.protocol === 'http/1.1' ? ['--h1'] : []),
+        url,
+      ];
       log(`h2load ${args.join(' ')}`);
       const result = await execa(h2load, args, { reject: false, timeout: (duration + warmup + 30) * 1000 });
       if (result.exitCode !== 0) throw new Error(`h2load failed (exit ${result.exitCode}): ${result.stderr || result.stdout}`);
       const run = parseRun(plan, String(result.stdout), fs.readFileSync(logFile, 'utf8'), duration);
-      log(`${plan.protocol} ${plan.connections}x${plan.streams} (${plan.purpose}): ${run.admissionsPerSecond} admissions/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (${run.succeeded}/${run.requests} ok)`);
+      log(
+        `${plan.protocol} ${plan.connections}x${plan.streams} (${plan.purpose}): ${run.admissionsPerSecond} admissions/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms (${run.succeeded}/${run.requests} ok)`,
+      );
       runs.push(run);
     }
 
@@ -141,7 +162,8 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
     const standaloneServe = await standaloneMemory(dir, api, certs, body, log);
     const apiserverReads = await webhook.remote.readerStats();
     const metrics = await webhook.remote.metricsText();
-    const counted = (result: string) => Number(new RegExp(`pod_kube_apiserver_load_balancing_admissions_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const counted = (result: string) =>
+      Number(new RegExp(`pod_kube_apiserver_load_balancing_admissions_total\\{result="${result}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
     return {
       what: 'pod-kube-apiserver-load-balancing webhook in a worker thread, warm read-through cache, valid selected-pod AdmissionReview (mutation with 2 host aliases + label), driven by h2load',
       target: `>= ${TARGET_RPS} admissions/s with p99 < ${TARGET_P99_MS} ms`,
@@ -162,11 +184,20 @@ export async function runWebhookBench(options: WebhookBenchOptions = {}): Promis
  * RSS of the deployable server alone: `webhook serve --kubeconfig` as its own process (node + tsx), after 200 warm
  * admissions and 1 s of rest, read from /proc/<pid>/status.
  */
-async function standaloneMemory(dir: string, api: FixtureApiserver, certs: WebhookCertificates, body: string, log: (m: string) => void): Promise<{ rssMiB: number }> {
+async function standaloneMemory(
+  dir: string,
+  api: FixtureApiserver,
+  certs: WebhookCertificates,
+  body: string,
+  log: (m: string) => void,
+): Promise<{ rssMiB: number }> {
   fs.writeFileSync(path.join(dir, 'tls.crt'), certs.certPem);
   fs.writeFileSync(path.join(dir, 'tls.key'), certs.keyPem, { mode: 0o600 });
   const kubeconfig = writeFixtureKubeconfig(dir, api);
-  const { child, url } = await startServeProcess(['--kubeconfig', kubeconfig, '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key'), '--port', '0', '--cache-ttl', '60000'], 60_000);
+  const { child, url } = await startServeProcess(
+    ['--kubeconfig', kubeconfig, '--tls-cert', path.join(dir, 'tls.crt'), '--tls-key', path.join(dir, 'tls.key'), '--port', '0', '--cache-ttl', '60000'],
+    60_000,
+  );
   try {
     const client = h2Client(url, certs.caPem);
     try {
@@ -197,7 +228,18 @@ async function memoryAtRest(webhook: HandleOf<typeof webhookPod>): Promise<Memor
 /** One run's figures in the report's shape. */
 export function parseRun(plan: RunPlan, stdout: string, logText: string, durationSeconds: number): RunResult {
   const run = summarizeH2load(stdout, logText, durationSeconds);
-  return { protocol: plan.protocol, purpose: plan.purpose, connections: plan.connections, streamsPerConnection: plan.streams, requests: run.requests, succeeded: run.succeeded, failed: run.failed, admissionsPerSecond: run.perSecond, latencyMs: run.latencyMs, meetsTarget: run.perSecond >= TARGET_RPS && run.latencyMs.p99 < TARGET_P99_MS };
+  return {
+    protocol: plan.protocol,
+    purpose: plan.purpose,
+    connections: plan.connections,
+    streamsPerConnection: plan.streams,
+    requests: run.requests,
+    succeeded: run.succeeded,
+    failed: run.failed,
+    admissionsPerSecond: run.perSecond,
+    latencyMs: run.latencyMs,
+    meetsTarget: run.perSecond >= TARGET_RPS && run.latencyMs.p99 < TARGET_P99_MS,
+  };
 }
 
 // Standalone: tsx scripts/bench/webhookBench.ts [seconds]

@@ -19,7 +19,10 @@ const EXIT_BAD_INPUT = 2;
 const EXIT_RUNTIME = 3;
 
 function parseModes(value: string): ModeName[] {
-  const modes = value.split(',').map((m) => m.trim()).filter(Boolean);
+  const modes = value
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   for (const mode of modes) {
     if (!(MODE_NAMES as readonly string[]).includes(mode)) throw new InvalidArgumentError(`unknown mode "${mode}" (known: ${MODE_NAMES.join(', ')})`);
   }
@@ -43,7 +46,7 @@ export function scenarioCommand(): Command {
     .description('run a scenario on the local simulator: every mode on a fresh simulated cluster, side by side')
     .argument('[scenario]', `scenario name (${listScenarioNames().join(', ')}) or path to a .yaml file`)
     .addOption(new Option('--modes <list>', `comma-separated subset of the scenario's modes (${MODE_NAMES.join(', ')})`).argParser(parseModes))
-    .addOption(new Option('--seed <n>', 'seed for every random choice (default: the scenario\'s, else a fresh one)').argParser(parseSeed))
+    .addOption(new Option('--seed <n>', "seed for every random choice (default: the scenario's, else a fresh one)").argParser(parseSeed))
     .addOption(new Option('--duration <d>', 'override the load phase per mode, e.g. 5s').argParser(parseDuration))
     .option('--out <dir>', 'directory for the JSON results', 'results')
     .option('--no-write', 'do not write a results file')

@@ -1,7 +1,6 @@
 // `npm run sim`: start the simulated cluster and keep it up until Ctrl-C, so you can point kubectl, curl, h2load or
 // your own controller at it. Writes kubeconfigs for the ClusterIP path and the gateway path and prints a per-replica
 // load line every few seconds, read from each replica's /metrics (the same numbers the scenarios use).
-import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODES } from '../cluster/modes.ts';
@@ -17,19 +16,27 @@ import { TOOL_GROUP, writeToolAccess, type PodProxyHandle, type WrittenAccess } 
 export function simCommand(): Command {
   return new Command('sim')
     .description('start the simulated cluster and keep it running until Ctrl-C (a testbed for your own clients)')
-    .addOption(new Option('--mode <mode>', 'which mode the cluster is set up for (ConfigMap, gateway TLS handling, goaway-chance)').choices([...MODE_NAMES]).default('l7'))
+    .addOption(
+      new Option('--mode <mode>', 'which mode the cluster is set up for (ConfigMap, gateway TLS handling, goaway-chance)')
+        .choices([...MODE_NAMES])
+        .default('l7'),
+    )
     .option('--scenario <name>', 'take the topology (replicas, capacity, gateway, kube-proxy) from this scenario', 'hot-client')
     .option('--out <dir>', 'where to write kubeconfigs', '.sim')
-    .addOption(new Option('--duration <d>', 'stop by itself after this long (default: run until Ctrl-C)').argParser((v) => {
-      const ms = parseDurationMs(v);
-      if (ms === undefined) throw new InvalidArgumentError('a duration such as 30s or 5m');
-      return ms;
-    }))
-    .addOption(new Option('--interval <d>', 'how often to print the per-replica line').default(2000).argParser((v) => {
-      const ms = parseDurationMs(v);
-      if (ms === undefined || ms < 200) throw new InvalidArgumentError('a duration of at least 200ms');
-      return ms;
-    }))
+    .addOption(
+      new Option('--duration <d>', 'stop by itself after this long (default: run until Ctrl-C)').argParser((v) => {
+        const ms = parseDurationMs(v);
+        if (ms === undefined) throw new InvalidArgumentError('a duration such as 30s or 5m');
+        return ms;
+      }),
+    )
+    .addOption(
+      new Option('--interval <d>', 'how often to print the per-replica line').default(2000).argParser((v) => {
+        const ms = parseDurationMs(v);
+        if (ms === undefined || ms < 200) throw new InvalidArgumentError('a duration of at least 200ms');
+        return ms;
+      }),
+    )
     .option('--seed <n>', 'seed for random choices', (v) => Number(v))
     .action(async (opts) => {
       let topology;
@@ -68,10 +75,13 @@ export function simCommand(): Command {
         let previous = await scraper.scrapeAll();
         const intervalMs: number = opts.interval;
         ticker = setInterval(() => {
-          scraping = scraper!.scrapeAll().then((now) => {
-            console.log(loadLine(now, previous, intervalMs));
-            previous = now;
-          }, (error) => console.error(`scrape failed: ${(error as Error).message}`));
+          scraping = scraper!.scrapeAll().then(
+            (now) => {
+              console.log(loadLine(now, previous, intervalMs));
+              previous = now;
+            },
+            (error) => console.error(`scrape failed: ${(error as Error).message}`),
+          );
         }, intervalMs);
         if (opts.duration) {
           await new Promise((r) => setTimeout(r, opts.duration));
@@ -110,7 +120,7 @@ function printAddresses(cluster: LocalCluster, access: WrittenAccess, readyMs: n
     // --connect-to: the URI's host gives SNI and :authority (the gateway routes on SNI and answers 421 on a mismatch).
     `  h2load -n 20000 -c 4 -m 50 -H "Authorization: Bearer $(cat ${path.join(access.dir, 'token')})" --connect-to ${gatewayVip.clusterIP}:${gatewayVip.listenPort} https://${plan.publicHost}/api/v1/namespaces/${plan.namespace}/configmaps`,
     '',
-    'per-replica load (from each replica\'s /metrics); Ctrl-C stops and cleans up:',
+    "per-replica load (from each replica's /metrics); Ctrl-C stops and cleans up:",
   ];
   console.log(lines.join('\n'));
 }

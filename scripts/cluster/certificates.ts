@@ -88,7 +88,11 @@ export function controlPlaneCertificates(namespace: string, publicHosts: string[
       { id: 'ca-client', commonName: `ca-client (${namespace})` },
     ],
     certificates: [
-      { id: 'kube-apiserver', issuer: 'ca', request: { commonName: 'kube-apiserver', dnsNames: servingDnsNames(namespace, publicHosts), ipAddresses, usage: 'server' } },
+      {
+        id: 'kube-apiserver',
+        issuer: 'ca',
+        request: { commonName: 'kube-apiserver', dnsNames: servingDnsNames(namespace, publicHosts), ipAddresses, usage: 'server' },
+      },
       { id: 'istio-gateway-client', issuer: 'ca-front-proxy', request: { commonName: 'system:istio-gateway', usage: 'client', validDays: 30 } },
       { id: 'admin-client', issuer: 'ca-client', request: { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client' } },
     ],

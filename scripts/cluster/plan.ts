@@ -17,7 +17,17 @@ import { Rng } from './random.ts';
 import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
 import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
-import { DEFAULT_PRIVILEGED_PORT_OFFSET, FIRST_ADDRESS_BLOCK, gatewayPodIp, mapPrivilegedPort, replicaIp, serviceIp, systemPodIp, type AddressPlan, type Endpoint } from './addresses.ts';
+import {
+  DEFAULT_PRIVILEGED_PORT_OFFSET,
+  FIRST_ADDRESS_BLOCK,
+  gatewayPodIp,
+  mapPrivilegedPort,
+  replicaIp,
+  serviceIp,
+  systemPodIp,
+  type AddressPlan,
+  type Endpoint,
+} from './addresses.ts';
 import { controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
 import { genericKubeconfigSecretName } from './clientPod.ts';
 import {
@@ -93,7 +103,11 @@ export interface ClusterPlan extends PlanLayout {
 }
 
 export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: number, options: PlanOptions = {}): ClusterPlan {
-  const opts: Required<PlanOptions> = { clientGroups: options.clientGroups ?? [], gateways: options.gateways ?? 'when-used', addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK };
+  const opts: Required<PlanOptions> = {
+    clientGroups: options.clientGroups ?? [],
+    gateways: options.gateways ?? 'when-used',
+    addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK,
+  };
   const cp = topology.controlPlane;
   const addresses: AddressPlan = { block: opts.addressBlock, privilegedPortOffset: topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET };
   const bound = (port: number) => mapPrivilegedPort(port, addresses.privilegedPortOffset);
@@ -173,7 +187,14 @@ export function gatewayEndpoint(index: number, addresses: AddressPlan): Endpoint
   return { name: `istio-ingressgateway-${index}`, ip: gatewayPodIp(addresses, index), port: GATEWAY_TARGET_PORT };
 }
 
-function certificatePlan(namespace: string, publicHost: string, addresses: AddressPlan, kubeApiserverVip: string, seedApiserver: Endpoint, webhook: Endpoint): CertificatePlan {
+function certificatePlan(
+  namespace: string,
+  publicHost: string,
+  addresses: AddressPlan,
+  kubeApiserverVip: string,
+  seedApiserver: Endpoint,
+  webhook: Endpoint,
+): CertificatePlan {
   const replicaIps = Array.from({ length: MAX_REPLICAS }, (_, i) => replicaIp(addresses, i));
   const controlPlane = controlPlaneCertificates(namespace, [publicHost], [...replicaIps, kubeApiserverVip]);
   return {
@@ -184,11 +205,25 @@ function certificatePlan(namespace: string, publicHost: string, addresses: Addre
     ],
     certificates: [
       ...controlPlane.certificates,
-      { id: 'seed-kube-apiserver', issuer: 'seed-ca', request: { commonName: 'kube-apiserver', dnsNames: ['kubernetes', 'kubernetes.default.svc', IN_CLUSTER_API_HOST], ipAddresses: [seedApiserver.ip], usage: 'server' } },
+      {
+        id: 'seed-kube-apiserver',
+        issuer: 'seed-ca',
+        request: {
+          commonName: 'kube-apiserver',
+          dnsNames: ['kubernetes', 'kubernetes.default.svc', IN_CLUSTER_API_HOST],
+          ipAddresses: [seedApiserver.ip],
+          usage: 'server',
+        },
+      },
       {
         id: 'webhook-serving',
         issuer: 'webhook-ca',
-        request: { commonName: GRM_NAME, dnsNames: [`${GRM_NAME}.${GRM_NAMESPACE}.svc`, `${GRM_NAME}.${GRM_NAMESPACE}.svc.cluster.local`], ipAddresses: [webhook.ip], usage: 'server' },
+        request: {
+          commonName: GRM_NAME,
+          dnsNames: [`${GRM_NAME}.${GRM_NAMESPACE}.svc`, `${GRM_NAME}.${GRM_NAMESPACE}.svc.cluster.local`],
+          ipAddresses: [webhook.ip],
+          usage: 'server',
+        },
       },
     ],
   };
@@ -200,7 +235,10 @@ export function planComponents(plan: PlanLayout, pems: PemSource): PlannedCompon
   const cp = plan.topology.controlPlane;
   const shootTokens: ControlPlaneConfig['tokens'] = { [plan.tokens.shootAdmin]: { user: 'system:admin', groups: ['system:masters'] } };
   for (const group of plan.clientGroups) {
-    shootTokens[plan.tokens.clientGroups[group]!] = { user: `system:serviceaccount:kube-system:${group}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+    shootTokens[plan.tokens.clientGroups[group]!] = {
+      user: `system:serviceaccount:kube-system:${group}`,
+      groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
+    };
   }
   const capacity = capacityConfig(plan.topology);
   return {

@@ -52,31 +52,53 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
     {
       id: 'kube-apiserver-service',
       collectionPath: `/api/v1/namespaces/${ns}/services`,
-      object: service(ns, KUBE_APISERVER_SERVICE_NAME, plan.services.kubeApiserver.clusterIP, { ...KUBE_APISERVER_LABELS }, {
-        labels: { ...KUBE_APISERVER_LABELS },
-        ports: [{ name: KUBE_APISERVER_SERVICE_NAME, port: KUBE_APISERVER_PORT, targetPort: KUBE_APISERVER_PORT, protocol: 'TCP' }],
-      }),
+      object: service(
+        ns,
+        KUBE_APISERVER_SERVICE_NAME,
+        plan.services.kubeApiserver.clusterIP,
+        { ...KUBE_APISERVER_LABELS },
+        {
+          labels: { ...KUBE_APISERVER_LABELS },
+          ports: [{ name: KUBE_APISERVER_SERVICE_NAME, port: KUBE_APISERVER_PORT, targetPort: KUBE_APISERVER_PORT, protocol: 'TCP' }],
+        },
+      ),
     },
     {
       id: 'gateway-internal-service',
       collectionPath: `/api/v1/namespaces/${plan.istioNamespace}/services`,
-      object: service(plan.istioNamespace, GATEWAY_INTERNAL_SERVICE_NAME, plan.services.gatewayInternal.clusterIP, { ...GATEWAY_LABELS }, {
-        labels: { ...GATEWAY_LABELS },
-        annotations: {
-          'networking.resources.gardener.cloud/from-world-to-ports': `[{"port":${GATEWAY_TARGET_PORT},"protocol":"TCP"}]`,
-          'networking.resources.gardener.cloud/namespace-selectors':
-            '[{"matchLabels":{"gardener.cloud/role":"extension"}},{"matchLabels":{"gardener.cloud/role":"shoot"}},{"matchLabels":{"kubernetes.io/metadata.name":"garden"}}]',
+      object: service(
+        plan.istioNamespace,
+        GATEWAY_INTERNAL_SERVICE_NAME,
+        plan.services.gatewayInternal.clusterIP,
+        { ...GATEWAY_LABELS },
+        {
+          labels: { ...GATEWAY_LABELS },
+          annotations: {
+            'networking.resources.gardener.cloud/from-world-to-ports': `[{"port":${GATEWAY_TARGET_PORT},"protocol":"TCP"}]`,
+            'networking.resources.gardener.cloud/namespace-selectors':
+              '[{"matchLabels":{"gardener.cloud/role":"extension"}},{"matchLabels":{"gardener.cloud/role":"shoot"}},{"matchLabels":{"kubernetes.io/metadata.name":"garden"}}]',
+          },
+          ports: [{ name: 'tcp', port: GATEWAY_SERVICE_PORT, targetPort: GATEWAY_TARGET_PORT, protocol: 'TCP' }],
         },
-        ports: [{ name: 'tcp', port: GATEWAY_SERVICE_PORT, targetPort: GATEWAY_TARGET_PORT, protocol: 'TCP' }],
-      }),
+      ),
     },
   ];
   if (plan.mode.internalLoadBalancingConfigMap) objects.push(internalLoadBalancingConfigMap(plan));
   const kubeconfig = plan.genericKubeconfig;
   objects.push(
-    secret(ns, kubeconfig.secretName, {
-      kubeconfig: renderKubeconfig({ contextName: kubeconfig.contextName, server: kubeconfig.server, caPem: pems.authority('ca'), tokenFile: kubeconfig.tokenFile }),
-    }, { 'managed-by': 'secrets-manager' }),
+    secret(
+      ns,
+      kubeconfig.secretName,
+      {
+        kubeconfig: renderKubeconfig({
+          contextName: kubeconfig.contextName,
+          server: kubeconfig.server,
+          caPem: pems.authority('ca'),
+          tokenFile: kubeconfig.tokenFile,
+        }),
+      },
+      { 'managed-by': 'secrets-manager' },
+    ),
   );
   for (const group of plan.clientGroups) {
     objects.push(secret(ns, shootAccessSecretName(group), { token: plan.tokens.clientGroups[group]! }));
@@ -121,7 +143,13 @@ function namespace(name: string, labels: Record<string, string>): SeedObject {
   };
 }
 
-function service(namespace: string, name: string, clusterIP: string, selector: Record<string, string>, extra: { labels: Record<string, string>; annotations?: Record<string, string>; ports: unknown[] }): KubeObject {
+function service(
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  selector: Record<string, string>,
+  extra: { labels: Record<string, string>; annotations?: Record<string, string>; ports: unknown[] },
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',

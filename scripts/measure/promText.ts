@@ -62,7 +62,7 @@ function parseSampleLine(line: string): Sample {
         if (c === undefined) throw new Error('unterminated label value');
         if (c === '\\') {
           const next = line[i + 1];
-          value += next === 'n' ? '\n' : next ?? '';
+          value += next === 'n' ? '\n' : (next ?? '');
           i += 2;
           continue;
         }

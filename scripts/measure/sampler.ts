@@ -17,7 +17,11 @@ export class PerSecondSampler {
   private readonly result: SamplerResult = { perSecond: {}, inflightPeak: {}, errors: [] };
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly scraper: MetricsScraper, baseline: ReplicaSnapshot[], private readonly intervalMs = 1000) {
+  constructor(
+    private readonly scraper: MetricsScraper,
+    baseline: ReplicaSnapshot[],
+    private readonly intervalMs = 1000,
+  ) {
     this.previous = baseline;
     for (const s of baseline) {
       this.result.perSecond[s.replica] = [];

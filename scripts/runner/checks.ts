@@ -29,7 +29,13 @@ export function evaluateChecks(expect: Partial<Record<ModeName, Expectations>>, 
       checks.push({ mode: result.mode, metric: key, actual, expected, ok: Number.isFinite(actual) && okMin && okMax });
     }
     if (expectations.conservation) {
-      checks.push({ mode: result.mode, metric: 'conservation', actual: result.conservation.ok, expected: 'every answered request counted by exactly one replica', ok: result.conservation.ok });
+      checks.push({
+        mode: result.mode,
+        metric: 'conservation',
+        actual: result.conservation.ok,
+        expected: 'every answered request counted by exactly one replica',
+        ok: result.conservation.ok,
+      });
     }
   }
   return checks;

@@ -19,7 +19,16 @@ function table(head: string[], rows: string[][], tty: boolean): string {
 }
 
 export function formatMode(result: ModeResult, tty: boolean): string {
-  const rows = result.replicas.map((r) => [r.replica, n0(r.requests), pct(r.share), n1(r.requestsPerSecond), n0(r.inflightPeak), n0(r.tooManyRequests), n1(r.p50Ms), n1(r.p99Ms)]);
+  const rows = result.replicas.map((r) => [
+    r.replica,
+    n0(r.requests),
+    pct(r.share),
+    n1(r.requestsPerSecond),
+    n0(r.inflightPeak),
+    n0(r.tooManyRequests),
+    n1(r.p50Ms),
+    n1(r.p99Ms),
+  ]);
   const f = result.fairness;
   const c = result.conservation;
   const errors = result.clients.reduce((s, g) => s + Object.values(g.errors).reduce((a, b) => a + b, 0), 0);
@@ -70,4 +79,5 @@ export function formatChecks(checks: CheckResult[]): string {
     .join('\n');
 }
 
-export const LATENCY_FOOTNOTE = '* per-replica p50/p99 are histogram_quantile estimates over apiserver_request_duration_seconds without WATCH/CONNECT (lowest bucket 5 ms); client latencies are exact HdrHistograms.';
+export const LATENCY_FOOTNOTE =
+  '* per-replica p50/p99 are histogram_quantile estimates over apiserver_request_duration_seconds without WATCH/CONNECT (lowest bucket 5 ms); client latencies are exact HdrHistograms.';

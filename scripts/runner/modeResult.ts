@@ -64,7 +64,11 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     clients: groupResults(scenario, clientResults),
     latency: mergeEncodedHistograms(clientResults.map((r) => r.latencyHistogram)),
     errorRate: attempts > 0 ? failures / attempts : 0,
-    conservation: conservationOf(clientAnswered, total, sum((r) => r.inDoubt)),
+    conservation: conservationOf(
+      clientAnswered,
+      total,
+      sum((r) => r.inDoubt),
+    ),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,
   };

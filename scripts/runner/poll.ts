@@ -32,7 +32,11 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, optio
  * Reads until the value stops changing: `same(a, b)` holds for `stableReads` consecutive reads, or `done(value)` holds
  * earlier. Resolves with the last value either way (settling is best effort, bounded by the timeout).
  */
-export async function pollUntilSettled<T>(read: () => Promise<T>, same: (a: T, b: T) => boolean, options: PollOptions & { stableReads: number; done?: (value: T) => boolean }): Promise<T> {
+export async function pollUntilSettled<T>(
+  read: () => Promise<T>,
+  same: (a: T, b: T) => boolean,
+  options: PollOptions & { stableReads: number; done?: (value: T) => boolean },
+): Promise<T> {
   const deadline = performance.now() + options.timeoutMs;
   let last = await read();
   let stable = 0;

@@ -49,7 +49,9 @@ export async function runMode(options: RunModeOptions): Promise<ModeResult> {
 
 async function setUpMode(cluster: RunningCluster, scenario: Scenario, progress: (m: string) => void): Promise<{ admission: PodAdmission; fleet: ClientFleet }> {
   const mode = cluster.plan.mode.name;
-  progress(`${mode}: cluster up in ${Math.round(cluster.startupMs)} ms; admitting ${scenario.clients.reduce((s, g) => s + g.count, 0)} client pods through the webhook`);
+  progress(
+    `${mode}: cluster up in ${Math.round(cluster.startupMs)} ms; admitting ${scenario.clients.reduce((s, g) => s + g.count, 0)} client pods through the webhook`,
+  );
   const admission = await cluster.admitClientPods(scenario.clients);
   const fleet = await cluster.startClients(admission.admitted);
   progress(`${mode}: warming up (clients create their objects and connect)`);
@@ -87,10 +89,14 @@ async function measureLoad(cluster: RunningCluster, fleet: ClientFleet, scenario
  */
 function settledSnapshot(scraper: MetricsScraper, before: ReplicaSnapshot[], clientAnswered: number): Promise<ReplicaSnapshot[]> {
   const counted = (snapshots: ReplicaSnapshot[]) => snapshots.reduce((s, snap, k) => s + snap.requests - before[k]!.requests, 0);
-  return pollUntilSettled(() => scraper.scrapeAll(), (a, b) => a.every((snap, k) => snap.requests === b[k]!.requests), {
-    timeoutMs: 2000,
-    intervalMs: 100,
-    stableReads: 5,
-    done: (snapshots) => counted(snapshots) === clientAnswered,
-  });
+  return pollUntilSettled(
+    () => scraper.scrapeAll(),
+    (a, b) => a.every((snap, k) => snap.requests === b[k]!.requests),
+    {
+      timeoutMs: 2000,
+      intervalMs: 100,
+      stableReads: 5,
+      done: (snapshots) => counted(snapshots) === clientAnswered,
+    },
+  );
 }

@@ -25,7 +25,10 @@ export class ReplicaCapacity {
   private busyWorkers = 0;
   private readonly queue: (() => void)[] = [];
 
-  constructor(private readonly config: CapacityConfig, private readonly rng: Rng) {
+  constructor(
+    private readonly config: CapacityConfig,
+    private readonly rng: Rng,
+  ) {
     if (!(config.workers >= 1)) throw new RangeError(`capacity.workers must be >= 1, got ${config.workers}`);
   }
 

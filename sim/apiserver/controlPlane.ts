@@ -114,14 +114,17 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
       serverAddress: `${endpoint.ip}:${endpoint.port}`,
       admit,
     };
-    runtime.server = await startReplicaServer({
-      name: endpoint.name,
-      ip: endpoint.ip,
-      port: endpoint.port,
-      tls: config.tls,
-      trustedClientCas: [config.clientCaPem, config.frontProxyCaPem].filter((pem): pem is string => pem !== undefined),
-      http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
-    }, runtime.ctx);
+    runtime.server = await startReplicaServer(
+      {
+        name: endpoint.name,
+        ip: endpoint.ip,
+        port: endpoint.port,
+        tls: config.tls,
+        trustedClientCas: [config.clientCaPem, config.frontProxyCaPem].filter((pem): pem is string => pem !== undefined),
+        http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
+      },
+      runtime.ctx,
+    );
     replicas.set(endpoint.name, runtime);
     return { ...endpoint, url: runtime.server.url };
   };

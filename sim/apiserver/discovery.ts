@@ -38,7 +38,14 @@ export function discoveryDocument(path: string, serverAddress: string): unknown 
   if (group === undefined || version === undefined) {
     const groupOnly = /^\/apis\/([^/]+)$/.exec(trimmed);
     const g = groupOnly && apiGroups().find((x) => x.name === groupOnly[1]);
-    if (g) return { kind: 'APIGroup', apiVersion: 'v1', name: g.name, versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })), preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] } };
+    if (g)
+      return {
+        kind: 'APIGroup',
+        apiVersion: 'v1',
+        name: g.name,
+        versions: g.versions.map((v) => ({ groupVersion: `${g.name}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${g.name}/${g.versions[0]}`, version: g.versions[0] },
+      };
     return undefined;
   }
   const resources = ALL_DISCOVERABLE.filter((r) => r.group === group && r.version === version);

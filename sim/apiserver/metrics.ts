@@ -55,7 +55,16 @@ export class ReplicaMetrics {
   }
 
   recordRequest(l: RequestLabels, code: number, seconds: number): void {
-    const labels = { verb: l.verb, dry_run: l.dryRun ? 'All' : '', group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: 'apiserver' };
+    const labels = {
+      verb: l.verb,
+      dry_run: l.dryRun ? 'All' : '',
+      group: l.group,
+      version: l.version,
+      resource: l.resource,
+      subresource: l.subresource,
+      scope: l.scope,
+      component: 'apiserver',
+    };
     this.requestTotal.inc({ ...labels, code: String(code) });
     this.requestDuration.observe(labels, seconds);
   }
@@ -66,6 +75,9 @@ export class ReplicaMetrics {
   }
 
   longRunningDelta(l: RequestLabels, delta: number): void {
-    this.longRunning.inc({ verb: l.verb, group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: 'apiserver' }, delta);
+    this.longRunning.inc(
+      { verb: l.verb, group: l.group, version: l.version, resource: l.resource, subresource: l.subresource, scope: l.scope, component: 'apiserver' },
+      delta,
+    );
   }
 }

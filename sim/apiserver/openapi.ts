@@ -29,11 +29,24 @@ export function openApiDocument(path: string): unknown | undefined {
   for (const r of resources) {
     const gvk = { group: r.group, version: r.version, kind: r.kind };
     const base = `/${groupVersionPath(r)}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.resource}`;
-    const params = [{ name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }, { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } }];
-    const op = (action: string) => ({ operationId: `${action}${r.kind}`, 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, parameters: params, responses: { '200': { description: 'OK' } } });
+    const params = [
+      { name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } },
+      { name: 'dryRun', in: 'query', schema: { type: 'string', uniqueItems: true } },
+    ];
+    const op = (action: string) => ({
+      operationId: `${action}${r.kind}`,
+      'x-kubernetes-action': action,
+      'x-kubernetes-group-version-kind': gvk,
+      parameters: params,
+      responses: { '200': { description: 'OK' } },
+    });
     paths[base] = r.verbs.includes('create') ? { post: op('post') } : {};
     if (r.verbs.includes('get')) paths[`${base}/{name}`] = { get: op('get'), put: op('put'), patch: op('patch'), delete: op('delete') };
-    schemas[`io.k8s.sim.${apiVersionOf(r).replace(/[/.]/g, '_')}.${r.kind}`] = { type: 'object', 'x-kubernetes-group-version-kind': [gvk], 'x-kubernetes-preserve-unknown-fields': true };
+    schemas[`io.k8s.sim.${apiVersionOf(r).replace(/[/.]/g, '_')}.${r.kind}`] = {
+      type: 'object',
+      'x-kubernetes-group-version-kind': [gvk],
+      'x-kubernetes-preserve-unknown-fields': true,
+    };
   }
   return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0-sim' }, paths, components: { schemas } };
 }

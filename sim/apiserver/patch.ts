@@ -16,7 +16,8 @@ export function applyPatchBody(contentType: string, current: KubeObject, body: u
     const target = structuredClone(current);
     const results = applyPatch(target, body as Parameters<typeof applyPatch>[1]);
     const failed = results.find((r) => r !== null);
-    if (failed) throw new StatusError(statuses.invalid(current.kind ?? 'Object', current.metadata.name ?? '', 'patch', String((failed as Error).message ?? failed)));
+    if (failed)
+      throw new StatusError(statuses.invalid(current.kind ?? 'Object', current.metadata.name ?? '', 'patch', String((failed as Error).message ?? failed)));
     return target;
   }
   throw new StatusError(statuses.unsupportedMediaType(contentType));

@@ -29,7 +29,7 @@ export function parseRequestInfo(method: string, url: string): ResourceRequest |
   const parts = path.split('/').filter((p) => p !== '');
   let rest: string[];
   let group = '';
-  let version = '';
+  let version: string;
   if (parts[0] === 'api' && parts.length >= 3) {
     version = parts[1]!;
     rest = parts.slice(2);

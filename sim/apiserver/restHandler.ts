@@ -50,7 +50,8 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   const info = parseRequestInfo(method, req.url ?? '/');
 
   if (info.kind === 'non-resource' && ANONYMOUS_PATHS.has(info.path)) {
-    if (info.path === '/readyz') return sendText(res, ctx.isReady() ? 200 : 500, ctx.isReady() ? 'ok' : '[-]shutdown failed: reason withheld\nreadyz check failed\n');
+    if (info.path === '/readyz')
+      return sendText(res, ctx.isReady() ? 200 : 500, ctx.isReady() ? 'ok' : '[-]shutdown failed: reason withheld\nreadyz check failed\n');
     if (info.path === '/version' || info.path === '/version/') return sendJson(res, 200, discoveryDocument('/version', ctx.serverAddress));
     return sendText(res, 200, 'ok');
   }
@@ -147,18 +148,23 @@ async function handleWatch(ctx: ReplicaContext, info: ResourceRequest, req: Requ
   ctx.metrics.longRunningDelta(labels, 1);
   try {
     await ctx.capacity.execute('watchSetup', () => undefined);
-    await serveWatch(ctx.store, { info: resource, namespace: info.namespace, query: info.query, accept: header(req, 'accept') }, {
-      writeHead: (status, headers) => {
-        res.writeHead(status, headers);
-        (res as http.ServerResponse).flushHeaders?.();
+    await serveWatch(
+      ctx.store,
+      { info: resource, namespace: info.namespace, query: info.query, accept: header(req, 'accept') },
+      {
+        writeHead: (status, headers) => {
+          res.writeHead(status, headers);
+          (res as http.ServerResponse).flushHeaders?.();
+        },
+        write: (chunk) => (res as http.ServerResponse).write(chunk),
+        end: () => {
+          if (!res.writableEnded) res.end();
+        },
+        onClose: (listener) => res.once('close', listener),
+        pendingBytes: () => res.writableLength ?? 0,
       },
-      write: (chunk) => (res as http.ServerResponse).write(chunk),
-      end: () => {
-        if (!res.writableEnded) res.end();
-      },
-      onClose: (listener) => res.once('close', listener),
-      pendingBytes: () => res.writableLength ?? 0,
-    }, ctx.rng);
+      ctx.rng,
+    );
   } catch (error) {
     const status = error instanceof StatusError ? error.status : statuses.internal((error as Error).message);
     if (!res.headersSent) sendJson(res, status.code, status);
@@ -187,7 +193,10 @@ async function perform(ctx: ReplicaContext, info: ResourceRequest, req: Request,
     case 'get': {
       const stored = store.getStored(resource.resource, ns, info.name);
       if (!stored) throw new StatusError(statuses.notFound(resource.resource, resource.group, info.name));
-      return { status: 200, json: wantsTable(accept) ? JSON.stringify(toTable([stored.object], String(stored.rv), info.query.get('includeObject'))) : stored.json };
+      return {
+        status: 200,
+        json: wantsTable(accept) ? JSON.stringify(toTable([stored.object], String(stored.rv), info.query.get('includeObject'))) : stored.json,
+      };
     }
     case 'list':
       return { status: 200, json: listJson(store, resource, ns, info.query, accept) };
@@ -197,13 +206,15 @@ async function perform(ctx: ReplicaContext, info: ResourceRequest, req: Request,
         if (object.metadata.generateName) object.metadata.name = `${object.metadata.generateName}${randomSuffix(ctx.rng)}`;
         else throw new StatusError(statuses.invalid(resource.kind, '', 'metadata.name', 'Required value: name or generateName is required'));
       }
-      if (store.getStored(resource.resource, ns, object.metadata.name)) throw new StatusError(statuses.alreadyExists(resource.resource, resource.group, object.metadata.name));
+      if (store.getStored(resource.resource, ns, object.metadata.name))
+        throw new StatusError(statuses.alreadyExists(resource.resource, resource.group, object.metadata.name));
       const admitted = await admit(ctx, 'CREATE', resource, ns, object.metadata.name, object, undefined, user, dryRun);
       return { status: 201, json: store.create(resource, ns, admitted, dryRun).json };
     }
     case 'update': {
       const object = asObject(body, resource, ns);
-      if (object.metadata.name && object.metadata.name !== info.name) throw new StatusError(statuses.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`));
+      if (object.metadata.name && object.metadata.name !== info.name)
+        throw new StatusError(statuses.badRequest(`the name of the object (${object.metadata.name}) does not match the name on the URL (${info.name})`));
       object.metadata.name = info.name;
       const current = store.get(resource.resource, ns, info.name);
       if (!current) throw new StatusError(statuses.notFound(resource.resource, resource.group, info.name));
@@ -228,7 +239,8 @@ async function perform(ctx: ReplicaContext, info: ResourceRequest, req: Request,
       const labels = parseLabelSelector(info.query.get('labelSelector'));
       const fields = parseFieldSelector(info.query.get('fieldSelector'));
       for (const stored of store.listStored(resource.resource, ns || undefined)) {
-        if (labels(stored.object.metadata.labels) && fields(stored.object)) store.delete(resource, stored.object.metadata.namespace ?? '', stored.object.metadata.name!, dryRun);
+        if (labels(stored.object.metadata.labels) && fields(stored.object))
+          store.delete(resource, stored.object.metadata.namespace ?? '', stored.object.metadata.name!, dryRun);
       }
       return { status: 200, json: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' }) };
     }
@@ -237,7 +249,17 @@ async function perform(ctx: ReplicaContext, info: ResourceRequest, req: Request,
   }
 }
 
-async function admit(ctx: ReplicaContext, operation: 'CREATE' | 'UPDATE', resource: ResourceInfo, namespace: string, name: string, object: KubeObject, oldObject: KubeObject | undefined, user: UserInfo, dryRun: boolean): Promise<KubeObject> {
+async function admit(
+  ctx: ReplicaContext,
+  operation: 'CREATE' | 'UPDATE',
+  resource: ResourceInfo,
+  namespace: string,
+  name: string,
+  object: KubeObject,
+  oldObject: KubeObject | undefined,
+  user: UserInfo,
+  dryRun: boolean,
+): Promise<KubeObject> {
   if (!ctx.admit) return object;
   const result = await ctx.admit({
     operation,
@@ -280,7 +302,15 @@ function listJson(store: ObjectStore, resource: ResourceInfo, namespace: string,
     const last = items[items.length - 1]!.object;
     continueToken = Buffer.from(`${last.metadata.namespace ?? ''}/${last.metadata.name}`).toString('base64url');
   }
-  if (wantsTable(accept)) return JSON.stringify(toTable(items.map((s) => s.object), rv, query.get('includeObject'), continueToken));
+  if (wantsTable(accept))
+    return JSON.stringify(
+      toTable(
+        items.map((s) => s.object),
+        rv,
+        query.get('includeObject'),
+        continueToken,
+      ),
+    );
   const metadata = JSON.stringify({ resourceVersion: rv, ...(continueToken ? { continue: continueToken } : {}) });
   return `{"kind":"${resource.kind}List","apiVersion":"${apiVersionOf(resource)}","metadata":${metadata},"items":[${items.map((s) => s.json).join(',')}]}`;
 }
@@ -288,7 +318,8 @@ function listJson(store: ObjectStore, resource: ResourceInfo, namespace: string,
 function asObject(body: unknown, resource: ResourceInfo, namespace: string): KubeObject {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new StatusError(statuses.badRequest('the request body must be a JSON object'));
   const object = body as KubeObject;
-  if (object.kind !== undefined && object.kind !== resource.kind) throw new StatusError(statuses.badRequest(`the kind of the object (${String(object.kind)}) does not match the resource (${resource.kind})`));
+  if (object.kind !== undefined && object.kind !== resource.kind)
+    throw new StatusError(statuses.badRequest(`the kind of the object (${String(object.kind)}) does not match the resource (${resource.kind})`));
   object.metadata = object.metadata && typeof object.metadata === 'object' ? object.metadata : {};
   if (resource.namespaced && object.metadata.namespace && object.metadata.namespace !== namespace) {
     throw new StatusError(statuses.badRequest('the namespace of the provided object does not match the namespace sent on the request'));
@@ -303,7 +334,9 @@ function selfSubjectReview(user: UserInfo): unknown {
     kind: 'SelfSubjectReview',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { creationTimestamp: null },
-    status: { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } },
+    status: {
+      userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) },
+    },
   };
 }
 
@@ -319,7 +352,8 @@ async function readJsonBody(req: Request): Promise<unknown> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) throw new StatusError({ ...statuses.badRequest('the request body is too large'), code: 413, reason: 'RequestEntityTooLarge' });
+    if (size > KUBE_APISERVER_MAX_REQUEST_BODY_BYTES)
+      throw new StatusError({ ...statuses.badRequest('the request body is too large'), code: 413, reason: 'RequestEntityTooLarge' });
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');

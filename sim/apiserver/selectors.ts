@@ -4,9 +4,7 @@
 import type { KubeObject } from './objects.ts';
 import { StatusError, statuses } from './status.ts';
 
-type Requirement =
-  | { key: string; op: 'in' | 'notin'; values: string[] }
-  | { key: string; op: 'exists' | 'notexists' };
+type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'notexists' };
 
 export type Selector = (labels: Record<string, string> | undefined) => boolean;
 
@@ -36,7 +34,15 @@ const KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
 
 function parseRequirement(text: string): Requirement {
   let m = /^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(text);
-  if (m) return { key: checkKey(m[1]!), op: m[2] as 'in' | 'notin', values: m[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '') };
+  if (m)
+    return {
+      key: checkKey(m[1]!),
+      op: m[2] as 'in' | 'notin',
+      values: m[3]!
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    };
   m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(text);
   if (m) return { key: checkKey(m[1]!), op: m[2] === '!=' ? 'notin' : 'in', values: [m[3]!] };
   m = /^!\s*(\S+)$/.exec(text);

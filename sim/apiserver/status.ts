@@ -14,17 +14,30 @@ export const statuses = {
   alreadyExists: (resource: string, group: string, name: string) =>
     failure(409, 'AlreadyExists', `${qualified(resource, group)} "${name}" already exists`, { name, group: group || undefined, kind: resource }),
   conflict: (resource: string, group: string, name: string) =>
-    failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: group || undefined, kind: resource }),
+    failure(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, group: group || undefined, kind: resource },
+    ),
   invalid: (kind: string, name: string, field: string, detail: string) =>
-    failure(422, 'Invalid', `${kind} "${name}" is invalid: ${field}: ${detail}`, { name, kind, causes: [{ reason: 'FieldValueInvalid', message: detail, field }] }),
+    failure(422, 'Invalid', `${kind} "${name}" is invalid: ${field}: ${detail}`, {
+      name,
+      kind,
+      causes: [{ reason: 'FieldValueInvalid', message: detail, field }],
+    }),
   badRequest: (message: string) => failure(400, 'BadRequest', message),
   unauthorized: () => failure(401, 'Unauthorized', 'Unauthorized'),
   methodNotSupported: (resource: string, verb: string) =>
     failure(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`, { kind: resource, causes: [{ message: verb }] }),
   notAcceptable: (message: string) => failure(406, 'NotAcceptable', message),
-  unsupportedMediaType: (type: string) => failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json (got ${type})`),
-  tooManyRequests: (retryAfterSeconds: number) =>
-    failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }),
+  unsupportedMediaType: (type: string) =>
+    failure(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json (got ${type})`,
+    ),
+  tooManyRequests: (retryAfterSeconds: number) => failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds }),
   expired: (message: string) => failure(410, 'Expired', message),
   internal: (message: string) => failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] }),
   pathNotFound: () => failure(404, 'NotFound', 'the server could not find the requested resource'),

@@ -8,27 +8,39 @@ export function wantsTable(accept: string | undefined): boolean {
 }
 
 const NAME = { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 };
-const AGE = { name: 'Age', type: 'string', format: '', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', priority: 0 };
+const AGE = {
+  name: 'Age',
+  type: 'string',
+  format: '',
+  description: 'CreationTimestamp is a timestamp representing the server time when this object was created.',
+  priority: 0,
+};
 
 export function toTable(objects: KubeObject[], resourceVersion: string, includeObject: string | null, continueToken?: string): unknown {
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion, ...(continueToken ? { continue: continueToken } : {}) },
-    columnDefinitions: [NAME, ...(objects[0]?.kind === 'ConfigMap' ? [{ name: 'Data', type: 'integer', format: '', description: 'Number of data entries', priority: 0 }] : []), AGE],
+    columnDefinitions: [
+      NAME,
+      ...(objects[0]?.kind === 'ConfigMap' ? [{ name: 'Data', type: 'integer', format: '', description: 'Number of data entries', priority: 0 }] : []),
+      AGE,
+    ],
     rows: objects.map((o) => tableRow(o, includeObject)),
   };
 }
 
 function tableRow(object: KubeObject, includeObject: string | null): unknown {
   const cells: unknown[] = [object.metadata.name];
-  if (object.kind === 'ConfigMap') cells.push(Object.keys((object.data as object | undefined) ?? {}).length + Object.keys((object.binaryData as object | undefined) ?? {}).length);
+  if (object.kind === 'ConfigMap')
+    cells.push(Object.keys((object.data as object | undefined) ?? {}).length + Object.keys((object.binaryData as object | undefined) ?? {}).length);
   cells.push(humanAge(object.metadata.creationTimestamp));
-  const embedded = includeObject === 'Object'
-    ? object
-    : includeObject === 'None'
-      ? undefined
-      : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
+  const embedded =
+    includeObject === 'Object'
+      ? object
+      : includeObject === 'None'
+        ? undefined
+        : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
   return { cells, ...(embedded ? { object: embedded } : {}) };
 }
 

@@ -97,7 +97,9 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, sink: Watc
     if (query.get('allowWatchBookmarks') === 'true') {
       const bookmark = () => {
         const rv = String(Math.max(lastSent, store.currentRevision));
-        send(`{"type":"BOOKMARK","object":{"kind":"${info.kind}","apiVersion":"${info.group ? `${info.group}/${info.version}` : info.version}","metadata":{"resourceVersion":"${rv}"}}}\n`);
+        send(
+          `{"type":"BOOKMARK","object":{"kind":"${info.kind}","apiVersion":"${info.group ? `${info.group}/${info.version}` : info.version}","metadata":{"resourceVersion":"${rv}"}}}\n`,
+        );
         timers.push(setTimeout(bookmark, BOOKMARK_INTERVAL_MS));
       };
       timers.push(setTimeout(bookmark, BOOKMARK_INTERVAL_MS));

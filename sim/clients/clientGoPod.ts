@@ -35,7 +35,10 @@ export class ClientGoPod {
   private readonly counters = { opened: 0, goawaysReceived: 0, resets: 0 };
   private readonly watchVersions = new Map<string, string>();
 
-  constructor(private readonly pod: ClientPodSpec, private readonly env: PodEnvironment) {
+  constructor(
+    private readonly pod: ClientPodSpec,
+    private readonly env: PodEnvironment,
+  ) {
     this.endpoint = podEndpoint(pod);
     this.transport = new ClientGoTransport(
       () => dialPod(pod, this.endpoint, env.services, env.privilegedPortOffset, ['h2']),
@@ -49,8 +52,14 @@ export class ClientGoPod {
   /** Warm-up, not measured: create the objects the mix uses and list what the watches will follow. */
   async prepare(): Promise<void> {
     for (const seed of this.mix.seedObjects()) {
-      const res = await this.call({ method: 'POST', path: collectionPath(seed.resource, this.pod.namespace), body: seed.body, contentType: 'application/json' });
-      if (res.status !== 201 && res.status !== 409) throw new Error(`pod ${this.pod.name}: creating ${seed.resource}/${seed.name} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      const res = await this.call({
+        method: 'POST',
+        path: collectionPath(seed.resource, this.pod.namespace),
+        body: seed.body,
+        contentType: 'application/json',
+      });
+      if (res.status !== 201 && res.status !== 409)
+        throw new Error(`pod ${this.pod.name}: creating ${seed.resource}/${seed.name} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     }
     for (const watch of this.pod.watches) {
       const res = await this.call({ method: 'GET', path: `${collectionPath(watch.resource, this.pod.namespace)}?limit=500` });
@@ -99,11 +108,14 @@ export class ClientGoPod {
         const offset = arrivals.next();
         if (offset >= options.durationMs || issued >= options.maxRequests) return resolveSchedule();
         const intended = epoch + offset;
-        setTimeout(() => {
-          issued++;
-          track(this.execute(this.mix.next(), intended, acc, drain.signal));
-          scheduleNext();
-        }, Math.max(0, intended - performance.now()));
+        setTimeout(
+          () => {
+            issued++;
+            track(this.execute(this.mix.next(), intended, acc, drain.signal));
+            scheduleNext();
+          },
+          Math.max(0, intended - performance.now()),
+        );
       };
       scheduleNext();
     });
@@ -115,7 +127,10 @@ export class ClientGoPod {
     const drainTimer = new AbortController();
     const timedOut = await Promise.race([
       drained.then(() => false),
-      sleep(options.drainTimeoutMs ?? 10_000, undefined, { signal: drainTimer.signal }).then(() => true, () => false),
+      sleep(options.drainTimeoutMs ?? 10_000, undefined, { signal: drainTimer.signal }).then(
+        () => true,
+        () => false,
+      ),
     ]);
     drainTimer.abort();
     if (timedOut) {
@@ -145,14 +160,19 @@ export class ClientGoPod {
       let hasAuditId = false;
       try {
         acc.attempts++;
-        await this.transport.request(this.headers(call.method, call.path, call.contentType), call.body, {
-          onResponse: (h) => {
-            status = Number(h[':status']);
-            retryAfter = h['retry-after'] as string | undefined;
-            hasAuditId = h['audit-id'] !== undefined;
-            acc.answered(status, hasAuditId);
+        await this.transport.request(
+          this.headers(call.method, call.path, call.contentType),
+          call.body,
+          {
+            onResponse: (h) => {
+              status = Number(h[':status']);
+              retryAfter = h['retry-after'] as string | undefined;
+              hasAuditId = h['audit-id'] !== undefined;
+              acc.answered(status, hasAuditId);
+            },
           },
-        }, signal);
+          signal,
+        );
         sentOnce = true;
       } catch (error) {
         const e = error as TransportError;
@@ -223,25 +243,30 @@ export class ClientGoPod {
       if (wait > 0 && !(await this.pause(wait, stop))) return;
       acc.attempts++;
       try {
-        await this.transport.request(this.headers('GET', path), undefined, {
-          onResponse: (h) => {
-            acc.answered(Number(h[':status']), h['audit-id'] !== undefined);
-            acc.watches.opened++;
+        await this.transport.request(
+          this.headers('GET', path),
+          undefined,
+          {
+            onResponse: (h) => {
+              acc.answered(Number(h[':status']), h['audit-id'] !== undefined);
+              acc.watches.opened++;
+            },
+            onData: (chunk) => {
+              buffer += chunk.toString('utf8');
+              let newline = buffer.indexOf('\n');
+              while (newline >= 0) {
+                const line = buffer.slice(0, newline);
+                buffer = buffer.slice(newline + 1);
+                newline = buffer.indexOf('\n');
+                if (!line) continue;
+                acc.watches.events++;
+                const version = /"resourceVersion":"(\d+)"/.exec(line)?.[1];
+                if (version) this.watchVersions.set(resource, version);
+              }
+            },
           },
-          onData: (chunk) => {
-            buffer += chunk.toString('utf8');
-            let newline = buffer.indexOf('\n');
-            while (newline >= 0) {
-              const line = buffer.slice(0, newline);
-              buffer = buffer.slice(newline + 1);
-              newline = buffer.indexOf('\n');
-              if (!line) continue;
-              acc.watches.events++;
-              const version = /"resourceVersion":"(\d+)"/.exec(line)?.[1];
-              if (version) this.watchVersions.set(resource, version);
-            }
-          },
-        }, stop);
+          stop,
+        );
       } catch (error) {
         const e = error as TransportError;
         if (e.kind === 'refused') {

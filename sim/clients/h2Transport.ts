@@ -23,7 +23,11 @@ export interface TransportCounters {
 export type TransportErrorKind = 'refused' | 'reset' | 'dns' | 'connect' | 'tls' | 'cancelled' | 'timeout' | 'protocol';
 
 export class TransportError extends Error {
-  constructor(readonly kind: TransportErrorKind, message: string, readonly sent: boolean) {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    readonly sent: boolean,
+  ) {
     super(message);
     this.name = 'TransportError';
   }
@@ -72,7 +76,13 @@ export class ClientGoTransport {
     }
   }
 
-  private run(connection: Connection, stream: http2.ClientHttp2Stream, body: string | undefined, handlers: StreamHandlers, signal: AbortSignal | undefined): Promise<void> {
+  private run(
+    connection: Connection,
+    stream: http2.ClientHttp2Stream,
+    body: string | undefined,
+    handlers: StreamHandlers,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let responded = false;
       let settled = false;

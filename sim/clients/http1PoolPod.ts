@@ -25,7 +25,10 @@ interface AutocannonResult {
 export class Http1PoolPod {
   private readonly mix: RequestMix;
 
-  constructor(private readonly pod: ClientPodSpec, private readonly env: PodEnvironment) {
+  constructor(
+    private readonly pod: ClientPodSpec,
+    private readonly env: PodEnvironment,
+  ) {
     this.mix = new RequestMix(pod, env.rng.fork('mix'));
   }
 
@@ -33,7 +36,11 @@ export class Http1PoolPod {
     const endpoint = podEndpoint(this.pod);
     const resolved = resolveForPod(endpoint.host, this.pod, this.env.services);
     if (resolved.via === 'nxdomain') throw new Error(`pod ${this.pod.name}: lookup ${endpoint.host}: no such host`);
-    return { url: `https://${resolved.ip}:${mapPrivilegedPort(endpoint.port, this.env.privilegedPortOffset)}`, authority: endpoint.authority, servername: endpoint.servername };
+    return {
+      url: `https://${resolved.ip}:${mapPrivilegedPort(endpoint.port, this.env.privilegedPortOffset)}`,
+      authority: endpoint.authority,
+      servername: endpoint.servername,
+    };
   }
 
   private baseOptions(target: { url: string; authority: string; servername: string }) {
@@ -86,7 +93,13 @@ export class Http1PoolPod {
         {
           setupRequest: (request: Record<string, unknown>) => {
             const call = this.mix.next();
-            return { ...request, method: call.method, path: call.path, body: call.body, headers: { ...(request.headers as object), ...(call.contentType ? { 'content-type': call.contentType } : {}) } };
+            return {
+              ...request,
+              method: call.method,
+              path: call.path,
+              body: call.body,
+              headers: { ...(request.headers as object), ...(call.contentType ? { 'content-type': call.contentType } : {}) },
+            };
           },
           onResponse: (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
             acc.answered(status, headers['audit-id'] !== undefined || headers['Audit-Id'] !== undefined);

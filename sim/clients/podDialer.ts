@@ -7,7 +7,10 @@ import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
 import type { ClientPodSpec } from './types.ts';
 
 export class DialError extends Error {
-  constructor(readonly kind: 'dns' | 'connect' | 'tls', message: string) {
+  constructor(
+    readonly kind: 'dns' | 'connect' | 'tls',
+    message: string,
+  ) {
     super(message);
     this.name = 'DialError';
   }
@@ -30,10 +33,18 @@ export function podEndpoint(pod: ClientPodSpec): PodEndpoint {
   return { host, port, authority: url.port ? `${url.hostname}:${url.port}` : url.hostname, servername: pod.kubeconfig.tlsServerName ?? host };
 }
 
-export function dialPod(pod: ClientPodSpec, endpoint: PodEndpoint, services: readonly ServiceRecord[], privilegedPortOffset: number, alpn: string[]): Promise<tls.TLSSocket> {
+export function dialPod(
+  pod: ClientPodSpec,
+  endpoint: PodEndpoint,
+  services: readonly ServiceRecord[],
+  privilegedPortOffset: number,
+  alpn: string[],
+): Promise<tls.TLSSocket> {
   const resolved = resolveForPod(endpoint.host, pod, services);
   if (resolved.via === 'nxdomain') {
-    return Promise.reject(new DialError('dns', `dial tcp: lookup ${endpoint.host}: no such host (pod ${pod.namespace}/${pod.name}, tried ${resolved.tried.join(', ')})`));
+    return Promise.reject(
+      new DialError('dns', `dial tcp: lookup ${endpoint.host}: no such host (pod ${pod.namespace}/${pod.name}, tried ${resolved.tried.join(', ')})`),
+    );
   }
   return new Promise((resolve, reject) => {
     let connected = false;

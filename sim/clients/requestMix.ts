@@ -41,13 +41,32 @@ export function objectBody(resource: ClientResource, namespace: string, name: st
     case 'secrets':
       return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata, data: { token: Buffer.from(`token-${counter}`).toString('base64') } };
     case 'leases':
-      return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec: { holderIdentity: pod, leaseDurationSeconds: 15, renewTime: new Date().toISOString().replace('Z', '000Z'), leaseTransitions: counter } };
+      return {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata,
+        spec: { holderIdentity: pod, leaseDurationSeconds: 15, renewTime: new Date().toISOString().replace('Z', '000Z'), leaseTransitions: counter },
+      };
     case 'pods':
       return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10' }] } };
     case 'services':
-      return { apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], selector: { app: name } } };
+      return {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata,
+        spec: { type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], selector: { app: name } },
+      };
     case 'events':
-      return { apiVersion: 'v1', kind: 'Event', metadata, involvedObject: { kind: 'Pod', namespace, name: pod }, reason: 'Simulated', message: `event ${counter}`, type: 'Normal', source: { component: pod } };
+      return {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata,
+        involvedObject: { kind: 'Pod', namespace, name: pod },
+        reason: 'Simulated',
+        message: `event ${counter}`,
+        type: 'Normal',
+        source: { component: pod },
+      };
   }
 }
 
@@ -58,7 +77,10 @@ export class RequestMix {
   /** Names this pod created with `create`, which `delete` removes again (FIFO). */
   private readonly created: Map<ClientResource, string[]> = new Map();
 
-  constructor(private readonly pod: ClientPodSpec, private readonly rng: Rng) {
+  constructor(
+    private readonly pod: ClientPodSpec,
+    private readonly rng: Rng,
+  ) {
     this.entries = pod.mix;
     this.totalWeight = this.entries.reduce((s, e) => s + e.weight, 0);
     if (!(this.totalWeight > 0)) throw new Error(`pod ${pod.name}: the request mix needs a positive total weight`);
@@ -97,17 +119,43 @@ export class RequestMix {
       case 'get':
         return { verb: 'get', method: 'GET', path: `${collection}/${existing}`, resource: entry.resource };
       case 'list':
-        return { verb: 'list', method: 'GET', path: `${collection}?labelSelector=${encodeURIComponent(`${OWNER_LABEL}=${this.pod.name}`)}&limit=500`, resource: entry.resource };
+        return {
+          verb: 'list',
+          method: 'GET',
+          path: `${collection}?labelSelector=${encodeURIComponent(`${OWNER_LABEL}=${this.pod.name}`)}&limit=500`,
+          resource: entry.resource,
+        };
       case 'update':
-        return { verb: 'update', method: 'PUT', path: `${collection}/${existing}`, body: JSON.stringify(objectBody(entry.resource, ns, existing, this.pod.name, this.counter)), contentType: 'application/json', resource: entry.resource };
+        return {
+          verb: 'update',
+          method: 'PUT',
+          path: `${collection}/${existing}`,
+          body: JSON.stringify(objectBody(entry.resource, ns, existing, this.pod.name, this.counter)),
+          contentType: 'application/json',
+          resource: entry.resource,
+        };
       case 'patch':
-        return { verb: 'patch', method: 'PATCH', path: `${collection}/${existing}`, body: JSON.stringify({ metadata: { annotations: { 'sim.gardener.cloud/touched': String(this.counter) } } }), contentType: 'application/merge-patch+json', resource: entry.resource };
+        return {
+          verb: 'patch',
+          method: 'PATCH',
+          path: `${collection}/${existing}`,
+          body: JSON.stringify({ metadata: { annotations: { 'sim.gardener.cloud/touched': String(this.counter) } } }),
+          contentType: 'application/merge-patch+json',
+          resource: entry.resource,
+        };
       case 'create': {
         const name = `${this.pod.name}-${entry.resource.slice(0, 3)}-c${this.counter}`;
         const list = this.created.get(entry.resource) ?? [];
         list.push(name);
         this.created.set(entry.resource, list);
-        return { verb: 'create', method: 'POST', path: collection, body: JSON.stringify(objectBody(entry.resource, ns, name, this.pod.name, this.counter)), contentType: 'application/json', resource: entry.resource };
+        return {
+          verb: 'create',
+          method: 'POST',
+          path: collection,
+          body: JSON.stringify(objectBody(entry.resource, ns, name, this.pod.name, this.counter)),
+          contentType: 'application/json',
+          resource: entry.resource,
+        };
       }
       case 'delete': {
         const name = this.created.get(entry.resource)?.shift() ?? `${this.pod.name}-${entry.resource.slice(0, 3)}-gone`;

@@ -7,7 +7,11 @@ export class TokenBucket {
   private tokens: number;
   private last: number | undefined;
 
-  constructor(private readonly qps: number, private readonly burst: number, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    private readonly qps: number,
+    private readonly burst: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     if (!(qps > 0)) throw new RangeError(`qps must be > 0, got ${qps}`);
     if (!(burst >= 1)) throw new RangeError(`burst must be >= 1, got ${burst}`);
     this.tokens = burst;

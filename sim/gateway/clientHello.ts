@@ -4,10 +4,7 @@
 // extension is absent), or `not-tls` for anything that is not a TLS handshake.
 // Formats: RFC 8446 §4.1.2 (ClientHello), RFC 6066 §3 (server_name extension), RFC 5246 §6.2.1 (records).
 
-export type ClientHelloResult =
-  | { kind: 'need-more' }
-  | { kind: 'not-tls'; reason: string }
-  | { kind: 'sni'; serverName: string | undefined };
+export type ClientHelloResult = { kind: 'need-more' } | { kind: 'not-tls'; reason: string } | { kind: 'sni'; serverName: string | undefined };
 
 /** Envoy's tls_inspector gives up past 64 KiB; a ClientHello is normally < 2 KiB. */
 export const MAX_CLIENT_HELLO_BYTES = 64 * 1024;

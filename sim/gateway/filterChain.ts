@@ -11,9 +11,7 @@ import type { ClusterKind } from './upstreamCluster.ts';
 
 export type RouteKind = Exclude<ClusterKind, 'passthrough'>;
 
-export type FilterDecision =
-  | { action: 'reply'; status: number; body: string }
-  | { action: 'route'; route: RouteKind; identity?: ClientCertIdentity };
+export type FilterDecision = { action: 'reply'; status: number; body: string } | { action: 'route'; route: RouteKind; identity?: ClientCertIdentity };
 
 export interface RequestView {
   sni: string;

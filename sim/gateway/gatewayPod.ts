@@ -100,7 +100,8 @@ async function startGatewayPod(config: GatewayPodConfig) {
   };
 
   const planes: PlaneRuntime[] = config.controlPlanes.map((cp, index) => {
-    const cluster = (kind: RouteKind | 'passthrough') => new UpstreamCluster(kind, cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/${kind}`), config.choiceCount);
+    const cluster = (kind: RouteKind | 'passthrough') =>
+      new UpstreamCluster(kind, cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/${kind}`), config.choiceCount);
     const simple = { caPem: cp.upstream.caPem, sni: cp.upstream.sni };
     const mutual = { ...simple, clientCert: cp.upstream.frontProxyClient };
     const defaultPool = new H2UpstreamPool(simple, config.ip, config.upstreamConnectionsPerEndpoint);
@@ -139,24 +140,27 @@ async function startGatewayPod(config: GatewayPodConfig) {
     const h1server = http.createServer((req, res) => h1!.handle(req, res));
     h1server.on('upgrade', (req, socket, head) => h1!.upgrade(req, socket as net.Socket, head));
     h1server.on('clientError', (_error, socket) => socket.destroy());
-    server = tls.createServer({
-      ALPNProtocols: ['h2', 'http/1.1'],
-      requestCert: true,
-      rejectUnauthorized: false,
-      SNICallback: (servername, callback) => {
-        const context = contexts.get(servername.toLowerCase());
-        if (context) callback(null, context);
-        else callback(new Error(`no filter chain for server name "${servername}"`));
+    server = tls.createServer(
+      {
+        ALPNProtocols: ['h2', 'http/1.1'],
+        requestCert: true,
+        rejectUnauthorized: false,
+        SNICallback: (servername, callback) => {
+          const context = contexts.get(servername.toLowerCase());
+          if (context) callback(null, context);
+          else callback(new Error(`no filter chain for server name "${servername}"`));
+        },
       },
-    }, (socket) => {
-      downstreamConnections++;
-      socket.setNoDelay(true);
-      // OPTIONAL_MUTUAL: no client certificate is fine, an invalid one ends the connection.
-      const peer = socket.getPeerCertificate();
-      if (peer && Object.keys(peer).length > 0 && !socket.authorized) return socket.destroy();
-      if (socket.alpnProtocol === 'h2') h2server.emit('connection', socket);
-      else h1server.emit('connection', socket);
-    });
+      (socket) => {
+        downstreamConnections++;
+        socket.setNoDelay(true);
+        // OPTIONAL_MUTUAL: no client certificate is fine, an invalid one ends the connection.
+        const peer = socket.getPeerCertificate();
+        if (peer && Object.keys(peer).length > 0 && !socket.authorized) return socket.destroy();
+        if (socket.alpnProtocol === 'h2') h2server.emit('connection', socket);
+        else h1server.emit('connection', socket);
+      },
+    );
     server.on('connection', track);
     server.on('tlsClientError', () => undefined);
   } else {
@@ -193,7 +197,8 @@ async function startGatewayPod(config: GatewayPodConfig) {
         for (const plane of planes) {
           if (config.mode === 'passthrough') clusters.passthrough = plane.passthrough.stats();
           else for (const kind of ROUTE_KINDS) clusters[kind] = plane.routes[kind].cluster.stats();
-          for (const pool of plane.pools) for (const [host, n] of Object.entries(pool.connectionsByHost())) upstreamConnections[host] = (upstreamConnections[host] ?? 0) + n;
+          for (const pool of plane.pools)
+            for (const [host, n] of Object.entries(pool.connectionsByHost())) upstreamConnections[host] = (upstreamConnections[host] ?? 0) + n;
         }
         return {
           pod: config.name,

@@ -67,7 +67,13 @@ export class H1Forwarder {
       return;
     }
     socket.once('close', () => lease.release());
-    this.proxy.ws(req, socket, head, { target: { protocol: 'https:', host: lease.host.ip, port: lease.host.port }, agent: this.agentFor(route.tls, lease.host, false) }, () => socket.destroy());
+    this.proxy.ws(
+      req,
+      socket,
+      head,
+      { target: { protocol: 'https:', host: lease.host.ip, port: lease.host.port }, agent: this.agentFor(route.tls, lease.host, false) },
+      () => socket.destroy(),
+    );
   }
 
   close(): void {
@@ -100,21 +106,26 @@ export class H1Forwarder {
       if (!lease) return this.reply(res, 503, 'no healthy upstream');
       tried.add(lease.host.name);
       res.once('close', () => lease.release());
-      this.proxy.web(req, res, {
-        target: { protocol: 'https:', host: lease.host.ip, port: lease.host.port },
-        agent: this.agentFor(route.tls, lease.host, true),
-        buffer: Readable.from(body.length > 0 ? [body] : []),
-      }, (error: Error) => {
-        lease.release();
-        if (res.headersSent || res.destroyed) {
-          res.destroy();
-        } else if (n + 1 < MAX_ATTEMPTS) {
-          this.stats.retries++;
-          attempt(n + 1);
-        } else {
-          this.reply(res, 503, upstreamFailureText(error.message));
-        }
-      });
+      this.proxy.web(
+        req,
+        res,
+        {
+          target: { protocol: 'https:', host: lease.host.ip, port: lease.host.port },
+          agent: this.agentFor(route.tls, lease.host, true),
+          buffer: Readable.from(body.length > 0 ? [body] : []),
+        },
+        (error: Error) => {
+          lease.release();
+          if (res.headersSent || res.destroyed) {
+            res.destroy();
+          } else if (n + 1 < MAX_ATTEMPTS) {
+            this.stats.retries++;
+            attempt(n + 1);
+          } else {
+            this.reply(res, 503, upstreamFailureText(error.message));
+          }
+        },
+      );
     };
     attempt(0);
   }

@@ -23,7 +23,8 @@ export interface H2ForwarderContext {
 export function localReply(stream: http2.ServerHttp2Stream, status: number, body: string, stats: ForwarderStats): void {
   countLocalReply(stats, status);
   if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) stream.respond({ ':status': status, 'content-type': 'text/plain', server: 'istio-envoy', 'content-length': Buffer.byteLength(body) });
+  if (!stream.headersSent)
+    stream.respond({ ':status': status, 'content-type': 'text/plain', server: 'istio-envoy', 'content-length': Buffer.byteLength(body) });
   stream.end(body);
 }
 
@@ -84,7 +85,13 @@ function relayBody(upstream: http2.ClientHttp2Stream, downstream: http2.ServerHt
   });
 }
 
-function dispatch(downstream: http2.ServerHttp2Stream, headers: http2.OutgoingHttpHeaders, body: Buffer | undefined, route: Route, context: H2ForwarderContext): void {
+function dispatch(
+  downstream: http2.ServerHttp2Stream,
+  headers: http2.OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  route: Route,
+  context: H2ForwarderContext,
+): void {
   const { stats } = context;
   const tried = new Set<string>();
   let upstream: http2.ClientHttp2Stream | undefined;

@@ -6,7 +6,10 @@ import type { Rng } from '../../scripts/cluster/random.ts';
 import type { LoadBalancer, UpstreamHost } from './upstreamHost.ts';
 
 export class LeastRequestBalancer implements LoadBalancer {
-  constructor(private readonly rng: Rng, private readonly choiceCount = 2) {
+  constructor(
+    private readonly rng: Rng,
+    private readonly choiceCount = 2,
+  ) {
     if (!(choiceCount >= 1)) throw new RangeError(`choiceCount must be >= 1, got ${choiceCount}`);
   }
 

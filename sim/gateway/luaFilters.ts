@@ -36,7 +36,10 @@ export function clientCertIdentity(socket: TLSSocket): ClientCertIdentity | unde
       const subject = new X509Certificate(raw).subject.split('\n');
       identity = {
         commonName: subject.find((l) => l.startsWith('CN='))?.slice(3) ?? '',
-        organizations: subject.filter((l) => l.startsWith('O=')).map((l) => l.slice(2)).filter((o) => o !== ''),
+        organizations: subject
+          .filter((l) => l.startsWith('O='))
+          .map((l) => l.slice(2))
+          .filter((o) => o !== ''),
       };
     }
   }

@@ -15,7 +15,13 @@ export interface PassthroughStats {
   rejected: Record<string, number>;
 }
 
-export function handlePassthroughConnection(client: net.Socket, clusterFor: (sni: string) => UpstreamCluster | undefined, localAddress: string, stats: PassthroughStats, track: (s: net.Socket) => void): void {
+export function handlePassthroughConnection(
+  client: net.Socket,
+  clusterFor: (sni: string) => UpstreamCluster | undefined,
+  localAddress: string,
+  stats: PassthroughStats,
+  track: (s: net.Socket) => void,
+): void {
   stats.connections++;
   client.setNoDelay(true);
   track(client);

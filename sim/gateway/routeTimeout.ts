@@ -13,7 +13,10 @@ export class RouteTimeouts {
   private readonly started = new Map<object, { at: number; expire: () => void }>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(readonly timeoutMs: number = GARDENER_ROUTE_TIMEOUT_MS, private readonly now: () => number = () => performance.now()) {
+  constructor(
+    readonly timeoutMs: number = GARDENER_ROUTE_TIMEOUT_MS,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     if (!(timeoutMs > 0)) throw new RangeError(`route timeout must be > 0 ms, got ${timeoutMs}`);
     this.timer = setInterval(() => this.sweep(), Math.min(60_000, Math.max(5, timeoutMs / 4)));
     this.timer.unref();

@@ -26,7 +26,13 @@ export class UpstreamCluster {
   /** Hosts removed by an EDS update: no new requests, but their counters stay for stats and draining. */
   private readonly retired = new Map<string, UpstreamHost>();
 
-  constructor(readonly kind: ClusterKind, endpoints: Endpoint[], policy: LbPolicy, rng: Rng, choiceCount: number) {
+  constructor(
+    readonly kind: ClusterKind,
+    endpoints: Endpoint[],
+    policy: LbPolicy,
+    rng: Rng,
+    choiceCount: number,
+  ) {
     this.hosts = endpoints.map(toUpstreamHost);
     this.balancer = createBalancer(policy, rng, choiceCount);
   }
@@ -59,7 +65,9 @@ export class UpstreamCluster {
 
   /** EDS update: new hosts start with zero counters (so P2C favours them); removed hosts take no new requests. */
   setEndpoints(endpoints: Endpoint[]): string[] {
-    const next = endpoints.map((e) => this.hosts.find((h) => h.name === e.name && h.ip === e.ip && h.port === e.port) ?? this.retired.get(e.name) ?? toUpstreamHost(e));
+    const next = endpoints.map(
+      (e) => this.hosts.find((h) => h.name === e.name && h.ip === e.ip && h.port === e.port) ?? this.retired.get(e.name) ?? toUpstreamHost(e),
+    );
     const removed = this.hosts.filter((h) => !next.includes(h));
     for (const h of removed) this.retired.set(h.name, h);
     for (const h of next) this.retired.delete(h.name);

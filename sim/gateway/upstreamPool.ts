@@ -26,7 +26,11 @@ export class H2UpstreamPool {
   private opened = 0;
   private closed = false;
 
-  constructor(private readonly tls: UpstreamTls, private readonly localAddress: string, private readonly connectionsPerHost = 1) {}
+  constructor(
+    private readonly tls: UpstreamTls,
+    private readonly localAddress: string,
+    private readonly connectionsPerHost = 1,
+  ) {}
 
   get connectionsOpened(): number {
     return this.opened;

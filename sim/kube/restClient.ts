@@ -21,7 +21,12 @@ export interface KubeStatus {
 }
 
 export class KubeApiError extends Error {
-  constructor(readonly statusCode: number, readonly status: KubeStatus | undefined, readonly method: string, readonly path: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly status: KubeStatus | undefined,
+    readonly method: string,
+    readonly path: string,
+  ) {
     super(`${method} ${path}: ${statusCode} ${status?.reason ?? ''} ${status?.message ?? ''}`.trim());
     this.name = 'KubeApiError';
   }
@@ -31,12 +36,20 @@ export class RestClient {
   private readonly agent: https.Agent;
   private readonly url: URL;
 
-  constructor(private readonly target: RestTarget, private readonly timeoutMs = 15_000) {
+  constructor(
+    private readonly target: RestTarget,
+    private readonly timeoutMs = 15_000,
+  ) {
     this.url = new URL(target.server);
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: target.caPem, servername: target.servername });
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ statusCode: number; body: T; text: string }> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ statusCode: number; body: T; text: string }> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = https.request(

@@ -121,9 +121,18 @@ class ServiceProxy {
       this.connections.delete(tracked);
     };
     // A reset on one leg becomes a reset on the other, as a dropped conntrack entry would look to both ends.
-    upstream.on('error', () => { resetSocket(client); finish(); });
-    client.on('error', () => { destroyWhenSettled(upstream, true); finish(); });
-    upstream.on('close', () => { client.destroySoon(); finish(); });
+    upstream.on('error', () => {
+      resetSocket(client);
+      finish();
+    });
+    client.on('error', () => {
+      destroyWhenSettled(upstream, true);
+      finish();
+    });
+    upstream.on('close', () => {
+      client.destroySoon();
+      finish();
+    });
     client.on('close', () => {
       if (upstream.connecting) destroyWhenSettled(upstream);
       else upstream.destroySoon();
@@ -177,7 +186,9 @@ async function startKubeProxy(config: KubeProxyConfig) {
       proxies.set(proxy.key, proxy);
       const server = net.createServer({ noDelay: true }, (socket) => proxy.accept(socket));
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (error) => reject(new Error(`kube-proxy: cannot listen on ${spec.clusterIP}:${spec.listenPort} for Service ${proxy.key}: ${error.message}`)));
+        server.once('error', (error) =>
+          reject(new Error(`kube-proxy: cannot listen on ${spec.clusterIP}:${spec.listenPort} for Service ${proxy.key}: ${error.message}`)),
+        );
         server.listen(spec.listenPort, spec.clusterIP, () => resolve());
       });
       servers.push(server);

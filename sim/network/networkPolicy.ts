@@ -19,8 +19,7 @@ export interface PodIdentity {
 }
 
 export type PolicyDecision =
-  | { allowed: true; reason: 'no-policy' | 'host-network' | 'label' }
-  | { allowed: false; reason: 'missing-label'; pod: string; label: string };
+  { allowed: true; reason: 'no-policy' | 'host-network' | 'label' } | { allowed: false; reason: 'missing-label'; pod: string; label: string };
 
 /** Decides whether a connection from `sourceIp` may reach a Service whose pods require `requiredLabel`. */
 export function decideIngress(requiredLabel: string | undefined, sourceIp: string, podsByIp: ReadonlyMap<string, PodIdentity>): PolicyDecision {

@@ -32,7 +32,9 @@ async function startPodProxy(config: PodProxyConfig) {
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     res.writeHead(405, { 'content-type': 'text/plain' });
-    res.end(`this is the network of pod ${config.pod.namespace}/${config.pod.name}: use it as an HTTPS (CONNECT) proxy, e.g. kubeconfig proxy-url or curl -x\n`);
+    res.end(
+      `this is the network of pod ${config.pod.namespace}/${config.pod.name}: use it as an HTTPS (CONNECT) proxy, e.g. kubeconfig proxy-url or curl -x\n`,
+    );
   });
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     sockets.add(client);
@@ -45,10 +47,17 @@ async function startPodProxy(config: PodProxyConfig) {
     }
     const resolution = resolveForPod(target.host, config.pod, config.services);
     if (resolution.via === 'nxdomain') {
-      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\r\nlookup ${target.host} from pod ${config.pod.namespace}/${config.pod.name}: no such host (tried ${resolution.tried.join(', ')})\r\n`);
+      client.end(
+        `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\r\nlookup ${target.host} from pod ${config.pod.namespace}/${config.pod.name}: no such host (tried ${resolution.tried.join(', ')})\r\n`,
+      );
       return;
     }
-    const upstream = net.connect({ host: resolution.ip, port: mapPrivilegedPort(target.port, config.privilegedPortOffset), localAddress: config.pod.ip, noDelay: true });
+    const upstream = net.connect({
+      host: resolution.ip,
+      port: mapPrivilegedPort(target.port, config.privilegedPortOffset),
+      localAddress: config.pod.ip,
+      noDelay: true,
+    });
     sockets.add(upstream);
     upstream.on('close', () => sockets.delete(upstream));
     let connected = false;
@@ -62,7 +71,9 @@ async function startPodProxy(config: PodProxyConfig) {
     });
     upstream.on('error', (error) => {
       if (!connected && client.writable) {
-        client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\r\nconnect ${resolution.ip}:${target.port} (${target.host}) from ${config.pod.ip}: ${error.message}\r\n`);
+        client.end(
+          `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\n\r\nconnect ${resolution.ip}:${target.port} (${target.host}) from ${config.pod.ip}: ${error.message}\r\n`,
+        );
       } else {
         client.destroy();
       }

@@ -21,9 +21,7 @@ export interface PodNetworkView {
   hostAliases?: HostAlias[];
 }
 
-export type Resolution =
-  | { ip: string; via: 'literal' | 'hostAliases' | 'cluster-dns'; name: string }
-  | { ip: undefined; via: 'nxdomain'; tried: string[] };
+export type Resolution = { ip: string; via: 'literal' | 'hostAliases' | 'cluster-dns'; name: string } | { ip: undefined; via: 'nxdomain'; tried: string[] };
 
 const NDOTS = 5;
 

@@ -45,7 +45,9 @@ export interface ComponentDescriptor<Config, Info, Methods extends MethodTable> 
 }
 
 /** Identity function that fixes the descriptor's type parameters from the factory. */
-export function defineComponent<Config, Info, Methods extends MethodTable>(descriptor: ComponentDescriptor<Config, Info, Methods>): ComponentDescriptor<Config, Info, Methods> {
+export function defineComponent<Config, Info, Methods extends MethodTable>(
+  descriptor: ComponentDescriptor<Config, Info, Methods>,
+): ComponentDescriptor<Config, Info, Methods> {
   return descriptor;
 }
 

@@ -9,10 +9,7 @@ export interface SerializedError {
   stack?: string;
 }
 
-export type HostMessage =
-  | { type: 'call'; id: number; method: string; args: unknown[] }
-  | { type: 'health'; id: number; reset: boolean }
-  | { type: 'close' };
+export type HostMessage = { type: 'call'; id: number; method: string; args: unknown[] } | { type: 'health'; id: number; reset: boolean } | { type: 'close' };
 
 export type WorkerMessage =
   | { type: 'ready'; info: unknown; methods: string[] }

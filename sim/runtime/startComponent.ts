@@ -158,7 +158,6 @@ export function inProcessHandle<Info, Methods extends MethodTable>(name: string,
     info: component.info,
     remote,
     health: async (reset = false) => monitor.read(reset),
-    close: () =>
-      (closing ??= component.close().finally(() => monitor.close())),
+    close: () => (closing ??= component.close().finally(() => monitor.close())),
   };
 }

@@ -13,7 +13,10 @@ export class Teardown {
   /** A start still under way (which will `add` its own step): teardown waits for it, so nothing starts after it. */
   waitFor(start: Promise<unknown>): void {
     this.starting.add(start);
-    start.then(() => this.starting.delete(start), () => this.starting.delete(start));
+    start.then(
+      () => this.starting.delete(start),
+      () => this.starting.delete(start),
+    );
   }
 
   /** Runs every step once, newest first; returns the errors instead of throwing. */

@@ -18,7 +18,11 @@ describe('simulated kube-apiserver: API', () => {
   let s1: http2.ClientHttp2Session;
   const opts = () => ({ ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
   const req = (s: http2.ClientHttp2Session, method: string, p: string, body?: unknown, token = ADMIN_TOKEN, extra: Record<string, string> = {}) =>
-    h2request(s, { ':method': method, ':path': p, authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra }, body === undefined ? undefined : JSON.stringify(body));
+    h2request(
+      s,
+      { ':method': method, ':path': p, authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra },
+      body === undefined ? undefined : JSON.stringify(body),
+    );
 
   beforeAll(async () => {
     cp = await startTestControlPlane();
@@ -55,8 +59,16 @@ describe('simulated kube-apiserver: API', () => {
     const rv = JSON.parse(created.body).metadata.resourceVersion;
     const read = JSON.parse((await req(s1, 'GET', '/api/v1/namespaces/default/configmaps/shared')).body);
     expect(read).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default', resourceVersion: rv }, data: { a: '1' } });
-    expect(JSON.parse((await req(s1, 'POST', '/api/v1/namespaces/default/configmaps', cm)).body)).toMatchObject({ reason: 'AlreadyExists', code: 409, message: 'configmaps "shared" already exists' });
-    expect(JSON.parse((await req(s1, 'GET', '/api/v1/namespaces/default/configmaps/nope')).body)).toMatchObject({ reason: 'NotFound', code: 404, message: 'configmaps "nope" not found' });
+    expect(JSON.parse((await req(s1, 'POST', '/api/v1/namespaces/default/configmaps', cm)).body)).toMatchObject({
+      reason: 'AlreadyExists',
+      code: 409,
+      message: 'configmaps "shared" already exists',
+    });
+    expect(JSON.parse((await req(s1, 'GET', '/api/v1/namespaces/default/configmaps/nope')).body)).toMatchObject({
+      reason: 'NotFound',
+      code: 404,
+      message: 'configmaps "nope" not found',
+    });
     const stale = await req(s1, 'PUT', '/api/v1/namespaces/default/configmaps/shared', { ...cm, metadata: { ...cm.metadata, resourceVersion: '1' } });
     expect(JSON.parse(stale.body)).toMatchObject({ reason: 'Conflict', code: 409 });
     const unconditional = await req(s1, 'PUT', '/api/v1/namespaces/default/configmaps/shared', { ...cm, data: { a: '2' } });
@@ -69,7 +81,11 @@ describe('simulated kube-apiserver: API', () => {
   });
 
   it('lists with selectors, limit/continue, and across namespaces', async () => {
-    for (const [ns, name, app] of [['a', 'one', 'web'], ['a', 'two', 'db'], ['b', 'three', 'web']] as const) {
+    for (const [ns, name, app] of [
+      ['a', 'one', 'web'],
+      ['a', 'two', 'db'],
+      ['b', 'three', 'web'],
+    ] as const) {
       await req(s0, 'POST', `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`, { metadata: { name, labels: { app } }, spec: { holderIdentity: name } });
     }
     const web = JSON.parse((await req(s1, 'GET', '/apis/coordination.k8s.io/v1/leases?labelSelector=app%3Dweb')).body);
@@ -88,9 +104,13 @@ describe('simulated kube-apiserver: API', () => {
 
   it('patches (merge and json patch) and deletes', async () => {
     await req(s0, 'POST', '/api/v1/namespaces/p/configmaps', { metadata: { name: 'pt' }, data: { a: '1', b: '2' } });
-    const merged = await req(s1, 'PATCH', '/api/v1/namespaces/p/configmaps/pt', { data: { b: null, c: '3' } }, ADMIN_TOKEN, { 'content-type': 'application/merge-patch+json' });
+    const merged = await req(s1, 'PATCH', '/api/v1/namespaces/p/configmaps/pt', { data: { b: null, c: '3' } }, ADMIN_TOKEN, {
+      'content-type': 'application/merge-patch+json',
+    });
     expect(JSON.parse(merged.body).data).toEqual({ a: '1', c: '3' });
-    const jp = await req(s1, 'PATCH', '/api/v1/namespaces/p/configmaps/pt', [{ op: 'replace', path: '/data/a', value: 'x' }], ADMIN_TOKEN, { 'content-type': 'application/json-patch+json' });
+    const jp = await req(s1, 'PATCH', '/api/v1/namespaces/p/configmaps/pt', [{ op: 'replace', path: '/data/a', value: 'x' }], ADMIN_TOKEN, {
+      'content-type': 'application/json-patch+json',
+    });
     expect(JSON.parse(jp.body).data.a).toBe('x');
     const deleted = await req(s0, 'DELETE', '/api/v1/namespaces/p/configmaps/pt');
     expect(JSON.parse(deleted.body)).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'pt' } });
@@ -101,7 +121,11 @@ describe('simulated kube-apiserver: API', () => {
     await req(s0, 'POST', '/api/v1/namespaces/w/configmaps', { metadata: { name: 'w1' } });
     const list = JSON.parse((await req(s0, 'GET', '/api/v1/namespaces/w/configmaps')).body);
     const events: { type: string; object: { metadata: { name: string; resourceVersion: string } } }[] = [];
-    const stream = s1.request({ ':method': 'GET', ':path': '/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=0', authorization: `Bearer ${ADMIN_TOKEN}` });
+    const stream = s1.request({
+      ':method': 'GET',
+      ':path': '/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=0',
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
     let buffer = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -121,13 +145,24 @@ describe('simulated kube-apiserver: API', () => {
 
     // Resume after the list: exactly the two changes that followed it.
     const resumed = await new Promise<string>((resolve) => {
-      const s = s0.request({ ':method': 'GET', ':path': `/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=1`, authorization: `Bearer ${ADMIN_TOKEN}` });
+      const s = s0.request({
+        ':method': 'GET',
+        ':path': `/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=1`,
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+      });
       let text = '';
       s.setEncoding('utf8');
-      s.on('data', (c: string) => { text += c; });
+      s.on('data', (c: string) => {
+        text += c;
+      });
       s.on('end', () => resolve(text));
     });
-    expect(resumed.trim().split('\n').map((l) => JSON.parse(l).type)).toEqual(['ADDED', 'DELETED']);
+    expect(
+      resumed
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).type),
+    ).toEqual(['ADDED', 'DELETED']);
 
     const expired = await req(s0, 'GET', '/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=5');
     expect(JSON.parse(expired.body.trim())).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
@@ -135,16 +170,35 @@ describe('simulated kube-apiserver: API', () => {
 
   it('front-proxy headers count only on connections with a front-proxy client certificate', async () => {
     const review = { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' };
-    const spoofed = await req(s0, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', review, USER_TOKEN, { 'x-remote-user': 'system:admin', 'x-remote-group': 'system:masters' });
+    const spoofed = await req(s0, 'POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', review, USER_TOKEN, {
+      'x-remote-user': 'system:admin',
+      'x-remote-group': 'system:masters',
+    });
     expect(JSON.parse(spoofed.body).status.userInfo).toMatchObject({ username: 'alice', groups: ['dev', 'system:authenticated'] });
 
-    const proxy = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.certificates['istio-gateway-client'].certPem, key: cp.pki.certificates['istio-gateway-client'].keyPem });
-    const asProxy = await h2request(proxy, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob', 'x-remote-group': 'ops' }, JSON.stringify(review));
+    const proxy = await connect(cp.urls[0]!, {
+      ...opts(),
+      cert: cp.pki.certificates['istio-gateway-client'].certPem,
+      key: cp.pki.certificates['istio-gateway-client'].keyPem,
+    });
+    const asProxy = await h2request(
+      proxy,
+      { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob', 'x-remote-group': 'ops' },
+      JSON.stringify(review),
+    );
     expect(JSON.parse(asProxy.body).status.userInfo).toMatchObject({ username: 'bob', groups: ['ops', 'system:authenticated'] });
     proxy.close();
 
-    const client = await connect(cp.urls[0]!, { ...opts(), cert: cp.pki.certificates['admin-client'].certPem, key: cp.pki.certificates['admin-client'].keyPem });
-    const asClient = await h2request(client, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob' }, JSON.stringify(review));
+    const client = await connect(cp.urls[0]!, {
+      ...opts(),
+      cert: cp.pki.certificates['admin-client'].certPem,
+      key: cp.pki.certificates['admin-client'].keyPem,
+    });
+    const asClient = await h2request(
+      client,
+      { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', 'x-remote-user': 'bob' },
+      JSON.stringify(review),
+    );
     expect(JSON.parse(asClient.body).status.userInfo).toMatchObject({ username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
     client.close();
   });
@@ -152,7 +206,10 @@ describe('simulated kube-apiserver: API', () => {
   itWithTool('kubectl')('works with a real kubectl: create, get, list, apply, label, watch, whoami, delete', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-'));
     const kubeconfig = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(kubeconfig, renderKubeconfig({ contextName: 'sim', server: cp.urls[1]!, tlsServerName: 'kube-apiserver', caPem: cp.pki.authorities.ca.certPem, token: USER_TOKEN }));
+    fs.writeFileSync(
+      kubeconfig,
+      renderKubeconfig({ contextName: 'sim', server: cp.urls[1]!, tlsServerName: 'kube-apiserver', caPem: cp.pki.authorities.ca.certPem, token: USER_TOKEN }),
+    );
     fs.writeFileSync(path.join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kc\n  namespace: kube\ndata:\n  k: v\n');
     const k = (...args: string[]) => execa(toolPath('kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args], { reject: false });
     expect((await k('create', '-f', path.join(dir, 'cm.yaml'))).stdout).toBe('configmap/kc created');

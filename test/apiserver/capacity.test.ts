@@ -26,7 +26,16 @@ describe('capacity model (unit)', () => {
     let running = 0;
     let peak = 0;
     const order: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, (_, i) => c.execute('get', () => { running++; peak = Math.max(peak, running); order.push(i); running--; })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        c.execute('get', () => {
+          running++;
+          peak = Math.max(peak, running);
+          order.push(i);
+          running--;
+        }),
+      ),
+    );
     expect(peak).toBeLessThanOrEqual(2);
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
   });
@@ -48,20 +57,30 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
   });
 
   it('rejects beyond --max-requests-inflight with 429, Retry-After and the real message; metrics count it', async () => {
-    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 3, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 200 } } }, 1);
+    cp = await startTestControlPlane(
+      { capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 3, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 200 } } },
+      1,
+    );
     const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     const results = await Promise.all(Array.from({ length: 5 }, () => get(s, '/api/v1/namespaces/x/configmaps')));
     const codes = results.map((r) => r.status).sort();
     expect(codes).toEqual([200, 200, 200, 429, 429]);
     const rejected = results.find((r) => r.status === 429)!;
     expect(rejected.headers['retry-after']).toBe('1');
-    expect(JSON.parse(rejected.body)).toMatchObject({ reason: 'TooManyRequests', message: 'Too many requests, please try again later.', details: { retryAfterSeconds: 1 } });
+    expect(JSON.parse(rejected.body)).toMatchObject({
+      reason: 'TooManyRequests',
+      message: 'Too many requests, please try again later.',
+      details: { retryAfterSeconds: 1 },
+    });
     const metrics = parsePrometheusText((await get(s, '/metrics')).body);
-    expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', resource: 'configmaps', code: '429', scope: 'namespace', component: 'apiserver' })).toBe(2);
+    expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', resource: 'configmaps', code: '429', scope: 'namespace', component: 'apiserver' })).toBe(
+      2,
+    );
     expect(sumOf(metrics, 'apiserver_request_total', { verb: 'LIST', code: '200' })).toBe(3);
     expect(sumOf(metrics, 'apiserver_request_duration_seconds_count', { verb: 'LIST' })).toBe(5);
     // The per-second watermark (published once a second) saw the 3 read-only requests in flight.
-    const readOnlyWatermark = async () => sumOf(parsePrometheusText((await get(s, '/metrics')).body), 'apiserver_current_inflight_requests', { request_kind: 'readOnly' });
+    const readOnlyWatermark = async () =>
+      sumOf(parsePrometheusText((await get(s, '/metrics')).body), 'apiserver_current_inflight_requests', { request_kind: 'readOnly' });
     expect(await pollUntil(readOnlyWatermark, (v) => v >= 3, { timeoutMs: 3000, what: 'the inflight watermark' })).toBe(3);
     s.close();
   });
@@ -76,7 +95,10 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
     const watch = s0.request({ ':method': 'GET', ':path': '/api/v1/namespaces/n/configmaps?watch=true', authorization: `Bearer ${ADMIN_TOKEN}` });
     watch.on('data', () => undefined);
     const scrape = async () => parsePrometheusText((await get(s0, '/metrics')).body);
-    let m0 = await pollUntil(scrape, (m) => sumOf(m, 'apiserver_longrunning_requests', { verb: 'WATCH' }) === 1, { timeoutMs: 3000, what: 'the watch to be open' });
+    let m0 = await pollUntil(scrape, (m) => sumOf(m, 'apiserver_longrunning_requests', { verb: 'WATCH' }) === 1, {
+      timeoutMs: 3000,
+      what: 'the watch to be open',
+    });
     expect(sumOf(m0, 'apiserver_request_total', { verb: 'GET', group: 'coordination.k8s.io', resource: 'leases', code: '404', scope: 'resource' })).toBe(7);
     expect(sumOf(m0, 'apiserver_request_total', { verb: 'WATCH' })).toBe(0);
     watch.close();
@@ -91,7 +113,14 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
 
   it('--goaway-chance sends GOAWAY on HTTP/2 after the response; in-flight streams still finish', async () => {
     // chance 1 (test-only override of the 0.02 flag maximum): every answered HTTP/2 request ends the connection.
-    cp = await startTestControlPlane({ goawayChance: 1, allowGoawayChanceAboveFlagMaximum: true, capacity: { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 300 } } }, 1);
+    cp = await startTestControlPlane(
+      {
+        goawayChance: 1,
+        allowGoawayChanceAboveFlagMaximum: true,
+        capacity: { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, list: 300 } },
+      },
+      1,
+    );
     const s = await connect(cp.urls[0]!, { ca: cp.pki.authorities.ca.certPem, servername: 'kube-apiserver' });
     const goaway = new Promise<number>((resolve) => s.once('goaway', (code: number) => resolve(code)));
     // Both go out on one connection in this order, so the server has the slow one before it answers the fast one.
@@ -112,11 +141,16 @@ describe('simulated kube-apiserver: capacity, metrics, goaway, restart', () => {
     const sockets = new Set<unknown>();
     for (let i = 0; i < 5; i++) {
       await new Promise<void>((resolve, reject) => {
-        https.get({ agent, host: url.hostname, port: url.port, path: '/api/v1/namespaces/h/configmaps', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
-          sockets.add(res.socket);
-          res.resume();
-          res.on('end', () => resolve());
-        }).on('error', reject);
+        https
+          .get(
+            { agent, host: url.hostname, port: url.port, path: '/api/v1/namespaces/h/configmaps', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+            (res) => {
+              sockets.add(res.socket);
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          )
+          .on('error', reject);
       });
     }
     expect(sockets.size).toBe(1);

@@ -7,7 +7,7 @@ import { clientPodIp, serviceIp } from '../../scripts/cluster/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
 import { pollUntil } from '../../scripts/runner/poll.ts';
-import { ADMIN_TOKEN, FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 
 function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index = 0): ClientPodSpec {
   return {
@@ -50,12 +50,28 @@ describe('client-go profile', () => {
 
   it('resolves the public name through its hostAlias, keeps ONE connection, and every answer is counted by the server', async () => {
     cp = await startTestControlPlane({}, 1);
-    const clients = await startWorkerComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { watches: [{ resource: 'configmaps' }], mix: [{ verb: 'get', resource: 'leases', weight: 3, objects: 2 }, { verb: 'list', resource: 'configmaps', weight: 1, objects: 2 }, { verb: 'update', resource: 'leases', weight: 1, objects: 2 }] })]) });
+    const clients = await startWorkerComponent(clientPods, {
+      name: 'clients',
+      config: config(cp, [
+        pod(cp, {
+          watches: [{ resource: 'configmaps' }],
+          mix: [
+            { verb: 'get', resource: 'leases', weight: 3, objects: 2 },
+            { verb: 'list', resource: 'configmaps', weight: 1, objects: 2 },
+            { verb: 'update', resource: 'leases', weight: 1, objects: 2 },
+          ],
+        }),
+      ]),
+    });
     await clients.remote.prepare();
     const before = await replicaRequests(cp);
     const [result] = await clients.remote.run({ durationMs: 1500, maxRequests: 100_000 });
     // The server records the WATCH when it ends, a moment after the client cancelled it: wait until it has.
-    const counted = await pollUntil(async () => (await replicaRequests(cp!)) - before, (c) => c >= answered(result!), { timeoutMs: 3000, what: 'the server count' });
+    const counted = await pollUntil(
+      async () => (await replicaRequests(cp!)) - before,
+      (c) => c >= answered(result!),
+      { timeoutMs: 3000, what: 'the server count' },
+    );
     await clients.close();
     expect(result!.connections.opened).toBe(1);
     expect(result!.errors).toEqual({});
@@ -67,7 +83,10 @@ describe('client-go profile', () => {
   });
 
   it('opens a second connection only beyond 100 concurrent streams', async () => {
-    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1000, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 1500 }, distribution: 'constant' } }, 1);
+    cp = await startTestControlPlane(
+      { capacity: { ...FAST_CAPACITY, workers: 1000, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 1500 }, distribution: 'constant' } },
+      1,
+    );
     const low = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 40 })]) });
     await low.remote.prepare();
     const [lowResult] = await low.remote.run({ durationMs: 1000, maxRequests: 100_000 });
@@ -97,7 +116,18 @@ describe('client-go profile', () => {
   });
 
   it('honours 429 + Retry-After: waits and retries, and the server counted every attempt', async () => {
-    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, maxRequestsInflight: 2, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 100 }, distribution: 'constant' } }, 1);
+    cp = await startTestControlPlane(
+      {
+        capacity: {
+          ...FAST_CAPACITY,
+          workers: 1,
+          maxRequestsInflight: 2,
+          serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 100 },
+          distribution: 'constant',
+        },
+      },
+      1,
+    );
     const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 40 })]) });
     await clients.remote.prepare();
     const before = await replicaRequests(cp);
@@ -114,7 +144,10 @@ describe('client-go profile', () => {
   });
 
   it('measures latency from the intended send time: a stalled server shows up as latency (no coordinated omission)', async () => {
-    cp = await startTestControlPlane({ capacity: { ...FAST_CAPACITY, workers: 1, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 20 }, distribution: 'constant' } }, 1);
+    cp = await startTestControlPlane(
+      { capacity: { ...FAST_CAPACITY, workers: 1, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 20 }, distribution: 'constant' } },
+      1,
+    );
     // Offered 100/s but served at most 50/s: the backlog grows for 1 s, so late requests wait ~0.5 s more.
     const clients = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [pod(cp, { rate: 100 })]) });
     await clients.remote.prepare();
@@ -141,11 +174,14 @@ describe('client-go profile', () => {
   it('reports a name the pod cannot resolve as a dns error, and binds the pod IP as source address', async () => {
     cp = await startTestControlPlane({}, 1);
     const seen: string[] = [];
-    const server = http2.createSecureServer({ key: cp.pki.certificates['kube-apiserver'].keyPem, cert: cp.pki.certificates['kube-apiserver'].certPem }, (req, res) => {
-      seen.push(req.socket.remoteAddress ?? '');
-      res.writeHead(201, { 'audit-id': 'x' });
-      res.end('{}');
-    });
+    const server = http2.createSecureServer(
+      { key: cp.pki.certificates['kube-apiserver'].keyPem, cert: cp.pki.certificates['kube-apiserver'].certPem },
+      (req, res) => {
+        seen.push(req.socket.remoteAddress ?? '');
+        res.writeHead(201, { 'audit-id': 'x' });
+        res.end('{}');
+      },
+    );
     const ip = serviceIp(cp.addresses, 5);
     await new Promise<void>((r) => server.listen(10443, ip, () => r()));
     const ok = pod(cp, { hostAliases: [{ ip, hostnames: ['api.test.example'] }], watches: [] }, 3);

@@ -12,7 +12,10 @@ import { loadScenarioFile } from '../../scenarios/loader.ts';
 function refused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
 }
@@ -22,8 +25,24 @@ describe('clean runs', () => {
     const { scenario } = loadScenarioFile('hot-client');
     const block = 200 + Math.floor(Math.random() * 40);
     for (let round = 0; round < 2; round++) {
-      const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: [{ name: 'c' }], addressBlock: block }), { pinAddressBlock: true });
-      const { admitted } = await cluster.admitClientPods([{ name: 'c', count: 2, profile: 'client-go', qps: 5, burst: 10, rate: 2, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [{ resource: 'leases' }], maxRetries: 10, http1: { connections: 1 } }]);
+      const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: [{ name: 'c' }], addressBlock: block }), {
+        pinAddressBlock: true,
+      });
+      const { admitted } = await cluster.admitClientPods([
+        {
+          name: 'c',
+          count: 2,
+          profile: 'client-go',
+          qps: 5,
+          burst: 10,
+          rate: 2,
+          arrival: 'constant',
+          mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }],
+          watches: [{ resource: 'leases' }],
+          maxRetries: 10,
+          http1: { connections: 1 },
+        },
+      ]);
       const clients = await cluster.startClients(admitted);
       await clients.prepare();
       const endpoints = [...cluster.plan.replicas, ...cluster.gatewayPods, ...cluster.kubeProxy.info.listeners.map((l) => ({ ip: l.ip, port: l.listenPort }))];
@@ -49,14 +68,23 @@ describe('clean runs', () => {
   });
 
   it('npm run sim stops by itself after --duration and on SIGINT, closing everything', async () => {
-    const timed = await execa(process.execPath, ['--import', 'tsx', 'scripts/sim.ts', '--duration', '2s', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-cleanup-${process.pid}`], { reject: false, timeout: 60_000 });
+    const timed = await execa(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/sim.ts', '--duration', '2s', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-cleanup-${process.pid}`],
+      { reject: false, timeout: 60_000 },
+    );
     expect(timed.exitCode, `${timed.stderr}`).toBe(0);
     expect(timed.stdout).toMatch(/simulated cluster up in \d+ ms/);
     expect(timed.stdout).toMatch(/stopped after --duration/);
 
-    const child = execa(process.execPath, ['--import', 'tsx', 'scripts/sim.ts', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-sigint-${process.pid}`], { reject: false, timeout: 60_000 });
+    const child = execa(process.execPath, ['--import', 'tsx', 'scripts/sim.ts', '--out', `${process.env.TMPDIR ?? '/tmp'}/sim-sigint-${process.pid}`], {
+      reject: false,
+      timeout: 60_000,
+    });
     let out = '';
-    child.stdout?.on('data', (d: Buffer) => { out += String(d); });
+    child.stdout?.on('data', (d: Buffer) => {
+      out += String(d);
+    });
     await waitFor(() => out.includes('per-replica load'), { timeoutMs: 30_000, what: 'npm run sim to be up' });
     child.kill('SIGINT');
     const done = await child;

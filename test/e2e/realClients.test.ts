@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
 import { sumOf, parsePrometheusText } from '../../scripts/measure/promText.ts';
@@ -15,7 +15,8 @@ import { RestClient } from '../../sim/kube/restClient.ts';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
 import { itWithTool, toolPath } from '../helpers/tools.ts';
 
-const kubectl = (kubeconfig: string, ...args: string[]) => execa(toolPath('kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args], { reject: false, timeout: 30_000 });
+const kubectl = (kubeconfig: string, ...args: string[]) =>
+  execa(toolPath('kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=10s', ...args], { reject: false, timeout: 30_000 });
 const itWithKubectl = itWithTool('kubectl');
 const itWithCurl = itWithTool('curl');
 const itWithH2load = itWithTool('h2load');
@@ -64,9 +65,15 @@ describe('real clients: kubectl and curl through both paths', () => {
     itWithKubectl(`kubectl watch sees a change made while it watches via ${file}`, async () => {
       const name = `watched-${file.split('.')[0]}`;
       const watchesBefore = await openWatches();
-      const watch = execa(toolPath('kubectl'), ['--kubeconfig', access.kubeconfigs[file]!, 'get', 'configmaps', '-n', ns, '--watch-only', '-o', 'name', '--request-timeout=8s'], { reject: false, timeout: 30_000 });
+      const watch = execa(
+        toolPath('kubectl'),
+        ['--kubeconfig', access.kubeconfigs[file]!, 'get', 'configmaps', '-n', ns, '--watch-only', '-o', 'name', '--request-timeout=8s'],
+        { reject: false, timeout: 30_000 },
+      );
       let seen = '';
-      watch.stdout?.on('data', (d: Buffer) => { seen += String(d); });
+      watch.stdout?.on('data', (d: Buffer) => {
+        seen += String(d);
+      });
       await waitFor(async () => (await openWatches()) > watchesBefore, { timeoutMs: 10_000, what: "kubectl's watch to be open on a replica" });
       const admin = new RestClient(cluster.shootAdmin);
       await admin.apply(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns } });
@@ -81,7 +88,8 @@ describe('real clients: kubectl and curl through both paths', () => {
   /** Requests the gateway pods sent to each replica (their default cluster). */
   const perReplica = async () => {
     const out: Record<string, number> = {};
-    for (const g of (await cluster.networkStats()).gateways) for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
+    for (const g of (await cluster.networkStats()).gateways)
+      for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
     return out;
   };
   const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -97,7 +105,23 @@ describe('real clients: kubectl and curl through both paths', () => {
     const vip = cluster.plan.services.gatewayInternal;
     const token = fs.readFileSync(path.join(access.dir, 'token'), 'utf8').trim();
     const before = await perReplica();
-    const run = await execa(toolPath('h2load'), ['-n', '600', '-c', '1', '-m', '10', '-H', `authorization: Bearer ${token}`, '--connect-to', `${vip.clusterIP}:${vip.listenPort}`, `https://${cluster.plan.publicHost}/api/v1/namespaces/${ns}/configmaps`], { reject: false, timeout: 30_000 });
+    const run = await execa(
+      toolPath('h2load'),
+      [
+        '-n',
+        '600',
+        '-c',
+        '1',
+        '-m',
+        '10',
+        '-H',
+        `authorization: Bearer ${token}`,
+        '--connect-to',
+        `${vip.clusterIP}:${vip.listenPort}`,
+        `https://${cluster.plan.publicHost}/api/v1/namespaces/${ns}/configmaps`,
+      ],
+      { reject: false, timeout: 30_000 },
+    );
     expect(run.stdout).toMatch(/status codes: 600 2xx/);
     const after = await perReplica();
     const delta = Object.keys(after).map((host) => after[host]! - (before[host] ?? 0));
@@ -113,18 +137,56 @@ describe('real clients: kubectl and curl through both paths', () => {
 
   itWithCurl('unauthenticated requests get 401, on a replica and through the gateway', async () => {
     const replica = cluster.plan.replicas[0]!;
-    const direct = await execa(toolPath('curl'), ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', access.caFile, '--resolve', `kube-apiserver:${replica.port}:${replica.ip}`, `https://kube-apiserver:${replica.port}/api/v1/namespaces/${ns}/configmaps`]);
+    const direct = await execa(toolPath('curl'), [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--cacert',
+      access.caFile,
+      '--resolve',
+      `kube-apiserver:${replica.port}:${replica.ip}`,
+      `https://kube-apiserver:${replica.port}/api/v1/namespaces/${ns}/configmaps`,
+    ]);
     expect(direct.stdout).toBe('401');
-    const viaGateway = await execa(toolPath('curl'), ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '-x', access.proxies[0]!.url, '--cacert', access.caFile, `https://${cluster.plan.publicHost}/api/v1/namespaces/${ns}/configmaps`]);
+    const viaGateway = await execa(toolPath('curl'), [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '-x',
+      access.proxies[0]!.url,
+      '--cacert',
+      access.caFile,
+      `https://${cluster.plan.publicHost}/api/v1/namespaces/${ns}/configmaps`,
+    ]);
     expect(viaGateway.stdout).toBe('401');
   });
 
   itWithCurl('a client-supplied X-Remote-User never reaches the apiserver: the token identity stands', async () => {
     const review = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     for (const http of ['--http2', '--http1.1']) {
-      const res = await execa(toolPath('curl'), ['-sS', http, '-x', access.proxies[0]!.url, '--cacert', access.caFile,
-        '-H', `Authorization: Bearer ${access.token}`, '-H', 'X-Remote-User: system:admin', '-H', 'X-Remote-Group: system:masters',
-        '-H', 'Content-Type: application/json', '-d', review, `https://${cluster.plan.publicHost}/apis/authentication.k8s.io/v1/selfsubjectreviews`]);
+      const res = await execa(toolPath('curl'), [
+        '-sS',
+        http,
+        '-x',
+        access.proxies[0]!.url,
+        '--cacert',
+        access.caFile,
+        '-H',
+        `Authorization: Bearer ${access.token}`,
+        '-H',
+        'X-Remote-User: system:admin',
+        '-H',
+        'X-Remote-Group: system:masters',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        review,
+        `https://${cluster.plan.publicHost}/apis/authentication.k8s.io/v1/selfsubjectreviews`,
+      ]);
       const user = JSON.parse(res.stdout).status.userInfo;
       expect(user.username, http).toBe(`system:serviceaccount:kube-system:${TOOL_GROUP}`);
       expect(user.groups ?? [], http).not.toContain('system:masters');

@@ -38,7 +38,11 @@ function monteCarlo(make: (rng: Rng) => LoadBalancer, bins: number, balls: numbe
 
 describe('load-balancing policies vs theory (docs/theory.md)', () => {
   // Random assignment: E[max − mean] grows like sqrt(m ln n / n).
-  for (const [balls, expected] of [[30, 2.7], [300, 8.6], [3000, 26.4]] as const) {
+  for (const [balls, expected] of [
+    [30, 2.7],
+    [300, 8.6],
+    [3000, 26.4],
+  ] as const) {
     it(`RANDOM, 3 bins, ${balls} requests: E[max−mean] ≈ ${expected}`, () => {
       const r = monteCarlo((rng) => new RandomBalancer(rng), 3, balls, 2000);
       expect(Math.abs(r.mean - expected)).toBeLessThan(4 * r.se + 0.05 * expected);
@@ -73,7 +77,11 @@ describe('load-balancing policies vs theory (docs/theory.md)', () => {
     const hs = hosts(2);
     const inFlight: { host: UpstreamHost; until: number }[] = [];
     for (let t = 0; t < 20000; t++) {
-      for (let i = inFlight.length - 1; i >= 0; i--) if (inFlight[i]!.until <= t) { inFlight[i]!.host.active--; inFlight.splice(i, 1); }
+      for (let i = inFlight.length - 1; i >= 0; i--)
+        if (inFlight[i]!.until <= t) {
+          inFlight[i]!.host.active--;
+          inFlight.splice(i, 1);
+        }
       const h = lb.pick(hs)!;
       h.active++;
       h.total++;
@@ -93,7 +101,6 @@ describe('load-balancing policies vs theory (docs/theory.md)', () => {
     }
     expect(() => createBalancer('LEAST_CONN' as never, new Rng(1))).toThrow(/unknown load balancing policy/);
   });
-
 });
 
 describe("Envoy's least-request simulation case", () => {

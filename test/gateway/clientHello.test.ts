@@ -7,7 +7,11 @@ import { parseClientHello } from '../../sim/gateway/clientHello.ts';
 async function captureClientHello(servername?: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const server = net.createServer((socket) => {
-      socket.once('data', (data) => { resolve(data); socket.destroy(); server.close(); });
+      socket.once('data', (data) => {
+        resolve(data);
+        socket.destroy();
+        server.close();
+      });
     });
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as net.AddressInfo).port;
@@ -40,7 +44,10 @@ describe('ClientHello SNI parser', () => {
     const body = hello.subarray(5);
     const half = Math.floor(body.length / 2);
     const record = (part: Buffer) => Buffer.concat([Buffer.from([22, 3, 1, part.length >> 8, part.length & 0xff]), part]);
-    expect(parseClientHello(Buffer.concat([record(body.subarray(0, half)), record(body.subarray(half))]))).toEqual({ kind: 'sni', serverName: 'split.example' });
+    expect(parseClientHello(Buffer.concat([record(body.subarray(0, half)), record(body.subarray(half))]))).toEqual({
+      kind: 'sni',
+      serverName: 'split.example',
+    });
   });
 
   it('rejects plaintext HTTP, other record types and garbage without throwing', () => {
@@ -49,7 +56,8 @@ describe('ClientHello SNI parser', () => {
     expect(parseClientHello(Buffer.from([22, 3, 1, 0, 0])).kind).toBe('not-tls');
     for (let i = 0; i < 2000; i++) {
       const junk = Buffer.from(Array.from({ length: 5 + (i % 300) }, (_, k) => (i * 31 + k * 17) & 0xff));
-      junk[0] = 22; junk[1] = 3;
+      junk[0] = 22;
+      junk[1] = 3;
       expect(() => parseClientHello(junk)).not.toThrow();
     }
   });

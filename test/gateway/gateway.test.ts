@@ -30,12 +30,19 @@ describe('istio ingress gateway pod', () => {
     randomSeed: 5,
     maxConcurrentStreams: 100,
     upstreamConnectionsPerEndpoint: 1,
-    controlPlanes: [{
-      hosts: [HOST],
-      servingTls: cp.pki.certificates['kube-apiserver'],
-      clientCaPem: cp.pki.authorities['ca-client'].certPem,
-      upstream: { endpoints: cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: cp.pki.authorities.ca.certPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: cp.pki.certificates['istio-gateway-client'] },
-    }],
+    controlPlanes: [
+      {
+        hosts: [HOST],
+        servingTls: cp.pki.certificates['kube-apiserver'],
+        clientCaPem: cp.pki.authorities['ca-client'].certPem,
+        upstream: {
+          endpoints: cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })),
+          caPem: cp.pki.authorities.ca.certPem,
+          sni: IN_CLUSTER_API_HOST,
+          frontProxyClient: cp.pki.certificates['istio-gateway-client'],
+        },
+      },
+    ],
   });
   const gwUrl = (index: number) => `https://${gatewayPodIp(cp.addresses, index)}:9443`;
 
@@ -44,12 +51,24 @@ describe('istio ingress gateway pod', () => {
   async function burst(session: http2.ClientHttp2Session, n: number, concurrency: number, headers: http2.OutgoingHttpHeaders = {}): Promise<number[]> {
     const statuses: number[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        next++;
-        statuses.push((await h2request(session, { ':method': 'GET', ':path': '/api/v1/namespaces/gw/configmaps', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}`, ...headers })).status);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) {
+          next++;
+          statuses.push(
+            (
+              await h2request(session, {
+                ':method': 'GET',
+                ':path': '/api/v1/namespaces/gw/configmaps',
+                ':authority': HOST,
+                authorization: `Bearer ${ADMIN_TOKEN}`,
+                ...headers,
+              })
+            ).status,
+          );
+        }
+      }),
+    );
     return statuses;
   }
 
@@ -91,11 +110,38 @@ describe('istio ingress gateway pod', () => {
   it('a client-supplied X-Remote-User never reaches upstream (HTTP/2 and HTTP/1.1)', async () => {
     const review = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     const s = await connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST });
-    const res = await h2request(s, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', ':authority': HOST, authorization: `Bearer ${USER_TOKEN}`, 'x-remote-user': 'system:admin', 'x-remote-group': 'system:masters', 'content-type': 'application/json' }, review);
+    const res = await h2request(
+      s,
+      {
+        ':method': 'POST',
+        ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        ':authority': HOST,
+        authorization: `Bearer ${USER_TOKEN}`,
+        'x-remote-user': 'system:admin',
+        'x-remote-group': 'system:masters',
+        'content-type': 'application/json',
+      },
+      review,
+    );
     s.close();
     expect(JSON.parse(res.body).status.userInfo.username).toBe('alice');
     const h1 = await new Promise<string>((resolve, reject) => {
-      const req = https.request({ host: gatewayPodIp(cp.addresses, 0), port: 9443, servername: HOST, ca: cp.pki.authorities.ca.certPem, method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', headers: { host: HOST, authorization: `Bearer ${USER_TOKEN}`, 'x-remote-user': 'system:admin', 'content-type': 'application/json' } }, (r) => { let t = ''; r.on('data', (c) => (t += c)); r.on('end', () => resolve(t)); });
+      const req = https.request(
+        {
+          host: gatewayPodIp(cp.addresses, 0),
+          port: 9443,
+          servername: HOST,
+          ca: cp.pki.authorities.ca.certPem,
+          method: 'POST',
+          path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+          headers: { host: HOST, authorization: `Bearer ${USER_TOKEN}`, 'x-remote-user': 'system:admin', 'content-type': 'application/json' },
+        },
+        (r) => {
+          let t = '';
+          r.on('data', (c) => (t += c));
+          r.on('end', () => resolve(t));
+        },
+      );
       req.on('error', reject);
       req.end(review);
     });
@@ -115,8 +161,17 @@ describe('istio ingress gateway pod', () => {
   });
 
   it('a client certificate takes the mTLS route: X-Remote-User from the CN, front-proxy certificate upstream', async () => {
-    const s = await connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST, cert: cp.pki.certificates['admin-client'].certPem, key: cp.pki.certificates['admin-client'].keyPem });
-    const res = await h2request(s, { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', ':authority': HOST, 'x-remote-user': 'mallory' }, JSON.stringify({ kind: 'SelfSubjectReview' }));
+    const s = await connect(gwUrl(0), {
+      ca: cp.pki.authorities.ca.certPem,
+      servername: HOST,
+      cert: cp.pki.certificates['admin-client'].certPem,
+      key: cp.pki.certificates['admin-client'].keyPem,
+    });
+    const res = await h2request(
+      s,
+      { ':method': 'POST', ':path': '/apis/authentication.k8s.io/v1/selfsubjectreviews', ':authority': HOST, 'x-remote-user': 'mallory' },
+      JSON.stringify({ kind: 'SelfSubjectReview' }),
+    );
     s.close();
     expect(JSON.parse(res.body).status.userInfo).toMatchObject({ username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
     const stats = await gateways[0]!.remote.stats();
@@ -126,16 +181,25 @@ describe('istio ingress gateway pod', () => {
   it('rejects a client certificate from an unknown CA at the handshake (OPTIONAL_MUTUAL)', async () => {
     const otherCa = await createCertificateAuthority('not the client CA');
     const foreign = await issueCertificate(otherCa, { commonName: 'x', usage: 'client' });
-    await expect(connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST, cert: foreign.certPem, key: foreign.keyPem }).then(async (s) => {
-      try { return await h2request(s, { ':method': 'GET', ':path': '/version', ':authority': HOST }); } finally { s.close(); }
-    })).rejects.toThrow();
+    await expect(
+      connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST, cert: foreign.certPem, key: foreign.keyPem }).then(async (s) => {
+        try {
+          return await h2request(s, { ':method': 'GET', ':path': '/version', ':authority': HOST });
+        } finally {
+          s.close();
+        }
+      }),
+    ).rejects.toThrow();
   });
 
   it('answers 400 "Invalid certificate subject" for a valid client certificate with an empty CN', async () => {
     const clientCa = await createCertificateAuthority('client CA of this test');
     const emptyCn = await issueCertificate(clientCa, { commonName: '', organizations: ['team'], usage: 'client' });
     const base = config('terminate', 2);
-    const gw = await startInProcessComponent(gatewayPod, { name: 'gw-cn', config: { ...base, controlPlanes: [{ ...base.controlPlanes[0]!, clientCaPem: clientCa.certPem }] } });
+    const gw = await startInProcessComponent(gatewayPod, {
+      name: 'gw-cn',
+      config: { ...base, controlPlanes: [{ ...base.controlPlanes[0]!, clientCaPem: clientCa.certPem }] },
+    });
     try {
       const s = await connect(gwUrl(2), { ca: cp.pki.authorities.ca.certPem, servername: HOST, cert: emptyCn.certPem, key: emptyCn.keyPem });
       const res = await h2request(s, { ':method': 'GET', ':path': '/version', ':authority': HOST });
@@ -153,13 +217,24 @@ describe('istio ingress gateway pod', () => {
     const sockets = new Set<unknown>();
     for (let i = 0; i < 60; i++) {
       await new Promise<void>((resolve, reject) => {
-        https.get({ agent, host: gatewayPodIp(cp.addresses, 0), port: 9443, path: '/api/v1/namespaces/gw/configmaps', headers: { host: HOST, authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
-          sockets.add(res.socket);
-          expect(res.statusCode).toBe(200);
-          expect(res.headers.server).toBe('istio-envoy');
-          res.resume();
-          res.on('end', () => resolve());
-        }).on('error', reject);
+        https
+          .get(
+            {
+              agent,
+              host: gatewayPodIp(cp.addresses, 0),
+              port: 9443,
+              path: '/api/v1/namespaces/gw/configmaps',
+              headers: { host: HOST, authorization: `Bearer ${ADMIN_TOKEN}` },
+            },
+            (res) => {
+              sockets.add(res.socket);
+              expect(res.statusCode).toBe(200);
+              expect(res.headers.server).toBe('istio-envoy');
+              res.resume();
+              res.on('end', () => resolve());
+            },
+          )
+          .on('error', reject);
       });
     }
     agent.destroy();
@@ -170,10 +245,14 @@ describe('istio ingress gateway pod', () => {
   });
 
   it('closes connections with an unknown SNI (no filter chain)', async () => {
-    await expect(new Promise((resolve, reject) => {
-      const socket = tls.connect({ host: gatewayPodIp(cp.addresses, 0), port: 9443, servername: 'other.example', ca: cp.pki.authorities.ca.certPem }, () => resolve('connected'));
-      socket.on('error', reject);
-    })).rejects.toThrow();
+    await expect(
+      new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: gatewayPodIp(cp.addresses, 0), port: 9443, servername: 'other.example', ca: cp.pki.authorities.ca.certPem }, () =>
+          resolve('connected'),
+        );
+        socket.on('error', reject);
+      }),
+    ).rejects.toThrow();
   });
 
   it('LEAST_REQUEST counts a long-lived watch as an active request: its replica gets ~1/m² of sequential requests (Envoy P2C)', async () => {
@@ -182,9 +261,16 @@ describe('istio ingress gateway pod', () => {
       return stats.clusters.default!;
     };
     const s = await connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST });
-    const watch = s.request({ ':method': 'GET', ':path': '/api/v1/namespaces/gw/configmaps?watch=1', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}` });
+    const watch = s.request({
+      ':method': 'GET',
+      ':path': '/api/v1/namespaces/gw/configmaps?watch=1',
+      ':authority': HOST,
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+    });
     await new Promise((resolve) => watch.once('response', resolve));
-    const holding = Object.entries(await perHost()).filter(([, h]) => h.active === 1).map(([name]) => name);
+    const holding = Object.entries(await perHost())
+      .filter(([, h]) => h.active === 1)
+      .map(([name]) => name);
     expect(holding).toHaveLength(1);
     const before = await perHost();
     // One request at a time: the other replicas have 0 active, the watch's replica 1, so P2C picks it only when both
@@ -219,14 +305,43 @@ describe('gateway with GOAWAYing upstreams, and clean close', () => {
   it('retries streams refused by an upstream GOAWAY; a request refused on every attempt gets an explicit 503 (Envoy semantics)', async () => {
     // --goaway-chance at its maximum (0.02): each upstream connection is shut down about every 50 requests.
     const cp = await startTestControlPlane({ goawayChance: 0.02 }, 3);
-    const gw = await startInProcessComponent(gatewayPod, { name: 'gw', config: {
-      name: 'gw', ip: gatewayPodIp(cp.addresses, 0), port: 9443, mode: 'terminate', lbPolicy: 'LEAST_REQUEST', choiceCount: 2, randomSeed: 1, maxConcurrentStreams: 100, upstreamConnectionsPerEndpoint: 1,
-      controlPlanes: [{ hosts: [HOST], servingTls: cp.pki.certificates['kube-apiserver'], clientCaPem: cp.pki.authorities['ca-client'].certPem, upstream: { endpoints: cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })), caPem: cp.pki.authorities.ca.certPem, sni: IN_CLUSTER_API_HOST, frontProxyClient: cp.pki.certificates['istio-gateway-client'] } }],
-    } satisfies GatewayPodConfig });
+    const gw = await startInProcessComponent(gatewayPod, {
+      name: 'gw',
+      config: {
+        name: 'gw',
+        ip: gatewayPodIp(cp.addresses, 0),
+        port: 9443,
+        mode: 'terminate',
+        lbPolicy: 'LEAST_REQUEST',
+        choiceCount: 2,
+        randomSeed: 1,
+        maxConcurrentStreams: 100,
+        upstreamConnectionsPerEndpoint: 1,
+        controlPlanes: [
+          {
+            hosts: [HOST],
+            servingTls: cp.pki.certificates['kube-apiserver'],
+            clientCaPem: cp.pki.authorities['ca-client'].certPem,
+            upstream: {
+              endpoints: cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })),
+              caPem: cp.pki.authorities.ca.certPem,
+              sni: IN_CLUSTER_API_HOST,
+              frontProxyClient: cp.pki.certificates['istio-gateway-client'],
+            },
+          },
+        ],
+      } satisfies GatewayPodConfig,
+    });
     const s = await connect(`https://${gatewayPodIp(cp.addresses, 0)}:9443`, { ca: cp.pki.authorities.ca.certPem, servername: HOST });
     const results: { status: number; body: string }[] = [];
     for (let round = 0; round < 6; round++) {
-      results.push(...await Promise.all(Array.from({ length: 100 }, () => h2request(s, { ':method': 'GET', ':path': '/api/v1/namespaces/g/configmaps', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}` }))));
+      results.push(
+        ...(await Promise.all(
+          Array.from({ length: 100 }, () =>
+            h2request(s, { ':method': 'GET', ':path': '/api/v1/namespaces/g/configmaps', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}` }),
+          ),
+        )),
+      );
     }
     s.close();
     const failed = results.filter((r) => r.status !== 200);
@@ -240,7 +355,10 @@ describe('gateway with GOAWAYing upstreams, and clean close', () => {
     const outcome = await new Promise<string>((resolve) => {
       const socket = net.connect({ host: gatewayPodIp(cp.addresses, 0), port: 9443 });
       socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-      socket.on('connect', () => { socket.destroy(); resolve('still listening after close()'); });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve('still listening after close()');
+      });
     });
     expect(outcome).toBe('ECONNREFUSED');
     await cp.close();

@@ -36,23 +36,30 @@ export async function leaseTestAddresses(): Promise<{ lease: AddressLease; addre
   return { lease, addresses: { block: lease.block, privilegedPortOffset: 10_000 } };
 }
 
-export async function startTestControlPlane(overrides: Partial<ControlPlaneConfig> = {}, replicas = 2, hooks: ControlPlaneHooks = {}): Promise<TestControlPlane> {
+export async function startTestControlPlane(
+  overrides: Partial<ControlPlaneConfig> = {},
+  replicas = 2,
+  hooks: ControlPlaneHooks = {},
+): Promise<TestControlPlane> {
   const { lease, addresses } = await leaseTestAddresses();
   const ips = Array.from({ length: replicas }, (_, i) => replicaIp(addresses, i));
   const pki = await issueCertificates(controlPlaneCertificates('test', ['api.test.example'], ips));
-  const plane = await startControlPlane({
-    namespace: 'test',
-    replicas: ips.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
-    tls: pki.certificates['kube-apiserver'],
-    clientCaPem: pki.authorities['ca-client'].certPem,
-    frontProxyCaPem: pki.authorities['ca-front-proxy'].certPem,
-    tokens: { [ADMIN_TOKEN]: { user: 'system:admin', groups: ['system:masters'] }, [USER_TOKEN]: { user: 'alice', groups: ['dev'] } },
-    randomSeed: 1,
-    capacity: FAST_CAPACITY,
-    goawayChance: 0,
-    http2MaxStreamsPerConnection: 100,
-    ...overrides,
-  }, hooks);
+  const plane = await startControlPlane(
+    {
+      namespace: 'test',
+      replicas: ips.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
+      tls: pki.certificates['kube-apiserver'],
+      clientCaPem: pki.authorities['ca-client'].certPem,
+      frontProxyCaPem: pki.authorities['ca-front-proxy'].certPem,
+      tokens: { [ADMIN_TOKEN]: { user: 'system:admin', groups: ['system:masters'] }, [USER_TOKEN]: { user: 'alice', groups: ['dev'] } },
+      randomSeed: 1,
+      capacity: FAST_CAPACITY,
+      goawayChance: 0,
+      http2MaxStreamsPerConnection: 100,
+      ...overrides,
+    },
+    hooks,
+  );
   return {
     lease,
     addresses,
@@ -68,14 +75,16 @@ export async function startTestControlPlane(overrides: Partial<ControlPlaneConfi
 
 /** Each replica's /metrics text. */
 export async function replicaMetricsTexts(cp: TestControlPlane): Promise<string[]> {
-  return Promise.all(cp.plane.info.replicas.map(async (r) => {
-    const client = new RestClient({ server: r.url, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN, servername: 'kube-apiserver' });
-    try {
-      return (await client.request('GET', '/metrics', undefined, { accept: 'text/plain' })).text;
-    } finally {
-      client.close();
-    }
-  }));
+  return Promise.all(
+    cp.plane.info.replicas.map(async (r) => {
+      const client = new RestClient({ server: r.url, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN, servername: 'kube-apiserver' });
+      try {
+        return (await client.request('GET', '/metrics', undefined, { accept: 'text/plain' })).text;
+      } finally {
+        client.close();
+      }
+    }),
+  );
 }
 
 /** apiserver_request_total per replica, read from each replica's /metrics with the measurement's own parser. */

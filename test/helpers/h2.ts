@@ -13,8 +13,12 @@ export function h2request(session: http2.ClientHttp2Session, headers: http2.Outg
     let responseHeaders: http2.IncomingHttpHeaders = {};
     let text = '';
     stream.setEncoding('utf8');
-    stream.on('response', (h) => { responseHeaders = h; });
-    stream.on('data', (chunk: string) => { text += chunk; });
+    stream.on('response', (h) => {
+      responseHeaders = h;
+    });
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+    });
     stream.on('end', () => {
       if (responseHeaders[':status'] === undefined) reject(new Error(`stream ended without a response (rst code ${stream.rstCode})`));
       else resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, body: text });

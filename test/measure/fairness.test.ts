@@ -29,7 +29,13 @@ describe('fairness metrics (anchors.md §E.1, §D.3)', () => {
   });
 
   it('hot client formula matches table D.3(b)', () => {
-    const table: [number, number][] = [[0.2, 1.4], [0.34, 1.68], [0.5, 2.0], [0.8, 2.6], [1.0, 3.0]];
+    const table: [number, number][] = [
+      [0.2, 1.4],
+      [0.34, 1.68],
+      [0.5, 2.0],
+      [0.8, 2.6],
+      [1.0, 3.0],
+    ];
     for (const [h, expected] of table) expect(hotClientMaxOverMean(h, 3)).toBeCloseTo(expected, 2);
   });
 

@@ -47,11 +47,19 @@ describe('Prometheus text parser', () => {
   });
 
   it('sums histogram buckets across series', () => {
-    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds')]).toEqual([[0.005, 32], [0.025, 40], [Infinity, 47]]);
+    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds')]).toEqual([
+      [0.005, 32],
+      [0.025, 40],
+      [Infinity, 47],
+    ]);
   });
 
   it('leaves out long-running verbs (WATCH, CONNECT) for per-replica latency, as apiserver SLO queries do', () => {
-    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds', isNotLongRunning)]).toEqual([[0.005, 32], [0.025, 40], [Infinity, 42]]);
+    expect([...histogramBuckets(metrics, 'apiserver_request_duration_seconds', isNotLongRunning)]).toEqual([
+      [0.005, 32],
+      [0.025, 40],
+      [Infinity, 42],
+    ]);
   });
 
   it('rejects malformed lines with the line number', () => {
@@ -62,16 +70,41 @@ describe('Prometheus text parser', () => {
 });
 
 describe('histogram_quantile', () => {
-  const buckets = new Map([[0.005, 32], [0.025, 40], [Infinity, 42]]);
+  const buckets = new Map([
+    [0.005, 32],
+    [0.025, 40],
+    [Infinity, 42],
+  ]);
   it('interpolates inside the bucket like PromQL', () => {
     expect(histogramQuantile(0.5, buckets)).toBeCloseTo(0.005 * (21 / 32), 12);
     expect(histogramQuantile(0.9, buckets)).toBeCloseTo(0.005 + 0.02 * ((37.8 - 32) / 8), 12);
   });
   it('returns the highest finite bound when the rank is in +Inf, NaN without data', () => {
     expect(histogramQuantile(0.99, buckets)).toBe(0.025);
-    expect(histogramQuantile(0.5, new Map([[0.005, 0], [Infinity, 0]]))).toBeNaN();
+    expect(
+      histogramQuantile(
+        0.5,
+        new Map([
+          [0.005, 0],
+          [Infinity, 0],
+        ]),
+      ),
+    ).toBeNaN();
   });
   it('subtracts two scrapes bucket by bucket', () => {
-    expect([...subtractBuckets(buckets, new Map([[0.005, 30], [0.025, 30], [Infinity, 30]]))]).toEqual([[0.005, 2], [0.025, 10], [Infinity, 12]]);
+    expect([
+      ...subtractBuckets(
+        buckets,
+        new Map([
+          [0.005, 30],
+          [0.025, 30],
+          [Infinity, 30],
+        ]),
+      ),
+    ]).toEqual([
+      [0.005, 2],
+      [0.025, 10],
+      [Infinity, 12],
+    ]);
   });
 });

@@ -63,7 +63,9 @@ describe('graceful GOAWAY', () => {
     });
     const client = http2.connect(url);
     client.on('error', () => undefined);
-    const goaway = new Promise<{ code: number; lastStreamID: number }>((resolve) => client.once('goaway', (code, lastStreamID) => resolve({ code, lastStreamID })));
+    const goaway = new Promise<{ code: number; lastStreamID: number }>((resolve) =>
+      client.once('goaway', (code, lastStreamID) => resolve({ code, lastStreamID })),
+    );
     const closed = new Promise<number>((resolve) => client.once('close', () => resolve(performance.now())));
 
     const slow = request(client, '/slow'); // stream 1, answered 200 ms later

@@ -9,11 +9,30 @@ import { leaseTestAddresses } from '../helpers/controlPlane.ts';
 
 // Backends answer every connection with their name and the client address they see, then keep the socket open.
 async function startBackends(ips: string[], port: number) {
-  const servers = await Promise.all(ips.map((ip, i) => new Promise<net.Server>((resolve) => {
-    const server = net.createServer((socket) => { socket.on("error", () => undefined); socket.write(`backend-${i} ${socket.remoteAddress}\n`); });
-    server.listen(port, ip, () => resolve(server));
-  })));
-  return { close: () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); (s as any).closeAllConnections?.(); }))) };
+  const servers = await Promise.all(
+    ips.map(
+      (ip, i) =>
+        new Promise<net.Server>((resolve) => {
+          const server = net.createServer((socket) => {
+            socket.on('error', () => undefined);
+            socket.write(`backend-${i} ${socket.remoteAddress}\n`);
+          });
+          server.listen(port, ip, () => resolve(server));
+        }),
+    ),
+  );
+  return {
+    close: () =>
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r());
+              (s as any).closeAllConnections?.();
+            }),
+        ),
+      ),
+  };
 }
 
 function connect(ip: string, port: number, localAddress?: string): Promise<{ line: string; socket: net.Socket }> {
@@ -40,11 +59,19 @@ describe('kube-proxy', () => {
     const backends = await startBackends(backendIps, 10443);
     cleanups.push(backends.close);
     const config: KubeProxyConfig = {
-      mode, randomSeed: 7, pods: [],
-      services: [{
-        namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: serviceIp(plan, 0), port: 443, listenPort: 10443,
-        endpoints: backendIps.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
-      }],
+      mode,
+      randomSeed: 7,
+      pods: [],
+      services: [
+        {
+          namespace: 'shoot--local--hot',
+          name: 'kube-apiserver',
+          clusterIP: serviceIp(plan, 0),
+          port: 443,
+          listenPort: 10443,
+          endpoints: backendIps.map((ip, i) => ({ name: `kube-apiserver-${i}`, ip, port: 10443 })),
+        },
+      ],
       ...extra,
     };
     const proxy: HandleOf<typeof kubeProxy> = inWorker
@@ -92,11 +119,25 @@ describe('kube-proxy', () => {
     cleanups.push(backends.close);
     const allowed = { name: 'with', namespace: 'ns', ip: clientPodIp(plan, 0), labels: { [label]: 'allowed' } };
     const denied = { name: 'without', namespace: 'ns', ip: clientPodIp(plan, 1), labels: {} };
-    const proxy = await startInProcessComponent(kubeProxy, { name: 'kube-proxy', config: {
-      mode: 'iptables', randomSeed: 1, pods: [allowed, denied],
-      services: [{ namespace: 'istio-ingress', name: 'istio-ingressgateway-internal', clusterIP: serviceIp(plan, 1), port: 443, listenPort: 10443,
-        endpoints: [{ name: 'gw-0', ip: replicaIp(plan, 0), port: 9443 }], requiredPodLabel: label }],
-    } satisfies KubeProxyConfig });
+    const proxy = await startInProcessComponent(kubeProxy, {
+      name: 'kube-proxy',
+      config: {
+        mode: 'iptables',
+        randomSeed: 1,
+        pods: [allowed, denied],
+        services: [
+          {
+            namespace: 'istio-ingress',
+            name: 'istio-ingressgateway-internal',
+            clusterIP: serviceIp(plan, 1),
+            port: 443,
+            listenPort: 10443,
+            endpoints: [{ name: 'gw-0', ip: replicaIp(plan, 0), port: 9443 }],
+            requiredPodLabel: label,
+          },
+        ],
+      } satisfies KubeProxyConfig,
+    });
     cleanups.push(() => proxy.close());
     const vip = serviceIp(plan, 1);
     expect((await connect(vip, 10443, allowed.ip)).line).toMatch(/^backend-0/);
@@ -108,7 +149,7 @@ describe('kube-proxy', () => {
     expect((await proxy.remote.stats())[0]!.denied).toBe(1);
   });
 
-  it('endpoint removal resets that endpoint\'s connections; no endpoints refuses new ones', async () => {
+  it("endpoint removal resets that endpoint's connections; no endpoints refuses new ones", async () => {
     const { proxy, vip, backendIps } = await setup('ipvs');
     const first = await connect(vip, 10443);
     expect(first.line).toMatch(/^backend-0/);

@@ -35,12 +35,16 @@ describe('pod proxy (a pod network namespace for external tools)', () => {
     });
     // The "VIP" of istio-ingressgateway-internal listens on 443 → 10443.
     await new Promise<void>((r) => server.listen(10443, serviceIp(plan, 1), () => r()));
-    const proxy = await startInProcessComponent(podProxy, { name: 'pod-proxy', config: {
-      listenIp: systemPodIp(plan, 20), listenPort: 0,
-      pod: { name: 'kubectl', namespace: 'shoot--local--hot', ip: clientPodIp(plan, 7), hostAliases: [{ ip: serviceIp(plan, 1), hostnames: [HOST] }] },
-      services: [{ namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: serviceIp(plan, 0) }],
-      privilegedPortOffset: plan.privilegedPortOffset,
-    } });
+    const proxy = await startInProcessComponent(podProxy, {
+      name: 'pod-proxy',
+      config: {
+        listenIp: systemPodIp(plan, 20),
+        listenPort: 0,
+        pod: { name: 'kubectl', namespace: 'shoot--local--hot', ip: clientPodIp(plan, 7), hostAliases: [{ ip: serviceIp(plan, 1), hostnames: [HOST] }] },
+        services: [{ namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: serviceIp(plan, 0) }],
+        privilegedPortOffset: plan.privilegedPortOffset,
+      },
+    });
     proxyUrl = proxy.info.url;
     closeProxy = () => proxy.close();
   });
@@ -58,7 +62,9 @@ describe('pod proxy (a pod network namespace for external tools)', () => {
   });
 
   itWithTool('curl')('answers 502 with the names it tried when the pod cannot resolve the host', async () => {
-    const result = await execa(toolPath('curl'), ['-sS', '--max-time', '10', '-x', proxyUrl, '--cacert', caFile, 'https://api.other.example/'], { reject: false });
+    const result = await execa(toolPath('curl'), ['-sS', '--max-time', '10', '-x', proxyUrl, '--cacert', caFile, 'https://api.other.example/'], {
+      reject: false,
+    });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toMatch(/502|CONNECT/);
   });

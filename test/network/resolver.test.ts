@@ -10,7 +10,13 @@ const publicHost = 'api.hot.local.internal.local.gardener.cloud';
 
 describe('pod resolver (hostAliases, then cluster DNS with the kubelet search path)', () => {
   it('resolves the short Service name in the pod namespace, and the longer forms', () => {
-    for (const name of ['kube-apiserver', 'kube-apiserver.shoot--local--hot', 'kube-apiserver.shoot--local--hot.svc', 'kube-apiserver.shoot--local--hot.svc.cluster.local', 'kube-apiserver.shoot--local--hot.svc.cluster.local.']) {
+    for (const name of [
+      'kube-apiserver',
+      'kube-apiserver.shoot--local--hot',
+      'kube-apiserver.shoot--local--hot.svc',
+      'kube-apiserver.shoot--local--hot.svc.cluster.local',
+      'kube-apiserver.shoot--local--hot.svc.cluster.local.',
+    ]) {
       const r = resolveForPod(name, pod, services);
       expect(r.ip, name).toBe('127.100.0.1');
       expect(r.via).toBe('cluster-dns');
@@ -29,7 +35,13 @@ describe('pod resolver (hostAliases, then cluster DNS with the kubelet search pa
   });
 
   it('hostAliases win over DNS, first entry first (the webhook appends one per clusterIP)', () => {
-    const aliased = { ...pod, hostAliases: [{ ip: '127.100.0.2', hostnames: [publicHost] }, { ip: '127.100.0.9', hostnames: [publicHost, 'kube-apiserver'] }] };
+    const aliased = {
+      ...pod,
+      hostAliases: [
+        { ip: '127.100.0.2', hostnames: [publicHost] },
+        { ip: '127.100.0.9', hostnames: [publicHost, 'kube-apiserver'] },
+      ],
+    };
     expect(resolveForPod(publicHost, aliased, services)).toMatchObject({ ip: '127.100.0.2', via: 'hostAliases' });
     expect(resolveForPod('KUBE-APISERVER', aliased, services)).toMatchObject({ ip: '127.100.0.9', via: 'hostAliases' });
   });

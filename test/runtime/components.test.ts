@@ -8,7 +8,10 @@ import echo from '../fixtures/echoComponent.ts';
 
 function connectable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port }, () => { socket.destroy(); resolve(true); });
+    const socket = net.connect({ host, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.on('error', () => resolve(false));
   });
 }
@@ -37,7 +40,9 @@ describe('component runtime', () => {
   });
 
   it('reports a start failure with the component name and leaves no thread behind', async () => {
-    await expect(startWorkerComponent(echo, { name: 'echo', config: { host: '127.0.0.1', failOnStart: true } })).rejects.toThrow(/echo failed to start: asked to fail/);
+    await expect(startWorkerComponent(echo, { name: 'echo', config: { host: '127.0.0.1', failOnStart: true } })).rejects.toThrow(
+      /echo failed to start: asked to fail/,
+    );
   });
 
   it('runs the same descriptor in-process', async () => {
@@ -53,7 +58,11 @@ describe('component runtime', () => {
       await handle.health(true);
       await handle.remote.block(300);
       // One stall of 300 ms of CPU time: the loop was late by at least that much, and the thread's CPU time shows it.
-      const health = await pollUntil(() => handle.health(), (h) => h.loopDelayMaxMs > 250, { timeoutMs: 2000, what: 'the stall in the loop delay' });
+      const health = await pollUntil(
+        () => handle.health(),
+        (h) => h.loopDelayMaxMs > 250,
+        { timeoutMs: 2000, what: 'the stall in the loop delay' },
+      );
       expect(health.cpuMs).toBeGreaterThanOrEqual(250);
       expect(health.utilization).toBeGreaterThan(0.3);
     } finally {

@@ -6,9 +6,15 @@ describe('Teardown', () => {
   it('runs steps newest first, keeps going past failures, and runs once', async () => {
     const teardown = new Teardown();
     const order: string[] = [];
-    teardown.add('a', () => { order.push('a'); });
-    teardown.add('b', () => { throw new Error('boom'); });
-    teardown.add('c', async () => { order.push('c'); });
+    teardown.add('a', () => {
+      order.push('a');
+    });
+    teardown.add('b', () => {
+      throw new Error('boom');
+    });
+    teardown.add('c', async () => {
+      order.push('c');
+    });
     const errors = await teardown.run();
     expect(order).toEqual(['c', 'a']);
     expect(errors.map((e) => e.message)).toEqual(['teardown of b failed: boom']);
@@ -20,9 +26,17 @@ describe('Teardown', () => {
     const teardown = new Teardown();
     const order: string[] = [];
     let finishStart!: () => void;
-    const start = new Promise<void>((resolve) => { finishStart = resolve; }).then(() => teardown.add('late worker', () => { order.push('late worker'); }));
+    const start = new Promise<void>((resolve) => {
+      finishStart = resolve;
+    }).then(() =>
+      teardown.add('late worker', () => {
+        order.push('late worker');
+      }),
+    );
     teardown.waitFor(start);
-    teardown.add('early', () => { order.push('early'); });
+    teardown.add('early', () => {
+      order.push('early');
+    });
     const running = teardown.run();
     setTimeout(finishStart, 20);
     await running;
@@ -35,7 +49,9 @@ describe('Teardown', () => {
     const failing = Promise.reject(new Error('did not start'));
     failing.catch(() => undefined);
     teardown.waitFor(failing);
-    teardown.add('other', () => { order.push('other'); });
+    teardown.add('other', () => {
+      order.push('other');
+    });
     expect(await teardown.run()).toEqual([]);
     expect(order).toEqual(['other']);
   });

@@ -1,7 +1,6 @@
 // The local target's cluster while it runs, on real sockets: every topology change the timeline events use
 // (scripts/cluster/changes.ts), observed the way a client would see it (resets, refused pods) and the way kube-proxy
 // and the gateways see it (their per-endpoint counters). Each test starts its own small cluster.
-import http2 from 'node:http2';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
@@ -15,7 +14,8 @@ import { connect, h2request } from '../helpers/h2.ts';
 const GROUP: ClientGroup = Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }] }).clients[0]!;
 
 function topology(readinessDelay = '0s') {
-  return Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }], topology: { controlPlane: { replicas: 3, readinessDelay }, gateway: { pods: 2 } } }).topology;
+  return Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }], topology: { controlPlane: { replicas: 3, readinessDelay }, gateway: { pods: 2 } } })
+    .topology;
 }
 
 let cluster: LocalCluster | undefined;
@@ -25,7 +25,9 @@ afterEach(async () => {
 });
 
 async function start(readinessDelay?: string, block?: number): Promise<LocalCluster> {
-  cluster = await LocalCluster.start(planCluster(topology(readinessDelay), MODES.l7, 11, { clientGroups: [GROUP], ...(block !== undefined ? { addressBlock: block } : {}) }));
+  cluster = await LocalCluster.start(
+    planCluster(topology(readinessDelay), MODES.l7, 11, { clientGroups: [GROUP], ...(block !== undefined ? { addressBlock: block } : {}) }),
+  );
   return cluster;
 }
 
@@ -44,18 +46,26 @@ async function connectThroughVip(c: LocalCluster, n: number, service: ServiceKey
   const vip = c.plan.services[service];
   for (let i = 0; i < n; i++) {
     await new Promise<void>((resolve) => {
-      const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => { socket.destroy(); resolve(); });
+      const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => {
+        socket.destroy();
+        resolve();
+      });
       socket.on('error', () => resolve());
     });
   }
-  const after = await pollUntil(() => vipConnections(c, service), (counts) => sum(counts) - sum(before) >= n, { timeoutMs: 3000, what: `${n} connections through the ${vip.name} VIP` });
+  const after = await pollUntil(
+    () => vipConnections(c, service),
+    (counts) => sum(counts) - sum(before) >= n,
+    { timeoutMs: 3000, what: `${n} connections through the ${vip.name} VIP` },
+  );
   return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
 }
 
 /** Requests the gateway pods sent to each replica, per host. */
 async function gatewayRequests(c: LocalCluster): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const g of (await c.networkStats()).gateways) for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
+  for (const g of (await c.networkStats()).gateways)
+    for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
   return out;
 }
 
@@ -106,7 +116,7 @@ describe('local cluster: a plan moved to a free address block', () => {
 });
 
 describe('local cluster: kube-apiserver replicas while load runs', () => {
-  it('kill resets the replica\'s connections and takes it out of kube-proxy and the gateways; start brings it back only once ready', async () => {
+  it("kill resets the replica's connections and takes it out of kube-proxy and the gateways; start brings it back only once ready", async () => {
     const c = await start('700ms');
     const direct = await sessionTo(c, 'kube-apiserver-1');
     const killed = await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-1', mode: 'kill' });
@@ -126,7 +136,7 @@ describe('local cluster: kube-apiserver replicas while load runs', () => {
     expect((await throughGateway(c, 30))['kube-apiserver-1']).toBeGreaterThan(0);
   });
 
-  it('a graceful stop sends GOAWAY to the replica\'s clients; restart reports the time until it is ready', async () => {
+  it("a graceful stop sends GOAWAY to the replica's clients; restart reports the time until it is ready", async () => {
     const c = await start('300ms');
     const direct = await sessionTo(c, 'kube-apiserver-0');
     expect((await h2request(direct.session, { ':method': 'GET', ':path': '/version' })).status).toBe(200);
@@ -180,7 +190,14 @@ describe('local cluster: gateway pods, the webhook and seed objects while load r
     await c.apply({ type: 'stop-webhook' });
     const refused = await c.admitClientPods([GROUP]);
     expect(refused.admitted).toEqual([]);
-    expect(refused.rejected).toEqual([expect.objectContaining({ pod: `${c.plan.namespace}/probe-0`, group: 'probe', code: 500, message: expect.stringMatching(/failed calling webhook "pod-kube-apiserver-load-balancing\.resources\.gardener\.cloud"/) })]);
+    expect(refused.rejected).toEqual([
+      expect.objectContaining({
+        pod: `${c.plan.namespace}/probe-0`,
+        group: 'probe',
+        code: 500,
+        message: expect.stringMatching(/failed calling webhook "pod-kube-apiserver-load-balancing\.resources\.gardener\.cloud"/),
+      }),
+    ]);
     await c.apply({ type: 'start-webhook' });
     const { admitted } = await c.admitClientPods([GROUP]);
     expect(admitted[0]!.hostAliases).toHaveLength(1);
@@ -194,9 +211,14 @@ describe('local cluster: gateway pods, the webhook and seed objects while load r
     await c.apply({ type: 'recreate-seed-object', object: 'internal-lb-configmap' });
     await c.apply({ type: 'delete-seed-object', object: 'gateway-internal-service' });
     const withoutService = await c.admitClientPods([GROUP]);
-    expect(withoutService.rejected[0]).toMatchObject({ code: 404, message: expect.stringMatching(/denied the request: services "istio-ingressgateway-internal" not found/) });
+    expect(withoutService.rejected[0]).toMatchObject({
+      code: 404,
+      message: expect.stringMatching(/denied the request: services "istio-ingressgateway-internal" not found/),
+    });
     await c.apply({ type: 'recreate-seed-object', object: 'gateway-internal-service' });
-    expect((await c.admitClientPods([GROUP])).admitted[0]!.hostAliases).toEqual([{ ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] }]);
+    expect((await c.admitClientPods([GROUP])).admitted[0]!.hostAliases).toEqual([
+      { ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] },
+    ]);
     await expect(c.apply({ type: 'delete-seed-object', object: 'no-such-object' as never })).rejects.toThrow(/has no seed object "no-such-object"/);
   });
 });

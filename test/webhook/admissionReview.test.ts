@@ -18,7 +18,11 @@ describe('parseAdmissionReview', () => {
     ['malformed JSON', '{"apiVersion":', /couldn't decode the AdmissionReview/],
     ['a JSON array', '[]', /must be a JSON AdmissionReview object/],
     ['JSON null', 'null', /must be a JSON AdmissionReview object/],
-    ['an unknown version', JSON.stringify({ apiVersion: 'admission.k8s.io/v2', kind: 'AdmissionReview', request: { uid: 'x' } }), /unsupported AdmissionReview apiVersion "admission.k8s.io\/v2"/],
+    [
+      'an unknown version',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v2', kind: 'AdmissionReview', request: { uid: 'x' } }),
+      /unsupported AdmissionReview apiVersion "admission.k8s.io\/v2"/,
+    ],
     ['no apiVersion', JSON.stringify({ kind: 'AdmissionReview', request: { uid: 'x' } }), /unsupported AdmissionReview apiVersion undefined/],
     ['a wrong kind', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'Pod', request: { uid: 'x' } }), /expected kind AdmissionReview, got "Pod"/],
     ['a missing request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), /has no request/],
@@ -42,8 +46,16 @@ describe('parseAdmissionReview', () => {
 
 describe('responses', () => {
   it('allowed without a patch has no patchType', () => {
-    expect(allowedResponse('admission.k8s.io/v1beta1', 'u')).toEqual({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true } });
-    expect(allowedResponse('admission.k8s.io/v1', 'u', [])).toEqual({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'u', allowed: true } });
+    expect(allowedResponse('admission.k8s.io/v1beta1', 'u')).toEqual({
+      apiVersion: 'admission.k8s.io/v1beta1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u', allowed: true },
+    });
+    expect(allowedResponse('admission.k8s.io/v1', 'u', [])).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u', allowed: true },
+    });
   });
   it('allowed with a patch carries base64 JSONPatch', () => {
     const ops = [{ op: 'add' as const, path: '/metadata/labels', value: { a: 'b' } }];
@@ -52,12 +64,18 @@ describe('responses', () => {
     expect(JSON.parse(Buffer.from(r.patch!, 'base64').toString())).toEqual(ops);
   });
   it('denied and errored carry the status', () => {
-    expect(deniedResponse('admission.k8s.io/v1', 'u', { code: 404, reason: 'NotFound', message: 'm', details: { name: 'n', kind: 'services' } }).response).toEqual({
+    expect(
+      deniedResponse('admission.k8s.io/v1', 'u', { code: 404, reason: 'NotFound', message: 'm', details: { name: 'n', kind: 'services' } }).response,
+    ).toEqual({
       uid: 'u',
       allowed: false,
       status: { metadata: {}, status: 'Failure', code: 404, reason: 'NotFound', message: 'm', details: { name: 'n', kind: 'services' } },
     });
-    expect(erroredResponse('admission.k8s.io/v1', 'u', 413, 'too big').response.status).toMatchObject({ code: 413, reason: 'RequestEntityTooLarge', message: 'too big' });
+    expect(erroredResponse('admission.k8s.io/v1', 'u', 413, 'too big').response.status).toMatchObject({
+      code: 413,
+      reason: 'RequestEntityTooLarge',
+      message: 'too big',
+    });
   });
 });
 
@@ -67,14 +85,29 @@ describe('decodePod', () => {
     expect(decodePod({ metadata: { labels: null }, spec: { volumes: null, hostAliases: null } }, undefined).ok).toBe(true);
   });
   it.each([
-    ['a ConfigMap request', { apiVersion: 'v1', kind: 'ConfigMap', data: {} }, { group: '', version: 'v1', kind: 'ConfigMap' }, /expected a request for core\/v1 Pod, got core\/v1 ConfigMap/],
+    [
+      'a ConfigMap request',
+      { apiVersion: 'v1', kind: 'ConfigMap', data: {} },
+      { group: '', version: 'v1', kind: 'ConfigMap' },
+      /expected a request for core\/v1 Pod, got core\/v1 ConfigMap/,
+    ],
     ['an apps group request', pod(), { group: 'apps', version: 'v1', kind: 'Pod' }, /got apps\/v1 Pod/],
     ['an object of another kind', { kind: 'Secret' }, undefined, /unable to decode kind "Secret" into \*v1.Pod/],
     ['an object of another apiVersion', { apiVersion: 'v2', kind: 'Pod' }, undefined, /apiVersion "v2"/],
     ['a null object', null, undefined, /no content to decode \(request.object is null\)/],
     ['an array object', [], undefined, /an array/],
-    ['labels as a list', { metadata: { labels: ['a'] } }, undefined, /cannot unmarshal array into Go struct field Pod.metadata.labels of type map\[string\]string/],
-    ['a numeric label value', { metadata: { labels: { a: 1 } } }, undefined, /cannot unmarshal number into Go struct field Pod.metadata.labels of type string \(key "a"\)/],
+    [
+      'labels as a list',
+      { metadata: { labels: ['a'] } },
+      undefined,
+      /cannot unmarshal array into Go struct field Pod.metadata.labels of type map\[string\]string/,
+    ],
+    [
+      'a numeric label value',
+      { metadata: { labels: { a: 1 } } },
+      undefined,
+      /cannot unmarshal number into Go struct field Pod.metadata.labels of type string \(key "a"\)/,
+    ],
     ['volumes as an object', { spec: { volumes: {} } }, undefined, /Pod.spec.volumes of type \[\]v1.Volume/],
     ['hostAliases as a string', { spec: { hostAliases: 'x' } }, undefined, /Pod.spec.hostAliases of type \[\]v1.HostAlias/],
     ['spec as a string', { spec: 'x' }, undefined, /Pod.spec of type v1.PodSpec/],

@@ -12,7 +12,8 @@ import { pod, projectedKubeconfigVolume, review, SHOOT_NS } from './pods.ts';
 import { startServeProcess, writeFixtureKubeconfig } from './serveProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const cli = (args: string[], options: { timeout?: number } = {}) => execa(process.execPath, ['--import', 'tsx', 'webhook/cli.ts', ...args], { cwd: ROOT, reject: false, timeout: options.timeout ?? 30_000 });
+const cli = (args: string[], options: { timeout?: number } = {}) =>
+  execa(process.execPath, ['--import', 'tsx', 'webhook/cli.ts', ...args], { cwd: ROOT, reject: false, timeout: options.timeout ?? 30_000 });
 
 let dir: string;
 let api: FixtureApiserver;
@@ -37,7 +38,19 @@ describe('webhook CLI', () => {
 
   it('certs writes the PEM files and prints the caBundle; manifests renders from them', async () => {
     const out = path.join(dir, 'certs');
-    const r = await cli(['certs', '--out', out, '--service', 'pod-kube-apiserver-load-balancing', '--namespace', 'garden', '--ip', '127.0.0.1', '--dns', 'localhost']);
+    const r = await cli([
+      'certs',
+      '--out',
+      out,
+      '--service',
+      'pod-kube-apiserver-load-balancing',
+      '--namespace',
+      'garden',
+      '--ip',
+      '127.0.0.1',
+      '--dns',
+      'localhost',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(Buffer.from(fs.readFileSync(path.join(out, 'ca.crt'))).toString('base64'));
     expect(fs.statSync(path.join(out, 'tls.key')).mode & 0o777).toBe(0o600);
@@ -46,7 +59,16 @@ describe('webhook CLI', () => {
     const m = await cli(['manifests', '--namespace', 'garden', '--image', 'localhost/pod-kube-apiserver-load-balancing:dev', '--tls-dir', out]);
     expect(m.exitCode, m.stderr).toBe(0);
     const docs = parseAllDocuments(m.stdout).map((d) => d.toJS());
-    expect(docs.map((d) => d.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Service', 'Deployment', 'PodDisruptionBudget', 'MutatingWebhookConfiguration']);
+    expect(docs.map((d) => d.kind)).toEqual([
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Secret',
+      'Service',
+      'Deployment',
+      'PodDisruptionBudget',
+      'MutatingWebhookConfiguration',
+    ]);
     expect(docs.at(-1).webhooks[0].clientConfig.caBundle).toBe(r.stdout.trim());
   });
 
@@ -65,7 +87,10 @@ describe('webhook CLI', () => {
     expect(badNs).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/cannot read the CA file \/nonexistent\/ca.crt \(ENOENT\); check --ca-bundle/) });
     expect(bothSources).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/exactly one of --kubeconfig <path> and --in-cluster/) });
     expect(noSource.exitCode).toBe(2);
-    expect(missingKubeconfig).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist; check --kubeconfig/) });
+    expect(missingKubeconfig).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist; check --kubeconfig/),
+    });
     expect(badPort.exitCode).not.toBe(0);
     expect(badPort.stderr).toMatch(/expected an integer from 0 to 65535, got "70000"/);
   });
@@ -76,11 +101,16 @@ describe('webhook CLI', () => {
     const certs = path.join(dir, 'serve-certs');
     expect((await cli(['certs', '--out', certs, '--dns', 'localhost', '--ip', '127.0.0.1'])).exitCode).toBe(0);
     const kubeconfig = writeFixtureKubeconfig(dir, api);
-    const { child, url } = await startServeProcess(['--kubeconfig', kubeconfig, '--tls-cert', path.join(certs, 'tls.crt'), '--tls-key', path.join(certs, 'tls.key'), '--port', '0', '--log-level', 'info'], 30_000);
+    const { child, url } = await startServeProcess(
+      ['--kubeconfig', kubeconfig, '--tls-cert', path.join(certs, 'tls.crt'), '--tls-key', path.join(certs, 'tls.key'), '--port', '0', '--log-level', 'info'],
+      30_000,
+    );
     try {
       const c = h1Client(url, fs.readFileSync(path.join(certs, 'ca.crt'), 'utf8'));
       try {
-        const body = (await c.post('/webhooks/pod-kube-apiserver-load-balancing', JSON.stringify(review(pod({ volumes: [projectedKubeconfigVolume()] }))))).json();
+        const body = (
+          await c.post('/webhooks/pod-kube-apiserver-load-balancing', JSON.stringify(review(pod({ volumes: [projectedKubeconfigVolume()] }))))
+        ).json();
         expect(body.response).toMatchObject({ allowed: true, patchType: 'JSONPatch' });
       } finally {
         c.close();

@@ -34,7 +34,11 @@ export function h2Client(url: string, caPem: string): WebhookClient {
         responseHeaders = h as Reply['headers'];
       });
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('close', () => (status ? resolve(reply(status, responseHeaders, Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`stream closed without a response (rst ${stream.rstCode})`))));
+      stream.on('close', () =>
+        status
+          ? resolve(reply(status, responseHeaders, Buffer.concat(chunks).toString('utf8')))
+          : reject(new Error(`stream closed without a response (rst ${stream.rstCode})`)),
+      );
       stream.on('error', () => undefined);
       stream.end(body);
     });
@@ -62,7 +66,8 @@ export function h1Client(url: string, caPem: string): WebhookClient {
     });
   return {
     protocol: 'h1',
-    post: (path, body, headers = { 'content-type': 'application/json' }) => request('POST', path, { ...headers, 'content-length': Buffer.byteLength(body) }, body),
+    post: (path, body, headers = { 'content-type': 'application/json' }) =>
+      request('POST', path, { ...headers, 'content-length': Buffer.byteLength(body) }, body),
     get: (path) => request('GET', path, {}),
     close: () => agent.destroy(),
   };

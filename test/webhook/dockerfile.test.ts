@@ -28,12 +28,19 @@ function copiedSources(): string[] {
 }
 
 function allowedByDockerignore(file: string): boolean {
-  const lines = readFileSync(path.join(ROOT, 'webhook/Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(path.join(ROOT, 'webhook/Dockerfile.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   let allowed = true;
   for (const line of lines) {
     const negated = line.startsWith('!');
     const pattern = negated ? line.slice(1) : line;
-    const matches = pattern === '*' || file === pattern || (pattern.endsWith('/') && file.startsWith(pattern)) || (pattern.endsWith('*') && file.startsWith(pattern.slice(0, -1)));
+    const matches =
+      pattern === '*' ||
+      file === pattern ||
+      (pattern.endsWith('/') && file.startsWith(pattern)) ||
+      (pattern.endsWith('*') && file.startsWith(pattern.slice(0, -1)));
     if (matches) allowed = negated;
   }
   return allowed;
@@ -45,7 +52,10 @@ describe('webhook image', () => {
     expect(modules).toContain('webhook/server.ts');
     const sources = copiedSources();
     for (const file of modules) {
-      expect(sources.some((src) => (src.endsWith('/') ? file.startsWith(src) : file === src)), `${file} is not copied by webhook/Dockerfile`).toBe(true);
+      expect(
+        sources.some((src) => (src.endsWith('/') ? file.startsWith(src) : file === src)),
+        `${file} is not copied by webhook/Dockerfile`,
+      ).toBe(true);
       expect(allowedByDockerignore(file), `${file} is excluded by webhook/Dockerfile.dockerignore`).toBe(true);
     }
   });

@@ -7,7 +7,11 @@ import type net from 'node:net';
 import { createCertificateAuthority, issueCertificate } from '../../webhook/x509.ts';
 
 export type Resource = 'configmaps' | 'services';
-export type Fault = { kind: 'status'; code: number; reason: string; message: string } | { kind: 'plain'; code: number; body: string } | { kind: 'delay'; ms: number } | { kind: 'reset' };
+export type Fault =
+  | { kind: 'status'; code: number; reason: string; message: string }
+  | { kind: 'plain'; code: number; body: string }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'reset' };
 
 export interface FixtureApiserver {
   url: string;
@@ -29,7 +33,12 @@ export async function startFixtureApiserver(options: { host?: string; token?: st
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? 'webhook-token';
   const ca = await createCertificateAuthority('fixture apiserver CA');
-  const serving = await issueCertificate(ca, { commonName: 'kube-apiserver', dnsNames: ['kubernetes.default.svc', 'localhost'], ipAddresses: [host], usage: 'server' });
+  const serving = await issueCertificate(ca, {
+    commonName: 'kube-apiserver',
+    dnsNames: ['kubernetes.default.svc', 'localhost'],
+    ipAddresses: [host],
+    usage: 'server',
+  });
   const objects = new Map<string, Record<string, unknown>>();
   const faults = new Map<string, Fault>();
   const stats = { connections: 0, requests: 0, byPath: new Map<string, number>() };

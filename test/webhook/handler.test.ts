@@ -52,9 +52,20 @@ function mutated(outcome: HandlerOutcome) {
 
 describe('selection (§1.2 step 1)', () => {
   it('selects a projected secret source and a plain secret volume by prefix, first match wins', () => {
-    expect(selectGenericKubeconfig(pod({ volumes: [projectedKubeconfigVolume()] }))).toEqual({ selected: true, secretName: 'generic-token-kubeconfig-foobar', via: 'projected' });
-    expect(selectGenericKubeconfig(pod({ volumes: [secretKubeconfigVolume('generic-token-kubeconfig')] }))).toEqual({ selected: true, secretName: 'generic-token-kubeconfig', via: 'secret' });
-    expect(selectGenericKubeconfig(pod({ volumes: [secretKubeconfigVolume('generic-token-kubeconfig-a'), projectedKubeconfigVolume('generic-token-kubeconfig-b')] })).secretName).toBe('generic-token-kubeconfig-a');
+    expect(selectGenericKubeconfig(pod({ volumes: [projectedKubeconfigVolume()] }))).toEqual({
+      selected: true,
+      secretName: 'generic-token-kubeconfig-foobar',
+      via: 'projected',
+    });
+    expect(selectGenericKubeconfig(pod({ volumes: [secretKubeconfigVolume('generic-token-kubeconfig')] }))).toEqual({
+      selected: true,
+      secretName: 'generic-token-kubeconfig',
+      via: 'secret',
+    });
+    expect(
+      selectGenericKubeconfig(pod({ volumes: [secretKubeconfigVolume('generic-token-kubeconfig-a'), projectedKubeconfigVolume('generic-token-kubeconfig-b')] }))
+        .secretName,
+    ).toBe('generic-token-kubeconfig-a');
   });
   it('ignores other names, other volume types and odd shapes', () => {
     for (const volumes of [
@@ -63,7 +74,11 @@ describe('selection (§1.2 step 1)', () => {
       [{ name: 'x', secret: { secretName: 'Generic-token-kubeconfig' } }],
       [{ name: 'x', configMap: { name: 'generic-token-kubeconfig' } }],
       [{ name: 'x', projected: { sources: [{ configMap: { name: 'generic-token-kubeconfig' } }, { serviceAccountToken: { path: 't' } }] } }],
-      [{ name: 'x', projected: { sources: null } }, { name: 'y', projected: {} }, { name: 'z', projected: { sources: [null, {}, { secret: null }, { secret: { name: '' } }] } }],
+      [
+        { name: 'x', projected: { sources: null } },
+        { name: 'y', projected: {} },
+        { name: 'z', projected: { sources: [null, {}, { secret: null }, { secret: { name: '' } }] } },
+      ],
       [null, 3, 'generic-token-kubeconfig', { secret: { secretName: 42 } }, { secret: { secretName: '' } }],
     ]) {
       expect(selectGenericKubeconfig(pod({ volumes }))).toEqual({ selected: false });
@@ -82,7 +97,10 @@ describe('defaultPod: handler_test.go cases (§8)', () => {
 
   it('1b. ConfigMap absent for a selected pod: success, no mutation (the isolated branch §8 says is untested)', async () => {
     const reader = readerWith({ hosts: null });
-    expect(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).toEqual({ kind: 'skipped', reason: 'configmap-not-found' });
+    expect(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).toEqual({
+      kind: 'skipped',
+      reason: 'configmap-not-found',
+    });
     expect(reader.reads).toEqual([`cm ${SHOOT_NS}/istio-internal-load-balancing`]);
   });
 
@@ -119,11 +137,17 @@ describe('defaultPod: the gaps §8 lists', () => {
     expect(applyOps(subject, outcome.patch).spec.hostAliases).toEqual([{ ip: '10.0.0.10', hostnames: ['api.example.com', 'api2.example.com'] }]);
   });
 
-  it.each([['empty', ''], ['missing', undefined]])('%s hosts: denied 403 with Gardener\'s message, Service not read', async (_, hosts) => {
+  it.each([
+    ['empty', ''],
+    ['missing', undefined],
+  ])("%s hosts: denied 403 with Gardener's message, Service not read", async (_, hosts) => {
     const reader = readerWith({ hosts: hosts as string });
     if (hosts === undefined) delete reader.configMaps.get(`${SHOOT_NS}/istio-internal-load-balancing`)!.data!.hosts;
     const outcome = await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet);
-    expect(outcome).toEqual({ kind: 'denied', status: { code: 403, reason: 'Forbidden', message: `"hosts" key in configmap "${SHOOT_NS}/istio-internal-load-balancing" provides an empty value` } });
+    expect(outcome).toEqual({
+      kind: 'denied',
+      status: { code: 403, reason: 'Forbidden', message: `"hosts" key in configmap "${SHOOT_NS}/istio-internal-load-balancing" provides an empty value` },
+    });
     expect(reader.reads).toHaveLength(1);
   });
 
@@ -134,7 +158,14 @@ describe('defaultPod: the gaps §8 lists', () => {
   });
 
   it('hosts are split on "," without trimming or de-duplication', async () => {
-    const outcome = mutated(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, readerWith({ hosts: 'a.example, b.example,a.example', clusterIPs: ['10.0.0.1'] }), quiet));
+    const outcome = mutated(
+      await defaultPod(
+        pod({ volumes: [projectedKubeconfigVolume()] }),
+        SHOOT_NS,
+        readerWith({ hosts: 'a.example, b.example,a.example', clusterIPs: ['10.0.0.1'] }),
+        quiet,
+      ),
+    );
     expect(outcome.hostAliases[0]!.hostnames).toEqual(['a.example', ' b.example', 'a.example']);
   });
 
@@ -148,7 +179,11 @@ describe('defaultPod: the gaps §8 lists', () => {
     expect(outcome.patch.map((op) => op.path)).toEqual(['/spec/hostAliases/-', '/spec/hostAliases/-', `/metadata/labels/${LABEL.replace('/', '~1')}`]);
     const after = applyOps(subject, outcome.patch);
     expect(after.spec.hostAliases.map((a: { ip: string }) => a.ip)).toEqual(['192.0.2.1', '10.10.10.10', '3fff::2']);
-    expect(after.metadata.labels).toEqual({ app: 'kube-controller-manager', 'networking.resources.gardener.cloud/to-kube-apiserver-tcp-443': 'allowed', [LABEL]: 'allowed' });
+    expect(after.metadata.labels).toEqual({
+      app: 'kube-controller-manager',
+      'networking.resources.gardener.cloud/to-kube-apiserver-tcp-443': 'allowed',
+      [LABEL]: 'allowed',
+    });
   });
 
   it('label shortening for a long istio namespace (virtual garden)', async () => {
@@ -160,7 +195,10 @@ describe('defaultPod: the gaps §8 lists', () => {
 
   it('reinvocation (beyond Gardener): the second pass adds no duplicate alias and no patch at all', async () => {
     const reader = readerWith();
-    const first = applyOps(pod({ volumes: [projectedKubeconfigVolume()] }), mutated(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).patch);
+    const first = applyOps(
+      pod({ volumes: [projectedKubeconfigVolume()] }),
+      mutated(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).patch,
+    );
     const second = mutated(await defaultPod(first, SHOOT_NS, reader, quiet));
     expect(second.patch).toEqual([]);
     expect(second.hostAliases).toEqual([]);
@@ -185,13 +223,22 @@ describe('defaultPod: error mapping (controller-runtime CustomDefaulter, §1.2)'
     reader.errors.set(`cm ${SHOOT_NS}/istio-internal-load-balancing`, new ReadError('no answer within 3000 ms'));
     expect(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).toEqual({
       kind: 'denied',
-      status: { code: 403, reason: 'Forbidden', message: `failed to get istio-internal-load-balancing configmap "${SHOOT_NS}/istio-internal-load-balancing": no answer within 3000 ms` },
+      status: {
+        code: 403,
+        reason: 'Forbidden',
+        message: `failed to get istio-internal-load-balancing configmap "${SHOOT_NS}/istio-internal-load-balancing": no answer within 3000 ms`,
+      },
     });
   });
 
   it('a Service read error that wraps an API status (RBAC 403): allowed:false with that status', async () => {
     const reader = readerWith();
-    const status = { code: 403, reason: 'Forbidden', message: 'services "istio-ingressgateway-internal" is forbidden: User "system:serviceaccount:garden:x" cannot get resource "services" in API group "" in the namespace "istio-gateway"' };
+    const status = {
+      code: 403,
+      reason: 'Forbidden',
+      message:
+        'services "istio-ingressgateway-internal" is forbidden: User "system:serviceaccount:garden:x" cannot get resource "services" in API group "" in the namespace "istio-gateway"',
+    };
     reader.errors.set(`svc ${ISTIO_NS}/istio-ingressgateway-internal`, new ReadError(status.message, status));
     expect(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).toEqual({ kind: 'denied', status });
   });
@@ -200,7 +247,14 @@ describe('defaultPod: error mapping (controller-runtime CustomDefaulter, §1.2)'
     const reader = readerWith();
     reader.errors.set(`svc ${ISTIO_NS}/istio-ingressgateway-internal`, new Error('socket hang up'));
     const outcome = await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet);
-    expect(outcome).toEqual({ kind: 'denied', status: { code: 403, reason: 'Forbidden', message: `failed to get internal istio-ingressgateway service "${ISTIO_NS}/istio-ingressgateway-internal": socket hang up` } });
+    expect(outcome).toEqual({
+      kind: 'denied',
+      status: {
+        code: 403,
+        reason: 'Forbidden',
+        message: `failed to get internal istio-ingressgateway service "${ISTIO_NS}/istio-ingressgateway-internal": socket hang up`,
+      },
+    });
   });
 
   it('an empty istio-namespace is not validated: the Service is looked up in "" and not found', async () => {

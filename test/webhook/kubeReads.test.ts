@@ -19,8 +19,12 @@ const reader = (options: Partial<ConstructorParameters<typeof KubeReader>[0]> = 
 
 beforeAll(async () => {
   api = await startFixtureApiserver();
-  api.setObject('configmaps', 'shoot--a--b', 'istio-internal-load-balancing', { data: { hosts: 'api.b.a.internal.example', 'istio-namespace': 'istio-ingress' } });
-  api.setObject('services', 'istio-ingress', 'istio-ingressgateway-internal', { spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', clusterIPs: ['10.0.0.10', 'fd00::10'], ports: [{ name: 'tcp', port: 443, targetPort: 9443 }] } });
+  api.setObject('configmaps', 'shoot--a--b', 'istio-internal-load-balancing', {
+    data: { hosts: 'api.b.a.internal.example', 'istio-namespace': 'istio-ingress' },
+  });
+  api.setObject('services', 'istio-ingress', 'istio-ingressgateway-internal', {
+    spec: { type: 'ClusterIP', clusterIP: '10.0.0.10', clusterIPs: ['10.0.0.10', 'fd00::10'], ports: [{ name: 'tcp', port: 443, targetPort: 9443 }] },
+  });
 });
 afterAll(async () => {
   for (const r of readers) r.close();
@@ -30,23 +34,44 @@ afterAll(async () => {
 describe('KubeReader reads', () => {
   it('gets the ConfigMap and the Service as objects, NotFound as undefined', async () => {
     const r = reader();
-    expect((await r.getConfigMap('shoot--a--b', 'istio-internal-load-balancing'))?.data).toEqual({ hosts: 'api.b.a.internal.example', 'istio-namespace': 'istio-ingress' });
+    expect((await r.getConfigMap('shoot--a--b', 'istio-internal-load-balancing'))?.data).toEqual({
+      hosts: 'api.b.a.internal.example',
+      'istio-namespace': 'istio-ingress',
+    });
     expect((await r.getService('istio-ingress', 'istio-ingressgateway-internal'))?.spec?.clusterIPs).toEqual(['10.0.0.10', 'fd00::10']);
     expect(await r.getConfigMap('other', 'istio-internal-load-balancing')).toBeUndefined();
     expect(await r.getService('istio-ingress', 'missing')).toBeUndefined();
   });
 
   it('a Status error keeps its code, reason and message', async () => {
-    api.setFault('services', 'rbac', 'istio-ingressgateway-internal', { kind: 'status', code: 403, reason: 'Forbidden', message: 'services "istio-ingressgateway-internal" is forbidden: User "x" cannot get resource "services"' });
-    const error = await reader().getService('rbac', 'istio-ingressgateway-internal').catch((e) => e);
+    api.setFault('services', 'rbac', 'istio-ingressgateway-internal', {
+      kind: 'status',
+      code: 403,
+      reason: 'Forbidden',
+      message: 'services "istio-ingressgateway-internal" is forbidden: User "x" cannot get resource "services"',
+    });
+    const error = await reader()
+      .getService('rbac', 'istio-ingressgateway-internal')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ReadError);
-    expect(error.status).toEqual({ code: 403, reason: 'Forbidden', message: 'services "istio-ingressgateway-internal" is forbidden: User "x" cannot get resource "services"', details: undefined });
+    expect(error.status).toEqual({
+      code: 403,
+      reason: 'Forbidden',
+      message: 'services "istio-ingressgateway-internal" is forbidden: User "x" cannot get resource "services"',
+      details: undefined,
+    });
   });
 
   it('a non-Status 500 becomes a generic InternalError status, like client-go', async () => {
     api.setFault('configmaps', 'broken', 'istio-internal-load-balancing', { kind: 'plain', code: 500, body: 'etcdserver: leader changed' });
-    const error = await reader().getConfigMap('broken', 'istio-internal-load-balancing').catch((e) => e);
-    expect(error.status).toEqual({ code: 500, reason: 'InternalError', message: 'an error on the server ("etcdserver: leader changed") has prevented the request from succeeding (get configmaps istio-internal-load-balancing)' });
+    const error = await reader()
+      .getConfigMap('broken', 'istio-internal-load-balancing')
+      .catch((e) => e);
+    expect(error.status).toEqual({
+      code: 500,
+      reason: 'InternalError',
+      message: 'an error on the server ("etcdserver: leader changed") has prevented the request from succeeding (get configmaps istio-internal-load-balancing)',
+    });
   });
 
   it('a wrong token gets the 401 status', async () => {
@@ -60,7 +85,9 @@ describe('KubeReader reads', () => {
   it('a slow apiserver hits the read timeout: ReadError without status', async () => {
     api.setFault('configmaps', 'slow', 'istio-internal-load-balancing', { kind: 'delay', ms: 1500 });
     const started = Date.now();
-    const error = await reader({ timeoutMs: 200 }).getConfigMap('slow', 'istio-internal-load-balancing').catch((e) => e);
+    const error = await reader({ timeoutMs: 200 })
+      .getConfigMap('slow', 'istio-internal-load-balancing')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ReadError);
     expect(error.status).toBeUndefined();
     expect(error.message).toBe('no answer within 200 ms');
@@ -176,7 +203,9 @@ describe('cluster configuration sources', () => {
   });
 
   it('rejects a missing kubeconfig and a plain-http server with a clear message', () => {
-    expect(() => new KubeReader({ source: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig' } })).toThrow(/kubeconfig \/nonexistent\/kubeconfig does not exist/);
+    expect(() => new KubeReader({ source: { kind: 'kubeconfig', path: '/nonexistent/kubeconfig' } })).toThrow(
+      /kubeconfig \/nonexistent\/kubeconfig does not exist/,
+    );
     expect(() => new KubeReader({ source: { kind: 'inline', server: 'http://127.0.0.1:1', caPem: api.caPem, token: 't' } })).toThrow(/must be https/);
   });
 });

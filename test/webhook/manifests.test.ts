@@ -35,7 +35,16 @@ const find = (objects: KubeObject[], kind: string) => objects.find((o) => o.kind
 describe('renderManifests', () => {
   it('every object validates with kubernetes-models (also after a YAML round trip)', () => {
     const objects = renderManifests({ namespace: 'garden', image: 'localhost/pod-kube-apiserver-load-balancing:dev', caBundle: certs.caBundle, tls: certs });
-    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Secret', 'Service', 'Deployment', 'PodDisruptionBudget', 'MutatingWebhookConfiguration']);
+    expect(objects.map((o) => o.kind)).toEqual([
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'Secret',
+      'Service',
+      'Deployment',
+      'PodDisruptionBudget',
+      'MutatingWebhookConfiguration',
+    ]);
     const reparsed = parseAllDocuments(manifestsToYaml(objects)).map((d) => d.toJS());
     expect(reparsed).toEqual(objects);
     for (const object of reparsed) {
@@ -50,14 +59,17 @@ describe('renderManifests', () => {
     expect(() => new MutatingWebhookConfiguration(mwc).validate()).toThrow(/sideEffects/);
   });
 
-  it('the MutatingWebhookConfiguration has Gardener\'s settings (§2)', () => {
+  it("the MutatingWebhookConfiguration has Gardener's settings (§2)", () => {
     const mwc = find(renderManifests({ namespace: 'garden', image: 'i', caBundle: certs.caPem }), 'MutatingWebhookConfiguration');
     expect(mwc.webhooks).toHaveLength(1);
     const webhook = mwc.webhooks[0];
     expect(webhook).toEqual({
       name: 'pod-kube-apiserver-load-balancing.resources.gardener.cloud',
       admissionReviewVersions: ['v1beta1', 'v1'],
-      clientConfig: { service: { name: 'pod-kube-apiserver-load-balancing', namespace: 'garden', path: '/webhooks/pod-kube-apiserver-load-balancing', port: 443 }, caBundle: certs.caBundle },
+      clientConfig: {
+        service: { name: 'pod-kube-apiserver-load-balancing', namespace: 'garden', path: '/webhooks/pod-kube-apiserver-load-balancing', port: 443 },
+        caBundle: certs.caBundle,
+      },
       rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
       namespaceSelector: { matchLabels: { 'gardener.cloud/role': 'shoot' } },
       objectSelector: { matchExpressions: [{ key: 'static-pod', operator: 'NotIn', values: ['true'] }] },
@@ -85,7 +97,17 @@ describe('renderManifests', () => {
     const deployment = find(objects, 'Deployment');
     expect(deployment.spec.replicas).toBe(3);
     const container = deployment.spec.template.spec.containers[0];
-    expect(container.args).toEqual(['serve', '--in-cluster', '--host=$(POD_IP)', '--port=9443', expect.stringMatching(/^--tls-cert=.*tls\.crt$/), expect.stringMatching(/^--tls-key=.*tls\.key$/), '--cache-ttl=1000', '--log-level=info', '--shutdown-delay=5000']);
+    expect(container.args).toEqual([
+      'serve',
+      '--in-cluster',
+      '--host=$(POD_IP)',
+      '--port=9443',
+      expect.stringMatching(/^--tls-cert=.*tls\.crt$/),
+      expect.stringMatching(/^--tls-key=.*tls\.key$/),
+      '--cache-ttl=1000',
+      '--log-level=info',
+      '--shutdown-delay=5000',
+    ]);
     expect(container.env).toEqual([{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }]);
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 9443, scheme: 'HTTPS' });
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
@@ -110,7 +132,11 @@ describe('certificates', () => {
   it('the serving certificate is signed by the CA and carries the Service DNS names; caBundle is base64 of the CA PEM', async () => {
     const cert = new X509Certificate(certs.certPem);
     expect(cert.verify(new X509Certificate(certs.caPem).publicKey)).toBe(true);
-    expect(cert.subjectAltName).toBe(serviceDnsNames('pod-kube-apiserver-load-balancing', 'garden').map((n) => `DNS:${n}`).join(', '));
+    expect(cert.subjectAltName).toBe(
+      serviceDnsNames('pod-kube-apiserver-load-balancing', 'garden')
+        .map((n) => `DNS:${n}`)
+        .join(', '),
+    );
     expect(Buffer.from(certs.caBundle, 'base64').toString()).toBe(certs.caPem);
     expect(normalizeCaBundle(certs.caBundle)).toBe(certs.caBundle);
   });

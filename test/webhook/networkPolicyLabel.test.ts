@@ -8,9 +8,18 @@ describe('NetworkPolicyLabel (spec §1.4 table, port 9443)', () => {
   const table: [string, string][] = [
     ['all-istio-ingresses-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-all-istio-ingresses-istio-ingressgateway-internal-tcp-9443'],
     ['istio-ingress-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-istio-ingress-istio-ingressgateway-internal-tcp-9443'],
-    ['virtual-garden-istio-ingress-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-virtual-garden-istio-ingress-istio-ingressgateway-inte-02e09'],
-    ['istio-ingress--europe-west1-b-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-istio-ingress--europe-west1-b-istio-ingressgateway-int-1881b'],
-    ['istio-ingress-handler-foo-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-istio-ingress-handler-foo-istio-ingressgateway-interna-1dfcd'],
+    [
+      'virtual-garden-istio-ingress-istio-ingressgateway-internal',
+      'networking.resources.gardener.cloud/to-virtual-garden-istio-ingress-istio-ingressgateway-inte-02e09',
+    ],
+    [
+      'istio-ingress--europe-west1-b-istio-ingressgateway-internal',
+      'networking.resources.gardener.cloud/to-istio-ingress--europe-west1-b-istio-ingressgateway-int-1881b',
+    ],
+    [
+      'istio-ingress-handler-foo-istio-ingressgateway-internal',
+      'networking.resources.gardener.cloud/to-istio-ingress-handler-foo-istio-ingressgateway-interna-1dfcd',
+    ],
     ['istio-gateway-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-istio-gateway-istio-ingressgateway-internal-tcp-9443'],
   ];
   it.each(table)('%s', (service, expected) => {
@@ -26,7 +35,10 @@ describe('NetworkPolicyLabel (spec §1.4 table, port 9443)', () => {
   it('shortens at 64 characters after the prefix but not at 63', () => {
     const rest63 = `to-${'a'.repeat(63 - 3)}`;
     const rest64 = `to-${'a'.repeat(64 - 3)}`;
-    expect(shortenNetworkPolicyLabelKeyIfTooLong(NETWORK_POLICY_LABEL_KEY_PREFIX + rest63)).toEqual({ key: NETWORK_POLICY_LABEL_KEY_PREFIX + rest63, shortened: false });
+    expect(shortenNetworkPolicyLabelKeyIfTooLong(NETWORK_POLICY_LABEL_KEY_PREFIX + rest63)).toEqual({
+      key: NETWORK_POLICY_LABEL_KEY_PREFIX + rest63,
+      shortened: false,
+    });
     const shortened = shortenNetworkPolicyLabelKeyIfTooLong(NETWORK_POLICY_LABEL_KEY_PREFIX + rest64);
     const digest = createHash('sha256').update(rest64).digest('hex');
     expect(shortened).toEqual({ key: `${NETWORK_POLICY_LABEL_KEY_PREFIX}${rest64.slice(0, 57)}-${digest.slice(0, 5)}`, shortened: true });

@@ -23,7 +23,9 @@ export function secretKubeconfigVolume(secretName = 'generic-token-kubeconfig-fo
   return { name: 'kubeconfig', secret: { secretName, defaultMode: 420 } };
 }
 
-export function pod(options: { name?: string; namespace?: string; volumes?: unknown[]; labels?: Record<string, string> | null; hostAliases?: unknown[] } = {}): Record<string, any> {
+export function pod(
+  options: { name?: string; namespace?: string; volumes?: unknown[]; labels?: Record<string, string> | null; hostAliases?: unknown[] } = {},
+): Record<string, any> {
   const metadata: Record<string, unknown> = { name: options.name ?? 'bar-pod', namespace: options.namespace ?? SHOOT_NS };
   if (options.labels !== undefined) metadata.labels = options.labels;
   const spec: Record<string, unknown> = { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] };

@@ -24,14 +24,35 @@ export interface GeneratedCase {
   kind: string;
 }
 
-const JUNK: (() => unknown)[] = [() => null, () => 42, () => -1.5, () => true, () => '', () => 'x'.repeat(5000), () => [], () => [null, 1, 'a'], () => ({}), () => ({ a: { b: [] } })];
+const JUNK: (() => unknown)[] = [
+  () => null,
+  () => 42,
+  () => -1.5,
+  () => true,
+  () => '',
+  () => 'x'.repeat(5000),
+  () => [],
+  () => [null, 1, 'a'],
+  () => ({}),
+  () => ({ a: { b: [] } }),
+];
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[rng.int(items.length)]!;
 }
 
 function randomName(rng: Rng): string {
-  return pick(rng, ['generic-token-kubeconfig', 'generic-token-kubeconfig-', 'generic-token-kubeconfig-abc123', 'generic-token-kubeconfi', 'shoot-access-x', 'kube-root-ca.crt', '', 'GENERIC-TOKEN-KUBECONFIG-1', `s-${rng.int(1000)}`]);
+  return pick(rng, [
+    'generic-token-kubeconfig',
+    'generic-token-kubeconfig-',
+    'generic-token-kubeconfig-abc123',
+    'generic-token-kubeconfi',
+    'shoot-access-x',
+    'kube-root-ca.crt',
+    '',
+    'GENERIC-TOKEN-KUBECONFIG-1',
+    `s-${rng.int(1000)}`,
+  ]);
 }
 
 function randomVolume(rng: Rng): unknown {
@@ -43,7 +64,14 @@ function randomVolume(rng: Rng): unknown {
     case 2:
       return { name: `v${rng.int(100)}`, secret: { secretName: randomName(rng) } };
     case 3:
-      return { name: 'kubeconfig', projected: { sources: Array.from({ length: rng.int(4) }, () => (rng.chance(0.7) ? { secret: { name: randomName(rng) } } : { serviceAccountToken: { path: 'token' } })) } };
+      return {
+        name: 'kubeconfig',
+        projected: {
+          sources: Array.from({ length: rng.int(4) }, () =>
+            rng.chance(0.7) ? { secret: { name: randomName(rng) } } : { serviceAccountToken: { path: 'token' } },
+          ),
+        },
+      };
     case 4:
       return { name: 'p', projected: pick(rng, [{}, { sources: null }, { sources: [] }, { sources: [null, {}, { secret: null }] }]) };
     case 5:
@@ -67,7 +95,11 @@ function isSelected(volumes: unknown[]): boolean {
 function validCase(rng: Rng, index: number): GeneratedCase {
   const namespace = pick(rng, Object.keys(FUZZ_NAMESPACES)) as keyof typeof FUZZ_NAMESPACES;
   const volumes = Array.from({ length: rng.int(6) }, () => randomVolume(rng));
-  const labels = rng.chance(0.3) ? undefined : rng.chance(0.2) ? null : Object.fromEntries(Array.from({ length: rng.int(4) }, (_, i) => [`l${i}.example/k`, `v${i}`]));
+  const labels = rng.chance(0.3)
+    ? undefined
+    : rng.chance(0.2)
+      ? null
+      : Object.fromEntries(Array.from({ length: rng.int(4) }, (_, i) => [`l${i}.example/k`, `v${i}`]));
   const hostAliases = rng.chance(0.6) ? undefined : Array.from({ length: rng.int(4) }, (_, i) => ({ ip: `192.0.2.${i + 1}`, hostnames: ['old.example'] }));
   const object = pod({ name: `p${index}`, namespace, volumes: rng.chance(0.1) ? undefined : volumes, labels, hostAliases });
   const apiVersion = pick(rng, ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1']);
@@ -75,7 +107,15 @@ function validCase(rng: Rng, index: number): GeneratedCase {
   const uid = `uid-${index}-${rng.nextUint32().toString(16)}`;
   const selected = Array.isArray(object.spec.volumes) && isSelected(object.spec.volumes);
   const expect: Expectation = operation === 'DELETE' || !selected ? 'allowed' : FUZZ_NAMESPACES[namespace];
-  return { kind: 'valid', body: JSON.stringify(review(object, { apiVersion, uid, operation, namespace })), contentType: 'application/json', expect, uid, apiVersion, object };
+  return {
+    kind: 'valid',
+    body: JSON.stringify(review(object, { apiVersion, uid, operation, namespace })),
+    contentType: 'application/json',
+    expect,
+    uid,
+    apiVersion,
+    object,
+  };
 }
 
 /** Replaces one randomly chosen value anywhere in the tree with junk of another type. */
@@ -104,7 +144,13 @@ function brokenCase(rng: Rng, index: number): GeneratedCase {
     case 1: {
       const tree = JSON.parse(text);
       retypeRandomField(rng, tree);
-      const uid = typeof tree.request?.uid === 'string' && tree.request.uid !== '' && ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'].includes(tree.apiVersion) && tree.kind === 'AdmissionReview' ? tree.request.uid : undefined;
+      const uid =
+        typeof tree.request?.uid === 'string' &&
+        tree.request.uid !== '' &&
+        ['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'].includes(tree.apiVersion) &&
+        tree.kind === 'AdmissionReview'
+          ? tree.request.uid
+          : undefined;
       return { kind: 'retyped', body: JSON.stringify(tree), contentType: 'application/json', uid };
     }
     case 2:
@@ -118,7 +164,14 @@ function brokenCase(rng: Rng, index: number): GeneratedCase {
       return { kind: 'nesting', body: rng.chance(0.5) ? nested : text.replace('"object":{', `"object":${nested},"x":{`), contentType: 'application/json' };
     }
     case 5:
-      return { kind: 'version', body: text.replace(/"apiVersion":"admission.k8s.io\/v1(beta1)?"/, `"apiVersion":"${pick(rng, ['admission.k8s.io/v2', 'v1', '', 'admission.k8s.io/v1alpha1'])}"`), contentType: 'application/json' };
+      return {
+        kind: 'version',
+        body: text.replace(
+          /"apiVersion":"admission.k8s.io\/v1(beta1)?"/,
+          `"apiVersion":"${pick(rng, ['admission.k8s.io/v2', 'v1', '', 'admission.k8s.io/v1alpha1'])}"`,
+        ),
+        contentType: 'application/json',
+      };
     case 6:
       return { kind: 'json-scalar', body: pick(rng, ['null', '1', '"x"', 'true', '[]', '{}']), contentType: 'application/json; charset=utf-8' };
     default: {

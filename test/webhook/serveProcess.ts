@@ -11,7 +11,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 export function writeFixtureKubeconfig(dir: string, api: FixtureApiserver): string {
   fs.writeFileSync(path.join(dir, 'api-ca.crt'), api.caPem);
   const kubeconfig = path.join(dir, 'kubeconfig');
-  fs.writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${api.url}\n    certificate-authority: api-ca.crt\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`);
+  fs.writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${api.url}\n    certificate-authority: api-ca.crt\nusers:\n- name: u\n  user:\n    token: ${api.token}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n`,
+  );
   return kubeconfig;
 }
 

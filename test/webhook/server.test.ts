@@ -29,7 +29,14 @@ beforeAll(async () => {
   api.setObject('configmaps', 'empty-hosts', 'istio-internal-load-balancing', { data: { hosts: '', 'istio-namespace': ISTIO_NS } });
   certs = await generateWebhookCertificates({ dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
   reader = new KubeReader({ source: { kind: 'inline', server: api.url, caPem: api.caPem, token: api.token }, cacheTtlMs: 60_000 });
-  server = await startWebhookServer({ host: '127.0.0.1', port: 0, tls: certs, reader, bodyTimeoutMs: 500, logger: createLogger('debug', 'test', (l) => logLines.push(l)) });
+  server = await startWebhookServer({
+    host: '127.0.0.1',
+    port: 0,
+    tls: certs,
+    reader,
+    bodyTimeoutMs: 500,
+    logger: createLogger('debug', 'test', (l) => logLines.push(l)),
+  });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -56,7 +63,11 @@ describe.each(['h2', 'h1'] as const)('over %s', (protocol) => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json');
     const body = r.json();
-    expect(body).toMatchObject({ apiVersion, kind: 'AdmissionReview', response: { uid: `uid-${protocol}-${apiVersion}`, allowed: true, patchType: 'JSONPatch' } });
+    expect(body).toMatchObject({
+      apiVersion,
+      kind: 'AdmissionReview',
+      response: { uid: `uid-${protocol}-${apiVersion}`, allowed: true, patchType: 'JSONPatch' },
+    });
     const after = applyResponsePatch(subject, body.response.patch);
     expect(after.spec.hostAliases).toEqual([
       { ip: '10.10.10.10', hostnames: ['api.example.com', 'api2.example.com'] },
@@ -71,18 +82,30 @@ describe.each(['h2', 'h1'] as const)('over %s', (protocol) => {
   });
 
   it('allows a selected pod without a patch when the namespace has no ConfigMap', async () => {
-    const body = (await c.post(PATH, JSON.stringify(review(pod({ namespace: 'l4-only', volumes: [projectedKubeconfigVolume()] }), { namespace: 'l4-only' })))).json();
+    const body = (
+      await c.post(PATH, JSON.stringify(review(pod({ namespace: 'l4-only', volumes: [projectedKubeconfigVolume()] }), { namespace: 'l4-only' })))
+    ).json();
     expect(body.response).toEqual({ uid: '705ab4f5-6393-11e8-b7cc-42010a800002', allowed: true });
   });
 
   it('denies with the NotFound status when the internal Service is missing', async () => {
-    const body = (await c.post(PATH, JSON.stringify(review(pod({ namespace: 'no-service', volumes: [projectedKubeconfigVolume()] }), { namespace: 'no-service' })))).json();
-    expect(body.response).toMatchObject({ allowed: false, status: { code: 404, reason: 'NotFound', message: 'services "istio-ingressgateway-internal" not found' } });
+    const body = (
+      await c.post(PATH, JSON.stringify(review(pod({ namespace: 'no-service', volumes: [projectedKubeconfigVolume()] }), { namespace: 'no-service' })))
+    ).json();
+    expect(body.response).toMatchObject({
+      allowed: false,
+      status: { code: 404, reason: 'NotFound', message: 'services "istio-ingressgateway-internal" not found' },
+    });
   });
 
-  it('denies with 403 and Gardener\'s message when hosts is empty', async () => {
-    const body = (await c.post(PATH, JSON.stringify(review(pod({ namespace: 'empty-hosts', volumes: [projectedKubeconfigVolume()] }), { namespace: 'empty-hosts' })))).json();
-    expect(body.response).toMatchObject({ allowed: false, status: { code: 403, message: '"hosts" key in configmap "empty-hosts/istio-internal-load-balancing" provides an empty value' } });
+  it("denies with 403 and Gardener's message when hosts is empty", async () => {
+    const body = (
+      await c.post(PATH, JSON.stringify(review(pod({ namespace: 'empty-hosts', volumes: [projectedKubeconfigVolume()] }), { namespace: 'empty-hosts' })))
+    ).json();
+    expect(body.response).toMatchObject({
+      allowed: false,
+      status: { code: 403, message: '"hosts" key in configmap "empty-hosts/istio-internal-load-balancing" provides an empty value' },
+    });
   });
 
   it('allows DELETE without looking at the object', async () => {
@@ -100,13 +123,22 @@ describe.each(['h2', 'h1'] as const)('over %s', (protocol) => {
       return review;
     };
     it('malformed JSON', async () => {
-      expect((await errored('{"apiVersion": "admission.k8s.io/v1", ')).response.status).toMatchObject({ code: 400, message: expect.stringMatching(/couldn't decode the AdmissionReview/) });
+      expect((await errored('{"apiVersion": "admission.k8s.io/v1", ')).response.status).toMatchObject({
+        code: 400,
+        message: expect.stringMatching(/couldn't decode the AdmissionReview/),
+      });
     });
     it('wrong content type', async () => {
-      expect((await errored(JSON.stringify(review(pod())), { 'content-type': 'text/plain' })).response.status).toMatchObject({ code: 400, message: 'contentType=text/plain, expected application/json' });
+      expect((await errored(JSON.stringify(review(pod())), { 'content-type': 'text/plain' })).response.status).toMatchObject({
+        code: 400,
+        message: 'contentType=text/plain, expected application/json',
+      });
     });
     it('missing content type', async () => {
-      expect((await errored(JSON.stringify(review(pod())), {})).response.status).toMatchObject({ code: 400, message: 'contentType=, expected application/json' });
+      expect((await errored(JSON.stringify(review(pod())), {})).response.status).toMatchObject({
+        code: 400,
+        message: 'contentType=, expected application/json',
+      });
     });
     it('empty body', async () => {
       expect((await errored('')).response.status).toMatchObject({ code: 400, message: 'request body is empty' });
@@ -117,7 +149,9 @@ describe.each(['h2', 'h1'] as const)('over %s', (protocol) => {
       expect(r.response.status.message).toMatch(/has no request/);
     });
     it('unknown AdmissionReview version', async () => {
-      expect((await errored(JSON.stringify({ apiVersion: 'admission.k8s.io/v2', kind: 'AdmissionReview', request: { uid: 'x' } }))).response.status.message).toMatch(/unsupported AdmissionReview apiVersion/);
+      expect(
+        (await errored(JSON.stringify({ apiVersion: 'admission.k8s.io/v2', kind: 'AdmissionReview', request: { uid: 'x' } }))).response.status.message,
+      ).toMatch(/unsupported AdmissionReview apiVersion/);
     });
     it('a non-Pod object, keeping the uid', async () => {
       const body = review({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }, { uid: 'cm-uid' });
@@ -134,7 +168,16 @@ describe.each(['h2', 'h1'] as const)('over %s', (protocol) => {
   });
 
   it('odd volumes: null sources, empty names, nulls in lists', async () => {
-    const subject = pod({ volumes: [null, { name: '' }, { projected: { sources: null } }, { projected: { sources: [null, { secret: null }, { secret: { name: '' } }] } }, { secret: { secretName: null } }, projectedKubeconfigVolume('generic-token-kubeconfig')] });
+    const subject = pod({
+      volumes: [
+        null,
+        { name: '' },
+        { projected: { sources: null } },
+        { projected: { sources: [null, { secret: null }, { secret: { name: '' } }] } },
+        { secret: { secretName: null } },
+        projectedKubeconfigVolume('generic-token-kubeconfig'),
+      ],
+    });
     const body = (await c.post(PATH, JSON.stringify(review(subject)))).json();
     expect(body.response.allowed).toBe(true);
     expect(applyResponsePatch(subject, body.response.patch).spec.hostAliases).toHaveLength(2);
@@ -182,11 +225,22 @@ describe('other requests', () => {
 
   it('a client that stalls mid-body gets a 408 errored review after the body timeout', async () => {
     const r = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: PATH, ca: certs.caPem, servername: 'localhost', headers: { 'content-type': 'application/json', 'content-length': 1000 } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = https.request(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: PATH,
+          ca: certs.caPem,
+          servername: 'localhost',
+          headers: { 'content-type': 'application/json', 'content-length': 1000 },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.write('{"apiVersion":');
     });
@@ -205,7 +259,9 @@ describe('other requests', () => {
 
   it('logs structured JSON lines (level, ts, msg, fields)', () => {
     const parsed = logLines.map((l) => JSON.parse(l));
-    expect(parsed.some((l) => l.level === 'info' && l.msg === 'Pod uses generic kubeconfig via projected secret' && l.pod === `${SHOOT_NS}/bar-pod`)).toBe(true);
+    expect(parsed.some((l) => l.level === 'info' && l.msg === 'Pod uses generic kubeconfig via projected secret' && l.pod === `${SHOOT_NS}/bar-pod`)).toBe(
+      true,
+    );
     expect(parsed.some((l) => l.level === 'debug' && l.msg === 'admission' && typeof l.ms === 'number')).toBe(true);
     expect(parsed.every((l) => typeof l.ts === 'string' && l.logger === 'test')).toBe(true);
   });
@@ -252,7 +308,14 @@ describe('lifecycle', () => {
   });
 
   it('an exception inside the handler becomes an errored (500) answer with the uid, and the server keeps serving', async () => {
-    const throwing = { getConfigMap: async () => ({ get data(): Record<string, string> { throw new Error('boom'); } }), getService: async () => undefined };
+    const throwing = {
+      getConfigMap: async () => ({
+        get data(): Record<string, string> {
+          throw new Error('boom');
+        },
+      }),
+      getService: async () => undefined,
+    };
     const s = await startWebhookServer({ host: '127.0.0.1', port: 0, tls: certs, reader: throwing, logLevel: 'silent' });
     const c = h2Client(s.url, certs.caPem);
     try {
@@ -266,7 +329,10 @@ describe('lifecycle', () => {
   });
 
   it('close() with a shutdown delay: /readyz fails at once, serving goes on, the in-flight admission finishes', async () => {
-    const slow = { getConfigMap: async () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300)), getService: async () => undefined };
+    const slow = {
+      getConfigMap: async () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300)),
+      getService: async () => undefined,
+    };
     const s = await startWebhookServer({ host: '127.0.0.1', port: 0, tls: certs, reader: slow, logLevel: 'silent', shutdownDelayMs: 200 });
     const c = h1Client(s.url, certs.caPem);
     const probe = h1Client(s.url, certs.caPem);
@@ -285,6 +351,8 @@ describe('lifecycle', () => {
   });
 
   it('a port in use gives a clear error', async () => {
-    await expect(startWebhookServer({ host: '127.0.0.1', port: server.port, tls: certs, reader, logLevel: 'silent' })).rejects.toThrow(/cannot listen on 127.0.0.1:\d+: .*EADDRINUSE/);
+    await expect(startWebhookServer({ host: '127.0.0.1', port: server.port, tls: certs, reader, logLevel: 'silent' })).rejects.toThrow(
+      /cannot listen on 127.0.0.1:\d+: .*EADDRINUSE/,
+    );
   });
 });

@@ -28,23 +28,40 @@ let admin: RestClient;
 let webhookUrl = '';
 
 beforeAll(async () => {
-  cp = await startTestControlPlane({ tokens: { [ADMIN_TOKEN]: { user: 'system:admin', groups: ['system:masters'] }, [WEBHOOK_TOKEN]: { user: 'system:serviceaccount:garden:gardener-resource-manager', groups: ['system:serviceaccounts'] } } }, 1, {
-    admitFactory: (store) =>
-      createMutatingWebhookAdmission({
-        listWebhookConfigurations: () => store.list('mutatingwebhookconfigurations'),
-        getNamespace: (name) => store.get('namespaces', '', name),
-        resolveServiceUrl: ({ namespace, name, path }) => (namespace === 'garden' && name === DEFAULT_OBJECT_NAME ? `${webhookUrl}${path ?? ''}` : undefined),
-      }),
-  });
+  cp = await startTestControlPlane(
+    {
+      tokens: {
+        [ADMIN_TOKEN]: { user: 'system:admin', groups: ['system:masters'] },
+        [WEBHOOK_TOKEN]: { user: 'system:serviceaccount:garden:gardener-resource-manager', groups: ['system:serviceaccounts'] },
+      },
+    },
+    1,
+    {
+      admitFactory: (store) =>
+        createMutatingWebhookAdmission({
+          listWebhookConfigurations: () => store.list('mutatingwebhookconfigurations'),
+          getNamespace: (name) => store.get('namespaces', '', name),
+          resolveServiceUrl: ({ namespace, name, path }) => (namespace === 'garden' && name === DEFAULT_OBJECT_NAME ? `${webhookUrl}${path ?? ''}` : undefined),
+        }),
+    },
+  );
   const webhookIp = systemPodIp(cp.addresses, 2);
   const certs = await generateWebhookCertificates({ dnsNames: serviceDnsNames(DEFAULT_OBJECT_NAME, 'garden'), ipAddresses: [webhookIp] });
   webhook = await startWorkerComponent(webhookPod, {
     name: 'webhook',
-    config: { host: webhookIp, port: 0, tls: certs, caPem: certs.caPem, kube: { server: cp.urls[0]!, caPem: cp.pki.authorities.ca.certPem, token: WEBHOOK_TOKEN }, logLevel: 'silent' } satisfies WebhookPodConfig,
+    config: {
+      host: webhookIp,
+      port: 0,
+      tls: certs,
+      caPem: certs.caPem,
+      kube: { server: cp.urls[0]!, caPem: cp.pki.authorities.ca.certPem, token: WEBHOOK_TOKEN },
+      logLevel: 'silent',
+    } satisfies WebhookPodConfig,
   });
   webhookUrl = webhook.info.url;
   admin = new RestClient({ server: cp.urls[0]!, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN });
-  const ns = (name: string, labels: Record<string, string>) => admin.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  const ns = (name: string, labels: Record<string, string>) =>
+    admin.apply('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   await ns(SHOOT, { 'gardener.cloud/role': 'shoot' });
   await ns('not-a-shoot', {});
   await ns(ISTIO, { 'gardener.cloud/role': 'istio-ingress' });
@@ -52,11 +69,20 @@ beforeAll(async () => {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name: 'istio-ingressgateway-internal', namespace: ISTIO },
-    spec: { type: 'ClusterIP', clusterIP: '10.2.15.178', clusterIPs: ['10.2.15.178', 'fd00:10:2::b2'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack', ports: [{ name: 'tcp', port: 443, targetPort: 9443, protocol: 'TCP' }] },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '10.2.15.178',
+      clusterIPs: ['10.2.15.178', 'fd00:10:2::b2'],
+      ipFamilies: ['IPv4', 'IPv6'],
+      ipFamilyPolicy: 'PreferDualStack',
+      ports: [{ name: 'tcp', port: 443, targetPort: 9443, protocol: 'TCP' }],
+    },
   });
   await admin.apply(`/api/v1/namespaces/${SHOOT}/configmaps`, configMap(PUBLIC_HOST));
   // The webhook configuration exactly as `webhook manifests` renders it, with the worker's caBundle.
-  const mwc = renderManifests({ namespace: 'garden', image: 'unused', caBundle: webhook.info.caBundle! }).find((o) => o.kind === 'MutatingWebhookConfiguration')!;
+  const mwc = renderManifests({ namespace: 'garden', image: 'unused', caBundle: webhook.info.caBundle! }).find(
+    (o) => o.kind === 'MutatingWebhookConfiguration',
+  )!;
   await admin.apply('/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', mwc);
 });
 afterAll(async () => {
@@ -66,7 +92,12 @@ afterAll(async () => {
 });
 
 function configMap(hosts: string) {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio-internal-load-balancing', namespace: SHOOT }, data: { hosts, 'istio-namespace': ISTIO } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'istio-internal-load-balancing', namespace: SHOOT },
+    data: { hosts, 'istio-namespace': ISTIO },
+  };
 }
 
 let podCount = 0;
@@ -94,19 +125,21 @@ describe('the webhook admitting pods of the simulated kube-apiserver', () => {
     expect(elsewhere.metadata.labels ?? {}).not.toHaveProperty(LABEL);
   });
 
-  it('empty hosts: the pod is rejected with 403 and Gardener\'s message', async () => {
+  it("empty hosts: the pod is rejected with 403 and Gardener's message", async () => {
     await admin.apply(`/api/v1/namespaces/${SHOOT}/configmaps`, configMap(''));
     try {
       const error = await createPod(SHOOT, [projectedKubeconfigVolume()]).catch((e) => e);
       expect(error).toBeInstanceOf(KubeApiError);
       expect(error.statusCode).toBe(403);
-      expect(error.status.message).toBe(`admission webhook "${WEBHOOK}" denied the request: "hosts" key in configmap "${SHOOT}/istio-internal-load-balancing" provides an empty value`);
+      expect(error.status.message).toBe(
+        `admission webhook "${WEBHOOK}" denied the request: "hosts" key in configmap "${SHOOT}/istio-internal-load-balancing" provides an empty value`,
+      );
     } finally {
       await admin.apply(`/api/v1/namespaces/${SHOOT}/configmaps`, configMap(PUBLIC_HOST));
     }
   });
 
-  it('missing internal Service: rejected with 404 and the message of Gardener\'s integration test', async () => {
+  it("missing internal Service: rejected with 404 and the message of Gardener's integration test", async () => {
     const service = await admin.call<any>('GET', `/api/v1/namespaces/${ISTIO}/services/istio-ingressgateway-internal`);
     await admin.call('DELETE', `/api/v1/namespaces/${ISTIO}/services/istio-ingressgateway-internal`);
     try {

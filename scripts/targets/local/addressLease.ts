@@ -13,7 +13,8 @@ export interface AddressLease {
 
 export async function leaseAddressBlock(options: { preferredBlock?: number; onlyPreferred?: boolean } = {}): Promise<AddressLease> {
   const preferred = options.preferredBlock;
-  const candidates = preferred === undefined ? shuffledBlocks() : options.onlyPreferred ? [preferred] : [preferred, ...shuffledBlocks().filter((b) => b !== preferred)];
+  const candidates =
+    preferred === undefined ? shuffledBlocks() : options.onlyPreferred ? [preferred] : [preferred, ...shuffledBlocks().filter((b) => b !== preferred)];
   let lastError: Error | undefined;
   for (const block of candidates) {
     const server = net.createServer((socket) => socket.destroy());

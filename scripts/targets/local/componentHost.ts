@@ -17,7 +17,11 @@ export class ComponentHost {
 
   constructor(private readonly onEvent?: ComponentEventListener) {}
 
-  async start<Config, Info, Methods extends MethodTable>(descriptor: ComponentDescriptor<Config, Info, Methods>, name: string, config: Config): Promise<ComponentHandle<Info, Methods>> {
+  async start<Config, Info, Methods extends MethodTable>(
+    descriptor: ComponentDescriptor<Config, Info, Methods>,
+    name: string,
+    config: Config,
+  ): Promise<ComponentHandle<Info, Methods>> {
     if (this.closed) throw new Error(`cannot start ${name}: the cluster is closing`);
     const start = startWorkerComponent(descriptor, { name, config, onEvent: this.onEvent });
     this.starting.add(start);

@@ -29,7 +29,13 @@ export class EndpointsController {
   private readonly replicas = new Map<string, { endpoint: Endpoint; ready: boolean }>();
   private gatewayPods: Endpoint[] = [];
 
-  constructor(private readonly namespace: string, private readonly gatewayService: string, private readonly sinks: EndpointSinks, private readonly probe: ReadinessProbe, initialReplicas: Endpoint[]) {
+  constructor(
+    private readonly namespace: string,
+    private readonly gatewayService: string,
+    private readonly sinks: EndpointSinks,
+    private readonly probe: ReadinessProbe,
+    initialReplicas: Endpoint[],
+  ) {
     for (const endpoint of initialReplicas) this.replicas.set(endpoint.name, { endpoint, ready: true });
   }
 
@@ -84,7 +90,10 @@ export class EndpointsController {
 
   private async publishReplicas(resetRemoved: boolean): Promise<void> {
     const ready = this.readyReplicas();
-    await Promise.all([this.sinks.setServiceEndpoints(`${this.namespace}/${KUBE_APISERVER_SERVICE_NAME}`, ready, resetRemoved), this.sinks.setUpstreamEndpoints(ready)]);
+    await Promise.all([
+      this.sinks.setServiceEndpoints(`${this.namespace}/${KUBE_APISERVER_SERVICE_NAME}`, ready, resetRemoved),
+      this.sinks.setUpstreamEndpoints(ready),
+    ]);
   }
 
   private known(name: string) {
@@ -97,11 +106,14 @@ export class EndpointsController {
 /** One readiness probe: GET /readyz on a fresh connection (the kubelet's prober disables keep-alive). */
 export function probeReady(endpoint: Endpoint, probe: Pick<ReadinessProbe, 'caPem' | 'servername' | 'timeoutMs'>): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = https.get({ host: endpoint.ip, port: endpoint.port, path: '/readyz', agent: false, ca: probe.caPem, servername: probe.servername, timeout: probe.timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
-    });
+    const req = https.get(
+      { host: endpoint.ip, port: endpoint.port, path: '/readyz', agent: false, ca: probe.caPem, servername: probe.servername, timeout: probe.timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+        res.on('error', () => resolve(false));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });

@@ -21,7 +21,16 @@ import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import { clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
 import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
 import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
-import { gatewayEndpoint, gatewayPodConfig, MAX_REPLICAS, planCluster, planComponents, replicaEndpoint, type ClusterPlan, type PlannedComponents } from '../../cluster/plan.ts';
+import {
+  gatewayEndpoint,
+  gatewayPodConfig,
+  MAX_REPLICAS,
+  planCluster,
+  planComponents,
+  replicaEndpoint,
+  type ClusterPlan,
+  type PlannedComponents,
+} from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { buildSeedObjects, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
@@ -82,7 +91,10 @@ export class LocalCluster implements RunningCluster {
       teardown.add('address lease', () => lease.release());
       // The plan names addresses in one /16; if another cluster holds that one, the same plan moves to the free block.
       // Certificates carry IP SANs, so they are issued for the plan as it finally is.
-      const plan = lease.block === requested.addresses.block ? requested : planCluster(requested.topology, requested.mode, requested.randomSeed, { ...requested.options, addressBlock: lease.block });
+      const plan =
+        lease.block === requested.addresses.block
+          ? requested
+          : planCluster(requested.topology, requested.mode, requested.randomSeed, { ...requested.options, addressBlock: lease.block });
       const certificates = await issueCertificates(plan.certificates);
       const pems = issuedPems(certificates);
       const components = planComponents(plan, pems);
@@ -103,13 +115,32 @@ export class LocalCluster implements RunningCluster {
       const proxy = await kubeProxyStarting;
       const gateways = await Promise.all(gatewaysStarting);
       let cluster: LocalCluster | undefined;
-      const endpoints = new EndpointsController(plan.namespace, `${plan.istioNamespace}/${plan.services.gatewayInternal.name}`, {
-        setServiceEndpoints: (service, list, resetRemoved) => proxy.remote.setEndpoints(service, list, { resetRemoved }),
-        setUpstreamEndpoints: async (list) => {
-          await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
+      const endpoints = new EndpointsController(
+        plan.namespace,
+        `${plan.istioNamespace}/${plan.services.gatewayInternal.name}`,
+        {
+          setServiceEndpoints: (service, list, resetRemoved) => proxy.remote.setEndpoints(service, list, { resetRemoved }),
+          setUpstreamEndpoints: async (list) => {
+            await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
+          },
         },
-      }, { caPem: certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 }, plan.replicas);
-      cluster = new LocalCluster(plan, certificates, components, performance.now() - started, pems, seedObjects, host, teardown, seed, await shootStarting, proxy, endpoints);
+        { caPem: certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
+        plan.replicas,
+      );
+      cluster = new LocalCluster(
+        plan,
+        certificates,
+        components,
+        performance.now() - started,
+        pems,
+        seedObjects,
+        host,
+        teardown,
+        seed,
+        await shootStarting,
+        proxy,
+        endpoints,
+      );
       cluster.webhook = await webhookStarting;
       for (const g of gateways) cluster.gateways.set(g.name, g);
       return cluster;
@@ -123,7 +154,12 @@ export class LocalCluster implements RunningCluster {
   /** Admin access to the shoot replicas (the runner's scrapes go through replicaMetrics()). */
   get shootAdmin() {
     const first = this.plan.replicas[0]!;
-    return { server: `https://${first.ip}:${first.port}`, caPem: this.certificates.authorities.ca.certPem, token: this.plan.tokens.shootAdmin, servername: KUBE_APISERVER_SERVICE_NAME };
+    return {
+      server: `https://${first.ip}:${first.port}`,
+      caPem: this.certificates.authorities.ca.certPem,
+      token: this.plan.tokens.shootAdmin,
+      servername: KUBE_APISERVER_SERVICE_NAME,
+    };
   }
 
   get gatewayPods(): Endpoint[] {
@@ -146,13 +182,17 @@ export class LocalCluster implements RunningCluster {
         const name = generation === 0 ? `${group.name}-${i}` : `${group.name}-g${generation}-${i}`;
         let created: PodObject;
         try {
-          created = await this.seed.client.call<PodObject>('POST', `/api/v1/namespaces/${ns}/pods`, clientPodObject({
-            name,
-            namespace: ns,
-            app: group.name,
-            genericKubeconfigSecret: plan.genericKubeconfig.secretName,
-            accessSecret: shootAccessSecretName(group.name),
-          }));
+          created = await this.seed.client.call<PodObject>(
+            'POST',
+            `/api/v1/namespaces/${ns}/pods`,
+            clientPodObject({
+              name,
+              namespace: ns,
+              app: group.name,
+              genericKubeconfigSecret: plan.genericKubeconfig.secretName,
+              accessSecret: shootAccessSecretName(group.name),
+            }),
+          );
         } catch (error) {
           if (!(error instanceof KubeApiError)) throw error;
           admission.rejected.push({ pod: `${ns}/${name}`, group: group.name, code: error.statusCode, message: error.status?.message ?? error.message });
@@ -191,18 +231,20 @@ export class LocalCluster implements RunningCluster {
     const chunks = Array.from({ length: workers }, () => [] as ClientPodSpec[]);
     pods.forEach((pod, i) => chunks[i % workers]!.push(pod));
     const rng = new Rng(this.plan.randomSeed);
-    const handles = await Promise.all(chunks.map((chunk, index) => {
-      // The first fleet's labels are the ones every earlier version used, so seeded runs replay the same schedules.
-      const label = fleet === 0 ? `clients-${index}` : `clients-${fleet}-${index}`;
-      const config: ClientsConfig = {
-        randomSeed: rng.fork(label).seed,
-        pods: chunk,
-        services: this.plan.dns,
-        privilegedPortOffset: this.plan.addresses.privilegedPortOffset,
-        clusterDomain: CLUSTER_DOMAIN,
-      };
-      return this.host.start(clientPods, label, config);
-    }));
+    const handles = await Promise.all(
+      chunks.map((chunk, index) => {
+        // The first fleet's labels are the ones every earlier version used, so seeded runs replay the same schedules.
+        const label = fleet === 0 ? `clients-${index}` : `clients-${fleet}-${index}`;
+        const config: ClientsConfig = {
+          randomSeed: rng.fork(label).seed,
+          pods: chunk,
+          services: this.plan.dns,
+          privilegedPortOffset: this.plan.addresses.privilegedPortOffset,
+          clusterDomain: CLUSTER_DOMAIN,
+        };
+        return this.host.start(clientPods, label, config);
+      }),
+    );
     return new LocalClientFleet(handles, this.host);
   }
 
@@ -233,7 +275,12 @@ export class LocalCluster implements RunningCluster {
 
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
     const started = performance.now();
-    const done = (detail: string, readyMs?: number): ChangeOutcome => ({ change, appliedMs: performance.now() - started, ...(readyMs !== undefined ? { readyMs } : {}), detail });
+    const done = (detail: string, readyMs?: number): ChangeOutcome => ({
+      change,
+      appliedMs: performance.now() - started,
+      ...(readyMs !== undefined ? { readyMs } : {}),
+      detail,
+    });
     switch (change.type) {
       case 'add-apiserver': {
         const index = this.nextReplicaIndex();
@@ -304,7 +351,9 @@ export class LocalCluster implements RunningCluster {
   }
 
   async componentHealth(reset = false): Promise<ComponentHealth[]> {
-    const workers = await Promise.all(this.host.components().map(async ({ kind, handle }) => ({ component: handle.name, kind, ...(await handle.health(reset)) })));
+    const workers = await Promise.all(
+      this.host.components().map(async ({ kind, handle }) => ({ component: handle.name, kind, ...(await handle.health(reset)) })),
+    );
     // The seed kube-apiserver, the scrapes and the run's bookkeeping share this thread.
     return [...workers, { component: 'runner', kind: 'host', ...this.hostThread.read(reset) }];
   }
@@ -331,7 +380,8 @@ export class LocalCluster implements RunningCluster {
 
   private seedObject(id: string): SeedObject {
     const object = this.seedObjects.find((o) => o.id === id);
-    if (!object) throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${this.seedObjects.map((o) => o.id).join(', ')})`);
+    if (!object)
+      throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${this.seedObjects.map((o) => o.id).join(', ')})`);
     return object;
   }
 
@@ -351,7 +401,10 @@ export class LocalCluster implements RunningCluster {
 }
 
 class LocalClientFleet implements ClientFleet {
-  constructor(private readonly handles: ClientsHandle[], private readonly host: ComponentHost) {}
+  constructor(
+    private readonly handles: ClientsHandle[],
+    private readonly host: ComponentHost,
+  ) {}
 
   async prepare(): Promise<void> {
     await Promise.all(this.handles.map((h) => h.remote.prepare()));
@@ -367,4 +420,3 @@ class LocalClientFleet implements ClientFleet {
     await Promise.all(this.handles.map((h) => this.host.stop(h)));
   }
 }
-

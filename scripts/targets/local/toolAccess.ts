@@ -34,7 +34,19 @@ export async function writeToolAccess(cluster: LocalCluster, outDir: string, pro
   const dir = path.resolve(outDir);
   fs.mkdirSync(dir, { recursive: true });
   const { admitted, rejected } = await cluster.admitClientPods([
-    { name: TOOL_GROUP, count: 1, profile: 'client-go', qps: 5, burst: 10, rate: 1, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], watches: [], maxRetries: 10, http1: { connections: 1 } },
+    {
+      name: TOOL_GROUP,
+      count: 1,
+      profile: 'client-go',
+      qps: 5,
+      burst: 10,
+      rate: 1,
+      arrival: 'constant',
+      mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }],
+      watches: [],
+      maxRetries: 10,
+      http1: { connections: 1 },
+    },
   ]);
   const pod = admitted[0];
   if (!pod) throw new Error(`the tools pod was not admitted: ${rejected.map((r) => `${r.code} ${r.message}`).join('; ')}`);
@@ -62,20 +74,67 @@ export async function writeToolAccess(cluster: LocalCluster, outDir: string, pro
     files.push({ file: path.join(dir, file), what });
     kubeconfigs[file] = path.join(dir, file);
   };
-  write('clusterip.kubeconfig', `ClusterIP path: VIP ${apiVip.clusterIP}:${apiVip.listenPort} + tls-server-name kube-apiserver (kube-proxy, L4 per connection)`,
-    renderKubeconfig({ contextName: 'clusterip', server: `https://${apiVip.clusterIP}:${apiVip.listenPort}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
-  write('gateway.kubeconfig', `gateway path: https://${plan.publicHost} through pod ${pod.name}'s network (hostAlias → ${gwVip.clusterIP}; TLS termination, per-request LB)`,
-    renderKubeconfig({ contextName: 'gateway', server: `https://${plan.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, token }));
-  write('gateway-vip.kubeconfig', `gateway VIP ${gwVip.clusterIP}:${gwVip.listenPort} + tls-server-name: SNI ≠ :authority, so the gateway answers 421 as Gardener's misdirected-requests filter does (curl/h2load can set :authority)`,
-    renderKubeconfig({ contextName: 'gateway-vip', server: `https://${gwVip.clusterIP}:${gwVip.listenPort}`, tlsServerName: plan.publicHost, caPem: ca, token }));
+  write(
+    'clusterip.kubeconfig',
+    `ClusterIP path: VIP ${apiVip.clusterIP}:${apiVip.listenPort} + tls-server-name kube-apiserver (kube-proxy, L4 per connection)`,
+    renderKubeconfig({
+      contextName: 'clusterip',
+      server: `https://${apiVip.clusterIP}:${apiVip.listenPort}`,
+      tlsServerName: 'kube-apiserver',
+      caPem: ca,
+      token,
+    }),
+  );
+  write(
+    'gateway.kubeconfig',
+    `gateway path: https://${plan.publicHost} through pod ${pod.name}'s network (hostAlias → ${gwVip.clusterIP}; TLS termination, per-request LB)`,
+    renderKubeconfig({ contextName: 'gateway', server: `https://${plan.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, token }),
+  );
+  write(
+    'gateway-vip.kubeconfig',
+    `gateway VIP ${gwVip.clusterIP}:${gwVip.listenPort} + tls-server-name: SNI ≠ :authority, so the gateway answers 421 as Gardener's misdirected-requests filter does (curl/h2load can set :authority)`,
+    renderKubeconfig({
+      contextName: 'gateway-vip',
+      server: `https://${gwVip.clusterIP}:${gwVip.listenPort}`,
+      tlsServerName: plan.publicHost,
+      caPem: ca,
+      token,
+    }),
+  );
   const adminClient = cluster.certificates.certificates['admin-client'];
-  write('gateway-mtls.kubeconfig', 'gateway path with a client certificate (ca-client): the gateway sets X-Remote-User/Group and uses the front-proxy mTLS upstream',
-    renderKubeconfig({ contextName: 'gateway-mtls', server: `https://${plan.publicHost}`, proxyUrl: proxy.info.url, caPem: ca, clientCertPem: adminClient.certPem, clientKeyPem: adminClient.keyPem }));
+  write(
+    'gateway-mtls.kubeconfig',
+    'gateway path with a client certificate (ca-client): the gateway sets X-Remote-User/Group and uses the front-proxy mTLS upstream',
+    renderKubeconfig({
+      contextName: 'gateway-mtls',
+      server: `https://${plan.publicHost}`,
+      proxyUrl: proxy.info.url,
+      caPem: ca,
+      clientCertPem: adminClient.certPem,
+      clientKeyPem: adminClient.keyPem,
+    }),
+  );
   for (const replica of plan.replicas) {
-    write(`${replica.name}.kubeconfig`, `replica ${replica.name} directly`, renderKubeconfig({ contextName: replica.name, server: `https://${replica.ip}:${replica.port}`, tlsServerName: 'kube-apiserver', caPem: ca, token }));
+    write(
+      `${replica.name}.kubeconfig`,
+      `replica ${replica.name} directly`,
+      renderKubeconfig({ contextName: replica.name, server: `https://${replica.ip}:${replica.port}`, tlsServerName: 'kube-apiserver', caPem: ca, token }),
+    );
   }
   fs.writeFileSync(path.join(dir, 'ca.crt'), ca);
   fs.writeFileSync(path.join(dir, 'token'), `${token}\n`, { mode: 0o600 });
-  return { dir, files, kubeconfigs, token, caFile: path.join(dir, 'ca.crt'), proxies: [{ pod: `${pod.namespace}/${pod.name}`, url: proxy.info.url, hostAliases: pod.hostAliases.map((a) => `${a.ip}=${a.hostnames.join(',')}`).join(' ') || '(none)' }] };
+  return {
+    dir,
+    files,
+    kubeconfigs,
+    token,
+    caFile: path.join(dir, 'ca.crt'),
+    proxies: [
+      {
+        pod: `${pod.namespace}/${pod.name}`,
+        url: proxy.info.url,
+        hostAliases: pod.hostAliases.map((a) => `${a.ip}=${a.hostnames.join(',')}`).join(' ') || '(none)',
+      },
+    ],
+  };
 }
-

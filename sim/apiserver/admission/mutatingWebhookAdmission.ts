@@ -85,7 +85,8 @@ async function invoke(webhook: MutatingWebhook, attributes: AdmissionAttributes,
     return { kind: 'denied', status: internalError(error.message) };
   };
   const version = (webhook.admissionReviewVersions ?? []).find((v) => SUPPORTED_REVIEW_VERSIONS.includes(v));
-  if (!version) return fail(new CallingWebhookError(webhook.name, `webhook does not accept known AdmissionReview versions (${SUPPORTED_REVIEW_VERSIONS.join(', ')})`));
+  if (!version)
+    return fail(new CallingWebhookError(webhook.name, `webhook does not accept known AdmissionReview versions (${SUPPORTED_REVIEW_VERSIONS.join(', ')})`));
   const target = resolveTarget(webhook, options);
   if (!target) return fail(new CallingWebhookError(webhook.name, 'failed to resolve the webhook service'));
 
@@ -103,7 +104,12 @@ async function invoke(webhook: MutatingWebhook, attributes: AdmissionAttributes,
       name: attributes.name,
       namespace: attributes.namespace,
       operation: attributes.operation,
-      userInfo: { username: attributes.userInfo.username, ...(attributes.userInfo.uid ? { uid: attributes.userInfo.uid } : {}), groups: attributes.userInfo.groups, ...(attributes.userInfo.extra ? { extra: attributes.userInfo.extra } : {}) },
+      userInfo: {
+        username: attributes.userInfo.username,
+        ...(attributes.userInfo.uid ? { uid: attributes.userInfo.uid } : {}),
+        groups: attributes.userInfo.groups,
+        ...(attributes.userInfo.extra ? { extra: attributes.userInfo.extra } : {}),
+      },
       object: attributes.object,
       oldObject: attributes.oldObject ?? null,
       dryRun: attributes.dryRun,
@@ -124,7 +130,8 @@ async function invoke(webhook: MutatingWebhook, attributes: AdmissionAttributes,
     options.onCall?.({ webhook: webhook.name, outcome: 'allowed' });
     return { kind: 'allowed' };
   }
-  if (response.patchType !== 'JSONPatch') return fail(new CallingWebhookError(webhook.name, `received invalid webhook response: unsupported patch type "${response.patchType}"`));
+  if (response.patchType !== 'JSONPatch')
+    return fail(new CallingWebhookError(webhook.name, `received invalid webhook response: unsupported patch type "${response.patchType}"`));
   let operations: unknown;
   try {
     operations = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'));
@@ -136,8 +143,13 @@ async function invoke(webhook: MutatingWebhook, attributes: AdmissionAttributes,
   const results = applyPatch(patched, operations as Parameters<typeof applyPatch>[1]);
   const failed = results.find((r) => r !== null);
   // kube-apiserver reports a patch that cannot be applied as an internal error (it is the webhook's fault).
-  if (failed) return { kind: 'denied', status: internalError(`failed calling webhook "${webhook.name}": failed to apply the JSONPatch: ${String((failed as Error).message ?? failed)}`) };
-  if (!patched || typeof patched !== 'object' || !patched.metadata) return { kind: 'denied', status: internalError(`webhook "${webhook.name}" returned a patch that removed the object's metadata`) };
+  if (failed)
+    return {
+      kind: 'denied',
+      status: internalError(`failed calling webhook "${webhook.name}": failed to apply the JSONPatch: ${String((failed as Error).message ?? failed)}`),
+    };
+  if (!patched || typeof patched !== 'object' || !patched.metadata)
+    return { kind: 'denied', status: internalError(`webhook "${webhook.name}" returned a patch that removed the object's metadata`) };
   options.onCall?.({ webhook: webhook.name, outcome: 'patched' });
   return { kind: 'patched', object: patched };
 }
@@ -156,9 +168,27 @@ function deniedStatus(name: string, result: ReviewResponse['status']): StatusObj
   const deniedBy = `admission webhook "${name}" denied the request`;
   const message = result?.message ? `${deniedBy}: ${result.message}` : result?.reason ? `${deniedBy}: ${result.reason}` : `${deniedBy} without explanation`;
   const code = typeof result?.code === 'number' && result.code >= 400 ? result.code : 400;
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, ...(result?.reason ? { reason: result.reason } : {}), ...(result?.details ? { details: result.details as StatusObject['details'] } : {}), code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    ...(result?.reason ? { reason: result.reason } : {}),
+    ...(result?.details ? { details: result.details as StatusObject['details'] } : {}),
+    code,
+  };
 }
 
 function internalError(message: string): StatusObject {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `Internal error occurred: ${message}`,
+    reason: 'InternalError',
+    details: { causes: [{ message }] },
+    code: 500,
+  };
 }

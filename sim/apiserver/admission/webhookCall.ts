@@ -5,7 +5,10 @@
 import https from 'node:https';
 
 export class CallingWebhookError extends Error {
-  constructor(readonly webhookName: string, reason: string) {
+  constructor(
+    readonly webhookName: string,
+    reason: string,
+  ) {
     super(`failed calling webhook "${webhookName}": ${reason}`);
     this.name = 'CallingWebhookError';
   }
@@ -27,7 +30,12 @@ export interface ReviewResponse {
   warnings?: string[];
 }
 
-export async function callWebhook(name: string, target: WebhookTarget, review: { apiVersion: string; kind: 'AdmissionReview'; request: { uid: string } }, timeoutMs: number): Promise<ReviewResponse> {
+export async function callWebhook(
+  name: string,
+  target: WebhookTarget,
+  review: { apiVersion: string; kind: 'AdmissionReview'; request: { uid: string } },
+  timeoutMs: number,
+): Promise<ReviewResponse> {
   const body = JSON.stringify(review);
   const url = new URL(target.url);
   const text = await new Promise<string>((resolve, reject) => {
@@ -48,7 +56,8 @@ export async function callWebhook(name: string, target: WebhookTarget, review: {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const t = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) reject(new Error(`an error on the server ("${t.slice(0, 200)}") has prevented the request from succeeding`));
+          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300)
+            reject(new Error(`an error on the server ("${t.slice(0, 200)}") has prevented the request from succeeding`));
           else resolve(t);
         });
         res.on('error', reject);
@@ -66,7 +75,10 @@ export async function callWebhook(name: string, target: WebhookTarget, review: {
     throw new CallingWebhookError(name, `received invalid webhook response: ${(error as Error).message}`);
   }
   if (parsed?.kind !== 'AdmissionReview' || parsed.apiVersion !== review.apiVersion) {
-    throw new CallingWebhookError(name, `received invalid webhook response: expected ${review.apiVersion} AdmissionReview, got ${parsed?.apiVersion} ${parsed?.kind}`);
+    throw new CallingWebhookError(
+      name,
+      `received invalid webhook response: expected ${review.apiVersion} AdmissionReview, got ${parsed?.apiVersion} ${parsed?.kind}`,
+    );
   }
   const response = parsed.response;
   if (!response || typeof response !== 'object') throw new CallingWebhookError(name, 'received invalid webhook response: response is missing');

@@ -97,7 +97,13 @@ const everything = (): { resourceRules: ResourcePolicyRule[]; nonResourceRules: 
   nonResourceRules: [nonResourceRule([VERB_ALL], [NON_RESOURCE_ALL])],
 });
 
-function queued(nominalConcurrencyShares: number, lendablePercent: number, queues: number, handSize: number, queueLengthLimit: number): PriorityLevelConfigurationSpec {
+function queued(
+  nominalConcurrencyShares: number,
+  lendablePercent: number,
+  queues: number,
+  handSize: number,
+  queueLengthLimit: number,
+): PriorityLevelConfigurationSpec {
   return {
     type: 'Limited',
     limited: { nominalConcurrencyShares, lendablePercent, limitResponse: { type: 'Queue', queuing: { queues, handSize, queueLengthLimit } } },

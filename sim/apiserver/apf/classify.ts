@@ -118,7 +118,11 @@ export function computeFlowDistinguisher(digest: RequestDigest, method: { type: 
 
 /** hashFlowID: the first 8 bytes of SHA-256(fsName, 0x00, distinguisher) as a little-endian uint64. */
 export function hashFlowId(flowSchemaName: string, flowDistinguisher: string): bigint {
-  const sum = createHash('sha256').update(flowSchemaName).update(Buffer.from([0])).update(flowDistinguisher).digest();
+  const sum = createHash('sha256')
+    .update(flowSchemaName)
+    .update(Buffer.from([0]))
+    .update(flowDistinguisher)
+    .digest();
   return sum.readBigUInt64LE(0);
 }
 

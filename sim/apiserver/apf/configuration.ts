@@ -16,12 +16,7 @@
 import { bootstrapConfiguration, mandatoryFlowSchemas, mandatoryPriorityLevels, stableUid } from './bootstrap.ts';
 import { compareFlowSchemas } from './classify.ts';
 import { defaultFlowSchema, defaultPriorityLevelConfiguration } from './defaults.ts';
-import {
-  AUTO_UPDATE_ANNOTATION_KEY,
-  FLOW_SCHEMA_CONDITION_DANGLING,
-  type FlowSchema,
-  type PriorityLevelConfiguration,
-} from './types.ts';
+import { AUTO_UPDATE_ANNOTATION_KEY, FLOW_SCHEMA_CONDITION_DANGLING, type FlowSchema, type PriorityLevelConfiguration } from './types.ts';
 import { formatIssue, validateFlowSchema, validatePriorityLevelConfiguration, type PathElement, type ValidationIssue } from './validation.ts';
 
 export type ConfigurationKind = 'FlowSchema' | 'PriorityLevelConfiguration';

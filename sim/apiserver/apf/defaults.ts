@@ -4,11 +4,7 @@
 // 0 stays 0); lendablePercent absent -> 0 (limited and exempt); exempt.nominalConcurrencyShares absent -> 0;
 // queuing handSize/queues/queueLengthLimit 0 -> 8/64/50. Nothing else is defaulted: an absent borrowingLimitPercent
 // stays absent (no borrowing limit). Returns deep copies; the inputs are not modified.
-import {
-  FLOWCONTROL_API_VERSION,
-  type FlowSchema,
-  type PriorityLevelConfiguration,
-} from './types.ts';
+import { FLOWCONTROL_API_VERSION, type FlowSchema, type PriorityLevelConfiguration } from './types.ts';
 
 export const FLOW_SCHEMA_DEFAULT_MATCHING_PRECEDENCE = 1000;
 export const PRIORITY_LEVEL_DEFAULT_HAND_SIZE = 8;

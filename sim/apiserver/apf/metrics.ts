@@ -63,8 +63,16 @@ export class ApfMetrics {
 
     this.rejectedRequests = counter('rejected_requests_total', '[BETA] Number of requests rejected by API Priority and Fairness subsystem', [PL, FS, 'reason']);
     this.dispatchedRequests = counter('dispatched_requests_total', '[BETA] Number of requests executed by API Priority and Fairness subsystem', [PL, FS]);
-    this.currentInqueueRequests = gauge('current_inqueue_requests', '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem', [PL, FS]);
-    this.currentInqueueSeats = gauge('current_inqueue_seats', '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem', [PL, FS]);
+    this.currentInqueueRequests = gauge(
+      'current_inqueue_requests',
+      '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem',
+      [PL, FS],
+    );
+    this.currentInqueueSeats = gauge(
+      'current_inqueue_seats',
+      '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem',
+      [PL, FS],
+    );
     this.requestQueueLength = histogram(
       'request_queue_length_after_enqueue',
       '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued',
@@ -81,14 +89,24 @@ export class ApfMetrics {
       '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
       [PL, FS],
     );
-    this.requestWaitDuration = histogram('request_wait_duration_seconds', '[BETA] Length of time a request spent waiting in its queue', [PL, FS, 'execute'], REQUEST_DURATION_SECONDS_BUCKETS);
+    this.requestWaitDuration = histogram(
+      'request_wait_duration_seconds',
+      '[BETA] Length of time a request spent waiting in its queue',
+      [PL, FS, 'execute'],
+      REQUEST_DURATION_SECONDS_BUCKETS,
+    );
     this.requestExecutionSeconds = histogram(
       'request_execution_seconds',
       '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
       [PL, FS, 'type'],
       REQUEST_DURATION_SECONDS_BUCKETS,
     );
-    this.watchCountSamples = histogram('watch_count_samples', '[ALPHA] count of watchers for mutating requests in API Priority and Fairness', [PL, FS], WATCH_COUNT_BUCKETS);
+    this.watchCountSamples = histogram(
+      'watch_count_samples',
+      '[ALPHA] count of watchers for mutating requests in API Priority and Fairness',
+      [PL, FS],
+      WATCH_COUNT_BUCKETS,
+    );
     this.workEstimatedSeats = histogram(
       'work_estimated_seats',
       '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',

@@ -206,7 +206,11 @@ export class PriorityAndFairness {
     if (work && 'initialSeats' in work) return checkWorkEstimate(work);
     const level = this.levels.get(classification.priorityLevelName)!;
     const inputs: WorkInputs = { ...work };
-    if (MUTATING_ESTIMATED_VERBS.has(digest.verb) && this.workConfig.mutatingWorkEstimatorEnabled && !(digest.resource === 'serviceaccounts' && digest.subresource === 'token')) {
+    if (
+      MUTATING_ESTIMATED_VERBS.has(digest.verb) &&
+      this.workConfig.mutatingWorkEstimatorEnabled &&
+      !(digest.resource === 'serviceaccounts' && digest.subresource === 'token')
+    ) {
       inputs.watchCount ??= this.watchTracker.interestedWatchCount(digest);
       this.metrics?.watchCountSamples.observe(this.labels(classification), inputs.watchCount);
     }
@@ -234,7 +238,6 @@ export class PriorityAndFairness {
     return new Promise<ExecutionLease>((resolve, reject) => {
       let settled = false;
       let timer: unknown;
-      let request: QueueSetRequest | undefined;
       let cancel: ((reason: RejectReason) => void) | undefined;
       const cleanup = () => {
         if (timer !== undefined) this.clock.clearTimeout(timer);
@@ -267,9 +270,9 @@ export class PriorityAndFairness {
         return;
       }
       if (result.state !== 'waiting') return; // dispatched inside startRequest: onDispatch resolved it
-      request = result;
+      const request = result;
       cancel = (reason: RejectReason) => {
-        if (settled || !request || !level.queueSet.cancelWaiting(request)) return;
+        if (settled || !level.queueSet.cancelWaiting(request)) return;
         settled = true;
         cleanup();
         // Upstream observes a request that was queued and not executed with execute = (req != nil) = "true".
@@ -277,7 +280,11 @@ export class PriorityAndFairness {
         reject(this.rejection(reason, classification));
       };
       this.pendingWaits.add(cancel);
-      const waitLimit = requestWaitLimitMs({ requestTimeoutMs: this.requestTimeoutMs, longRunning, ...(options.userTimeoutMs !== undefined ? { userTimeoutMs: options.userTimeoutMs } : {}) });
+      const waitLimit = requestWaitLimitMs({
+        requestTimeoutMs: this.requestTimeoutMs,
+        longRunning,
+        ...(options.userTimeoutMs !== undefined ? { userTimeoutMs: options.userTimeoutMs } : {}),
+      });
       const remaining = receivedAt + waitLimit - this.clock.now();
       if (options.signal?.aborted) {
         cancel('cancelled');

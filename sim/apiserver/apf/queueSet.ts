@@ -236,7 +236,15 @@ export class QueueSet {
       return this.dispatchSansQueue(args, work);
     }
     const queue = this.queues[this.shuffleShard(args.hashValue)]!;
-    const request = new QueueSetRequest(args.fsName, args.flowDistinguisher, this.completeWork(args.work), this.clock.now(), this.currentR, queue, args.onDispatch);
+    const request = new QueueSetRequest(
+      args.fsName,
+      args.flowDistinguisher,
+      this.completeWork(args.work),
+      this.clock.now(),
+      this.currentR,
+      queue,
+      args.onDispatch,
+    );
     if (this.totSeatsInUse >= this.concurrencyLimit && queue.waiting.length >= this.queueLengthLimit) {
       this.boundNextDispatch(queue);
       this.observer.rejected?.(args.fsName, 'queue-full');

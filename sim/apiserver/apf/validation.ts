@@ -210,10 +210,12 @@ function validateResourceRule(issues: Issues, path: PathElement[], rule: Resourc
   validateVerbs(issues, [...path, 'verbs'], issues.array<string>([...path, 'verbs'], rule.verbs));
   const apiGroups = issues.array<string>([...path, 'apiGroups'], rule.apiGroups);
   if (apiGroups.length === 0) issues.required([...path, 'apiGroups'], 'resource rules must supply at least one api group');
-  else if (apiGroups.length > 1 && hasWildcard(apiGroups)) issues.invalid([...path, 'apiGroups'], apiGroups, "if '*' is present, must not specify other api groups");
+  else if (apiGroups.length > 1 && hasWildcard(apiGroups))
+    issues.invalid([...path, 'apiGroups'], apiGroups, "if '*' is present, must not specify other api groups");
   const resources = issues.array<string>([...path, 'resources'], rule.resources);
   if (resources.length === 0) issues.required([...path, 'resources'], 'resource rules must supply at least one resource');
-  else if (resources.length > 1 && hasWildcard(resources)) issues.invalid([...path, 'resources'], resources, "if '*' is present, must not specify other resources");
+  else if (resources.length > 1 && hasWildcard(resources))
+    issues.invalid([...path, 'resources'], resources, "if '*' is present, must not specify other resources");
   const namespaces = issues.array<string>([...path, 'namespaces'], rule.namespaces);
   if (namespaces.length === 0 && rule.clusterScope !== true) {
     issues.required([...path, 'namespaces'], 'resource rules that are not cluster scoped must supply at least one namespace');
@@ -255,7 +257,8 @@ function validateNonResourceRule(issues: Issues, path: PathElement[], rule: NonR
 function validateSubject(issues: Issues, path: PathElement[], subject: Subject): void {
   const s = (subject ?? {}) as Subject;
   const forbidOthers = (keep: 'user' | 'group' | 'serviceAccount') => {
-    if (keep !== 'serviceAccount' && s.serviceAccount !== undefined) issues.forbidden([...path, 'serviceAccount'], "serviceAccount is forbidden when subject kind is not 'ServiceAccount'");
+    if (keep !== 'serviceAccount' && s.serviceAccount !== undefined)
+      issues.forbidden([...path, 'serviceAccount'], "serviceAccount is forbidden when subject kind is not 'ServiceAccount'");
     if (keep !== 'user' && s.user !== undefined) issues.forbidden([...path, 'user'], "user is forbidden when subject kind is not 'User'");
     if (keep !== 'group' && s.group !== undefined) issues.forbidden([...path, 'group'], "group is forbidden when subject kind is not 'Group'");
   };
@@ -331,7 +334,9 @@ export function validateFlowSchema(input: FlowSchema): ValidationIssue[] {
   const plName = issues.string(plPath, spec.priorityLevelConfiguration?.name);
   if (plName !== '') for (const msg of dns1123SubdomainErrors(plName)) issues.invalid(plPath, plName, msg);
   else issues.required(plPath, 'must reference a priority level');
-  issues.array<PolicyRulesWithSubjects>(['spec', 'rules'], spec.rules).forEach((rule, i) => validatePolicyRulesWithSubjects(issues, ['spec', 'rules', i], rule));
+  issues
+    .array<PolicyRulesWithSubjects>(['spec', 'rules'], spec.rules)
+    .forEach((rule, i) => validatePolicyRulesWithSubjects(issues, ['spec', 'rules', i], rule));
   const mandatory = mandatoryFlowSchemas().find((m) => m.metadata.name === name);
   if (mandatory && !semanticallyEqual(fs.spec, mandatory.spec)) {
     issues.invalid(['spec'], fs.spec, `spec of '${name}' must equal the fixed value`);
@@ -348,7 +353,11 @@ function validatePercent(issues: Issues, path: PathElement[], value: unknown): v
   }
 }
 
-function validateQueuing(issues: Issues, path: PathElement[], queuing: NonNullable<PriorityLevelConfiguration['spec']['limited']>['limitResponse']['queuing']): void {
+function validateQueuing(
+  issues: Issues,
+  path: PathElement[],
+  queuing: NonNullable<PriorityLevelConfiguration['spec']['limited']>['limitResponse']['queuing'],
+): void {
   const q = queuing ?? {};
   const qll = q.queueLengthLimit ?? 0;
   const queues = q.queues ?? 0;
@@ -359,7 +368,8 @@ function validateQueuing(issues: Issues, path: PathElement[], queuing: NonNullab
   if (okQll && qll <= 0) issues.invalid([...path, 'queueLengthLimit'], qll, 'must be positive');
   if (okQueues) {
     if (queues <= 0) issues.invalid([...path, 'queues'], queues, 'must be positive');
-    else if (queues > PRIORITY_LEVEL_QUEUING_MAX_QUEUES) issues.invalid([...path, 'queues'], queues, `must not be greater than ${PRIORITY_LEVEL_QUEUING_MAX_QUEUES}`);
+    else if (queues > PRIORITY_LEVEL_QUEUING_MAX_QUEUES)
+      issues.invalid([...path, 'queues'], queues, `must not be greater than ${PRIORITY_LEVEL_QUEUING_MAX_QUEUES}`);
   }
   if (okHand && okQueues) {
     if (handSize <= 0) issues.invalid([...path, 'handSize'], handSize, 'must be positive');
@@ -409,7 +419,8 @@ export function validatePriorityLevelConfiguration(input: PriorityLevelConfigura
       const lrPath = ['spec', 'limited', 'limitResponse'];
       switch (lr.type) {
         case 'Reject':
-          if (lr.queuing !== undefined && lr.queuing !== null) issues.forbidden([...lrPath, 'queuing'], 'must be nil if limited.limitResponse.type is not Limited');
+          if (lr.queuing !== undefined && lr.queuing !== null)
+            issues.forbidden([...lrPath, 'queuing'], 'must be nil if limited.limitResponse.type is not Limited');
           break;
         case 'Queue':
           if (!lr.queuing) issues.required([...lrPath, 'queuing'], 'must not be empty if limited.limitResponse.type is Limited');

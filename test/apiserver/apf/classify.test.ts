@@ -34,8 +34,18 @@ describe('bootstrap classification', () => {
   });
 
   it('routes leader election to leader-election', () => {
-    const kcm = classifier.classify(resourceDigest('system:kube-controller-manager', [authenticated], 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-system', name: 'kube-controller-manager' }));
-    expect([kcm.flowSchemaName, kcm.priorityLevelName, kcm.flowDistinguisher]).toEqual(['system-leader-election', 'leader-election', 'system:kube-controller-manager']);
+    const kcm = classifier.classify(
+      resourceDigest('system:kube-controller-manager', [authenticated], 'update', 'leases', {
+        apiGroup: 'coordination.k8s.io',
+        namespace: 'kube-system',
+        name: 'kube-controller-manager',
+      }),
+    );
+    expect([kcm.flowSchemaName, kcm.priorityLevelName, kcm.flowDistinguisher]).toEqual([
+      'system-leader-election',
+      'leader-election',
+      'system:kube-controller-manager',
+    ]);
     const sa = classifier.classify(saDigest('kube-system', 'cloud-controller', 'get', 'leases', { apiGroup: 'coordination.k8s.io', name: 'l' }));
     expect(sa.flowSchemaName).toBe('system-leader-election');
     // 1.32 still has workload-leader-election for configmaps/endpoints-based locks
@@ -64,7 +74,9 @@ describe('bootstrap classification', () => {
     const node = { name: 'system:node:n1', groups: ['system:nodes', authenticated] };
     const status = classifier.classify(resourceDigest(node.name, node.groups, 'patch', 'nodes', { subresource: 'status', name: 'n1' }));
     expect([status.flowSchemaName, status.priorityLevelName]).toEqual(['system-node-high', 'node-high']);
-    const lease = classifier.classify(resourceDigest(node.name, node.groups, 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n1' }));
+    const lease = classifier.classify(
+      resourceDigest(node.name, node.groups, 'update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'kube-node-lease', name: 'n1' }),
+    );
     expect(lease.priorityLevelName).toBe('node-high');
     const pods = classifier.classify(resourceDigest(node.name, node.groups, 'watch', 'pods'));
     expect([pods.flowSchemaName, pods.priorityLevelName]).toEqual(['system-nodes', 'system']);
@@ -86,7 +98,10 @@ describe('bootstrap classification', () => {
 
   it('carries the UIDs for the X-Kubernetes-PF-* headers', () => {
     const c = classifier.classify(saDigest('a', 'b', 'list', 'pods'));
-    expect(c.headers).toEqual({ 'X-Kubernetes-PF-FlowSchema-UID': c.flowSchema.metadata.uid, 'X-Kubernetes-PF-PriorityLevel-UID': c.priorityLevel.metadata.uid });
+    expect(c.headers).toEqual({
+      'X-Kubernetes-PF-FlowSchema-UID': c.flowSchema.metadata.uid,
+      'X-Kubernetes-PF-PriorityLevel-UID': c.priorityLevel.metadata.uid,
+    });
     expect(c.flowSchemaUid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // stable across constructions
     expect(bootstrapConfiguration().flowSchemas.find((f) => f.metadata.name === 'service-accounts')!.metadata.uid).toBe(c.flowSchemaUid);
@@ -94,7 +109,10 @@ describe('bootstrap classification', () => {
 });
 
 describe('matching rules', () => {
-  const fs = (name: string, precedence: number): FlowSchema => ({ metadata: { name }, spec: { priorityLevelConfiguration: { name: 'x' }, matchingPrecedence: precedence } });
+  const fs = (name: string, precedence: number): FlowSchema => ({
+    metadata: { name },
+    spec: { priorityLevelConfiguration: { name: 'x' }, matchingPrecedence: precedence },
+  });
 
   it('orders by precedence, then name', () => {
     const sorted = [fs('b', 500), fs('a', 500), fs('z', 100)].sort(compareFlowSchemas).map((f) => f.metadata.name);
@@ -116,7 +134,9 @@ describe('matching rules', () => {
       spec: {
         priorityLevelConfiguration: { name: 'workload-high' },
         matchingPrecedence: 50,
-        rules: [{ subjects: [{ kind: 'User', user: { name: '*' } }], resourceRules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'], namespaces: ['*'] }] }],
+        rules: [
+          { subjects: [{ kind: 'User', user: { name: '*' } }], resourceRules: [{ verbs: ['list'], apiGroups: [''], resources: ['pods'], namespaces: ['*'] }] },
+        ],
       },
     };
     const c = new Classifier([...flowSchemas, rule], priorityLevels);

@@ -32,7 +32,9 @@ describe('nominal limits of the bootstrap configuration at 600 seats', () => {
     const table = computeLevelConcurrency(600, bootstrapConfiguration().priorityLevels);
     expect(table.shareSum).toBe(245);
     expect(table.nominalCLSum).toBe(602);
-    const got = Object.fromEntries(table.levels.map((l) => [l.name, { nominal: l.nominalCL, lendable: l.lendableCL, lower: l.minCL, upper: l.maxCL, maxSeats: l.maxSeats }]));
+    const got = Object.fromEntries(
+      table.levels.map((l) => [l.name, { nominal: l.nominalCL, lendable: l.lendableCL, lower: l.minCL, upper: l.maxCL, maxSeats: l.maxSeats }]),
+    );
     expect(got).toEqual(expected);
   });
 
@@ -41,7 +43,16 @@ describe('nominal limits of the bootstrap configuration at 600 seats', () => {
     // 24 times 602/258 = 30.33, 116.67, 170.33, 58.33, 114.33, 56, 56, rounded.
     const clock = new FakeClock(0);
     const apf = new PriorityAndFairness({ clock });
-    const idle = { exempt: 0, 'catch-all': 30, system: 117, 'node-high': 170, 'leader-election': 58, 'workload-high': 114, 'workload-low': 56, 'global-default': 56 };
+    const idle = {
+      exempt: 0,
+      'catch-all': 30,
+      system: 117,
+      'node-high': 170,
+      'leader-election': 58,
+      'workload-high': 114,
+      'workload-low': 56,
+      'global-default': 56,
+    };
     const current = () => Object.fromEntries(apf.snapshot().map((s) => [s.name, s.currentCL]));
     expect(current()).toEqual(idle);
     clock.advance(30_000);
@@ -88,14 +99,22 @@ describe('computeConcurrencyAllocation', () => {
         expect(a).toBeGreaterThanOrEqual(item.lowerBound - 1e-9);
         expect(a).toBeLessThanOrEqual(item.upperBound + 1e-9);
         const fair = fairProp * t;
-        const ok = Math.abs(a - fair) < 1e-6 || (Math.abs(a - item.lowerBound) < 1e-9 && item.lowerBound >= fair - 1e-6) || (Math.abs(a - item.upperBound) < 1e-9 && item.upperBound <= fair + 1e-6);
+        const ok =
+          Math.abs(a - fair) < 1e-6 ||
+          (Math.abs(a - item.lowerBound) < 1e-9 && item.lowerBound >= fair - 1e-6) ||
+          (Math.abs(a - item.upperBound) < 1e-9 && item.upperBound <= fair + 1e-6);
         expect(ok, JSON.stringify({ item, a, fairProp })).toBe(true);
       });
     }
   });
 
   it('rejects impossible problems', () => {
-    expect(() => computeConcurrencyAllocation(10, [{ lowerBound: 6, target: 6, upperBound: 6 }, { lowerBound: 6, target: 6, upperBound: 7 }])).toThrow(/lower bounds sum/);
+    expect(() =>
+      computeConcurrencyAllocation(10, [
+        { lowerBound: 6, target: 6, upperBound: 6 },
+        { lowerBound: 6, target: 6, upperBound: 7 },
+      ]),
+    ).toThrow(/lower bounds sum/);
     expect(() => computeConcurrencyAllocation(100, [{ lowerBound: 1, target: 1, upperBound: 2 }])).toThrow(/upper bounds sum/);
   });
 });
@@ -155,10 +174,12 @@ describe('borrowing', () => {
   it('gives the seats back when the idle level gets busy', async () => {
     const { clock, apf, level } = setup();
     const held = [];
-    for (let i = 0; i < 200; i++) held.push(apf.dispatch(resourceDigest(`u${i}`, ['system:authenticated'], 'get', 'pods', { namespace: 'x', name: 'p' })).catch((e) => e));
+    for (let i = 0; i < 200; i++)
+      held.push(apf.dispatch(resourceDigest(`u${i}`, ['system:authenticated'], 'get', 'pods', { namespace: 'x', name: 'p' })).catch((e) => e));
     clock.advance(10_000);
     expect(level('busy').currentCL).toBe(65);
-    for (let i = 0; i < 80; i++) held.push(apf.dispatch(resourceDigest('idle-user', ['system:authenticated'], 'get', 'pods', { namespace: 'x', name: `p${i}` })).catch((e) => e));
+    for (let i = 0; i < 80; i++)
+      held.push(apf.dispatch(resourceDigest('idle-user', ['system:authenticated'], 'get', 'pods', { namespace: 'x', name: `p${i}` })).catch((e) => e));
     clock.advance(10_000);
     // Now both want more than their nominal seats: the lower bounds become min(nominal, high watermark) = 45 for
     // busy, 50 for idle, 5 for catch-all; they sum to the 100 seats, so there is nothing left to lend.

@@ -28,10 +28,19 @@ export function nonResourceDigest(user: string, groups: string[], verb: string, 
 
 /** A service account as the token authenticator presents it. */
 export function serviceAccount(namespace: string, name: string): { name: string; groups: string[] } {
-  return { name: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };
+  return {
+    name: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+  };
 }
 
-export function saDigest(namespace: string, name: string, verb: string, resource: string, opts: { apiGroup?: string; subresource?: string; name?: string } = {}): RequestDigest {
+export function saDigest(
+  namespace: string,
+  name: string,
+  verb: string,
+  resource: string,
+  opts: { apiGroup?: string; subresource?: string; name?: string } = {},
+): RequestDigest {
   const u = serviceAccount(namespace, name);
   return resourceDigest(u.name, u.groups, verb, resource, { namespace, ...opts });
 }
@@ -59,7 +68,10 @@ export function queuedLevel(name: string, shares: number, queues: number, handSi
     apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
     kind: 'PriorityLevelConfiguration',
     metadata: { name },
-    spec: { type: 'Limited', limited: { nominalConcurrencyShares: shares, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues, handSize, queueLengthLimit } } } },
+    spec: {
+      type: 'Limited',
+      limited: { nominalConcurrencyShares: shares, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues, handSize, queueLengthLimit } } },
+    },
   };
 }
 

@@ -58,10 +58,16 @@ describe('metrics', () => {
     expect(text).toContain('apiserver_flowcontrol_rejected_requests_total{priority_level="workload-low",flow_schema="service-accounts",reason="time-out"} 1');
     expect(text).toContain('apiserver_flowcontrol_nominal_limit_seats{priority_level="workload-low"} 25');
     // upstream's quirk: the timed-out request is observed with execute="true"
-    expect(text).toMatch(/apiserver_flowcontrol_request_wait_duration_seconds_count\{[^}]*priority_level="workload-low",flow_schema="service-accounts",execute="true"\} \d+/);
+    expect(text).toMatch(
+      /apiserver_flowcontrol_request_wait_duration_seconds_count\{[^}]*priority_level="workload-low",flow_schema="service-accounts",execute="true"\} \d+/,
+    );
     // the `limit` dispatched at once waited 0 s, the late one 2 s
-    expect(text).toContain(`apiserver_flowcontrol_request_wait_duration_seconds_bucket{le="1",priority_level="workload-low",flow_schema="service-accounts",execute="true"} ${limit}`);
-    expect(text).toContain(`apiserver_flowcontrol_request_wait_duration_seconds_bucket{le="2",priority_level="workload-low",flow_schema="service-accounts",execute="true"} ${limit + 1}`);
+    expect(text).toContain(
+      `apiserver_flowcontrol_request_wait_duration_seconds_bucket{le="1",priority_level="workload-low",flow_schema="service-accounts",execute="true"} ${limit}`,
+    );
+    expect(text).toContain(
+      `apiserver_flowcontrol_request_wait_duration_seconds_bucket{le="2",priority_level="workload-low",flow_schema="service-accounts",execute="true"} ${limit + 1}`,
+    );
     expect(text).toContain('apiserver_flowcontrol_request_wait_duration_seconds_count{priority_level="catch-all",flow_schema="catch-all",execute="false"} 1');
     expect(text).toContain('apiserver_flowcontrol_request_wait_duration_seconds_bucket{le="30",');
     expect(text).toContain('apiserver_flowcontrol_work_estimated_seats_bucket{le="10",');

@@ -3,14 +3,7 @@
 // under a randomized load (cross-checked against the metrics gauges).
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import {
-  ApfMetrics,
-  ApfRejection,
-  FakeClock,
-  PriorityAndFairness,
-  type ExecutionLease,
-  type RequestDigest,
-} from '../../../sim/apiserver/apf/index.ts';
+import { ApfMetrics, ApfRejection, FakeClock, PriorityAndFairness, type ExecutionLease, type RequestDigest } from '../../../sim/apiserver/apf/index.ts';
 import { everyoneTo, flush, prng, queuedLevel, resourceDigest, saDigest } from './helpers.ts';
 
 const user = (name: string) => resourceDigest(name, ['system:authenticated'], 'get', 'pods', { namespace: 'ns', name: 'p' });
@@ -77,7 +70,12 @@ describe('wait limit', () => {
       { name: 'received 5 s ago', digest: user('a'), receivedAgoMs: 5_000, expectMs: 10_000 },
       { name: '--request-timeout=400s, capped', digest: user('a'), requestTimeoutMs: 400_000, expectMs: 60_000 },
       { name: 'watch', digest: resourceDigest('w', ['system:authenticated'], 'watch', 'pods'), expectMs: 15_000 },
-      { name: 'watch, --request-timeout=20s', digest: resourceDigest('w', ['system:authenticated'], 'watch', 'pods'), requestTimeoutMs: 20_000, expectMs: 5_000 },
+      {
+        name: 'watch, --request-timeout=20s',
+        digest: resourceDigest('w', ['system:authenticated'], 'watch', 'pods'),
+        requestTimeoutMs: 20_000,
+        expectMs: 5_000,
+      },
     ];
     for (const c of cases) {
       const { clock, apf } = smallApf(c.requestTimeoutMs ? { requestTimeoutMs: c.requestTimeoutMs } : {});
@@ -157,7 +155,9 @@ describe('rejections and leases', () => {
     for (let i = 0; i < limit; i++) ok.push(await apf.dispatch(nobody(i)));
     await expect(apf.dispatch(nobody(99))).rejects.toMatchObject({ reason: 'concurrency-limit' });
     const admin = (i: number) => resourceDigest(`admin-${i}`, ['system:masters'], 'list', 'pods');
-    const exempt = await Promise.all(Array.from({ length: 500 }, (_, i) => apf.dispatch(admin(i), { initialSeats: 10, finalSeats: 0, additionalLatencyMs: 0 })));
+    const exempt = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => apf.dispatch(admin(i), { initialSeats: 10, finalSeats: 0, additionalLatencyMs: 0 })),
+    );
     expect(exempt[0]!.classification!.priorityLevelName).toBe('exempt');
     expect(exempt[0]!.waitedMs).toBe(0);
     expect(apf.snapshot().find((s) => s.name === 'exempt')!.seatsInUse).toBe(5000);
@@ -180,7 +180,10 @@ describe('rejections and leases', () => {
     const clock = new FakeClock(0);
     const apf = new PriorityAndFairness({ clock });
     const lowLevel = () => apf.snapshot().find((s) => s.name === 'workload-low')!;
-    const watch = await apf.dispatch(saDigest('app', 'informer', 'watch', 'pods'), { objectCount: 450, listOptions: { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' } });
+    const watch = await apf.dispatch(saDigest('app', 'informer', 'watch', 'pods'), {
+      objectCount: 450,
+      listOptions: { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' },
+    });
     expect(watch.workEstimate).toEqual({ initialSeats: 5, finalSeats: 0, additionalLatencyMs: 0 });
     expect(lowLevel()).toMatchObject({ executing: 1, seatsInUse: 5 });
     watch.initialized();
@@ -204,7 +207,9 @@ describe('rejections and leases', () => {
     for (const w of more) w.finish();
     expect(apf.watchTracker.size).toBe(0);
     // a kubelet's pod watch (spec.nodeName=...) is not counted
-    const kubelet = await apf.dispatch(resourceDigest('system:node:n1', ['system:nodes', 'system:authenticated'], 'watch', 'pods'), { listOptions: { fieldSelector: 'spec.nodeName=n1' } });
+    const kubelet = await apf.dispatch(resourceDigest('system:node:n1', ['system:nodes', 'system:authenticated'], 'watch', 'pods'), {
+      listOptions: { fieldSelector: 'spec.nodeName=n1' },
+    });
     expect(apf.watchTracker.size).toBe(0);
     kubelet.finish();
     apf.close();

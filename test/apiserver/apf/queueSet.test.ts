@@ -97,7 +97,13 @@ describe('fair queuing', () => {
     const clock = new FakeClock(0);
     const qs = new QueueSet({ name: 'pl', kind: 'queue', queues: 16, handSize: 4, queueLengthLimit: 100 }, clock);
     qs.setConcurrencyLimit(7);
-    const flows: Flow[] = distinctFlows(4, 16).map((hash, i) => ({ hash, work: seats(1 + (i % 3) * 2), durationMs: 30 + 20 * i, completed: 0, seatSeconds: 0 }));
+    const flows: Flow[] = distinctFlows(4, 16).map((hash, i) => ({
+      hash,
+      work: seats(1 + (i % 3) * 2),
+      durationMs: 30 + 20 * i,
+      completed: 0,
+      seatSeconds: 0,
+    }));
     let maxSeen = 0;
     runClosedLoop(qs, clock, flows, 10, 20_000, () => {
       const s = qs.snapshot();
@@ -125,7 +131,6 @@ describe('queue set mechanics', () => {
     expect(heavy.state).toBe('waiting');
   });
 
-
   it('rejects queue-full only when all seats are busy and the chosen queue is at its length limit', () => {
     const clock = new FakeClock(0);
     const qs = new QueueSet({ name: 'pl', kind: 'queue', queues: 1, handSize: 1, queueLengthLimit: 2 }, clock);
@@ -144,7 +149,13 @@ describe('queue set mechanics', () => {
     const qs = new QueueSet({ name: 'pl', kind: 'queue', queues: 8, handSize: 2, queueLengthLimit: 50 }, clock);
     qs.setConcurrencyLimit(4);
     const dispatched: QueueSetRequest[] = [];
-    const a = qs.startRequest({ work: seats(1, 3, 5), hashValue: 1n, flowDistinguisher: 'a', fsName: 'fs', onDispatch: (r) => dispatched.push(r) }) as QueueSetRequest;
+    const a = qs.startRequest({
+      work: seats(1, 3, 5),
+      hashValue: 1n,
+      flowDistinguisher: 'a',
+      fsName: 'fs',
+      onDispatch: (r) => dispatched.push(r),
+    }) as QueueSetRequest;
     expect(qs.snapshot().seatsInUse).toBe(3);
     clock.advance(10);
     qs.finish(a);
@@ -208,7 +219,8 @@ describe('queue set mechanics', () => {
     expect(typeof reject.startRequest({ work: seats(1), hashValue: 0n, flowDistinguisher: '', fsName: 'fs' })).not.toBe('string');
     const exempt = new QueueSet({ name: 'exempt', kind: 'exempt' }, clock);
     exempt.setConcurrencyLimit(0);
-    for (let i = 0; i < 100; i++) expect(typeof exempt.startRequest({ work: seats(10), hashValue: 0n, flowDistinguisher: '', fsName: 'fs' })).not.toBe('string');
+    for (let i = 0; i < 100; i++)
+      expect(typeof exempt.startRequest({ work: seats(10), hashValue: 0n, flowDistinguisher: '', fsName: 'fs' })).not.toBe('string');
     expect(exempt.snapshot().seatsInUse).toBe(1000);
   });
 });

@@ -41,7 +41,13 @@ describe('Dealer', () => {
       expect(new Set(hand).size).toBe(6);
       for (const c of hand) expect(c >= 0 && c < 128).toBe(true);
     }
-    for (const [deck, hand] of [[4, 4], [8, 8], [12, 12], [256, 7], [512, 6]] as const) {
+    for (const [deck, hand] of [
+      [4, 4],
+      [8, 8],
+      [12, 12],
+      [256, 7],
+      [512, 6],
+    ] as const) {
       const d = Dealer.create(deck, hand);
       for (let i = 0; i < 200; i++) expect(new Set(d.dealIntoHand(hashFlowId('x', String(i)))).size).toBe(hand);
     }

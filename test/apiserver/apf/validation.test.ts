@@ -46,17 +46,32 @@ describe('FlowSchema validation', () => {
   });
 
   it('validates metadata', () => {
-    expect(fsIssue((fs) => delete fs.metadata.name)).toMatchObject({ path: ['metadata', 'name'], type: 'Required', message: 'name or generateName is required' });
+    expect(fsIssue((fs) => delete fs.metadata.name)).toMatchObject({
+      path: ['metadata', 'name'],
+      type: 'Required',
+      message: 'name or generateName is required',
+    });
     const bad = fsIssue((fs) => (fs.metadata.name = 'My_Schema'));
     expect(bad).toMatchObject({ path: ['metadata', 'name'], type: 'Invalid', value: 'My_Schema' });
     expect(bad.message).toContain("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
-    expect(fsIssue((fs) => (fs.metadata.namespace = 'default'))).toMatchObject({ path: ['metadata', 'namespace'], type: 'Forbidden', message: 'not allowed on this type' });
+    expect(fsIssue((fs) => (fs.metadata.namespace = 'default'))).toMatchObject({
+      path: ['metadata', 'namespace'],
+      type: 'Forbidden',
+      message: 'not allowed on this type',
+    });
   });
 
   it('bounds matchingPrecedence to 1..10000 (absent or 0 defaults to 1000) and reserves 1 for exempt', () => {
     expect(validateFlowSchema({ ...baseFs(), spec: { ...baseFs().spec, matchingPrecedence: 0 } })).toEqual([]);
-    expect(fsIssue((fs) => (fs.spec.matchingPrecedence = -1))).toMatchObject({ path: ['spec', 'matchingPrecedence'], message: 'must be a positive value', value: -1 });
-    expect(fsIssue((fs) => (fs.spec.matchingPrecedence = 10001))).toMatchObject({ path: ['spec', 'matchingPrecedence'], message: 'must not be greater than 10000' });
+    expect(fsIssue((fs) => (fs.spec.matchingPrecedence = -1))).toMatchObject({
+      path: ['spec', 'matchingPrecedence'],
+      message: 'must be a positive value',
+      value: -1,
+    });
+    expect(fsIssue((fs) => (fs.spec.matchingPrecedence = 10001))).toMatchObject({
+      path: ['spec', 'matchingPrecedence'],
+      message: 'must not be greater than 10000',
+    });
     expect(fsIssue((fs) => (fs.spec.matchingPrecedence = 1))).toMatchObject({ message: "only the schema named 'exempt' may have matchingPrecedence 1" });
     expect(fsIssue((fs) => (fs.spec.matchingPrecedence = 2.5))).toMatchObject({ path: ['spec', 'matchingPrecedence'], message: 'must be an integer' });
   });
@@ -69,11 +84,18 @@ describe('FlowSchema validation', () => {
       type: 'Required',
       message: 'must reference a priority level',
     });
-    expect(fsIssue((fs) => (fs.spec.priorityLevelConfiguration.name = 'Not.Valid'))).toMatchObject({ path: ['spec', 'priorityLevelConfiguration', 'name'], type: 'Invalid' });
+    expect(fsIssue((fs) => (fs.spec.priorityLevelConfiguration.name = 'Not.Valid'))).toMatchObject({
+      path: ['spec', 'priorityLevelConfiguration', 'name'],
+      type: 'Invalid',
+    });
   });
 
   it('checks rules and subjects', () => {
-    expect(fsIssue((fs) => (rule0(fs).subjects = []))).toMatchObject({ path: ['spec', 'rules', 0, 'subjects'], type: 'Required', message: 'subjects must contain at least one value' });
+    expect(fsIssue((fs) => (rule0(fs).subjects = []))).toMatchObject({
+      path: ['spec', 'rules', 0, 'subjects'],
+      type: 'Required',
+      message: 'subjects must contain at least one value',
+    });
     expect(
       fsIssue((fs) => {
         delete rule0(fs).resourceRules;
@@ -95,7 +117,10 @@ describe('FlowSchema validation', () => {
       type: 'Forbidden',
       message: "group is forbidden when subject kind is not 'Group'",
     });
-    expect(fsIssue((fs) => (rule0(fs).subjects = [{ kind: 'Group', group: { name: '' } }]))).toMatchObject({ path: ['spec', 'rules', 0, 'subjects', 0, 'group', 'name'], type: 'Required' });
+    expect(fsIssue((fs) => (rule0(fs).subjects = [{ kind: 'Group', group: { name: '' } }]))).toMatchObject({
+      path: ['spec', 'rules', 0, 'subjects', 0, 'group', 'name'],
+      type: 'Required',
+    });
     expect(fsIssue((fs) => (rule0(fs).subjects = [{ kind: 'ServiceAccount', serviceAccount: { name: '*', namespace: '' } }]))).toMatchObject({
       path: ['spec', 'rules', 0, 'subjects', 0, 'serviceAccount', 'namespace'],
       type: 'Required',
@@ -111,23 +136,44 @@ describe('FlowSchema validation', () => {
     const rr = (fs: FlowSchema) => rule0(fs).resourceRules![0]!;
     const p = ['spec', 'rules', 0, 'resourceRules', 0];
     expect(fsIssue((fs) => (rr(fs).verbs = []))).toMatchObject({ path: [...p, 'verbs'], type: 'Required', message: 'verbs must contain at least one value' });
-    expect(fsIssue((fs) => (rr(fs).verbs = ['*', 'get']))).toMatchObject({ path: [...p, 'verbs'], type: 'Invalid', message: "if '*' is present, must not specify other verbs" });
+    expect(fsIssue((fs) => (rr(fs).verbs = ['*', 'get']))).toMatchObject({
+      path: [...p, 'verbs'],
+      type: 'Invalid',
+      message: "if '*' is present, must not specify other verbs",
+    });
     expect(fsIssue((fs) => (rr(fs).verbs = ['get', 'fly']))).toMatchObject({
       path: [...p, 'verbs'],
       type: 'NotSupported',
       message: 'supported values: "create", "delete", "deletecollection", "get", "list", "patch", "proxy", "update", "watch"',
     });
-    expect(fsIssue((fs) => (rr(fs).apiGroups = []))).toMatchObject({ path: [...p, 'apiGroups'], type: 'Required', message: 'resource rules must supply at least one api group' });
-    expect(fsIssue((fs) => (rr(fs).apiGroups = ['*', 'apps']))).toMatchObject({ path: [...p, 'apiGroups'], message: "if '*' is present, must not specify other api groups" });
-    expect(fsIssue((fs) => (rr(fs).resources = []))).toMatchObject({ path: [...p, 'resources'], type: 'Required', message: 'resource rules must supply at least one resource' });
-    expect(fsIssue((fs) => (rr(fs).resources = ['pods', '*']))).toMatchObject({ path: [...p, 'resources'], message: "if '*' is present, must not specify other resources" });
+    expect(fsIssue((fs) => (rr(fs).apiGroups = []))).toMatchObject({
+      path: [...p, 'apiGroups'],
+      type: 'Required',
+      message: 'resource rules must supply at least one api group',
+    });
+    expect(fsIssue((fs) => (rr(fs).apiGroups = ['*', 'apps']))).toMatchObject({
+      path: [...p, 'apiGroups'],
+      message: "if '*' is present, must not specify other api groups",
+    });
+    expect(fsIssue((fs) => (rr(fs).resources = []))).toMatchObject({
+      path: [...p, 'resources'],
+      type: 'Required',
+      message: 'resource rules must supply at least one resource',
+    });
+    expect(fsIssue((fs) => (rr(fs).resources = ['pods', '*']))).toMatchObject({
+      path: [...p, 'resources'],
+      message: "if '*' is present, must not specify other resources",
+    });
     expect(
       fsIssue((fs) => {
         rr(fs).namespaces = [];
         rr(fs).clusterScope = false;
       }),
     ).toMatchObject({ path: [...p, 'namespaces'], type: 'Required', message: 'resource rules that are not cluster scoped must supply at least one namespace' });
-    expect(fsIssue((fs) => (rr(fs).namespaces = ['*', 'x']))).toMatchObject({ path: [...p, 'namespaces'], message: "if '*' is present, must not specify other namespaces" });
+    expect(fsIssue((fs) => (rr(fs).namespaces = ['*', 'x']))).toMatchObject({
+      path: [...p, 'namespaces'],
+      message: "if '*' is present, must not specify other namespaces",
+    });
     const ns = fsIssue((fs) => (rr(fs).namespaces = ['ok', 'Not_OK']));
     expect(ns).toMatchObject({ path: [...p, 'namespaces', 1], type: 'Invalid', value: 'Not_OK' });
     expect(ns.message).toMatch(/^each member of this list must be '\*' or a DNS-1123 label; a lowercase RFC 1123 label/);
@@ -147,7 +193,10 @@ describe('FlowSchema validation', () => {
     const p = ['spec', 'rules', 0, 'nonResourceRules', 0];
     const nr = (fs: FlowSchema) => rule0(fs).nonResourceRules![0]!;
     expect(fsIssue((fs) => (nr(fs).nonResourceURLs = []))).toMatchObject({ path: [...p, 'nonResourceURLs'], type: 'Required' });
-    expect(fsIssue((fs) => (nr(fs).nonResourceURLs = ['*', '/x']))).toMatchObject({ path: [...p, 'nonResourceURLs'], message: "if '*' is present, must not specify other non-resource URLs" });
+    expect(fsIssue((fs) => (nr(fs).nonResourceURLs = ['*', '/x']))).toMatchObject({
+      path: [...p, 'nonResourceURLs'],
+      message: "if '*' is present, must not specify other non-resource URLs",
+    });
     const cases: Array<[string, string]> = [
       ['healthz', 'must start with slash'],
       ['/a b', 'must not contain white-space'],
@@ -157,9 +206,22 @@ describe('FlowSchema validation', () => {
       ['', 'must not be empty'],
     ];
     for (const [url, message] of cases) {
-      expect(fsIssue((fs) => (nr(fs).nonResourceURLs = ['/ok', url]))).toMatchObject({ path: [...p, 'nonResourceURLs', 1], type: 'Invalid', value: url, message });
+      expect(fsIssue((fs) => (nr(fs).nonResourceURLs = ['/ok', url]))).toMatchObject({
+        path: [...p, 'nonResourceURLs', 1],
+        type: 'Invalid',
+        value: url,
+        message,
+      });
     }
-    expect(validateFlowSchema((() => { const fs = baseFs(); nr(fs).nonResourceURLs = ['/', '/metrics', '/apis/*']; return fs; })())).toEqual([]);
+    expect(
+      validateFlowSchema(
+        (() => {
+          const fs = baseFs();
+          nr(fs).nonResourceURLs = ['/', '/metrics', '/apis/*'];
+          return fs;
+        })(),
+      ),
+    ).toEqual([]);
   });
 
   it('fixes the spec of the mandatory schemas and checks status conditions', () => {
@@ -190,8 +252,24 @@ describe('PriorityLevelConfiguration validation', () => {
 
   it('accepts the bootstrap objects, zero shares (v1) and defaulted zeros', () => {
     for (const pl of bootstrapConfiguration().priorityLevels) expect(validatePriorityLevelConfiguration(pl), pl.metadata.name).toEqual([]);
-    expect(validatePriorityLevelConfiguration((() => { const pl = basePl(); lim(pl).nominalConcurrencyShares = 0; return pl; })())).toEqual([]);
-    expect(validatePriorityLevelConfiguration((() => { const pl = basePl(); lim(pl).limitResponse.queuing = {}; return pl; })())).toEqual([]);
+    expect(
+      validatePriorityLevelConfiguration(
+        (() => {
+          const pl = basePl();
+          lim(pl).nominalConcurrencyShares = 0;
+          return pl;
+        })(),
+      ),
+    ).toEqual([]);
+    expect(
+      validatePriorityLevelConfiguration(
+        (() => {
+          const pl = basePl();
+          lim(pl).limitResponse.queuing = {};
+          return pl;
+        })(),
+      ),
+    ).toEqual([]);
   });
 
   it('ties type Exempt to the name exempt and checks the union', () => {
@@ -203,16 +281,42 @@ describe('PriorityLevelConfiguration validation', () => {
     ]);
     const bogus = validatePriorityLevelConfiguration({ ...basePl(), spec: { type: 'Bogus' as 'Limited' } });
     expect(bogus.map((i) => [i.path.join('.'), i.type])).toEqual([['spec.type', 'NotSupported']]);
-    expect(plIssue((pl) => delete pl.spec.limited)).toMatchObject({ path: ['spec', 'limited'], type: 'Required', message: 'must not be empty when type is Limited' });
-    expect(plIssue((pl) => (pl.spec.exempt = {}))).toMatchObject({ path: ['spec', 'exempt'], type: 'Forbidden', message: 'must be nil if the type is Limited' });
+    expect(plIssue((pl) => delete pl.spec.limited)).toMatchObject({
+      path: ['spec', 'limited'],
+      type: 'Required',
+      message: 'must not be empty when type is Limited',
+    });
+    expect(plIssue((pl) => (pl.spec.exempt = {}))).toMatchObject({
+      path: ['spec', 'exempt'],
+      type: 'Forbidden',
+      message: 'must be nil if the type is Limited',
+    });
   });
 
   it('checks shares and percents', () => {
-    expect(plIssue((pl) => (lim(pl).nominalConcurrencyShares = -1))).toMatchObject({ path: ['spec', 'limited', 'nominalConcurrencyShares'], message: 'must be a non-negative integer' });
-    expect(plIssue((pl) => (lim(pl).lendablePercent = 101))).toMatchObject({ path: ['spec', 'limited', 'lendablePercent'], message: 'must be between 0 and 100, inclusive' });
+    expect(plIssue((pl) => (lim(pl).nominalConcurrencyShares = -1))).toMatchObject({
+      path: ['spec', 'limited', 'nominalConcurrencyShares'],
+      message: 'must be a non-negative integer',
+    });
+    expect(plIssue((pl) => (lim(pl).lendablePercent = 101))).toMatchObject({
+      path: ['spec', 'limited', 'lendablePercent'],
+      message: 'must be between 0 and 100, inclusive',
+    });
     expect(plIssue((pl) => (lim(pl).lendablePercent = -1))).toMatchObject({ path: ['spec', 'limited', 'lendablePercent'] });
-    expect(validatePriorityLevelConfiguration((() => { const pl = basePl(); lim(pl).lendablePercent = 100; lim(pl).borrowingLimitPercent = 250; return pl; })())).toEqual([]);
-    expect(plIssue((pl) => (lim(pl).borrowingLimitPercent = -1))).toMatchObject({ path: ['spec', 'limited', 'borrowingLimitPercent'], message: 'if specified, must be a non-negative integer' });
+    expect(
+      validatePriorityLevelConfiguration(
+        (() => {
+          const pl = basePl();
+          lim(pl).lendablePercent = 100;
+          lim(pl).borrowingLimitPercent = 250;
+          return pl;
+        })(),
+      ),
+    ).toEqual([]);
+    expect(plIssue((pl) => (lim(pl).borrowingLimitPercent = -1))).toMatchObject({
+      path: ['spec', 'limited', 'borrowingLimitPercent'],
+      message: 'if specified, must be a non-negative integer',
+    });
   });
 
   it('checks the limit response', () => {
@@ -285,10 +389,21 @@ describe('configuration resolution', () => {
     const dangling = everyoneTo('to-nowhere', 'no-such-level', 100);
     const r = resolveConfiguration({ flowSchemas: [dangling] });
     expect(r.issues).toHaveLength(1);
-    expect(r.issues[0]).toMatchObject({ severity: 'warning', kind: 'FlowSchema', name: 'to-nowhere', index: 0, path: ['spec', 'priorityLevelConfiguration', 'name'] });
+    expect(r.issues[0]).toMatchObject({
+      severity: 'warning',
+      kind: 'FlowSchema',
+      name: 'to-nowhere',
+      index: 0,
+      path: ['spec', 'priorityLevelConfiguration', 'name'],
+    });
     expect(r.flowSchemas.map((f) => f.metadata.name)).not.toContain('to-nowhere');
     expect(r.danglingFlowSchemas[0]!.status!.conditions).toEqual([
-      expect.objectContaining({ type: 'Dangling', status: 'True', reason: 'NotFound', message: 'This FlowSchema references the PriorityLevelConfiguration object named "no-such-level" but there is no such object' }),
+      expect.objectContaining({
+        type: 'Dangling',
+        status: 'True',
+        reason: 'NotFound',
+        message: 'This FlowSchema references the PriorityLevelConfiguration object named "no-such-level" but there is no such object',
+      }),
     ]);
     expect(r.flowSchemas.find((f) => f.metadata.name === 'service-accounts')!.status!.conditions![0]).toMatchObject({ status: 'False', reason: 'Found' });
     // the facade accepts it (a warning) and classifies as if it did not exist
@@ -321,7 +436,12 @@ describe('configuration resolution', () => {
     const empty = resolveConfiguration({ base: 'empty', priorityLevels: [basePl()], flowSchemas: [everyoneTo('mine', 'my-level')] });
     expect(empty.priorityLevels.map((p) => p.metadata.name).sort()).toEqual(['catch-all', 'exempt', 'my-level']);
     expect(empty.flowSchemas.map((f) => f.metadata.name)).toEqual(['exempt', 'mine', 'catch-all']);
-    expect(empty.issues.filter((i) => i.severity === 'warning').map((i) => i.name).sort()).toEqual(['catch-all', 'catch-all', 'exempt', 'exempt']);
+    expect(
+      empty.issues
+        .filter((i) => i.severity === 'warning')
+        .map((i) => i.name)
+        .sort(),
+    ).toEqual(['catch-all', 'catch-all', 'exempt', 'exempt']);
     expect(empty.issues.every((i) => i.severity === 'warning')).toBe(true);
   });
 });

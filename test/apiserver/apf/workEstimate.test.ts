@@ -47,7 +47,10 @@ describe('watch work', () => {
     const watch = saDigest('a', 'b', 'watch', 'pods');
     expect(seatsOf(watch, { objectCount: 900 })).toBe(1);
     expect(seatsOf(watch, { objectCount: 900, listOptions: { sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' } })).toBe(9);
-    expect(estimateWork(watch, { objectCount: 900, listOptions: { sendInitialEvents: true } }, 0, { ...DEFAULT_WORK_ESTIMATOR_CONFIG, watchList: false }).initialSeats).toBe(1);
+    expect(
+      estimateWork(watch, { objectCount: 900, listOptions: { sendInitialEvents: true } }, 0, { ...DEFAULT_WORK_ESTIMATOR_CONFIG, watchList: false })
+        .initialSeats,
+    ).toBe(1);
   });
 });
 
@@ -64,7 +67,11 @@ describe('mutating work', () => {
   });
 
   it('exempts service account token creation and leaves other verbs at one seat', () => {
-    expect(est(saDigest('a', 'b', 'create', 'serviceaccounts', { subresource: 'token', name: 'x' }), { watchCount: 500 })).toEqual({ initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 });
+    expect(est(saDigest('a', 'b', 'create', 'serviceaccounts', { subresource: 'token', name: 'x' }), { watchCount: 500 })).toEqual({
+      initialSeats: 1,
+      finalSeats: 0,
+      additionalLatencyMs: 0,
+    });
     expect(est(saDigest('a', 'b', 'deletecollection', 'pods'), { watchCount: 500 })).toEqual({ initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 });
     expect(est(saDigest('a', 'b', 'get', 'pods', { name: 'x' }), { objectCount: 5000 })).toEqual({ initialSeats: 1, finalSeats: 0, additionalLatencyMs: 0 });
   });
