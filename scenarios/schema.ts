@@ -1,16 +1,15 @@
 // The scenario file model. Defaults come from the real systems (cited), so a scenario only states what it changes.
 // `npm run scenario -- --schema` prints this as JSON Schema (scenarios/scenario.schema.json) for editor validation.
 import { z } from 'zod';
+import { ApfSettings } from './apfSchema.ts';
+import { parseRelativeBound } from './relativeBound.ts';
+import { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric } from './vocabulary.ts';
+
+export { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric };
 import { durationMs } from './duration.ts';
 
-/** The modes a scenario can compare (docs/architecture.md#modes: configurations, not code paths). */
-export const MODE_NAMES = ['direct', 'l7', 'passthrough', 'goaway'] as const;
 export const ModeName = z.enum(MODE_NAMES);
 export type ModeName = z.infer<typeof ModeName>;
-
-/** What a client group's request mix may use (sim/clients/types.ts derives its types from these). */
-export const CLIENT_RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
-export const CLIENT_VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
 
 const MixEntry = z
   .object({
@@ -96,6 +95,7 @@ const ControlPlane = z
     /** Used by the goaway mode; kube-apiserver allows 0..0.02, 0.001 is the recommended start (flag help text). */
     goawayChance: z.number().min(0).max(0.02).default(0.001),
     http2MaxStreamsPerConnection: z.number().int().min(1).max(1000).default(100),
+    apf: ApfSettings.prefault({}),
   })
   .strict();
 
@@ -135,17 +135,32 @@ const Range = z
 /** Expectations per mode; `npm run scenario` reports them and `npm run gate` fails on them. */
 const Expectations = z
   .object({
-    maxOverMean: Range.optional(),
-    minOverMean: Range.optional(),
-    jain: Range.optional(),
-    cov: Range.optional(),
-    p99Ms: Range.optional(),
-    errorRate: Range.optional(),
-    /** Require exact request conservation (every answered request counted by exactly one replica). */
+    ...Object.fromEntries(RANGE_METRICS.map((metric) => [metric, Range.optional()])),
+    /** Require request conservation (every answered request counted by exactly one replica). */
     conservation: z.boolean().optional(),
+    /** Per timeline event (by its name): seconds until per-second max/mean is back under the scenario's threshold. */
+    convergenceSeconds: z.record(z.string(), Range).optional(),
+    /** Per API Priority and Fairness priority level: requests it rejected with 429, all replicas together. */
+    priorityLevelRejections: z.record(z.string(), Range).optional(),
+    /** Fail when the simulator's self-check found it was itself the bottleneck (docs/architecture.md#self-check). */
+    selfCheckClean: z.boolean().optional(),
+  } as Record<RangeMetric, z.ZodOptional<typeof Range>> & {
+    conservation: z.ZodOptional<z.ZodBoolean>;
+    convergenceSeconds: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
+    priorityLevelRejections: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
+    selfCheckClean: z.ZodOptional<z.ZodBoolean>;
   })
   .strict();
 export type Expectations = z.infer<typeof Expectations>;
+
+/** Per mode, and `compare`: relative bounds between modes (scenarios/relativeBound.ts). */
+const Expect = z
+  .object({
+    ...Object.fromEntries(MODE_NAMES.map((mode) => [mode, Expectations.optional()])),
+    compare: z.array(z.string()).default([]),
+  } as Record<ModeName, z.ZodOptional<typeof Expectations>> & { compare: z.ZodDefault<z.ZodArray<z.ZodString>> })
+  .strict();
+export type Expect = z.infer<typeof Expect>;
 
 export const Scenario = z
   .object({
@@ -168,7 +183,7 @@ export const Scenario = z
       .default([...MODE_NAMES]),
     topology: Topology.prefault({}),
     clients: z.array(ClientGroup).min(1),
-    expect: z.partialRecord(ModeName, Expectations).default({}),
+    expect: Expect.prefault({}),
   })
   .strict()
   .superRefine((scenario, ctx) => {
@@ -182,6 +197,29 @@ export const Scenario = z
       if (modes.has(mode)) ctx.addIssue({ code: 'custom', path: ['modes', index], message: `mode "${mode}" listed twice` });
       modes.add(mode);
     });
+    scenario.expect.compare.forEach((text, index) => {
+      try {
+        const bound = parseRelativeBound(text);
+        for (const ref of [bound.left, bound.right.ref]) {
+          if (ref && !modes.has(ref.mode))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['expect', 'compare', index],
+              message: `mode "${ref.mode}" is not one of this scenario's modes (${scenario.modes.join(', ')})`,
+            });
+        }
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['expect', 'compare', index], message: (error as Error).message });
+      }
+    });
+    for (const mode of MODE_NAMES) {
+      if (scenario.expect[mode] && !modes.has(mode))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['expect', mode],
+          message: `expectations for mode "${mode}", which this scenario does not run (modes: ${scenario.modes.join(', ')})`,
+        });
+    }
   });
 
 export type Scenario = z.infer<typeof Scenario>;

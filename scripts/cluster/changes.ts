@@ -20,7 +20,12 @@ export type TopologyChange =
   | { type: 'stop-webhook' }
   | { type: 'start-webhook' }
   | { type: 'delete-seed-object'; object: RecreatableSeedObject }
-  | { type: 'recreate-seed-object'; object: RecreatableSeedObject };
+  | { type: 'recreate-seed-object'; object: RecreatableSeedObject }
+  /**
+   * The generic token kubeconfig is regenerated with another server address (what Gardener does when L7 is switched
+   * on or off): a new secret name, mounted by pods created from now on; existing pods keep the old one.
+   */
+  | { type: 'set-kubeconfig-server'; address: 'kube-apiserver' | 'public-host' };
 
 export type TopologyChangeType = TopologyChange['type'];
 
@@ -32,4 +37,9 @@ export interface ChangeOutcome {
   readyMs?: number;
   /** What happened, for logs and results, e.g. "kube-apiserver-3 ready at 127.100.1.4:10443". */
   detail: string;
+  /**
+   * The last /metrics text of every replica process the change ended (stop, kill, remove, restart), where the target
+   * can know it; the runner adds those counts to the replica's totals (a restarted process counts from zero again).
+   */
+  finalMetrics?: { replica: string; text: string }[];
 }

@@ -83,8 +83,25 @@ export interface PlanLayout {
   certificates: CertificatePlan;
   tokens: { shootAdmin: string; seedAdmin: string; webhook: string; clientGroups: Record<string, string> };
   /** The generic token kubeconfig every client pod mounts; its server address is what a mode changes. */
-  genericKubeconfig: { secretName: string; contextName: string; server: string; tokenFile: string };
+  genericKubeconfig: GenericKubeconfig;
   clientGroups: string[];
+}
+
+export interface GenericKubeconfig {
+  secretName: string;
+  contextName: string;
+  server: string;
+  tokenFile: string;
+}
+
+/** Where the generic token kubeconfig points for a server address (the secret name follows its content). */
+export function genericKubeconfigFor(namespace: string, publicHost: string, address: 'kube-apiserver' | 'public-host'): GenericKubeconfig {
+  const content = {
+    contextName: namespace,
+    server: `https://${address === 'public-host' ? publicHost : KUBE_APISERVER_SERVICE_NAME}`,
+    tokenFile: GENERIC_KUBECONFIG_TOKEN_FILE,
+  };
+  return { secretName: genericKubeconfigSecretName(content), ...content };
 }
 
 export interface PlannedComponents {
@@ -128,9 +145,6 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
   const clientGroups = opts.clientGroups.map((g) => g.name);
   const tokens = { shootAdmin: token(), seedAdmin: token(), webhook: token(), clientGroups: Object.fromEntries(clientGroups.map((g) => [g, token()])) };
 
-  const server = `https://${mode.kubeconfigAddress === 'public-host' ? cp.publicHost : KUBE_APISERVER_SERVICE_NAME}`;
-  const genericKubeconfig = { contextName: namespace, server, tokenFile: GENERIC_KUBECONFIG_TOKEN_FILE };
-
   const layout: PlanLayout = {
     randomSeed,
     mode,
@@ -170,7 +184,7 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     webhook,
     certificates: certificatePlan(namespace, cp.publicHost, addresses, kubeApiserverVip, seedApiserver, webhook),
     tokens,
-    genericKubeconfig: { secretName: genericKubeconfigSecretName(genericKubeconfig), ...genericKubeconfig },
+    genericKubeconfig: genericKubeconfigFor(namespace, cp.publicHost, mode.kubeconfigAddress),
     clientGroups,
   };
   return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };

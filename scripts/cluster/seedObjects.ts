@@ -20,7 +20,7 @@ import {
   WEBHOOK_CONFIGURATION_NAME,
 } from './gardener.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import type { PlanLayout } from './plan.ts';
+import type { GenericKubeconfig, PlanLayout } from './plan.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
 
 export interface KubeObject {
@@ -84,22 +84,7 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
     },
   ];
   if (plan.mode.internalLoadBalancingConfigMap) objects.push(internalLoadBalancingConfigMap(plan));
-  const kubeconfig = plan.genericKubeconfig;
-  objects.push(
-    secret(
-      ns,
-      kubeconfig.secretName,
-      {
-        kubeconfig: renderKubeconfig({
-          contextName: kubeconfig.contextName,
-          server: kubeconfig.server,
-          caPem: pems.authority('ca'),
-          tokenFile: kubeconfig.tokenFile,
-        }),
-      },
-      { 'managed-by': 'secrets-manager' },
-    ),
-  );
+  objects.push(genericKubeconfigSecret(plan, plan.genericKubeconfig, pems));
   for (const group of plan.clientGroups) {
     objects.push(secret(ns, shootAccessSecretName(group), { token: plan.tokens.clientGroups[group]! }));
   }
@@ -114,6 +99,17 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
     },
   });
   return objects;
+}
+
+/** The generic token kubeconfig secret (docs/gardener.md#the-generic-token-kubeconfig) for a server address. */
+export function genericKubeconfigSecret(plan: PlanLayout, kubeconfig: GenericKubeconfig, pems: PemSource): SeedObject {
+  const text = renderKubeconfig({
+    contextName: kubeconfig.contextName,
+    server: kubeconfig.server,
+    caPem: pems.authority('ca'),
+    tokenFile: kubeconfig.tokenFile,
+  });
+  return secret(plan.namespace, kubeconfig.secretName, { kubeconfig: text }, { 'managed-by': 'secrets-manager' });
 }
 
 /** The ConfigMap that activates L7 for the control plane (ReconcileIstioInternalLoadBalancingConfigMap, sni.go). */

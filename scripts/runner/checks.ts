@@ -1,42 +1,113 @@
-// Evaluates a scenario's `expect:` block against the measured results. `npm run scenario` prints the checks and
-// exits non-zero when one fails, like k6 thresholds (which exit 99); `npm run gate` builds on the same checks.
-import type { Expectations, ModeName } from '../../scenarios/schema.ts';
+// Evaluates a scenario's `expect:` block against the measured results (docs/results.md#expectations). Every
+// expectation gives one check with the measured value; a value that could not be measured (NaN, a missing event or
+// priority level, a mode that was not run) fails its check rather than passing silently. `npm run scenario` prints
+// the checks and exits 1 when one fails; `npm run gate` builds on the same checks.
+import { holds, parseRelativeBound, type MetricRef } from '../../scenarios/relativeBound.ts';
+import type { Expect, Expectations } from '../../scenarios/schema.ts';
+import { RANGE_METRICS, type RangeMetric } from '../../scenarios/vocabulary.ts';
 import type { CheckResult, ModeResult } from './results.ts';
 
-type RangeKey = Exclude<keyof Expectations, 'conservation'>;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-const METRICS: Record<RangeKey, (r: ModeResult) => number> = {
+/** What each range metric means, read off a mode's result. */
+export const METRIC_VALUE: Record<RangeMetric, (r: ModeResult) => number> = {
   maxOverMean: (r) => r.fairness.maxOverMean,
   minOverMean: (r) => r.fairness.minOverMean,
+  hottestShare: (r) => r.hottestShare,
   jain: (r) => r.fairness.jain,
   cov: (r) => r.fairness.cov,
+  perSecondMaxOverMean: (r) => r.perSecondMaxOverMean,
+  p50Ms: (r) => r.latency.p50Ms,
   p99Ms: (r) => r.latency.p99Ms,
   errorRate: (r) => r.errorRate,
+  /** Share of the requests the replicas answered that were 429s. */
+  tooManyRequestsRate: (r) => ratio(sum(r.replicas.map((x) => x.tooManyRequests)), sum(r.replicas.map((x) => x.requests))),
+  /** Retried attempts per attempt. */
+  retriedRate: (r) => ratio(r.failures.retried, sum(r.clients.map((c) => c.attempts))),
+  rejectedPods: (r) => r.rejectedPods.length,
 };
 
-export function evaluateChecks(expect: Partial<Record<ModeName, Expectations>>, results: ModeResult[]): CheckResult[] {
+function ratio(part: number, whole: number): number {
+  return whole > 0 ? part / whole : 0;
+}
+
+interface Range {
+  min?: number;
+  max?: number;
+}
+
+function rangeText(range: Range): string {
+  return [range.min !== undefined ? `>= ${range.min}` : '', range.max !== undefined ? `<= ${range.max}` : ''].filter(Boolean).join(' and ');
+}
+
+function inRange(actual: number, range: Range): boolean {
+  return Number.isFinite(actual) && (range.min === undefined || actual >= range.min) && (range.max === undefined || actual <= range.max);
+}
+
+export function evaluateChecks(expect: Expect, results: ModeResult[]): CheckResult[] {
   const checks: CheckResult[] = [];
   for (const result of results) {
     const expectations = expect[result.mode];
-    if (!expectations) continue;
-    for (const key of Object.keys(METRICS) as RangeKey[]) {
-      const range = expectations[key];
-      if (!range) continue;
-      const actual = METRICS[key](result);
-      const okMin = range.min === undefined || actual >= range.min;
-      const okMax = range.max === undefined || actual <= range.max;
-      const expected = [range.min !== undefined ? `>= ${range.min}` : '', range.max !== undefined ? `<= ${range.max}` : ''].filter(Boolean).join(' and ');
-      checks.push({ mode: result.mode, metric: key, actual, expected, ok: Number.isFinite(actual) && okMin && okMax });
-    }
-    if (expectations.conservation) {
-      checks.push({
-        mode: result.mode,
-        metric: 'conservation',
-        actual: result.conservation.ok,
-        expected: 'every answered request counted by exactly one replica',
-        ok: result.conservation.ok,
-      });
-    }
+    if (expectations) checks.push(...modeChecks(result, expectations));
+  }
+  for (const text of expect.compare) checks.push(compareCheck(text, results));
+  return checks;
+}
+
+function modeChecks(result: ModeResult, expectations: Expectations): CheckResult[] {
+  const checks: CheckResult[] = [];
+  const mode = result.mode;
+  for (const metric of RANGE_METRICS) {
+    const range = expectations[metric];
+    if (!range) continue;
+    const actual = METRIC_VALUE[metric](result);
+    checks.push({ mode, metric, actual, expected: rangeText(range), ok: inRange(actual, range) });
+  }
+  if (expectations.conservation !== undefined) {
+    const c = result.conservation;
+    checks.push({
+      mode,
+      metric: 'conservation',
+      actual: c.ok,
+      expected: expectations.conservation ? 'every answered request counted by exactly one replica' : 'conservation broken',
+      ok: c.ok === expectations.conservation,
+    });
+  }
+  for (const [event, range] of Object.entries(expectations.convergenceSeconds ?? {})) {
+    const found = result.convergence.find((c) => c.event === event);
+    const actual = found === undefined ? 'no such event' : found.seconds;
+    checks.push({ mode, metric: `convergenceSeconds[${event}]`, actual, expected: rangeText(range), ok: typeof actual === 'number' && inRange(actual, range) });
+  }
+  for (const [level, range] of Object.entries(expectations.priorityLevelRejections ?? {})) {
+    const counts = result.replicas.map((r) => r.apf?.priorityLevels[level]);
+    const actual = counts.some((c) => c !== undefined) ? sum(counts.map((c) => (c ? sum(Object.values(c.rejected)) : 0))) : NaN;
+    checks.push({ mode, metric: `priorityLevelRejections[${level}]`, actual, expected: rangeText(range), ok: inRange(actual, range) });
+  }
+  if (expectations.selfCheckClean !== undefined) {
+    const clean = result.selfCheck.clean;
+    checks.push({
+      mode,
+      metric: 'selfCheckClean',
+      actual: clean ? true : result.selfCheck.warnings.join('; '),
+      expected: expectations.selfCheckClean ? 'the simulator was not the bottleneck' : 'self-check warnings',
+      ok: clean === expectations.selfCheckClean,
+    });
   }
   return checks;
+}
+
+function compareCheck(text: string, results: ModeResult[]): CheckResult {
+  const bound = parseRelativeBound(text);
+  const value = (ref: MetricRef) => {
+    const result = results.find((r) => r.mode === ref.mode);
+    return result ? METRIC_VALUE[ref.metric](result) : NaN;
+  };
+  const left = value(bound.left);
+  const right = bound.right.factor * (bound.right.ref ? value(bound.right.ref) : 0) + bound.right.offset;
+  const ok = Number.isFinite(left) && Number.isFinite(right) && holds(left, bound.op, right);
+  return { mode: 'compare', metric: text, actual: left, expected: `${bound.op} ${Number.isFinite(right) ? round(right) : 'n/a (a mode was not run)'}`, ok };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -8,10 +8,12 @@ import { fairnessOf, hotClientMaxOverMean } from '../measure/fairness.ts';
 import { histogramQuantile } from '../measure/histogramQuantile.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
 import { snapshotDelta } from '../measure/scrape.ts';
-import type { PodAdmission } from '../targets/target.ts';
+import type { ComponentHealth, PodAdmission } from '../targets/target.ts';
 import { conservationOf } from './conservation.ts';
+import { failureSummary } from './failures.ts';
 import type { ClientGroupResult, ModeResult, ReplicaResult } from './results.ts';
 import type { LoadMeasurement } from './runMode.ts';
+import { selfCheckOf } from './selfCheck.ts';
 
 export interface ModeResultInput extends LoadMeasurement {
   scenario: Scenario;
@@ -19,6 +21,8 @@ export interface ModeResultInput extends LoadMeasurement {
   mode: ModeConfig;
   startupMs: number;
   admission: PodAdmission;
+  /** Each component thread's health over the load phase. */
+  health: ComponentHealth[];
 }
 
 export function buildModeResult(input: ModeResultInput): ModeResult {
@@ -55,6 +59,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     loadPhaseMs,
     replicas,
     fairness: fairnessOf(replicas.map((r) => r.requests)),
+    hottestShare: total > 0 ? Math.max(...replicas.map((r) => r.requests)) / total : NaN,
     perSecondMaxOverMean: perSecondImbalance(replicas.map((r) => r.perSecond)),
     theory: {
       heavyShare,
@@ -64,11 +69,21 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     clients: groupResults(scenario, clientResults),
     latency: mergeEncodedHistograms(clientResults.map((r) => r.latencyHistogram)),
     errorRate: attempts > 0 ? failures / attempts : 0,
+    failures: failureSummary(clientResults),
     conservation: conservationOf(
       clientAnswered,
       total,
       sum((r) => r.inDoubt),
     ),
+    rejectedPods: input.admission.rejected,
+    timeline: {
+      bucketMs: 1000,
+      replicas: Object.fromEntries(replicas.map((r) => [r.replica, { requests: r.perSecond, openConnections: [], inflight: [], tooManyRequests: [] }])),
+      maxOverMean: [],
+      events: [],
+    },
+    convergence: [],
+    selfCheck: selfCheckOf(input.health, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,
   };

@@ -8,7 +8,7 @@ import { MODES } from '../cluster/modes.ts';
 import { planCluster } from '../cluster/plan.ts';
 import { PerSecondSampler, type SamplerResult } from '../measure/sampler.ts';
 import { MetricsScraper, type ReplicaSnapshot } from '../measure/scrape.ts';
-import type { ClientFleet, NetworkStats, PodAdmission, RunningCluster, Target } from '../targets/target.ts';
+import type { ClientFleet, ComponentHealth, NetworkStats, PodAdmission, RunningCluster, Target } from '../targets/target.ts';
 import { buildModeResult } from './modeResult.ts';
 import { pollUntilSettled } from './poll.ts';
 import type { ModeResult } from './results.ts';
@@ -66,21 +66,24 @@ export interface LoadMeasurement {
   clientResults: ClientRunResult[];
   loadPhaseMs: number;
   network: NetworkStats;
+  health: ComponentHealth[];
 }
 
 async function measureLoad(cluster: RunningCluster, fleet: ClientFleet, scenario: Scenario, progress: (m: string) => void): Promise<LoadMeasurement> {
   const scraper = new MetricsScraper(cluster.replicaMetrics());
   const before = await scraper.scrapeAll();
   const sampler = new PerSecondSampler(scraper, before);
+  await cluster.componentHealth(true);
   sampler.start();
   progress(`${cluster.plan.mode.name}: load phase ${scenario.duration / 1000} s`);
   const loadStarted = performance.now();
   const clientResults = await fleet.run({ durationMs: scenario.duration, maxRequests: scenario.maxRequests });
   const loadPhaseMs = performance.now() - loadStarted;
+  const health = await cluster.componentHealth();
   const answered = clientResults.reduce((s, r) => s + Object.values(r.answeredByCode).reduce((a, b) => a + b, 0), 0);
   const after = await settledSnapshot(scraper, before, answered);
   const sampled = await sampler.stop(after);
-  return { before, after, sampled, clientResults, loadPhaseMs, network: await cluster.networkStats() };
+  return { before, after, sampled, clientResults, loadPhaseMs, network: await cluster.networkStats(), health };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface RunScenarioOptions {
   target: Target;
   registerCleanup?: (cleanup: () => Promise<void>) => () => void;
   toolVersion?: string;
+  /** What the command line changed against the scenario file (recorded in the results). */
+  parameters?: Record<string, unknown>;
 }
 
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResults> {
@@ -44,11 +46,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'apiserver-l7-testbed', version: options.toolVersion ?? '0.0.0' },
     scenario: { name: scenario.name, file: options.file, description: scenario.description },
+    target: options.target.name,
+    parameters: options.parameters ?? {},
     seed,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallMs: performance.now() - started,
-    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length },
+    machine: { node: process.version, platform: `${os.platform()} ${os.arch()}`, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model },
     modes: results,
     checks: evaluateChecks(scenario.expect, results),
   };

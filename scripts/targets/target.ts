@@ -33,6 +33,11 @@ export interface RunningCluster {
   startClients(pods: ClientPodSpec[], options?: { workers?: number }): Promise<ClientFleet>;
   /** The current replicas' /metrics, read the same way on every target. */
   replicaMetrics(): MetricsEndpoint[];
+  /**
+   * Open client connections per replica right now, where the target can see them (kube-apiserver exports no such
+   * metric; the local target counts its replicas' TCP connections). Undefined when it cannot.
+   */
+  replicaConnections(): Promise<Record<string, number> | undefined>;
   apply(change: TopologyChange): Promise<ChangeOutcome>;
   networkStats(): Promise<NetworkStats>;
   /** Event-loop delay, utilisation and CPU time of every component thread (the simulator's self-check). */
@@ -58,7 +63,20 @@ export interface ClientFleet {
   prepare(): Promise<void>;
   /** The open-loop load phase; resolves with every pod's accounting. */
   run(options: RunOptions): Promise<ClientRunResult[]>;
+  /** While run() is under way: a group's new offered rate and/or client-go QPS and Burst (a controller reconfigured). */
+  setGroup(group: string, change: GroupChange): Promise<void>;
+  /**
+   * Ends these pods' load for good: they are deleted (a group stopped, or replaced by a rollout). Their requests in
+   * flight finish, their connections close, and run() still reports what they did until then.
+   */
+  stopPods(pods: string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface GroupChange {
+  rate?: number;
+  qps?: number;
+  burst?: number;
 }
 
 export interface MetricsEndpoint {

@@ -54,6 +54,19 @@ export interface ReplicaState {
   queued: number;
 }
 
+/**
+ * The last /metrics of a replica process that ended (a kill, a graceful stop, a deletion), taken once every request
+ * it was handling has been recorded. A restarted replica is a new process whose counters start from zero, so a
+ * runner adds these final counts to what it scraped before; a real cluster loses what happened after the last scrape.
+ */
+export interface FinalMetrics {
+  replica: string;
+  text: string;
+}
+
+/** How long a stopped replica's unfinished requests may take to be recorded before its final metrics are taken. */
+const FINAL_METRICS_SETTLE_MS = 2000;
+
 export interface ControlPlaneHooks {
   /** Builds the admission chain from read access to the store (the MutatingAdmissionWebhook plugin). */
   admitFactory?: (store: StoreReader) => AdmitFunction;
@@ -113,6 +126,7 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
       isReady: () => runtime.server.running && performance.now() >= runtime.readyAt,
       serverAddress: `${endpoint.ip}:${endpoint.port}`,
       admit,
+      activeRequests: 0,
     };
     runtime.server = await startReplicaServer(
       {
@@ -127,6 +141,13 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
     );
     replicas.set(endpoint.name, runtime);
     return { ...endpoint, url: runtime.server.url };
+  };
+
+  /** Waits until the stopped process has recorded everything it handled, then renders its metrics. */
+  const finalMetrics = async (replica: ReplicaRuntime): Promise<FinalMetrics> => {
+    const deadline = performance.now() + FINAL_METRICS_SETTLE_MS;
+    while (replica.ctx.activeRequests > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    return { replica: replica.endpoint.name, text: await replica.ctx.metrics.registry.metrics() };
   };
 
   const known = (name: string): ReplicaRuntime => {
@@ -151,14 +172,18 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
     methods: {
       /** A new replica pod; it becomes ready after the readiness delay. */
       addReplica: (endpoint: Endpoint) => addReplica(endpoint, readinessDelayMs),
-      /** Deletes a replica pod: its connections are reset. */
-      async removeReplica(name: string): Promise<void> {
-        await known(name).server.stop('kill');
+      /** Deletes a replica pod: its connections are reset. Returns the process's final metrics. */
+      async removeReplica(name: string): Promise<FinalMetrics> {
+        const replica = known(name);
+        await replica.server.stop('kill');
         replicas.delete(name);
+        return finalMetrics(replica);
       },
-      /** Ends a replica's process: `kill` resets every connection, `graceful` sends GOAWAY and drains first. */
-      async stopReplica(name: string, mode: StopMode = 'kill', drainMs?: number): Promise<void> {
-        await known(name).server.stop(mode, drainMs);
+      /** Ends a replica's process: `kill` resets every connection, `graceful` sends GOAWAY and drains first. Returns its final metrics. */
+      async stopReplica(name: string, mode: StopMode = 'kill', drainMs?: number): Promise<FinalMetrics> {
+        const replica = known(name);
+        await replica.server.stop(mode, drainMs);
+        return finalMetrics(replica);
       },
       /** Starts a stopped replica again: a new process, so its /metrics counters start from zero; ready after the readiness delay. */
       async startReplica(name: string): Promise<void> {

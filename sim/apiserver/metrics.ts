@@ -52,6 +52,11 @@ export class ReplicaMetrics {
     });
     this.inflight.set({ request_kind: 'readOnly' }, 0);
     this.inflight.set({ request_kind: 'mutating' }, 0);
+    // The process collector's start time: how monitoring tells a restarted process (whose counters start again from
+    // zero) from one whose counters merely grew. A new ReplicaMetrics is a new process.
+    new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers: [this.registry] }).set(
+      Date.now() / 1000,
+    );
   }
 
   recordRequest(l: RequestLabels, code: number, seconds: number): void {

@@ -69,12 +69,15 @@ export async function startReplicaServer(config: ReplicaListenConfig, ctx: Repli
       (req, res) => {
         // HTTP/2 streams opened after this connection's GOAWAY are not served (webhook/gracefulGoaway.ts).
         if ('stream' in req && !acceptsStream(req.stream)) return;
-        handleRequest(ctx, req, res).catch((error: Error) => {
-          if (!res.headersSent) {
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end(`internal error: ${error.message}`);
-          } else if (!res.writableEnded) res.end();
-        });
+        ctx.activeRequests++;
+        handleRequest(ctx, req, res)
+          .catch((error: Error) => {
+            if (!res.headersSent) {
+              res.writeHead(500, { 'content-type': 'text/plain' });
+              res.end(`internal error: ${error.message}`);
+            } else if (!res.writableEnded) res.end();
+          })
+          .finally(() => ctx.activeRequests--);
       },
     );
     const l: Listener = { server: s, sockets: new Set(), secured: new WeakSet(), killed: false };

@@ -39,6 +39,8 @@ export interface ReplicaContext {
   isReady: () => boolean;
   serverAddress: string;
   admit?: AdmitFunction;
+  /** Requests whose handling (and metrics observation) has not finished yet, watches included. */
+  activeRequests: number;
 }
 
 const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);

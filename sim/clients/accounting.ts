@@ -4,8 +4,12 @@ import type { ClientPodSpec, ClientRunResult } from './types.ts';
 
 export class PodAccounting {
   attempts = 0;
+  /** Every answer, attempt by attempt (what the replicas counted), by status code. */
   readonly answeredByCode: Record<string, number> = {};
   readonly gatewayByCode: Record<string, number> = {};
+  /** The final answer of each request (after retries), from an apiserver or from the gateway, by status code. */
+  readonly finalByCode: Record<string, number> = {};
+  readonly finalGatewayByCode: Record<string, number> = {};
   readonly errors: Record<string, number> = {};
   readonly retries: Record<string, number> = {};
   readonly connections = { opened: 0, goawaysReceived: 0, resets: 0 };
@@ -15,11 +19,24 @@ export class PodAccounting {
   inDoubt = 0;
   unsent = 0;
   private readonly histogram = hdr.build({ bitBucketSize: 'packed', autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 3 });
+  /** How late the open-loop schedule fired (µs): the simulator's own lag, not client-go's throttling. */
+  private readonly sendLags = hdr.build({ bitBucketSize: 'packed', autoResize: true, lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 2 });
   epoch = 0;
 
   answered(status: number, hasAuditId: boolean): void {
     const target = hasAuditId ? this.answeredByCode : this.gatewayByCode;
     target[status] = (target[status] ?? 0) + 1;
+  }
+
+  /** The answer a request ended with (the last attempt's). */
+  finalAnswer(status: number, hasAuditId: boolean): void {
+    const target = hasAuditId ? this.finalByCode : this.finalGatewayByCode;
+    target[status] = (target[status] ?? 0) + 1;
+  }
+
+  /** The schedule meant to send at `intendedAt` and got to it at `now`. */
+  sendLag(intendedAt: number, now = performance.now()): void {
+    this.sendLags.recordValue(Math.max(1, Math.round((now - intendedAt) * 1000)));
   }
 
   error(kind: string): void {
@@ -56,7 +73,9 @@ export class PodAccounting {
 
   result(pod: ClientPodSpec): ClientRunResult {
     const encoded = this.histogram.totalCount > 0 ? hdr.encodeIntoCompressedBase64(this.histogram) : '';
+    const lag = this.sendLags.totalCount > 0 ? hdr.encodeIntoCompressedBase64(this.sendLags) : '';
     this.histogram.destroy();
+    this.sendLags.destroy();
     return {
       pod: pod.name,
       group: pod.group,
@@ -69,6 +88,9 @@ export class PodAccounting {
       connections: this.connections,
       watches: this.watches,
       latencyHistogram: encoded,
+      sendLagHistogram: lag,
+      finalByCode: this.finalByCode,
+      finalGatewayByCode: this.finalGatewayByCode,
       throttleWait: this.throttleWait,
       perSecond: this.perSecond,
       inDoubt: this.inDoubt,

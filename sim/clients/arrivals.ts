@@ -8,11 +8,12 @@ export interface ArrivalSchedule {
   next(): number;
 }
 
-export function createArrivals(kind: 'constant' | 'poisson', ratePerSecond: number, rng: Rng): ArrivalSchedule {
+/** Arrivals from `fromMs` on (a rate that changes mid-run starts a new schedule at the moment of the change). */
+export function createArrivals(kind: 'constant' | 'poisson', ratePerSecond: number, rng: Rng, fromMs = 0): ArrivalSchedule {
   if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
   const meanGapMs = 1000 / ratePerSecond;
   // A random phase, so that pods with the same constant rate do not fire in lockstep.
-  let t = rng.next() * meanGapMs;
+  let t = fromMs + rng.next() * meanGapMs;
   return {
     next() {
       const current = t;

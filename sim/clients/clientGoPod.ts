@@ -1,50 +1,45 @@
 // A pod running a client-go based controller: every request (and every watch) of the process shares one HTTP/2
-// transport, passes client-go's token bucket (QPS/Burst), and follows rest.Request's retry rules
-// (k8s.io/client-go/rest/request.go and with_retry.go):
-// - 429 or 5xx with Retry-After: wait that many seconds and retry, up to maxRetries (default 10);
-// - "connection reset by peer" / probable EOF: retry GET only (isErrRetryableFunc), after a 1 s wait;
-// - streams refused by GOAWAY never reached the server: the HTTP/2 transport retries them on a new connection.
+// transport, passes client-go's token bucket (QPS/Burst), and follows rest.Request's retry rules (retryPolicy.ts);
+// streams refused by GOAWAY never reached the server, and the HTTP/2 transport retries them on a new connection.
 // Requests follow an open-loop schedule; latency runs from the intended send time.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Rng } from '../../scripts/cluster/random.ts';
-import type { ServiceRecord } from '../network/resolver.ts';
+import type { PodNetwork } from './podNetwork.ts';
 import { PodAccounting } from './accounting.ts';
-import { createArrivals } from './arrivals.ts';
+import { OpenLoopSchedule } from './openLoopSchedule.ts';
 import { ClientGoTransport, TransportError } from './h2Transport.ts';
 import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
+import { CONNECTION_RESET_RETRY_MS, retryDecision } from './retryPolicy.ts';
 import { TokenBucket } from './tokenBucket.ts';
 import type { ClientPodSpec, ClientRunResult, RunOptions } from './types.ts';
 
 /** What client-go sends as User-Agent: <binary>/<version> (<os>/<arch>) kubernetes/<commit>. */
 export const CLIENT_GO_USER_AGENT = 'simulated-controller/v1.32.0 (linux/amd64) kubernetes/0000000';
-const CONNECTION_RESET_RETRY_MS = 1000;
 
 export interface PodEnvironment {
-  services: readonly ServiceRecord[];
-  privilegedPortOffset: number;
+  network: PodNetwork;
   rng: Rng;
 }
 
 export class ClientGoPod {
   private readonly endpoint: PodEndpoint;
   private readonly transport: ClientGoTransport;
-  private readonly bucket: TokenBucket;
+  private bucket: TokenBucket;
   private readonly mix: RequestMix;
   private readonly counters = { opened: 0, goawaysReceived: 0, resets: 0 };
   private readonly watchVersions = new Map<string, string>();
+  private schedule: OpenLoopSchedule | undefined;
+  /** Aborted when the pod is stopped (deleted) while it runs. */
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly pod: ClientPodSpec,
     private readonly env: PodEnvironment,
   ) {
     this.endpoint = podEndpoint(pod);
-    this.transport = new ClientGoTransport(
-      () => dialPod(pod, this.endpoint, env.services, env.privilegedPortOffset, ['h2']),
-      `https://${this.endpoint.authority}`,
-      this.counters,
-    );
+    this.transport = new ClientGoTransport(() => dialPod(pod, this.endpoint, env.network, ['h2']), `https://${this.endpoint.authority}`, this.counters);
     this.bucket = new TokenBucket(pod.qps, pod.burst);
     this.mix = new RequestMix(pod, env.rng.fork('mix'));
   }
@@ -101,26 +96,22 @@ export class ClientGoPod {
     setMaxListeners(0, stopWatches.signal);
     const watchLoops = this.pod.watches.map((w) => this.watchLoop(w.resource, acc, stopWatches.signal));
 
-    const arrivals = createArrivals(this.pod.arrival, this.pod.rate, this.env.rng.fork('arrivals'));
-    let issued = 0;
-    await new Promise<void>((resolveSchedule) => {
-      const scheduleNext = () => {
-        const offset = arrivals.next();
-        if (offset >= options.durationMs || issued >= options.maxRequests) return resolveSchedule();
-        const intended = epoch + offset;
-        setTimeout(
-          () => {
-            issued++;
-            track(this.execute(this.mix.next(), intended, acc, drain.signal));
-            scheduleNext();
-          },
-          Math.max(0, intended - performance.now()),
-        );
-      };
-      scheduleNext();
-    });
+    this.schedule = new OpenLoopSchedule(
+      epoch,
+      options.durationMs,
+      options.maxRequests,
+      this.pod.arrival,
+      this.pod.rate,
+      this.env.rng.fork('arrivals'),
+      (intended) => {
+        acc.sendLag(intended);
+        track(this.execute(this.mix.next(), intended, acc, drain.signal));
+      },
+    );
+    await this.schedule.done;
+    // The load phase lasts its full length unless the pod is stopped (deleted) earlier.
     const remaining = endAt - performance.now();
-    if (remaining > 0) await sleep(remaining);
+    if (remaining > 0 && !this.stopped.signal.aborted) await sleep(remaining, undefined, { signal: this.stopped.signal }).catch(() => undefined);
 
     // Drain: let requests in flight finish, then cancel what is left (counted as in doubt or unsent).
     const drained = Promise.all([...inFlight]);
@@ -192,26 +183,26 @@ export class ClientGoPod {
           return;
         }
         if (e.kind === 'dns' || e.kind === 'connect' || e.kind === 'tls' || e.kind === 'protocol') acc.attempts--;
-        if (e.kind === 'reset' && call.method === 'GET' && retriesLeft > 0) {
-          // The reset request may or may not have been counted by the server.
-          acc.inDoubt++;
+        // A reset request may or may not have been counted by the server.
+        if (e.kind === 'reset') acc.inDoubt++;
+        const decision = retryDecision({ type: 'failed', error: e.kind, method: call.method }, retriesLeft);
+        if (decision.retry) {
           retriesLeft--;
-          acc.retry('connection-reset');
-          if (!(await this.pause(CONNECTION_RESET_RETRY_MS, signal))) return this.abandon(acc, true);
+          acc.retry(decision.reason);
+          if (!(await this.pause(decision.delayMs, signal))) return this.abandon(acc, true);
           continue;
         }
-        if (e.kind === 'reset') acc.inDoubt++;
-        acc.error(e.kind === 'reset' ? 'reset' : e.kind);
+        acc.error(e.kind);
         return;
       }
-      const retryable = status === 429 || status >= 500;
-      const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN;
-      if (retryable && Number.isFinite(seconds) && retriesLeft > 0) {
+      const decision = retryDecision({ type: 'answered', status, retryAfter }, retriesLeft);
+      if (decision.retry) {
         retriesLeft--;
-        acc.retry(status === 429 ? 'retry-after-429' : 'retry-after-5xx');
-        if (!(await this.pause(seconds * 1000, signal))) return this.abandon(acc, true);
+        acc.retry(decision.reason);
+        if (!(await this.pause(decision.delayMs, signal))) return this.abandon(acc, true);
         continue;
       }
+      acc.finalAnswer(status, hasAuditId);
       acc.completed(intended);
       return;
     }
@@ -291,6 +282,18 @@ export class ClientGoPod {
       'user-agent': CLIENT_GO_USER_AGENT,
       ...(contentType ? { 'content-type': contentType } : {}),
     };
+  }
+
+  /** A timeline event reconfigured the controller: a new offered rate, or new client-go QPS/Burst (a new limiter). */
+  change(change: { rate?: number; qps?: number; burst?: number }): void {
+    if (change.rate !== undefined) this.schedule?.setRate(change.rate);
+    if (change.qps !== undefined || change.burst !== undefined) this.bucket = new TokenBucket(change.qps ?? this.pod.qps, change.burst ?? this.pod.burst);
+  }
+
+  /** The pod is deleted: no new requests; those in flight finish and run() returns. */
+  stop(): void {
+    this.stopped.abort();
+    this.schedule?.stop();
   }
 
   get openConnections(): number {

@@ -2,6 +2,7 @@
 // open-loop load from one shared epoch and returns each pod's accounting.
 import { Rng } from '../../scripts/cluster/random.ts';
 import { defineComponent } from '../runtime/component.ts';
+import { simulatedPodNetwork } from './podNetwork.ts';
 import type { ClientRunResult, ClientsConfig, RunOptions } from './types.ts';
 
 export interface ClientsInfo {
@@ -16,8 +17,9 @@ async function startClients(config: ClientsConfig) {
   // Loaded here, not at the top (sim/runtime/component.ts): autocannon only when a pod uses the http1-pool profile.
   const { ClientGoPod } = await import('./clientGoPod.ts');
   const { Http1PoolPod } = config.pods.some((p) => p.profile === 'http1-pool') ? await import('./http1PoolPod.ts') : { Http1PoolPod: undefined };
+  const network = simulatedPodNetwork(config.services, config.privilegedPortOffset);
   const pods = config.pods.map((spec) => {
-    const env = { services: config.services, privilegedPortOffset: config.privilegedPortOffset, rng: rng.fork(spec.name) };
+    const env = { network, rng: rng.fork(spec.name) };
     return spec.profile === 'http1-pool' && Http1PoolPod ? new Http1PoolPod(spec, env) : new ClientGoPod(spec, env);
   });
   let closed = false;
@@ -32,6 +34,19 @@ async function startClients(config: ClientsConfig) {
         const epoch = performance.now() + START_DELAY_MS;
         const perPodMax = Math.max(1, Math.floor(options.maxRequests / Math.max(1, pods.length)));
         return Promise.all(pods.map((p) => p.run({ ...options, maxRequests: perPodMax }, epoch)));
+      },
+      /** A timeline event reconfigured a group's controllers (its pods in this worker). */
+      setGroup(group: string, change: { rate?: number; qps?: number; burst?: number }): void {
+        pods.forEach((pod, i) => {
+          if (config.pods[i]!.group === group) pod.change(change);
+        });
+      },
+      /** These pods are deleted: their load ends; run() still returns what they did. */
+      stopPods(names: string[]): void {
+        const wanted = new Set(names);
+        pods.forEach((pod, i) => {
+          if (wanted.has(config.pods[i]!.name)) pod.stop();
+        });
       },
     },
     async close() {

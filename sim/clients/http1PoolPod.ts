@@ -7,8 +7,6 @@
 // token bucket (the offered rate is capped at the pod's QPS instead), and measures latency from the actual send
 // (its own coordinated-omission correction applies to its internal histogram, not to the per-response values).
 import autocannon from 'autocannon';
-import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
-import { resolveForPod } from '../network/resolver.ts';
 import { PodAccounting } from './accounting.ts';
 import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';
 import { podEndpoint } from './podDialer.ts';
@@ -24,6 +22,8 @@ interface AutocannonResult {
 
 export class Http1PoolPod {
   private readonly mix: RequestMix;
+  private instance: { stop(): void } | undefined;
+  private stopped = false;
 
   constructor(
     private readonly pod: ClientPodSpec,
@@ -32,22 +32,18 @@ export class Http1PoolPod {
     this.mix = new RequestMix(pod, env.rng.fork('mix'));
   }
 
-  private target(): { url: string; authority: string; servername: string } {
+  private async target(): Promise<{ url: string; authority: string; servername: string }> {
     const endpoint = podEndpoint(this.pod);
-    const resolved = resolveForPod(endpoint.host, this.pod, this.env.services);
-    if (resolved.via === 'nxdomain') throw new Error(`pod ${this.pod.name}: lookup ${endpoint.host}: no such host`);
-    return {
-      url: `https://${resolved.ip}:${mapPrivilegedPort(endpoint.port, this.env.privilegedPortOffset)}`,
-      authority: endpoint.authority,
-      servername: endpoint.servername,
-    };
+    const resolved = await this.env.network.resolve(this.pod, endpoint.host, endpoint.port);
+    if ('error' in resolved) throw new Error(`pod ${this.pod.name}: ${resolved.error}`);
+    return { url: `https://${resolved.ip}:${resolved.port}`, authority: endpoint.authority, servername: endpoint.servername };
   }
 
   private baseOptions(target: { url: string; authority: string; servername: string }) {
     return {
       url: target.url,
       servername: target.servername,
-      tlsOptions: { localAddress: this.pod.ip },
+      tlsOptions: { localAddress: this.env.network.sourceAddress(this.pod) },
       headers: { host: target.authority, authorization: `Bearer ${this.pod.kubeconfig.token}`, accept: 'application/json', 'user-agent': CLIENT_GO_USER_AGENT },
       timeout: 30,
     };
@@ -56,7 +52,7 @@ export class Http1PoolPod {
   async prepare(): Promise<void> {
     const seeds = this.mix.seedObjects();
     if (seeds.length === 0) return;
-    const target = this.target();
+    const target = await this.target();
     let failures = '';
     await autocannon({
       ...this.baseOptions(target),
@@ -78,10 +74,11 @@ export class Http1PoolPod {
   async run(options: RunOptions, epoch: number): Promise<ClientRunResult> {
     const acc = new PodAccounting();
     acc.epoch = epoch;
-    const target = this.target();
+    const target = await this.target();
     const rate = Math.min(this.pod.rate, this.pod.qps);
     const delay = epoch - performance.now();
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (this.stopped) return acc.result(this.pod);
     const instance = autocannon({
       ...this.baseOptions(target),
       connections: this.pod.http1.connections,
@@ -102,11 +99,15 @@ export class Http1PoolPod {
             };
           },
           onResponse: (status: number, _body: string, _context: unknown, headers: Record<string, string>) => {
-            acc.answered(status, headers['audit-id'] !== undefined || headers['Audit-Id'] !== undefined);
+            const fromApiserver = headers['audit-id'] !== undefined || headers['Audit-Id'] !== undefined;
+            // Without HTTP/2 and client-go's retry loop, every answer is the request's final one.
+            acc.answered(status, fromApiserver);
+            acc.finalAnswer(status, fromApiserver);
           },
         },
       ],
     });
+    this.instance = instance as unknown as { stop(): void };
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => acc.completedWithLatency(responseTime));
     const result = (await instance) as unknown as AutocannonResult;
     const answered = Object.values(acc.answeredByCode).reduce((a, b) => a + b, 0) + Object.values(acc.gatewayByCode).reduce((a, b) => a + b, 0);
@@ -120,5 +121,18 @@ export class Http1PoolPod {
     return acc.result(this.pod);
   }
 
-  close(): void {}
+  /** The pod is deleted: autocannon stops and run() returns what it did. */
+  stop(): void {
+    this.stopped = true;
+    this.instance?.stop();
+  }
+
+  /** autocannon fixes its rate when it starts, so an http1-pool pod cannot be reconfigured mid-run (the scenario loader says so). */
+  change(): void {
+    throw new Error(`pod ${this.pod.name}: the http1-pool profile cannot change its rate or QPS while it runs`);
+  }
+
+  close(): void {
+    this.instance?.stop();
+  }
 }

@@ -1,9 +1,8 @@
-// How a pod opens a connection to its kubeconfig server: resolve the host the way the pod does (hostAliases, then
-// cluster DNS), connect from the pod's own IP (so kube-proxy and network policy see the pod), TLS with the
-// kubeconfig's CA and server name, ALPN. Failures carry the kind the results report (dns, connect, tls).
+// How a pod opens a connection to its kubeconfig server: resolve the host through the pod's network view
+// (podNetwork.ts), connect from the pod's address, TLS with the kubeconfig's CA and server name, ALPN. Failures
+// carry the kind the results report (dns, connect, tls).
 import tls from 'node:tls';
-import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
-import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
+import type { PodNetwork } from './podNetwork.ts';
 import type { ClientPodSpec } from './types.ts';
 
 export class DialError extends Error {
@@ -33,25 +32,16 @@ export function podEndpoint(pod: ClientPodSpec): PodEndpoint {
   return { host, port, authority: url.port ? `${url.hostname}:${url.port}` : url.hostname, servername: pod.kubeconfig.tlsServerName ?? host };
 }
 
-export function dialPod(
-  pod: ClientPodSpec,
-  endpoint: PodEndpoint,
-  services: readonly ServiceRecord[],
-  privilegedPortOffset: number,
-  alpn: string[],
-): Promise<tls.TLSSocket> {
-  const resolved = resolveForPod(endpoint.host, pod, services);
-  if (resolved.via === 'nxdomain') {
-    return Promise.reject(
-      new DialError('dns', `dial tcp: lookup ${endpoint.host}: no such host (pod ${pod.namespace}/${pod.name}, tried ${resolved.tried.join(', ')})`),
-    );
-  }
+export async function dialPod(pod: ClientPodSpec, endpoint: PodEndpoint, network: PodNetwork, alpn: string[]): Promise<tls.TLSSocket> {
+  const resolved = await network.resolve(pod, endpoint.host, endpoint.port);
+  if ('error' in resolved) throw new DialError('dns', resolved.error);
+  const localAddress = network.sourceAddress(pod);
   return new Promise((resolve, reject) => {
     let connected = false;
     const socket = tls.connect({
       host: resolved.ip,
-      port: mapPrivilegedPort(endpoint.port, privilegedPortOffset),
-      localAddress: pod.ip,
+      port: resolved.port,
+      ...(localAddress ? { localAddress } : {}),
       noDelay: true,
       servername: endpoint.servername,
       ca: pod.kubeconfig.caPem,
@@ -67,7 +57,7 @@ export function dialPod(
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
       const kind = connected && !/ECONNRESET|EPIPE/.test(error.code ?? '') ? 'tls' : 'connect';
-      reject(new DialError(kind, `dial ${resolved.ip}:${endpoint.port} (${endpoint.host}) from ${pod.ip}: ${error.message}`));
+      reject(new DialError(kind, `dial ${resolved.ip}:${resolved.port} (${endpoint.host}) from ${localAddress ?? 'the pod'}: ${error.message}`));
     });
   });
 }

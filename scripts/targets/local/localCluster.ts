@@ -28,12 +28,14 @@ import {
   planCluster,
   planComponents,
   replicaEndpoint,
+  genericKubeconfigFor,
+  type GenericKubeconfig,
   type ClusterPlan,
   type PlannedComponents,
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
-import { buildSeedObjects, type SeedObject } from '../../cluster/seedObjects.ts';
-import type { ClientFleet, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
+import { buildSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
+import type { ClientFleet, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
@@ -59,6 +61,8 @@ export class LocalCluster implements RunningCluster {
   private nextPodIndex = 0;
   /** How often each group's pods were created: later generations get new names, as a rollout's new pods do. */
   private readonly podGenerations = new Map<string, number>();
+  /** The generic kubeconfig new pods mount (a set-kubeconfig-server change replaces it). */
+  private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
   private readonly metricsClients = new Map<string, RestClient>();
   private readonly hostThread = new ThreadHealthMonitor();
@@ -76,7 +80,9 @@ export class LocalCluster implements RunningCluster {
     private readonly shoot: ShootApiserver,
     readonly kubeProxy: HandleOf<typeof kubeProxyComponent>,
     private readonly endpoints: EndpointsController,
-  ) {}
+  ) {
+    this.genericKubeconfig = plan.genericKubeconfig;
+  }
 
   static async start(requested: ClusterPlan, options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const started = performance.now();
@@ -172,7 +178,7 @@ export class LocalCluster implements RunningCluster {
     const admission: PodAdmission = { admitted: [], rejected: [] };
     if (groups.length === 0) return admission;
     // What each pod's container would read from its projected volume.
-    const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, plan.genericKubeconfig.secretName, 'kubeconfig'));
+    const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, this.genericKubeconfig.secretName, 'kubeconfig'));
     const identities: PodIdentity[] = [];
     for (const group of groups) {
       const token = await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token');
@@ -189,7 +195,7 @@ export class LocalCluster implements RunningCluster {
               name,
               namespace: ns,
               app: group.name,
-              genericKubeconfigSecret: plan.genericKubeconfig.secretName,
+              genericKubeconfigSecret: this.genericKubeconfig.secretName,
               accessSecret: shootAccessSecretName(group.name),
             }),
           );
@@ -273,13 +279,19 @@ export class LocalCluster implements RunningCluster {
     });
   }
 
+  async replicaConnections(): Promise<Record<string, number>> {
+    return Object.fromEntries((await this.shoot.remote.replicaStates()).map((r) => [r.replica, r.connections]));
+  }
+
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
     const started = performance.now();
+    const final: { replica: string; text: string }[] = [];
     const done = (detail: string, readyMs?: number): ChangeOutcome => ({
       change,
       appliedMs: performance.now() - started,
       ...(readyMs !== undefined ? { readyMs } : {}),
       detail,
+      ...(final.length > 0 ? { finalMetrics: final } : {}),
     });
     switch (change.type) {
       case 'add-apiserver': {
@@ -292,19 +304,19 @@ export class LocalCluster implements RunningCluster {
       }
       case 'remove-apiserver':
         await this.endpoints.withdraw(change.replica, true);
-        await this.shoot.remote.removeReplica(change.replica);
+        final.push(await this.shoot.remote.removeReplica(change.replica));
         await this.endpoints.remove(change.replica);
         this.metricsClients.get(change.replica)?.close();
         this.metricsClients.delete(change.replica);
         return done(`${change.replica} deleted; its connections were reset`);
       case 'stop-apiserver':
-        await this.stopReplica(change.replica, change.mode);
+        final.push(await this.stopReplica(change.replica, change.mode));
         return done(`${change.replica} stopped (${change.mode})`);
       case 'start-apiserver':
         await this.shoot.remote.startReplica(change.replica);
         return done(`${change.replica} started and ready`, await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS));
       case 'restart-apiserver': {
-        await this.stopReplica(change.replica, change.mode);
+        final.push(await this.stopReplica(change.replica, change.mode));
         await this.shoot.remote.startReplica(change.replica);
         await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS);
         return done(`${change.replica} restarted (${change.mode}) and ready`, performance.now() - started);
@@ -340,6 +352,12 @@ export class LocalCluster implements RunningCluster {
       case 'recreate-seed-object':
         await this.seed.create(this.seedObject(change.object));
         return done(`${change.object} created`);
+      case 'set-kubeconfig-server': {
+        const kubeconfig = genericKubeconfigFor(this.plan.namespace, this.plan.publicHost, change.address);
+        await this.seed.create(genericKubeconfigSecret(this.plan, kubeconfig, this.pems));
+        this.genericKubeconfig = kubeconfig;
+        return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
+      }
     }
   }
 
@@ -366,16 +384,16 @@ export class LocalCluster implements RunningCluster {
     if (errors.length > 0) throw new AggregateError(errors, `cluster teardown: ${errors.map((e) => e.message).join('; ')}`);
   }
 
-  private async stopReplica(name: string, mode: 'kill' | 'graceful'): Promise<void> {
+  private async stopReplica(name: string, mode: 'kill' | 'graceful'): Promise<{ replica: string; text: string }> {
     if (mode === 'graceful') {
       // A terminating pod leaves the endpoints first; its process then drains with GOAWAY.
       await this.endpoints.withdraw(name, false);
-      await this.shoot.remote.stopReplica(name, 'graceful');
-    } else {
-      // A killed process resets its connections; the endpoint goes when the kubelet notices.
-      await this.shoot.remote.stopReplica(name, 'kill');
-      await this.endpoints.withdraw(name, true);
+      return this.shoot.remote.stopReplica(name, 'graceful');
     }
+    // A killed process resets its connections; the endpoint goes when the kubelet notices.
+    const final = await this.shoot.remote.stopReplica(name, 'kill');
+    await this.endpoints.withdraw(name, true);
+    return final;
   }
 
   private seedObject(id: string): SeedObject {
@@ -414,6 +432,14 @@ class LocalClientFleet implements ClientFleet {
     const maxRequests = Math.ceil(options.maxRequests / this.handles.length);
     const results = await Promise.all(this.handles.map((h) => h.remote.run({ ...options, maxRequests })));
     return results.flat();
+  }
+
+  async setGroup(group: string, change: GroupChange): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.remote.setGroup(group, change)));
+  }
+
+  async stopPods(pods: string[]): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.remote.stopPods(pods)));
   }
 
   async close(): Promise<void> {

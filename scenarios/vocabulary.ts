@@ -1,0 +1,28 @@
+// The words of the scenario language, in one place: the modes, what a client's request mix may use, and the metrics an
+// expectation may bound. schema.ts builds the schema from them; relativeBound.ts and the runner read them.
+
+/** The modes a scenario can compare (docs/architecture.md#modes: configurations, not code paths). */
+export const MODE_NAMES = ['direct', 'l7', 'passthrough', 'goaway'] as const;
+/** What a client group's request mix may use (sim/clients/types.ts derives its types from these). */
+export const CLIENT_RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
+export const CLIENT_VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
+
+/**
+ * The metrics an expectation may bound, per mode (docs/results.md#expectations). Each has a fixed meaning:
+ * fairness over the replicas' request counts, client latency from the intended send time, and rates over attempts.
+ */
+export const RANGE_METRICS = [
+  'maxOverMean',
+  'minOverMean',
+  'hottestShare',
+  'jain',
+  'cov',
+  'perSecondMaxOverMean',
+  'p50Ms',
+  'p99Ms',
+  'errorRate',
+  'tooManyRequestsRate',
+  'retriedRate',
+  'rejectedPods',
+] as const;
+export type RangeMetric = (typeof RANGE_METRICS)[number];

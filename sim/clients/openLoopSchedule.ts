@@ -1,0 +1,67 @@
+// A pod's open-loop request schedule (docs/measurement.md#open-loop-schedules): requests are intended at the times
+// the arrival process gives, whatever the answers do, until the load phase ends or the pod's request budget is used.
+// A timeline event may change the rate (the schedule continues from that moment at the new rate) or stop the pod
+// (it is deleted). One timer at a time: the next arrival is scheduled when the previous one fires.
+import type { Rng } from '../../scripts/cluster/random.ts';
+import { createArrivals, type ArrivalSchedule } from './arrivals.ts';
+
+export class OpenLoopSchedule {
+  private arrivals: ArrivalSchedule;
+  private timer: NodeJS.Timeout | undefined;
+  private issued = 0;
+  private finished = false;
+  private resolveDone!: () => void;
+  /** Resolves when no further request will be sent. */
+  readonly done = new Promise<void>((resolve) => {
+    this.resolveDone = resolve;
+  });
+
+  constructor(
+    private readonly epoch: number,
+    private readonly durationMs: number,
+    private readonly maxRequests: number,
+    private readonly kind: 'constant' | 'poisson',
+    rate: number,
+    private readonly rng: Rng,
+    private readonly onSend: (intendedAt: number) => void,
+  ) {
+    this.arrivals = createArrivals(kind, rate, rng);
+    this.scheduleNext();
+  }
+
+  /** From now on, requests arrive at `rate` per second. */
+  setRate(rate: number): void {
+    if (this.finished) return;
+    clearTimeout(this.timer);
+    this.arrivals = createArrivals(this.kind, rate, this.rng, performance.now() - this.epoch);
+    this.scheduleNext();
+  }
+
+  /** No further requests. */
+  stop(): void {
+    clearTimeout(this.timer);
+    this.finish();
+  }
+
+  private scheduleNext(): void {
+    if (this.finished) return;
+    const offset = this.arrivals.next();
+    if (offset >= this.durationMs || this.issued >= this.maxRequests) return this.finish();
+    const intended = this.epoch + offset;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.issued++;
+        this.onSend(intended);
+        this.scheduleNext();
+      },
+      Math.max(0, intended - performance.now()),
+    );
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resolveDone();
+  }
+}

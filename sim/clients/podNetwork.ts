@@ -1,0 +1,29 @@
+// A pod's view of the network, for the client profiles: where a host name resolves and which source address the
+// pod's connections carry. In the simulator (simulatedPodNetwork) a name resolves as it would in a pod, hostAliases
+// first and then cluster DNS (sim/network/resolver.ts), privileged ports are mapped, and connections bind the pod's
+// own loopback IP so kube-proxy and network policy see the pod. A client running in a real pod uses the system
+// resolver (which reads the pod's /etc/hosts, where the kubelet wrote the hostAliases) and the pod's own address.
+import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
+import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
+import type { ClientPodSpec } from './types.ts';
+
+export type PodAddressResolution = { ip: string; port: number } | { error: string };
+
+export interface PodNetwork {
+  /** Where `host:port` leads for this pod (a DNS error is `{ error }`). */
+  resolve(pod: ClientPodSpec, host: string, port: number): PodAddressResolution | Promise<PodAddressResolution>;
+  /** The source address to bind for connections the pod opens, or undefined for the system's choice. */
+  sourceAddress(pod: ClientPodSpec): string | undefined;
+}
+
+export function simulatedPodNetwork(services: readonly ServiceRecord[], privilegedPortOffset: number): PodNetwork {
+  return {
+    resolve(pod, host, port) {
+      const resolved = resolveForPod(host, pod, services);
+      if (resolved.via === 'nxdomain')
+        return { error: `dial tcp: lookup ${host}: no such host (pod ${pod.namespace}/${pod.name}, tried ${resolved.tried.join(', ')})` };
+      return { ip: resolved.ip, port: mapPrivilegedPort(port, privilegedPortOffset) };
+    },
+    sourceAddress: (pod) => pod.ip,
+  };
+}
