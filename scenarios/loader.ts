@@ -1,6 +1,7 @@
 // Loads a scenario file: YAML with positions, validated by the zod schema; every problem is reported as
 // `file:line:col: field.path: message`, all at once, so a user fixes a file in one go.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMap, isNode, LineCounter, parseDocument, type Document, type Node } from 'yaml';
@@ -82,8 +83,40 @@ export function parseScenarioText(text: string, file: string): Scenario {
     throw new ScenarioError([{ file, line: 1, col: 1, path: '', message: 'a scenario file must be a YAML mapping (name:, clients:, ...)' }]);
   }
   const result = Scenario.safeParse(data);
-  if (result.success) return result.data;
-  throw new ScenarioError(result.error.issues.flatMap((issue) => issuesAt(issue, doc, lineCounter, file)));
+  const issues: Problem[] = result.success ? feasibility(result.data) : result.error.issues.map((issue) => ({ path: issue.path, issue }));
+  if (result.success && issues.length === 0) return result.data;
+  const located = issues.flatMap(({ path, issue, message }) =>
+    issue ? issuesAt(issue, doc, lineCounter, file) : [at(path, message!, doc, lineCounter, file)],
+  );
+  throw new ScenarioError(located.sort((a, b) => a.line - b.line || a.col - b.col));
+}
+
+/**
+ * Client pods one core of this machine can simulate with the self-check clean (measured: docs/performance.md#scale).
+ * A scenario asking for more is refused before anything starts; the kind target has no such limit.
+ */
+export const CLIENT_PODS_PER_CORE = 1500;
+
+/** A schema issue, or a message about a path. */
+type Problem = { path: PropertyKey[]; issue?: z.core.$ZodIssue; message?: string };
+
+/** What a valid scenario still cannot do on this machine. */
+function feasibility(scenario: Scenario): Problem[] {
+  const pods = scenario.clients.reduce((sum, g) => sum + g.count, 0);
+  const limit = CLIENT_PODS_PER_CORE * os.cpus().length;
+  if (pods <= limit) return [];
+  return [
+    {
+      path: ['clients'],
+      message: `${pods} client pods is more than this machine simulates (${CLIENT_PODS_PER_CORE} per core, ${os.cpus().length} cores: ${limit}); use fewer pods, or the kind target`,
+    },
+  ];
+}
+
+function at(path: PropertyKey[], message: string, doc: Document, lineCounter: LineCounter, file: string): ScenarioIssue {
+  const base = path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const pos = lineCounter.linePos(nodeOffset(doc, base));
+  return { file, line: pos.line, col: pos.col, path: formatPath(base), message };
 }
 
 function issuesAt(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter, file: string): ScenarioIssue[] {

@@ -2,6 +2,7 @@
 // `npm run scenario -- --schema` prints this as JSON Schema (scenarios/scenario.schema.json) for editor validation.
 import { z } from 'zod';
 import { ApfSettings } from './apfSchema.ts';
+import { eventName, TimelineEvent, validateTimeline } from './events.ts';
 import { parseRelativeBound } from './relativeBound.ts';
 import { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric } from './vocabulary.ts';
 
@@ -23,7 +24,7 @@ const MixEntry = z
 
 const Watch = z.object({ resource: z.enum(CLIENT_RESOURCES) }).strict();
 
-const ClientGroup = z
+export const ClientGroup = z
   .object({
     name: z
       .string()
@@ -44,6 +45,8 @@ const ClientGroup = z
     watches: z.array(Watch).default([]),
     /** client-go rest.Request maxRetries default 10 (Retry-After, GET on connection reset). */
     maxRetries: z.number().int().min(0).max(100).default(10),
+    /** The group has no pods until a `start-clients` event creates them. */
+    startStopped: z.boolean().default(false),
     http1: z
       .object({
         /** Keep-alive pool size; client-go's HTTP/1.1 transport keeps up to 25 idle per host (SetTransportDefaults). */
@@ -183,6 +186,18 @@ export const Scenario = z
       .default([...MODE_NAMES]),
     topology: Topology.prefault({}),
     clients: z.array(ClientGroup).min(1),
+    /** What happens while the load runs (scenarios/events.ts), each at a time into the load phase. */
+    events: z.array(TimelineEvent).default([]),
+    /** After each event: how long per-second max/mean takes to get back under this bound (results: convergence). */
+    convergence: z
+      .object({ maxOverMean: z.number().min(1).max(16).default(1.25) })
+      .strict()
+      .prefault({}),
+    /** How `npm run gate` runs this scenario: whether it is in the default suite, and a shorter load phase. */
+    gate: z
+      .object({ include: z.boolean().default(true), duration: durationMs({ min: 500, max: 600_000 }).optional() })
+      .strict()
+      .prefault({}),
     expect: Expect.prefault({}),
   })
   .strict()
@@ -219,6 +234,29 @@ export const Scenario = z
           path: ['expect', mode],
           message: `expectations for mode "${mode}", which this scenario does not run (modes: ${scenario.modes.join(', ')})`,
         });
+    }
+    const timeline = validateTimeline(scenario.events, {
+      durationMs: scenario.duration,
+      replicas: scenario.topology.controlPlane.replicas,
+      gatewayPods: scenario.topology.gateway.pods,
+      readinessDelayMs: scenario.topology.controlPlane.readinessDelay,
+      groups: scenario.clients.map((g) => ({ name: g.name, profile: g.profile, startStopped: g.startStopped })),
+    });
+    for (const issue of timeline) ctx.addIssue({ code: 'custom', path: ['events', ...issue.path], message: issue.message });
+    const names = new Set(scenario.events.map((e) => eventName(e)));
+    for (const mode of MODE_NAMES) {
+      for (const event of Object.keys(scenario.expect[mode]?.convergenceSeconds ?? {})) {
+        if (!names.has(event)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', mode, 'convergenceSeconds', event],
+            message: `no event named "${event}" (events: ${[...names].join(', ') || 'none'})`,
+          });
+        }
+      }
+    }
+    if (scenario.clients.every((g) => g.startStopped)) {
+      ctx.addIssue({ code: 'custom', path: ['clients'], message: 'every client group starts stopped: nothing would send load at the start' });
     }
   });
 

@@ -26,3 +26,14 @@ export const RANGE_METRICS = [
   'rejectedPods',
 ] as const;
 export type RangeMetric = (typeof RANGE_METRICS)[number];
+
+/**
+ * The seed objects a timeline event may delete and create again, named as `kubectl get` names them. The cluster
+ * model uses the same `<kind>/<name>` form for every seed object's id.
+ */
+export const RECREATABLE_SEED_OBJECTS = [
+  'configmap/istio-internal-load-balancing',
+  'service/istio-ingressgateway-internal',
+  'mutatingwebhookconfiguration/gardener-resource-manager',
+] as const;
+export type RecreatableSeedObject = (typeof RECREATABLE_SEED_OBJECTS)[number];

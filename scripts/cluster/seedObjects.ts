@@ -4,6 +4,7 @@
 // MutatingWebhookConfiguration of gardener-resource-manager. Built from a plan and a PemSource, so the same builder
 // gives the plan's readable placeholders and the objects a target really creates.
 import { CONFIGMAP_NAME, HOSTS_KEY, ISTIO_NAMESPACE_KEY } from '../../webhook/constants.ts';
+import { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject } from '../../scenarios/vocabulary.ts';
 import { mutatingWebhook } from '../../webhook/manifests.ts';
 import type { PemSource } from './certificates.ts';
 import {
@@ -30,12 +31,10 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The seed objects a timeline event may delete and create again (docs/architecture.md#a-cluster-that-changes). */
-export const RECREATABLE_SEED_OBJECTS = ['internal-lb-configmap', 'gateway-internal-service', 'webhook-configuration'] as const;
-export type RecreatableSeedObject = (typeof RECREATABLE_SEED_OBJECTS)[number];
+export { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject };
 
 export interface SeedObject {
-  /** Stable identity within a plan, e.g. `internal-lb-configmap` or `secret/shoot-access-heavy`. */
+  /** `<kind>/<name>` as kubectl names it, e.g. `configmap/istio-internal-load-balancing` or `secret/shoot-access-heavy`. */
   id: RecreatableSeedObject | string;
   /** The collection to POST it to, e.g. /api/v1/namespaces/<ns>/configmaps. */
   collectionPath: string;
@@ -50,7 +49,7 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
     namespace(plan.istioNamespace, { 'gardener.cloud/role': 'istio-ingress' }),
     namespace(GRM_NAMESPACE, {}),
     {
-      id: 'kube-apiserver-service',
+      id: `service/${KUBE_APISERVER_SERVICE_NAME}`,
       collectionPath: `/api/v1/namespaces/${ns}/services`,
       object: service(
         ns,
@@ -64,7 +63,7 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
       ),
     },
     {
-      id: 'gateway-internal-service',
+      id: `service/${GATEWAY_INTERNAL_SERVICE_NAME}`,
       collectionPath: `/api/v1/namespaces/${plan.istioNamespace}/services`,
       object: service(
         plan.istioNamespace,
@@ -89,7 +88,7 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
     objects.push(secret(ns, shootAccessSecretName(group), { token: plan.tokens.clientGroups[group]! }));
   }
   objects.push({
-    id: 'webhook-configuration',
+    id: `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
     collectionPath: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
     object: {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -115,7 +114,7 @@ export function genericKubeconfigSecret(plan: PlanLayout, kubeconfig: GenericKub
 /** The ConfigMap that activates L7 for the control plane (ReconcileIstioInternalLoadBalancingConfigMap, sni.go). */
 export function internalLoadBalancingConfigMap(plan: PlanLayout): SeedObject {
   return {
-    id: 'internal-lb-configmap',
+    id: `configmap/${CONFIGMAP_NAME}`,
     collectionPath: `/api/v1/namespaces/${plan.namespace}/configmaps`,
     object: {
       apiVersion: 'v1',

@@ -1,13 +1,13 @@
 // Reads per-replica load the same way on every target: from each kube-apiserver replica's /metrics
-// (apiserver_request_total, apiserver_current_inflight_requests, apiserver_request_duration_seconds), never from
-// simulator internals. A snapshot is taken before and after the load phase; the difference is the run's load.
+// (apiserver_request_total, apiserver_current_inflight_requests, apiserver_request_duration_seconds,
+// process_start_time_seconds), never from simulator internals. The counters only grow within one process; the load
+// of a run is the sum of their increases (scripts/measure/loadSampler.ts), with restarts accounted for.
 import type { MetricsEndpoint } from '../targets/target.ts';
-import { histogramBuckets, parsePrometheusText, sumBy, sumOf } from './promText.ts';
+import { histogramBuckets, parsePrometheusText, sumBy, sumOf, type ParsedMetrics } from './promText.ts';
 import { subtractBuckets } from './histogramQuantile.ts';
 
-export interface ReplicaSnapshot {
-  replica: string;
-  at: number;
+/** The counters of one replica process that the measurement adds up. */
+export interface ReplicaCounts {
   requests: number;
   byCode: Record<string, number>;
   byVerb: Record<string, number>;
@@ -17,8 +17,19 @@ export interface ReplicaSnapshot {
    * kube-apiserver SLO dashboards do.
    */
   durationBuckets: Map<number, number>;
-  inflight: { readOnly: number; mutating: number };
 }
+
+export interface ReplicaSnapshot extends ReplicaCounts {
+  replica: string;
+  at: number;
+  /** process_start_time_seconds: which process the counters belong to (0 when the replica does not export it). */
+  startTime: number;
+  inflight: { readOnly: number; mutating: number };
+  /** Everything the replica exported, for readers of other series (API Priority and Fairness). */
+  metrics: ParsedMetrics;
+}
+
+export const ZERO_COUNTS: ReplicaCounts = { requests: 0, byCode: {}, byVerb: {}, durationBuckets: new Map() };
 
 export class MetricsScraper {
   constructor(private readonly endpoints: MetricsEndpoint[]) {}
@@ -34,6 +45,7 @@ export function snapshotOf(replica: string, text: string): ReplicaSnapshot {
   return {
     replica,
     at: Date.now(),
+    startTime: sumOf(metrics, 'process_start_time_seconds'),
     requests: sumOf(metrics, 'apiserver_request_total'),
     byCode: sumBy(metrics, 'apiserver_request_total', 'code'),
     byVerb: sumBy(metrics, 'apiserver_request_total', 'verb'),
@@ -42,6 +54,7 @@ export function snapshotOf(replica: string, text: string): ReplicaSnapshot {
       readOnly: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' }),
       mutating: sumOf(metrics, 'apiserver_current_inflight_requests', { request_kind: 'mutating' }),
     },
+    metrics,
   };
 }
 
@@ -50,24 +63,33 @@ export function isNotLongRunning(labels: Record<string, string>): boolean {
   return labels.verb !== 'WATCH' && labels.verb !== 'CONNECT';
 }
 
-function subtractRecord(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(after)) {
-    const delta = value - (before[key] ?? 0);
-    if (delta !== 0) out[key] = delta;
+function combineRecords(a: Record<string, number>, b: Record<string, number>, sign: 1 | -1): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const next = (out[key] ?? 0) + sign * value;
+    if (next === 0) delete out[key];
+    else out[key] = next;
   }
   return out;
 }
 
-/** What happened on one replica between two snapshots. */
-export function snapshotDelta(after: ReplicaSnapshot, before: ReplicaSnapshot): ReplicaSnapshot {
+/** What one process counted between two of its snapshots (after − before). */
+export function countsDelta(after: ReplicaCounts, before: ReplicaCounts): ReplicaCounts {
   return {
-    replica: after.replica,
-    at: after.at,
     requests: after.requests - before.requests,
-    byCode: subtractRecord(after.byCode, before.byCode),
-    byVerb: subtractRecord(after.byVerb, before.byVerb),
+    byCode: combineRecords(after.byCode, before.byCode, -1),
+    byVerb: combineRecords(after.byVerb, before.byVerb, -1),
     durationBuckets: subtractBuckets(after.durationBuckets, before.durationBuckets),
-    inflight: after.inflight,
   };
+}
+
+export function addCounts(a: ReplicaCounts, b: ReplicaCounts): ReplicaCounts {
+  const buckets = new Map(a.durationBuckets);
+  for (const [bound, count] of b.durationBuckets) buckets.set(bound, (buckets.get(bound) ?? 0) + count);
+  return { requests: a.requests + b.requests, byCode: combineRecords(a.byCode, b.byCode, 1), byVerb: combineRecords(a.byVerb, b.byVerb, 1), durationBuckets: buckets };
+}
+
+/** What happened on one replica between two snapshots of the same process. */
+export function snapshotDelta(after: ReplicaSnapshot, before: ReplicaSnapshot): ReplicaSnapshot {
+  return { ...after, ...countsDelta(after, before) };
 }

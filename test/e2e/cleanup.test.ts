@@ -8,6 +8,7 @@ import { planCluster } from '../../scripts/cluster/plan.ts';
 import { waitFor } from '../../scripts/runner/poll.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
+import { ClientGroup } from '../../scenarios/schema.ts';
 
 function refused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -28,21 +29,7 @@ describe('clean runs', () => {
       const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: [{ name: 'c' }], addressBlock: block }), {
         pinAddressBlock: true,
       });
-      const { admitted } = await cluster.admitClientPods([
-        {
-          name: 'c',
-          count: 2,
-          profile: 'client-go',
-          qps: 5,
-          burst: 10,
-          rate: 2,
-          arrival: 'constant',
-          mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }],
-          watches: [{ resource: 'leases' }],
-          maxRetries: 10,
-          http1: { connections: 1 },
-        },
-      ]);
+      const { admitted } = await cluster.admitClientPods([ClientGroup.parse({ name: 'c', count: 2, rate: 2, arrival: 'constant', watches: [{ resource: 'leases' }], http1: { connections: 1 } })]);
       const clients = await cluster.startClients(admitted);
       await clients.prepare();
       const endpoints = [...cluster.plan.replicas, ...cluster.gatewayPods, ...cluster.kubeProxy.info.listeners.map((l) => ({ ip: l.ip, port: l.listenPort }))];

@@ -205,17 +205,17 @@ describe('local cluster: gateway pods, the webhook and seed objects while load r
 
   it('deleting the ConfigMap turns L7 off for new pods; deleting the internal Service rejects them; recreating restores both', async () => {
     const c = await start();
-    await c.apply({ type: 'delete-seed-object', object: 'internal-lb-configmap' });
+    await c.apply({ type: 'delete-seed-object', object: 'configmap/istio-internal-load-balancing' });
     const withoutConfigMap = await c.admitClientPods([GROUP]);
     expect(withoutConfigMap.admitted[0]!.hostAliases).toEqual([]);
-    await c.apply({ type: 'recreate-seed-object', object: 'internal-lb-configmap' });
-    await c.apply({ type: 'delete-seed-object', object: 'gateway-internal-service' });
+    await c.apply({ type: 'recreate-seed-object', object: 'configmap/istio-internal-load-balancing' });
+    await c.apply({ type: 'delete-seed-object', object: 'service/istio-ingressgateway-internal' });
     const withoutService = await c.admitClientPods([GROUP]);
     expect(withoutService.rejected[0]).toMatchObject({
       code: 404,
       message: expect.stringMatching(/denied the request: services "istio-ingressgateway-internal" not found/),
     });
-    await c.apply({ type: 'recreate-seed-object', object: 'gateway-internal-service' });
+    await c.apply({ type: 'recreate-seed-object', object: 'service/istio-ingressgateway-internal' });
     expect((await c.admitClientPods([GROUP])).admitted[0]!.hostAliases).toEqual([
       { ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] },
     ]);

@@ -34,7 +34,7 @@ import {
   type PlannedComponents,
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
-import { buildSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
+import { buildSeedObjects, genericKubeconfigSecret, internalLoadBalancingConfigMap, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';

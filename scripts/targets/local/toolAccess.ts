@@ -8,6 +8,7 @@ import { startInProcessComponent } from '../../../sim/runtime/startComponent.ts'
 import type { HandleOf } from '../../../sim/runtime/component.ts';
 import { systemPodIp } from '../../cluster/addresses.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
+import { ClientGroup } from '../../../scenarios/schema.ts';
 import type { LocalCluster } from './localCluster.ts';
 
 export const TOOL_GROUP = 'tools';
@@ -33,21 +34,7 @@ export type PodProxyHandle = HandleOf<typeof podProxy>;
 export async function writeToolAccess(cluster: LocalCluster, outDir: string, proxies: PodProxyHandle[]): Promise<WrittenAccess> {
   const dir = path.resolve(outDir);
   fs.mkdirSync(dir, { recursive: true });
-  const { admitted, rejected } = await cluster.admitClientPods([
-    {
-      name: TOOL_GROUP,
-      count: 1,
-      profile: 'client-go',
-      qps: 5,
-      burst: 10,
-      rate: 1,
-      arrival: 'constant',
-      mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }],
-      watches: [],
-      maxRetries: 10,
-      http1: { connections: 1 },
-    },
-  ]);
+  const { admitted, rejected } = await cluster.admitClientPods([ClientGroup.parse({ name: TOOL_GROUP, rate: 1, arrival: 'constant', http1: { connections: 1 } })]);
   const pod = admitted[0];
   if (!pod) throw new Error(`the tools pod was not admitted: ${rejected.map((r) => `${r.code} ${r.message}`).join('; ')}`);
   const plan = cluster.plan;
