@@ -4,13 +4,15 @@
 //   it, after `downFor`); restart one (its endpoint is withdrawn, it drains with GOAWAY, and its endpoint comes back
 //   once it is ready); a rolling restart (one replica at a time, each ready before the next, as a Deployment rollout
 //   with maxUnavailable 1 does);
-// - gateway: scale the ingress gateway, or kill one of its pods;
+// - gateway: scale the ingress gateway, or kill one of its pods (its connections reset; the Deployment starts a
+//   replacement);
 // - clients: change a group's offered rate or client-go QPS/Burst; stop a group (its pods are deleted) or start it
 //   (new pods, admitted through the webhook); recreate a group's pods, as a controller rollout does;
 // - webhook and config: stop or start the webhook server; delete or create the ConfigMap
 //   istio-internal-load-balancing, the Service istio-ingressgateway-internal or the webhook registration (deleting one
 //   that is not there is a no-op, as Gardener's reconcilers treat NotFound); point the generic token kubeconfig at
-//   another server address (what switching L7 on or off does in Gardener).
+//   another server address (what switching L7 on or off does in Gardener); give the internal gateway Service a
+//   namespace alias, as it had before gardener#12260, so that the NetworkPolicy no longer admits the webhook's label.
 // `validateTimeline` checks a whole timeline against the scenario before anything starts.
 import { z } from 'zod';
 import { durationMs, formatDurationMs } from './duration.ts';
@@ -66,6 +68,18 @@ export const TimelineEvent = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('delete-object'), object: z.enum(RECREATABLE_SEED_OBJECTS) }).strict(),
   z.object({ ...base, type: z.literal('create-object'), object: z.enum(RECREATABLE_SEED_OBJECTS) }).strict(),
   z.object({ ...base, type: z.literal('set-kubeconfig-server'), address: z.enum(['kube-apiserver', 'public-host']) }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('set-namespace-alias'),
+      /** The annotation pod-label-selector-namespace-alias on istio-ingressgateway-internal; omit it to remove the annotation. */
+      alias: z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label')
+        .max(63)
+        .optional(),
+    })
+    .strict(),
 ]);
 export type TimelineEvent = z.infer<typeof TimelineEvent>;
 export type TimelineEventType = TimelineEvent['type'];
@@ -165,9 +179,6 @@ export function validateTimeline(events: readonly TimelineEvent[], context: Time
       case 'kill-gateway':
         if (event.pod >= gatewayPods)
           issues.push({ path: [index, 'pod'], message: `gateway pod ${event.pod} does not exist at ${formatDurationMs(event.at)} (there are ${gatewayPods})` });
-        else if (gatewayPods === 1)
-          issues.push({ path: [index, 'pod'], message: 'killing the only gateway pod leaves the internal Service without endpoints; scale the gateway first' });
-        else gatewayPods--;
         break;
       case 'set-clients':
       case 'stop-clients':
@@ -201,6 +212,7 @@ export function validateTimeline(events: readonly TimelineEvent[], context: Time
       case 'stop-webhook':
       case 'start-webhook':
       case 'set-kubeconfig-server':
+      case 'set-namespace-alias':
         break;
     }
   }

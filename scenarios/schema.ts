@@ -141,15 +141,18 @@ const Expectations = z
     ...Object.fromEntries(RANGE_METRICS.map((metric) => [metric, Range.optional()])),
     /** Require request conservation (every answered request counted by exactly one replica). */
     conservation: z.boolean().optional(),
-    /** Per timeline event (by its name): seconds until per-second max/mean is back under the scenario's threshold. */
-    convergenceSeconds: z.record(z.string(), Range).optional(),
+    /**
+     * Per timeline event (by its name): seconds until per-second max/mean is back under the scenario's threshold, or
+     * `never` to require that it does not get back within the run.
+     */
+    convergenceSeconds: z.record(z.string(), z.union([Range, z.literal('never')])).optional(),
     /** Per API Priority and Fairness priority level: requests it rejected with 429, all replicas together. */
     priorityLevelRejections: z.record(z.string(), Range).optional(),
     /** Fail when the simulator's self-check found it was itself the bottleneck (docs/architecture.md#self-check). */
     selfCheckClean: z.boolean().optional(),
   } as Record<RangeMetric, z.ZodOptional<typeof Range>> & {
     conservation: z.ZodOptional<z.ZodBoolean>;
-    convergenceSeconds: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
+    convergenceSeconds: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnion<[typeof Range, z.ZodLiteral<'never'>]>>>;
     priorityLevelRejections: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
     selfCheckClean: z.ZodOptional<z.ZodBoolean>;
   })

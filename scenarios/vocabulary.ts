@@ -18,6 +18,8 @@ export const RANGE_METRICS = [
   'jain',
   'cov',
   'perSecondMaxOverMean',
+  'finalMaxOverMean',
+  'finalMinOverMean',
   'p50Ms',
   'p99Ms',
   'errorRate',

@@ -25,7 +25,13 @@ export type TopologyChange =
    * The generic token kubeconfig is regenerated with another server address (what Gardener does when L7 is switched
    * on or off): a new secret name, mounted by pods created from now on; existing pods keep the old one.
    */
-  | { type: 'set-kubeconfig-server'; address: 'kube-apiserver' | 'public-host' };
+  | { type: 'set-kubeconfig-server'; address: 'kube-apiserver' | 'public-host' }
+  /**
+   * The internal gateway Service gets the annotation networking.resources.gardener.cloud/pod-label-selector-namespace-alias
+   * (as before gardener#12260), or loses it (alias undefined): the resource-manager's NetworkPolicy controller then
+   * admits pods labelled `to-<alias>-istio-ingressgateway-internal-tcp-9443`, which is not the label the webhook sets.
+   */
+  | { type: 'set-namespace-alias'; alias?: string };
 
 export type TopologyChangeType = TopologyChange['type'];
 

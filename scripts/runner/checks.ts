@@ -17,6 +17,8 @@ export const METRIC_VALUE: Record<RangeMetric, (r: ModeResult) => number> = {
   jain: (r) => r.fairness.jain,
   cov: (r) => r.fairness.cov,
   perSecondMaxOverMean: (r) => r.perSecondMaxOverMean,
+  finalMaxOverMean: (r) => r.finalFairness.maxOverMean,
+  finalMinOverMean: (r) => r.finalFairness.minOverMean,
   p50Ms: (r) => r.latency.p50Ms,
   p99Ms: (r) => r.latency.p99Ms,
   errorRate: (r) => r.errorRate,
@@ -49,6 +51,7 @@ export function evaluateChecks(expect: Expect, results: ModeResult[]): CheckResu
   for (const result of results) {
     const expectations = expect[result.mode];
     if (expectations) checks.push(...modeChecks(result, expectations));
+    checks.push(...eventChecks(result));
   }
   for (const text of expect.compare) checks.push(compareCheck(text, results));
   return checks;
@@ -73,10 +76,11 @@ function modeChecks(result: ModeResult, expectations: Expectations): CheckResult
       ok: c.ok === expectations.conservation,
     });
   }
-  for (const [event, range] of Object.entries(expectations.convergenceSeconds ?? {})) {
+  for (const [event, bound] of Object.entries(expectations.convergenceSeconds ?? {})) {
     const found = result.convergence.find((c) => c.event === event);
     const actual = found === undefined ? 'no such event' : found.seconds;
-    checks.push({ mode, metric: `convergenceSeconds[${event}]`, actual, expected: rangeText(range), ok: typeof actual === 'number' && inRange(actual, range) });
+    const ok = bound === 'never' ? actual === 'never' : typeof actual === 'number' && inRange(actual, bound);
+    checks.push({ mode, metric: `convergenceSeconds[${event}]`, actual, expected: bound === 'never' ? 'never' : rangeText(bound), ok });
   }
   for (const [level, range] of Object.entries(expectations.priorityLevelRejections ?? {})) {
     const counts = result.replicas.map((r) => r.apf?.priorityLevels[level]);
@@ -94,6 +98,13 @@ function modeChecks(result: ModeResult, expectations: Expectations): CheckResult
     });
   }
   return checks;
+}
+
+/** A timeline event that could not be applied fails the run: what it was meant to show did not happen. */
+function eventChecks(result: ModeResult): CheckResult[] {
+  return result.timeline.events
+    .filter((event) => event.error !== undefined)
+    .map((event) => ({ mode: result.mode, metric: `event[${event.name}]`, actual: event.error!, expected: 'applied', ok: false }));
 }
 
 function compareCheck(text: string, results: ModeResult[]): CheckResult {

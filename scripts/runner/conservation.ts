@@ -4,7 +4,7 @@
 // not have been counted, so they widen the tolerance by exactly their number and no more.
 import type { Conservation } from './results.ts';
 
-export function conservationOf(clientAnswered: number, replicaCounted: number, inDoubt: number): Conservation {
+export function conservationOf(clientAnswered: number, replicaCounted: number, inDoubt: number, warmUpAnswered = 0): Conservation {
   const ok = inDoubt === 0 ? clientAnswered === replicaCounted : replicaCounted >= clientAnswered && replicaCounted - clientAnswered <= inDoubt;
-  return { clientAnswered, replicaCounted, inDoubt, ok };
+  return { clientAnswered, replicaCounted, inDoubt, warmUpAnswered, ok };
 }

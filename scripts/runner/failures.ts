@@ -22,7 +22,7 @@ export function failureKind(clientError: string): string {
   return KIND[kind] ?? 'other';
 }
 
-export function failureSummary(results: readonly ClientRunResult[]): FailureSummary {
+export function failureSummary(results: readonly ClientRunResult[], warmUp: { pod: string; error: string }[] = []): FailureSummary {
   const byKind: Record<string, number> = {};
   const add = (kind: string, n: number) => {
     if (n > 0) byKind[kind] = (byKind[kind] ?? 0) + n;
@@ -37,5 +37,5 @@ export function failureSummary(results: readonly ClientRunResult[]): FailureSumm
     }
     for (const n of Object.values(r.retries)) retried += n;
   }
-  return { byKind, retried, finallyFailed: Object.values(byKind).reduce((a, b) => a + b, 0) };
+  return { byKind, retried, finallyFailed: Object.values(byKind).reduce((a, b) => a + b, 0), warmUp };
 }

@@ -40,8 +40,42 @@ export function formatMode(result: ModeResult, tty: boolean): string {
     `fairness: max/mean ${n2(f.maxOverMean)}  min/mean ${n2(f.minOverMean)}  CoV ${n2(f.cov)}  Jain ${n2(f.jain)}  ` +
       `(per-second max/mean ${n2(result.perSecondMaxOverMean)}; L4 theory 1+h(m-1) = ${n2(result.theory.hotClientMaxOverMean)} for heavy share h=${n2(result.theory.heavyShare)})`,
     `clients: ${answered} answered, ${errors} errors (rate ${pct(result.errorRate)}); latency from intended send time p50 ${n1(l.p50Ms)} p90 ${n1(l.p90Ms)} p99 ${n1(l.p99Ms)} p99.9 ${n1(l.p999Ms)} max ${n1(l.maxMs)} ms`,
-    `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
+    `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers${c.warmUpAnswered ? ` (${c.warmUpAnswered} of them warm-ups of pods started by events)` : ''}, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
+    ...failureLines(result),
+    ...eventLines(result),
+    ...selfCheckLines(result),
   ].join('\n');
+}
+
+function failureLines(result: ModeResult): string[] {
+  const lines: string[] = [];
+  const f = result.failures;
+  const kinds = Object.entries(f.byKind).map(([kind, n]) => `${kind} ${n}`);
+  if (kinds.length > 0 || f.retried > 0) lines.push(`failures after retries: ${kinds.join(', ') || 'none'}; ${f.retried} attempts retried`);
+  if (f.warmUp.length > 0) lines.push(`warm-up failed for ${f.warmUp.length} pods, e.g. ${f.warmUp[0]!.pod}: ${f.warmUp[0]!.error}`);
+  if (result.rejectedPods.length > 0) {
+    const names = result.rejectedPods.slice(0, 3).map((p) => p.pod);
+    lines.push(
+      `rejected pods: ${result.rejectedPods.length} (${names.join(', ')}${result.rejectedPods.length > names.length ? ', ...' : ''}): ${result.rejectedPods[0]!.code} ${result.rejectedPods[0]!.message}`,
+    );
+  }
+  return lines;
+}
+
+function eventLines(result: ModeResult): string[] {
+  return result.timeline.events.map((e) => {
+    const convergence = result.convergence.find((c) => c.event === e.name);
+    const timing = [`applied ${n0(e.appliedMs ?? NaN)} ms`, e.readyMs !== undefined ? `done ${n0(e.readyMs)} ms` : ''].filter(Boolean).join(', ');
+    const back = convergence
+      ? `; max/mean < ${convergence.threshold} ${convergence.seconds === 'never' ? 'never again' : `after ${n1(convergence.seconds)} s`}`
+      : '';
+    return `event ${e.name} at ${n1(e.startedAtMs / 1000)} s (${timing}): ${e.error ? `FAILED: ${e.error}` : e.detail}${back}`;
+  });
+}
+
+function selfCheckLines(result: ModeResult): string[] {
+  const warnings = result.selfCheck.warnings;
+  return warnings.length > 0 ? warnings.map((w) => `self-check WARNING: ${w}`) : [];
 }
 
 export function formatClientGroups(result: ModeResult, tty: boolean): string {

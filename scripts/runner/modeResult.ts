@@ -1,56 +1,71 @@
-// Turns what one mode's load phase measured into its result (docs/results.md): per-replica load from the difference
-// of two /metrics snapshots, fairness, the L4 theory line, client groups, latency, errors and conservation. Pure:
-// tests feed it measurements directly.
+// Turns what one mode's load phase measured into its result (docs/results.md): per-replica load summed over each
+// replica's processes (scripts/measure/loadSampler.ts), fairness, the L4 theory line, the timeline with its events and
+// their convergence, client groups, latency, failures by kind, conservation and the self-check. Pure: tests feed it
+// measurements directly.
 import type { ClientRunResult } from '../../sim/clients/types.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { ModeConfig } from '../cluster/modes.ts';
 import { fairnessOf, hotClientMaxOverMean } from '../measure/fairness.ts';
 import { histogramQuantile } from '../measure/histogramQuantile.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
-import { snapshotDelta } from '../measure/scrape.ts';
-import type { ComponentHealth, PodAdmission } from '../targets/target.ts';
+import type { LoadSamples } from '../measure/loadSampler.ts';
+import type { ComponentHealth, NetworkStats, RejectedPod } from '../targets/target.ts';
 import { conservationOf } from './conservation.ts';
+import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from './convergence.ts';
 import { failureSummary } from './failures.ts';
-import type { ClientGroupResult, ModeResult, ReplicaResult } from './results.ts';
-import type { LoadMeasurement } from './runMode.ts';
+import type { ClientGroupResult, ModeResult, ReplicaResult, TimelineEvent } from './results.ts';
 import { selfCheckOf } from './selfCheck.ts';
+
+/** What one mode's load phase measured. */
+export interface LoadMeasurement {
+  samples: LoadSamples;
+  clientResults: ClientRunResult[];
+  /** Requests an apiserver answered for warm-ups inside the load phase (pods started by events). */
+  warmUpAnswered: number;
+  warmUpFailed: { pod: string; error: string }[];
+  rejected: RejectedPod[];
+  events: TimelineEvent[];
+  loadPhaseMs: number;
+  network: NetworkStats;
+  /** Each component thread's health over the load phase. */
+  health: ComponentHealth[];
+}
 
 export interface ModeResultInput extends LoadMeasurement {
   scenario: Scenario;
   randomSeed: number;
   mode: ModeConfig;
   startupMs: number;
-  admission: PodAdmission;
-  /** Each component thread's health over the load phase. */
-  health: ComponentHealth[];
 }
 
 export function buildModeResult(input: ModeResultInput): ModeResult {
-  const { scenario, clientResults, loadPhaseMs } = input;
-  const deltas = input.after.map((snap, i) => snapshotDelta(snap, input.before[i]!));
-  const total = deltas.reduce((s, d) => s + d.requests, 0);
-  const replicas: ReplicaResult[] = deltas.map((d) => ({
-    replica: d.replica,
-    requests: d.requests,
-    share: total > 0 ? d.requests / total : NaN,
-    requestsPerSecond: d.requests / (loadPhaseMs / 1000),
-    inflightPeak: input.sampled.inflightPeak[d.replica] ?? 0,
-    tooManyRequests: d.byCode['429'] ?? 0,
-    byCode: d.byCode,
-    byVerb: d.byVerb,
-    p50Ms: histogramQuantile(0.5, d.durationBuckets) * 1000,
-    p99Ms: histogramQuantile(0.99, d.durationBuckets) * 1000,
-    perSecond: input.sampled.perSecond[d.replica] ?? [],
+  const { scenario, clientResults, loadPhaseMs, samples } = input;
+  const total = samples.replicas.reduce((s, r) => s + r.totals.requests, 0);
+  const replicas: ReplicaResult[] = samples.replicas.map((r) => ({
+    replica: r.replica,
+    requests: r.totals.requests,
+    share: total > 0 ? r.totals.requests / total : NaN,
+    requestsPerSecond: r.totals.requests / (loadPhaseMs / 1000),
+    inflightPeak: r.inflightPeak,
+    tooManyRequests: r.totals.byCode['429'] ?? 0,
+    byCode: r.totals.byCode,
+    byVerb: r.totals.byVerb,
+    p50Ms: histogramQuantile(0.5, r.totals.durationBuckets) * 1000,
+    p99Ms: histogramQuantile(0.99, r.totals.durationBuckets) * 1000,
+    perSecond: r.requests,
+    processes: r.incarnations.length,
   }));
 
   const sum = (pick: (r: ClientRunResult) => number) => clientResults.reduce((s, r) => s + pick(r), 0);
-  const clientAnswered = sum((r) => sumValues(r.answeredByCode));
+  const clientAnswered = sum((r) => sumValues(r.answeredByCode)) + input.warmUpAnswered;
   const attempts = sum((r) => r.attempts);
   const failures = sum((r) => sumValues(r.errors) + sumValues(r.gatewayByCode));
 
   const offered = scenario.clients.flatMap((g) => Array.from({ length: g.count }, () => g.rate));
   const offeredTotal = offered.reduce((a, b) => a + b, 0);
   const heavyShare = offeredTotal > 0 ? Math.max(...offered) / offeredTotal : 0;
+  const perBucket = bucketMaxOverMean(samples.replicas);
+  const threshold = scenario.convergence.maxOverMean;
 
   return {
     mode: input.mode.name,
@@ -60,32 +75,40 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     replicas,
     fairness: fairnessOf(replicas.map((r) => r.requests)),
     hottestShare: total > 0 ? Math.max(...replicas.map((r) => r.requests)) / total : NaN,
-    perSecondMaxOverMean: perSecondImbalance(replicas.map((r) => r.perSecond)),
+    perSecondMaxOverMean: meanOfFinite(perBucket),
+    finalFairness: finalFairness(samples.replicas),
     theory: {
       heavyShare,
-      hotClientMaxOverMean: hotClientMaxOverMean(heavyShare, replicas.length),
+      hotClientMaxOverMean: hotClientMaxOverMean(heavyShare, scenario.topology.controlPlane.replicas),
       note: 'L4 best case for the busiest client pod with offered share h, the rest perfectly spread (docs/theory.md); L7 expects ~1.0',
     },
     clients: groupResults(scenario, clientResults),
     latency: mergeEncodedHistograms(clientResults.map((r) => r.latencyHistogram)),
     errorRate: attempts > 0 ? failures / attempts : 0,
-    failures: failureSummary(clientResults),
+    failures: failureSummary(clientResults, input.warmUpFailed),
     conservation: conservationOf(
       clientAnswered,
       total,
       sum((r) => r.inDoubt),
+      input.warmUpAnswered,
     ),
-    rejectedPods: input.admission.rejected,
+    rejectedPods: input.rejected,
     timeline: {
-      bucketMs: 1000,
-      replicas: Object.fromEntries(replicas.map((r) => [r.replica, { requests: r.perSecond, openConnections: [], inflight: [], tooManyRequests: [] }])),
-      maxOverMean: [],
-      events: [],
+      bucketMs: samples.bucketMs,
+      replicas: Object.fromEntries(
+        samples.replicas.map((r) => [
+          r.replica,
+          { requests: r.requests, openConnections: r.openConnections, inflight: r.inflight, tooManyRequests: r.tooManyRequests, up: r.up },
+        ]),
+      ),
+      maxOverMean: perBucket,
+      events: input.events,
     },
-    convergence: [],
+    convergence: input.events.map((event) => convergenceOf(event, perBucket, samples.bucketMs, threshold)),
     selfCheck: selfCheckOf(input.health, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,
+    measurementNotes: samples.notes,
   };
 }
 
@@ -113,17 +136,6 @@ function groupResults(scenario: Scenario, results: ClientRunResult[]): ClientGro
       answeredByCode,
     };
   });
-}
-
-/** Mean over 1 s intervals (with traffic) of that interval's max/mean: instantaneous imbalance, which goaway hides. */
-export function perSecondImbalance(series: number[][]): number {
-  const length = Math.min(...series.map((s) => s.length));
-  const ratios: number[] = [];
-  for (let t = 0; t < length; t++) {
-    const f = fairnessOf(series.map((s) => s[t]!));
-    if (f.total > 0 && Number.isFinite(f.maxOverMean)) ratios.push(f.maxOverMean);
-  }
-  return ratios.length > 0 ? ratios.reduce((a, b) => a + b, 0) / ratios.length : NaN;
 }
 
 function sumValues(record: Record<string, number>): number {

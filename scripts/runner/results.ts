@@ -14,7 +14,7 @@ export const RESULTS_SCHEMA_VERSION = 2;
 
 export interface ReplicaResult {
   replica: string;
-  /** Requests counted by apiserver_request_total during the load phase (all codes, incl. 429), across restarts. */
+  /** Requests counted by apiserver_request_total during the load phase (all codes, incl. 429), summed over its processes (restarts). */
   requests: number;
   share: number;
   requestsPerSecond: number;
@@ -28,6 +28,8 @@ export interface ReplicaResult {
   p99Ms: number;
   /** Requests per 1 s interval, from the per-second scrapes (same as timeline.replicas[name].requests). */
   perSecond: number[];
+  /** How many processes the replica had during the phase (1 + restarts seen). */
+  processes: number;
   /** API Priority and Fairness on this replica (absent when APF is off or the replica does not export it). */
   apf?: ApfReplicaResult;
 }
@@ -59,6 +61,8 @@ export interface Conservation {
   replicaCounted: number;
   /** Requests aborted at the end (or cut by a reset) whose fate is unknown. */
   inDoubt: number;
+  /** Of clientAnswered: requests of warm-ups that ran inside the load phase (pods started by an event). */
+  warmUpAnswered: number;
   ok: boolean;
 }
 
@@ -69,6 +73,8 @@ export interface FailureSummary {
   /** Attempts that were retried (client-go's retry rules), and requests that failed after every retry. */
   retried: number;
   finallyFailed: number;
+  /** Pods whose warm-up failed (they could not reach an apiserver); their requests then failed by kind. */
+  warmUp: { pod: string; error: string }[];
 }
 
 export interface TimelineEvent {
@@ -89,7 +95,7 @@ export interface Timeline {
   /** Width of each bucket (ms); bucket i covers [i·bucketMs, (i+1)·bucketMs) of the load phase. */
   bucketMs: number;
   /** Per replica (every replica that existed during the run), one value per bucket. */
-  replicas: Record<string, { requests: number[]; openConnections: number[]; inflight: number[]; tooManyRequests: number[] }>;
+  replicas: Record<string, { requests: number[]; openConnections: number[]; inflight: number[]; tooManyRequests: number[]; up: boolean[] }>;
   /** max/mean of the requests of the replicas that were ready in each bucket. */
   maxOverMean: number[];
   events: TimelineEvent[];
@@ -150,6 +156,8 @@ export interface ModeResult {
   hottestShare: number;
   /** Peak-second imbalance: the mean over 1 s intervals of that interval's max/mean. */
   perSecondMaxOverMean: number;
+  /** Fairness at the end of the run: over the last FINAL_BUCKETS complete buckets, the replicas up in all of them. */
+  finalFairness: Fairness;
   theory: { heavyShare: number; hotClientMaxOverMean: number; note: string };
   clients: ClientGroupResult[];
   latency: LatencySummary;
@@ -163,6 +171,8 @@ export interface ModeResult {
   /** Where connections went: kube-proxy connections per Service backend, gateway per-endpoint requests and upstream connections. */
   network: Record<string, unknown>;
   startupMs: number;
+  /** What the measurement itself noticed: failed scrapes, restarts whose last counts were not seen. */
+  measurementNotes: string[];
 }
 
 export interface ScenarioResults {

@@ -1,17 +1,17 @@
-// One mode of a scenario on a fresh cluster, in steps: plan it, start it on the target, admit the client pods through
-// the webhook and warm them up (setUpMode), run the open-loop load while sampling every replica's /metrics
-// (measureLoad), and turn what was measured into per-replica load, fairness, latency and conservation
+// One mode of a scenario on a fresh cluster, in steps: plan it and start it on the target; admit the client pods
+// through the webhook and warm them up (ClientFleets.setUp); run the load phase, with the timeline's events and the
+// per-second sampling of every replica's /metrics (measureLoad); turn what was measured into the mode's result
 // (modeResult.ts). The runner only talks to the Target (scripts/targets/target.ts).
-import type { ClientRunResult } from '../../sim/clients/types.ts';
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import { MODES } from '../cluster/modes.ts';
 import { planCluster } from '../cluster/plan.ts';
-import { PerSecondSampler, type SamplerResult } from '../measure/sampler.ts';
-import { MetricsScraper, type ReplicaSnapshot } from '../measure/scrape.ts';
-import type { ClientFleet, ComponentHealth, NetworkStats, PodAdmission, RunningCluster, Target } from '../targets/target.ts';
-import { buildModeResult } from './modeResult.ts';
-import { pollUntilSettled } from './poll.ts';
-import type { ModeResult } from './results.ts';
+import { LoadSampler, type BucketSample } from '../measure/loadSampler.ts';
+import type { RunningCluster, Target } from '../targets/target.ts';
+import { ClientFleets } from './clientFleets.ts';
+import type { LiveSample } from './liveSample.ts';
+import { buildModeResult, type LoadMeasurement } from './modeResult.ts';
+import type { ModeResult, TimelineEvent } from './results.ts';
+import { TimelineRunner } from './timeline.ts';
 
 export interface RunModeOptions {
   scenario: Scenario;
@@ -20,6 +20,10 @@ export interface RunModeOptions {
   target: Target;
   onProgress?: (message: string) => void;
   onEvent?: (component: string, event: string, data: unknown) => void;
+  /** Once per second of the load phase, for live displays. */
+  onSample?: (sample: LiveSample) => void;
+  /** Each timeline event once it has been applied. */
+  onTimelineEvent?: (mode: ModeName, event: TimelineEvent) => void;
   /** Registers the cluster's clean-up for Ctrl-C; returns the unregister function. */
   registerCleanup?: (cleanup: () => Promise<void>) => () => void;
 }
@@ -33,12 +37,15 @@ export async function runMode(options: RunModeOptions): Promise<ModeResult> {
   const cluster = await target.start(plan, { onEvent: options.onEvent });
   const unregister = options.registerCleanup?.(() => cluster.close());
   try {
-    const setUp = await setUpMode(cluster, scenario, progress);
+    const fleets = new ClientFleets(cluster, scenario);
     try {
-      const measured = await measureLoad(cluster, setUp.fleet, scenario, progress);
-      return buildModeResult({ scenario, randomSeed: options.randomSeed, mode, startupMs: cluster.startupMs, admission: setUp.admission, ...measured });
+      const initialPods = scenario.clients.filter((g) => !g.startStopped).reduce((s, g) => s + g.count, 0);
+      progress(`${mode.name}: cluster up in ${Math.round(cluster.startupMs)} ms; admitting ${initialPods} client pods through the webhook and warming them up`);
+      await fleets.setUp();
+      const measured = await measureLoad(cluster, fleets, options, progress);
+      return buildModeResult({ scenario, randomSeed: options.randomSeed, mode, startupMs: cluster.startupMs, ...measured });
     } finally {
-      await setUp.fleet.close();
+      await fleets.close();
     }
   } finally {
     progress(`${mode.name}: tearing down`);
@@ -47,59 +54,65 @@ export async function runMode(options: RunModeOptions): Promise<ModeResult> {
   }
 }
 
-async function setUpMode(cluster: RunningCluster, scenario: Scenario, progress: (m: string) => void): Promise<{ admission: PodAdmission; fleet: ClientFleet }> {
+async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, options: RunModeOptions, progress: (m: string) => void): Promise<LoadMeasurement> {
+  const { scenario } = options;
   const mode = cluster.plan.mode.name;
-  progress(
-    `${mode}: cluster up in ${Math.round(cluster.startupMs)} ms; admitting ${scenario.clients.reduce((s, g) => s + g.count, 0)} client pods through the webhook`,
-  );
-  const admission = await cluster.admitClientPods(scenario.clients);
-  const fleet = await cluster.startClients(admission.admitted);
-  progress(`${mode}: warming up (clients create their objects and connect)`);
-  await fleet.prepare();
-  return { admission, fleet };
-}
-
-export interface LoadMeasurement {
-  before: ReplicaSnapshot[];
-  after: ReplicaSnapshot[];
-  sampled: SamplerResult;
-  clientResults: ClientRunResult[];
-  loadPhaseMs: number;
-  network: NetworkStats;
-  health: ComponentHealth[];
-}
-
-async function measureLoad(cluster: RunningCluster, fleet: ClientFleet, scenario: Scenario, progress: (m: string) => void): Promise<LoadMeasurement> {
-  const scraper = new MetricsScraper(cluster.replicaMetrics());
-  const before = await scraper.scrapeAll();
-  const sampler = new PerSecondSampler(scraper, before);
+  let timeline: TimelineRunner | undefined;
+  let loadStartedAt = 0;
+  const sampler = new LoadSampler(cluster, {
+    onBucket: options.onSample ? (bucket) => options.onSample!(liveSample(mode, bucket, performance.now() - loadStartedAt, scenario.duration, timeline)) : undefined,
+  });
   await cluster.componentHealth(true);
+  await sampler.begin();
+  progress(`${mode}: load phase ${scenario.duration / 1000} s${scenario.events.length > 0 ? `, ${scenario.events.length} timeline events` : ''}`);
+  loadStartedAt = performance.now();
   sampler.start();
-  progress(`${cluster.plan.mode.name}: load phase ${scenario.duration / 1000} s`);
-  const loadStarted = performance.now();
-  const clientResults = await fleet.run({ durationMs: scenario.duration, maxRequests: scenario.maxRequests });
-  const loadPhaseMs = performance.now() - loadStarted;
-  const health = await cluster.componentHealth();
-  const answered = clientResults.reduce((s, r) => s + Object.values(r.answeredByCode).reduce((a, b) => a + b, 0), 0);
-  const after = await settledSnapshot(scraper, before, answered);
-  const sampled = await sampler.stop(after);
-  return { before, after, sampled, clientResults, loadPhaseMs, network: await cluster.networkStats(), health };
+  fleets.runInitial(scenario.duration);
+  timeline = new TimelineRunner(scenario.events, {
+    cluster,
+    fleets,
+    sampler,
+    loadStartedAt,
+    durationMs: scenario.duration,
+    onApplied: (event) => {
+      progress(`${mode}: ${event.name} at ${(event.startedAtMs / 1000).toFixed(1)} s: ${event.detail}`);
+      options.onTimelineEvent?.(mode, event);
+    },
+  });
+  timeline.start();
+  try {
+    const events = await timeline.finish();
+    const clients = await fleets.results();
+    const loadPhaseMs = performance.now() - loadStartedAt;
+    const health = await cluster.componentHealth();
+    const answered = clients.clientResults.reduce((s, r) => s + Object.values(r.answeredByCode).reduce((a, b) => a + b, 0), 0) + clients.warmUpAnswered;
+    const samples = await sampler.finish({ expectedRequests: answered });
+    return {
+      samples,
+      clientResults: clients.clientResults,
+      warmUpAnswered: clients.warmUpAnswered,
+      warmUpFailed: clients.warmUpFailed,
+      rejected: clients.rejected,
+      events,
+      loadPhaseMs,
+      network: await cluster.networkStats(),
+      health,
+    };
+  } catch (error) {
+    timeline.cancel();
+    sampler.abort();
+    throw error;
+  }
 }
 
-/**
- * kube-apiserver records a WATCH in apiserver_request_total when the watch ends, which is a moment after the client
- * cancelled it: scrape until the counters match what the clients saw, or stop moving, within about 2 s.
- */
-function settledSnapshot(scraper: MetricsScraper, before: ReplicaSnapshot[], clientAnswered: number): Promise<ReplicaSnapshot[]> {
-  const counted = (snapshots: ReplicaSnapshot[]) => snapshots.reduce((s, snap, k) => s + snap.requests - before[k]!.requests, 0);
-  return pollUntilSettled(
-    () => scraper.scrapeAll(),
-    (a, b) => a.every((snap, k) => snap.requests === b[k]!.requests),
-    {
-      timeoutMs: 2000,
-      intervalMs: 100,
-      stableReads: 5,
-      done: (snapshots) => counted(snapshots) === clientAnswered,
-    },
-  );
+function liveSample(mode: string, bucket: BucketSample, elapsedMs: number, totalMs: number, timeline: TimelineRunner | undefined): LiveSample {
+  const replicas = bucket.replicas.map((r) => ({ replica: r.replica, requestsPerSecond: r.requests, tooManyRequests: r.tooManyRequests }));
+  return {
+    mode,
+    elapsedMs,
+    totalMs,
+    requestsPerSecond: replicas.reduce((s, r) => s + r.requestsPerSecond, 0),
+    replicas,
+    events: timeline?.appliedNames() ?? [],
+  };
 }

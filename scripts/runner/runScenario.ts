@@ -45,7 +45,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'apiserver-l7-testbed', version: options.toolVersion ?? '0.0.0' },
-    scenario: { name: scenario.name, file: options.file, description: scenario.description },
+    scenario: { name: scenario.name, file: options.file, description: scenario.description, events: scenario.events },
     target: options.target.name,
     parameters: options.parameters ?? {},
     seed,

@@ -2,7 +2,7 @@
 // Target and never imports the simulator: `local` (scripts/targets/local/) runs every component on this machine;
 // the kind target runs the same plan on a real cluster. Both start a cluster for a mode from the plan, admit client
 // pods, start clients, expose the replicas' metrics endpoints, apply topology changes, and close.
-import type { ClientPodSpec, ClientRunResult, RunOptions } from '../../sim/clients/types.ts';
+import type { ClientPodSpec, ClientRunResult, PrepareResult, RunOptions } from '../../sim/clients/types.ts';
 import type { GatewayStats } from '../../sim/gateway/gatewayPod.ts';
 import type { ServiceProxyStats } from '../../sim/network/kubeProxy.ts';
 import type { ThreadHealth } from '../../sim/runtime/threadHealth.ts';
@@ -31,6 +31,11 @@ export interface RunningCluster {
   /** Creates the groups' pods through the seed kube-apiserver, so admission (the webhook) runs for each. */
   admitClientPods(groups: ClientGroup[]): Promise<PodAdmission>;
   startClients(pods: ClientPodSpec[], options?: { workers?: number }): Promise<ClientFleet>;
+  /**
+   * The kube-apiserver replica pods and gateway pods that exist now (a stopped replica's pod still exists), each in
+   * index order: what a timeline event's `replica: 2` or `pod: 1` refers to.
+   */
+  members(): Promise<ClusterMembers>;
   /** The current replicas' /metrics, read the same way on every target. */
   replicaMetrics(): MetricsEndpoint[];
   /**
@@ -43,6 +48,11 @@ export interface RunningCluster {
   /** Event-loop delay, utilisation and CPU time of every component thread (the simulator's self-check). */
   componentHealth(reset?: boolean): Promise<ComponentHealth[]>;
   close(): Promise<void>;
+}
+
+export interface ClusterMembers {
+  replicas: string[];
+  gatewayPods: string[];
 }
 
 export interface PodAdmission {
@@ -59,8 +69,12 @@ export interface RejectedPod {
 }
 
 export interface ClientFleet {
-  /** Warm-up, not measured: clients create their objects and connect. */
-  prepare(): Promise<void>;
+  /**
+   * Warm-up: clients create their objects, list what they watch, and connect. Resolves with how many of those requests
+   * an apiserver answered (warm-up inside a load phase, by pods a timeline event started, counts on the replicas) and
+   * the pods whose warm-up failed; those still run, and their requests fail by kind.
+   */
+  prepare(): Promise<PrepareResult>;
   /** The open-loop load phase; resolves with every pod's accounting. */
   run(options: RunOptions): Promise<ClientRunResult[]>;
   /** While run() is under way: a group's new offered rate and/or client-go QPS and Burst (a controller reconfigured). */

@@ -13,7 +13,7 @@ import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
 import { CONNECTION_RESET_RETRY_MS, retryDecision } from './retryPolicy.ts';
 import { TokenBucket } from './tokenBucket.ts';
-import type { ClientPodSpec, ClientRunResult, RunOptions } from './types.ts';
+import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from './types.ts';
 
 /** What client-go sends as User-Agent: <binary>/<version> (<os>/<arch>) kubernetes/<commit>. */
 export const CLIENT_GO_USER_AGENT = 'simulated-controller/v1.32.0 (linux/amd64) kubernetes/0000000';
@@ -27,6 +27,8 @@ export class ClientGoPod {
   private readonly endpoint: PodEndpoint;
   private readonly transport: ClientGoTransport;
   private bucket: TokenBucket;
+  /** client-go QPS and Burst now (a set-clients event changes them). */
+  private limits: { qps: number; burst: number };
   private readonly mix: RequestMix;
   private readonly counters = { opened: 0, goawaysReceived: 0, resets: 0 };
   private readonly watchVersions = new Map<string, string>();
@@ -40,12 +42,28 @@ export class ClientGoPod {
   ) {
     this.endpoint = podEndpoint(pod);
     this.transport = new ClientGoTransport(() => dialPod(pod, this.endpoint, env.network, ['h2']), `https://${this.endpoint.authority}`, this.counters);
+    this.limits = { qps: pod.qps, burst: pod.burst };
     this.bucket = new TokenBucket(pod.qps, pod.burst);
     this.mix = new RequestMix(pod, env.rng.fork('mix'));
   }
 
-  /** Warm-up, not measured: create the objects the mix uses and list what the watches will follow. */
-  async prepare(): Promise<void> {
+  /**
+   * Warm-up: create the objects the mix uses and list what the watches will follow. Never throws: a pod that cannot
+   * reach its apiserver (no such host, connection refused by network policy) reports why, and its load then fails
+   * request by request, counted by kind, as a crash-looping controller's would.
+   */
+  async prepare(): Promise<PodPrepared> {
+    let answered = 0;
+    try {
+      answered = await this.warmUp((n) => (answered = n));
+      return { answered };
+    } catch (error) {
+      return { answered, error: (error as Error).message };
+    }
+  }
+
+  private async warmUp(progress: (answered: number) => void): Promise<number> {
+    let answered = 0;
     for (const seed of this.mix.seedObjects()) {
       const res = await this.call({
         method: 'POST',
@@ -55,12 +73,15 @@ export class ClientGoPod {
       });
       if (res.status !== 201 && res.status !== 409)
         throw new Error(`pod ${this.pod.name}: creating ${seed.resource}/${seed.name} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+      progress(++answered);
     }
     for (const watch of this.pod.watches) {
       const res = await this.call({ method: 'GET', path: `${collectionPath(watch.resource, this.pod.namespace)}?limit=500` });
       if (res.status !== 200) throw new Error(`pod ${this.pod.name}: listing ${watch.resource} failed: HTTP ${res.status} ${res.body.slice(0, 200)}`);
       this.watchVersions.set(watch.resource, JSON.parse(res.body).metadata?.resourceVersion ?? '0');
+      progress(++answered);
     }
+    return answered;
   }
 
   /** A plain request outside the measurement (prepare). */
@@ -133,6 +154,8 @@ export class ClientGoPod {
     acc.connections.opened = this.counters.opened;
     acc.connections.goawaysReceived = this.counters.goawaysReceived;
     acc.connections.resets = this.counters.resets;
+    // A deleted pod's connections close with it.
+    if (this.stopped.signal.aborted) this.transport.close();
     return acc.result(this.pod);
   }
 
@@ -287,7 +310,11 @@ export class ClientGoPod {
   /** A timeline event reconfigured the controller: a new offered rate, or new client-go QPS/Burst (a new limiter). */
   change(change: { rate?: number; qps?: number; burst?: number }): void {
     if (change.rate !== undefined) this.schedule?.setRate(change.rate);
-    if (change.qps !== undefined || change.burst !== undefined) this.bucket = new TokenBucket(change.qps ?? this.pod.qps, change.burst ?? this.pod.burst);
+    if (change.qps !== undefined || change.burst !== undefined) {
+      // A controller restarted with a new rest.Config gets a new rate limiter (client-go flowcontrol), full again.
+      this.limits = { qps: change.qps ?? this.limits.qps, burst: change.burst ?? this.limits.burst };
+      this.bucket = new TokenBucket(this.limits.qps, this.limits.burst);
+    }
   }
 
   /** The pod is deleted: no new requests; those in flight finish and run() returns. */

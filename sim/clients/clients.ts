@@ -3,7 +3,7 @@
 import { Rng } from '../../scripts/cluster/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import { simulatedPodNetwork } from './podNetwork.ts';
-import type { ClientRunResult, ClientsConfig, RunOptions } from './types.ts';
+import type { ClientRunResult, ClientsConfig, PrepareResult, RunOptions } from './types.ts';
 
 export interface ClientsInfo {
   pods: string[];
@@ -26,8 +26,13 @@ async function startClients(config: ClientsConfig) {
   return {
     info: { pods: config.pods.map((p) => p.name) } satisfies ClientsInfo,
     methods: {
-      async prepare(): Promise<void> {
-        await Promise.all(pods.map((p) => p.prepare()));
+      /** Warm-up; resolves with the requests an apiserver answered for it (they count on the replicas too) and the pods that failed it. */
+      async prepare(): Promise<PrepareResult> {
+        const prepared = await Promise.all(pods.map((p) => p.prepare()));
+        return {
+          answered: prepared.reduce((sum, p) => sum + p.answered, 0),
+          failed: prepared.flatMap((p, i) => (p.error !== undefined ? [{ pod: config.pods[i]!.name, error: p.error }] : [])),
+        };
       },
       async run(options: RunOptions): Promise<ClientRunResult[]> {
         if (!(options.durationMs > 0)) throw new Error(`run: durationMs must be > 0, got ${options.durationMs}`);

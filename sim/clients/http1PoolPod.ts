@@ -11,7 +11,7 @@ import { PodAccounting } from './accounting.ts';
 import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';
 import { podEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix } from './requestMix.ts';
-import type { ClientPodSpec, ClientRunResult, RunOptions } from './types.ts';
+import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from './types.ts';
 
 interface AutocannonResult {
   requests: { sent: number };
@@ -49,11 +49,18 @@ export class Http1PoolPod {
     };
   }
 
-  async prepare(): Promise<void> {
+  /** Creates the mix's objects. Never throws (clientGoPod.ts prepare): a failure is reported, and the pod still runs. */
+  async prepare(): Promise<PodPrepared> {
     const seeds = this.mix.seedObjects();
-    if (seeds.length === 0) return;
-    const target = await this.target();
+    if (seeds.length === 0) return { answered: 0 };
+    let target: Awaited<ReturnType<Http1PoolPod['target']>>;
+    try {
+      target = await this.target();
+    } catch (error) {
+      return { answered: 0, error: (error as Error).message };
+    }
     let failures = '';
+    let answered = 0;
     await autocannon({
       ...this.baseOptions(target),
       connections: 1,
@@ -64,11 +71,13 @@ export class Http1PoolPod {
         body: s.body,
         headers: { 'content-type': 'application/json' },
         onResponse: (status: number) => {
-          if (status !== 201 && status !== 409) failures += ` ${s.resource}/${s.name}: HTTP ${status}`;
+          if (status === 201 || status === 409) answered++;
+          else failures += ` ${s.resource}/${s.name}: HTTP ${status}`;
         },
       })),
     });
-    if (failures) throw new Error(`pod ${this.pod.name}: preparing objects failed:${failures}`);
+    if (answered < seeds.length && !failures) failures = ` ${seeds.length - answered} of ${seeds.length} requests got no answer`;
+    return failures ? { answered, error: `pod ${this.pod.name}: preparing objects failed:${failures}` } : { answered };
   }
 
   async run(options: RunOptions, epoch: number): Promise<ClientRunResult> {

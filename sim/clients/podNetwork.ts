@@ -27,3 +27,33 @@ export function simulatedPodNetwork(services: readonly ServiceRecord[], privileg
     sourceAddress: (pod) => pod.ip,
   };
 }
+
+/**
+ * A client running in a real pod: names resolve through the system resolver (getaddrinfo), which reads the pod's
+ * /etc/hosts first, where the kubelet wrote the pod's hostAliases (so the webhook's alias for the public API name
+ * applies), then cluster DNS with the pod's search domains (so `kube-apiserver` finds the Service of its namespace),
+ * as Go's resolver does for client-go. Connections leave from the pod's own address, so no source is bound.
+ */
+export function systemPodNetwork(lookup: typeof systemLookup = systemLookup): PodNetwork {
+  return {
+    async resolve(pod, host, port) {
+      if (isIP(host) !== 0) return { ip: host, port };
+      try {
+        const { address } = await lookup(host);
+        return { ip: address, port };
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason = code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_NODATA' ? 'no such host' : ((error as Error).message ?? String(code));
+        return { error: `dial tcp: lookup ${host}: ${reason} (pod ${pod.namespace}/${pod.name})` };
+      }
+    },
+    sourceAddress: () => undefined,
+  };
+}
+
+function systemLookup(host: string): Promise<{ address: string }> {
+  return dnsLookup(host, { verbatim: true });
+}
+
+import { isIP } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';

@@ -44,6 +44,18 @@ export interface ClientsConfig {
   clusterDomain: string;
 }
 
+/** What a pod's warm-up did: the requests an apiserver answered for it, and why it failed (it still runs). */
+export interface PodPrepared {
+  answered: number;
+  error?: string;
+}
+
+/** The warm-up of a group of pods. */
+export interface PrepareResult {
+  answered: number;
+  failed: { pod: string; error: string }[];
+}
+
 export interface RunOptions {
   durationMs: number;
   maxRequests: number;

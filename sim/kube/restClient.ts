@@ -44,6 +44,12 @@ export class RestClient {
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ca: target.caPem, servername: target.servername });
   }
 
+  /** TCP connections this client has open now (in use and idle keep-alive). */
+  get openConnections(): number {
+    const count = (sockets: NodeJS.ReadOnlyDict<unknown[]>) => Object.values(sockets).reduce((sum, list) => sum + (list?.length ?? 0), 0);
+    return count(this.agent.sockets) + count(this.agent.freeSockets);
+  }
+
   async request<T = unknown>(
     method: string,
     path: string,

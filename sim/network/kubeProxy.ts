@@ -209,6 +209,15 @@ async function startKubeProxy(config: KubeProxyConfig) {
         if (!proxy) throw new Error(`kube-proxy: unknown Service ${service}`);
         proxy.setEndpoints(endpoints, options.resetRemoved ?? true);
       },
+      /**
+       * The NetworkPolicy in front of a Service's pods changed its pod selector (the label it requires). Checked for
+       * each new connection; established ones are not looked at again.
+       */
+      setRequiredPodLabel(service: string, label: string | undefined): void {
+        const proxy = proxies.get(service);
+        if (!proxy) throw new Error(`kube-proxy: unknown Service ${service}`);
+        proxy.spec.requiredPodLabel = label;
+      },
       /** Pods whose labels network policy checks by source address (pods are registered when admitted). */
       registerPods(list: PodIdentity[]): void {
         for (const pod of list) pods.set(pod.ip, pod);

@@ -192,7 +192,8 @@ describe('client-go profile', () => {
     expect(seen.length).toBeGreaterThan(0);
     expect(new Set(seen)).toEqual(new Set([clientPodIp(cp.addresses, 3)]));
     const failing = await startInProcessComponent(clientPods, { name: 'clients', config: config(cp, [lost]) });
-    await expect(failing.remote.prepare()).rejects.toThrow(/no such host/);
+    const prepared = await failing.remote.prepare();
+    expect(prepared.failed).toEqual([{ pod: lost.name, error: expect.stringMatching(/no such host/) }]);
     await failing.close();
     await new Promise<void>((r) => server.close(() => r()));
   });

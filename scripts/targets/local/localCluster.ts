@@ -5,13 +5,14 @@
 // are started from their descriptors.
 import controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import clientPods from '../../../sim/clients/clients.ts';
-import type { ClientPodSpec, ClientsConfig, RunOptions } from '../../../sim/clients/types.ts';
+import type { ClientPodSpec, ClientsConfig, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
 import gatewayPod from '../../../sim/gateway/gatewayPod.ts';
 import { RestClient, KubeApiError } from '../../../sim/kube/restClient.ts';
 import kubeProxyComponent from '../../../sim/network/kubeProxy.ts';
 import type { PodIdentity } from '../../../sim/network/networkPolicy.ts';
 import type { ComponentEventListener, HandleOf } from '../../../sim/runtime/component.ts';
 import { Teardown } from '../../../sim/runtime/teardown.ts';
+import { internalGatewayPolicyLabel } from '../../../webhook/networkPolicyLabel.ts';
 import { ThreadHealthMonitor } from '../../../sim/runtime/threadHealth.ts';
 import webhookPod from '../../../sim/webhookPod.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
@@ -35,7 +36,7 @@ import {
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { buildSeedObjects, genericKubeconfigSecret, internalLoadBalancingConfigMap, type SeedObject } from '../../cluster/seedObjects.ts';
-import type { ClientFleet, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
+import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
@@ -259,6 +260,11 @@ export class LocalCluster implements RunningCluster {
     return this.endpoints.replicaNames().map((name) => this.replicaEndpointOf(name));
   }
 
+  async members(): Promise<ClusterMembers> {
+    const byIndex = (a: string, b: string) => indexOf(a) - indexOf(b);
+    return { replicas: this.endpoints.replicaNames().sort(byIndex), gatewayPods: [...this.gateways.keys()].sort(byIndex) };
+  }
+
   replicaMetrics(): MetricsEndpoint[] {
     return this.endpoints.replicaNames().map((name) => {
       let client = this.metricsClients.get(name);
@@ -279,8 +285,11 @@ export class LocalCluster implements RunningCluster {
     });
   }
 
+  /** Client connections per replica: every TLS connection it has open, less the runner's own /metrics connection. */
   async replicaConnections(): Promise<Record<string, number>> {
-    return Object.fromEntries((await this.shoot.remote.replicaStates()).map((r) => [r.replica, r.connections]));
+    return Object.fromEntries(
+      (await this.shoot.remote.replicaStates()).map((r) => [r.replica, Math.max(0, r.connections - (this.metricsClients.get(r.replica)?.openConnections ?? 0))]),
+    );
   }
 
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
@@ -358,6 +367,16 @@ export class LocalCluster implements RunningCluster {
         this.genericKubeconfig = kubeconfig;
         return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
+      case 'set-namespace-alias': {
+        const service = this.plan.services.gatewayInternal;
+        const label = internalGatewayPolicyLabel(change.alias ?? this.plan.istioNamespace);
+        await this.kubeProxy.remote.setRequiredPodLabel(`${service.namespace}/${service.name}`, label);
+        return done(
+          change.alias
+            ? `${service.name} annotated with namespace alias ${change.alias}: new connections need the label ${label}=allowed`
+            : `${service.name} has no namespace alias: new connections need the label ${label}=allowed`,
+        );
+      }
     }
   }
 
@@ -404,8 +423,7 @@ export class LocalCluster implements RunningCluster {
   }
 
   private replicaEndpointOf(name: string): Endpoint {
-    const index = Number(/-(\d+)$/.exec(name)?.[1]);
-    return replicaEndpoint(this.plan.addresses, index);
+    return replicaEndpoint(this.plan.addresses, indexOf(name));
   }
 
   private nextReplicaIndex(): number {
@@ -418,14 +436,20 @@ export class LocalCluster implements RunningCluster {
   }
 }
 
+/** The index at the end of a replica or gateway pod name (`kube-apiserver-2` → 2). */
+function indexOf(name: string): number {
+  return Number(/-(\d+)$/.exec(name)?.[1]);
+}
+
 class LocalClientFleet implements ClientFleet {
   constructor(
     private readonly handles: ClientsHandle[],
     private readonly host: ComponentHost,
   ) {}
 
-  async prepare(): Promise<void> {
-    await Promise.all(this.handles.map((h) => h.remote.prepare()));
+  async prepare(): Promise<PrepareResult> {
+    const prepared = await Promise.all(this.handles.map((h) => h.remote.prepare()));
+    return { answered: prepared.reduce((sum, p) => sum + p.answered, 0), failed: prepared.flatMap((p) => p.failed) };
   }
 
   async run(options: RunOptions) {
