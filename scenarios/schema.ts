@@ -246,6 +246,15 @@ export const Scenario = z
       groups: scenario.clients.map((g) => ({ name: g.name, profile: g.profile, startStopped: g.startStopped })),
     });
     for (const issue of timeline) ctx.addIssue({ code: 'custom', path: ['events', ...issue.path], message: issue.message });
+    const gateDuration = scenario.gate.duration;
+    if (gateDuration !== undefined) {
+      if (gateDuration > scenario.duration)
+        ctx.addIssue({ code: 'custom', path: ['gate', 'duration'], message: `longer than the scenario's duration (${scenario.duration} ms); the gate only shortens` });
+      scenario.events.forEach((event, index) => {
+        if (event.at >= gateDuration && event.at < scenario.duration)
+          ctx.addIssue({ code: 'custom', path: ['events', index, 'at'], message: `not before the end of the gate's shorter load phase (gate.duration ${gateDuration} ms)` });
+      });
+    }
     const names = new Set(scenario.events.map((e) => eventName(e)));
     for (const mode of MODE_NAMES) {
       for (const event of Object.keys(scenario.expect[mode]?.convergenceSeconds ?? {})) {

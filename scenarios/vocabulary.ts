@@ -26,6 +26,7 @@ export const RANGE_METRICS = [
   'tooManyRequestsRate',
   'retriedRate',
   'rejectedPods',
+  'openConnectionsPeak',
 ] as const;
 export type RangeMetric = (typeof RANGE_METRICS)[number];
 

@@ -1,5 +1,6 @@
 // `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere.
 import { Command } from 'commander';
+import { gateCommand } from './gateCommand.ts';
 import { scenarioCommand } from './scenarioCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { exitWhenDone } from '../runner/interrupts.ts';
@@ -8,6 +9,7 @@ export async function main(argv: string[]): Promise<void> {
   const program = new Command('apiserver-lb')
     .description('local L7 load-balancing simulator and testbed for kube-apiservers')
     .addCommand(scenarioCommand())
+    .addCommand(gateCommand())
     .addCommand(simCommand())
     .showHelpAfterError();
   await program.parseAsync(argv);

@@ -1,7 +1,7 @@
-// `npm run scenario <name>` / `apiserver-lb scenario <name>`: run a scenario's modes side by side on the local
-// simulator, print per-replica tables and fairness, write results/<name>-<time>.json, and exit non-zero when an
-// expectation fails (1) or the run could not be done (2: bad input, 3: runtime failure).
-import fs from 'node:fs';
+// `npm run scenario <name>` / `apiserver-lb scenario <name>`: run a scenario's modes side by side on a target (the
+// local simulator by default), print per-replica tables, fairness, events and checks, write
+// results/<name>-<time>.json, and exit non-zero when an expectation fails (1) or the run could not be done (2: bad
+// input, 3: runtime failure; cli/exitCodes.ts).
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
@@ -10,13 +10,12 @@ import { MODE_NAMES, Scenario, type ModeName } from '../../scenarios/schema.ts';
 import { parseDurationMs } from '../../scenarios/duration.ts';
 import { formatChecks, formatClientGroups, formatComparison, formatMode, LATENCY_FOOTNOTE } from '../runner/format.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
+import { writeResultsFile } from '../runner/resultsFile.ts';
 import { runScenario } from '../runner/runScenario.ts';
-import { localTarget } from '../targets/local/localTarget.ts';
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
-
-const EXIT_CHECK_FAILED = 1;
-const EXIT_BAD_INPUT = 2;
-const EXIT_RUNTIME = 3;
+import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { readToolVersion } from './toolVersion.ts';
 
 function parseModes(value: string): ModeName[] {
   const modes = value
@@ -41,9 +40,22 @@ function parseDuration(value: string): number {
   return ms;
 }
 
+interface ScenarioFlags extends TargetFlags {
+  modes?: ModeName[];
+  seed?: number;
+  duration?: number;
+  out: string;
+  write: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  list?: boolean;
+  schema?: boolean;
+  failOnSelfCheck?: boolean;
+}
+
 export function scenarioCommand(): Command {
-  return new Command('scenario')
-    .description('run a scenario on the local simulator: every mode on a fresh simulated cluster, side by side')
+  const command = new Command('scenario')
+    .description('run a scenario: every mode on a fresh cluster (the local simulator by default), side by side')
     .argument('[scenario]', `scenario name (${listScenarioNames().join(', ')}) or path to a .yaml file`)
     .addOption(new Option('--modes <list>', `comma-separated subset of the scenario's modes (${MODE_NAMES.join(', ')})`).argParser(parseModes))
     .addOption(new Option('--seed <n>', "seed for every random choice (default: the scenario's, else a fresh one)").argParser(parseSeed))
@@ -54,7 +66,8 @@ export function scenarioCommand(): Command {
     .option('--quiet', 'no progress lines')
     .option('--list', 'list the known scenarios and exit')
     .option('--schema', 'print the scenario JSON Schema and exit')
-    .action(async (name: string | undefined, opts) => {
+    .option('--fail-on-self-check', 'exit 1 when the self-check found the simulator itself was a bottleneck');
+  return addTargetOptions(command).action(async (name: string | undefined, opts: ScenarioFlags) => {
       if (opts.list) {
         for (const n of listScenarioNames()) console.log(n);
         return;
@@ -89,6 +102,14 @@ export function scenarioCommand(): Command {
           return;
         }
       }
+      const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
+      const refusals = target.check(scenario);
+      if (refusals.length > 0) {
+        for (const r of refusals) console.error(`${scenario.name}: ${r}`);
+        console.error(`the ${target.name} target cannot run this scenario; nothing was run.`);
+        process.exitCode = EXIT_BAD_INPUT;
+        return;
+      }
       const human = opts.json ? process.stderr : process.stdout;
       const tty = human.isTTY === true;
       const print = (text = '') => human.write(`${text}\n`);
@@ -116,8 +137,9 @@ export function scenarioCommand(): Command {
             }
           },
           registerCleanup: onInterrupt,
-          toolVersion: readVersion(),
-          target: localTarget,
+          toolVersion: readToolVersion(),
+          target,
+          parameters: opts.duration ? { duration: opts.duration } : {},
         });
       } catch (error) {
         progress.done();
@@ -133,24 +155,12 @@ export function scenarioCommand(): Command {
       print();
       print(formatChecks(results.checks));
       if (opts.write) {
-        fs.mkdirSync(opts.out, { recursive: true });
-        const stamp = results.startedAt.replace(/[:.]/g, '-');
-        const file = path.join(opts.out, `${scenario.name}-${stamp}.json`);
-        fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-        fs.writeFileSync(path.join(opts.out, `${scenario.name}-latest.json`), `${JSON.stringify(results, null, 2)}\n`);
+        const file = writeResultsFile(results, opts.out);
         print(`results: ${file} (schema v${results.schemaVersion}, see docs/results.md)`);
       }
       print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
       if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      if (results.checks.some((c) => !c.ok)) process.exitCode = EXIT_CHECK_FAILED;
+      const selfCheckFailed = opts.failOnSelfCheck && results.modes.some((m) => !m.selfCheck.clean);
+      if (results.checks.some((c) => !c.ok) || selfCheckFailed) process.exitCode = EXIT_CHECK_FAILED;
     });
-}
-
-function readVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
 }

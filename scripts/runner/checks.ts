@@ -27,7 +27,20 @@ export const METRIC_VALUE: Record<RangeMetric, (r: ModeResult) => number> = {
   /** Retried attempts per attempt. */
   retriedRate: (r) => ratio(r.failures.retried, sum(r.clients.map((c) => c.attempts))),
   rejectedPods: (r) => r.rejectedPods.length,
+  /** Most client connections the replicas had open at once (all replicas, per bucket), where the target can see them. */
+  openConnectionsPeak: (r) => openConnectionsPeak(r),
 };
+
+function openConnectionsPeak(r: ModeResult): number {
+  const series = Object.values(r.timeline.replicas).map((x) => x.openConnections);
+  const buckets = Math.max(0, ...series.map((s) => s.length));
+  let peak = NaN;
+  for (let b = 0; b < buckets; b++) {
+    const total = series.reduce((sum, s) => sum + (s[b] ?? 0), 0);
+    if (Number.isFinite(total)) peak = Number.isFinite(peak) ? Math.max(peak, total) : total;
+  }
+  return peak;
+}
 
 function ratio(part: number, whole: number): number {
   return whole > 0 ? part / whole : 0;

@@ -7,14 +7,16 @@ const n1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
 
-function table(head: string[], rows: string[][], tty: boolean): string {
+/** A table: the first column left-aligned, the others right-aligned (numbers) or left-aligned (text). */
+export function table(head: string[], rows: string[][], tty: boolean, align: 'right' | 'left' = 'right'): string {
+  const alignOf = (i: number) => (i === 0 ? 'left' : align);
   if (tty) {
-    const t = new Table({ head, style: { head: [], border: [] }, colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')) });
+    const t = new Table({ head, style: { head: [], border: [] }, colAligns: head.map((_, i) => alignOf(i)) });
     t.push(...rows);
     return t.toString();
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((c, i) => (alignOf(i) === 'left' ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
 

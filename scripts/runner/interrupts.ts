@@ -1,6 +1,8 @@
 // Ctrl-C and SIGTERM: run every registered clean-up (close clusters, kill child processes) once, then exit 130.
 // A second Ctrl-C exits at once. Worker threads die with the process in any case; this makes listeners and child
 // processes go away in order and prints what happened.
+import { EXIT_INTERRUPTED } from '../cli/exitCodes.ts';
+
 const cleanups = new Set<() => Promise<void>>();
 let installed = false;
 let interrupted = false;
@@ -15,12 +17,12 @@ function install(): void {
   if (installed) return;
   installed = true;
   const handler = (signal: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
+    if (interrupted) process.exit(EXIT_INTERRUPTED);
     interrupted = true;
     process.stderr.write(`\n${signal}: cleaning up (press Ctrl-C again to exit at once)\n`);
-    const timeout = setTimeout(() => process.exit(130), 5000);
+    const timeout = setTimeout(() => process.exit(EXIT_INTERRUPTED), 5000);
     timeout.unref();
-    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(130));
+    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(EXIT_INTERRUPTED));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -1,0 +1,136 @@
+// `npm run gate [scenario...]`: runs the gate suite (every scenario with gate.include, the default) or the named
+// scenarios, each with its gate duration; prints a pass/fail table and every failure with scenario, mode, metric,
+// bound and measured value; writes results/gate-<time>.json (summary), results/gate-<time>.junit.xml and each
+// scenario's results under results/gate-<time>/. Exit codes: 0 all pass, 1 an expectation failed, 2 bad input
+// (nothing was run), 3 a run could not be completed (docs/scenarios.md#the-gate).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDurationMs } from '../../scenarios/duration.ts';
+import { failureLines, formatValue, outcomeOf, summarize, type GateScenarioOutcome, type GateSummary } from '../gate/summary.ts';
+import { renderJUnit } from '../gate/junit.ts';
+import { selectGateSuite } from '../gate/suite.ts';
+import { onInterrupt } from '../runner/interrupts.ts';
+import { writeResultsFile } from '../runner/resultsFile.ts';
+import { runScenario } from '../runner/runScenario.ts';
+import { table } from '../runner/format.ts';
+import { EXIT_BAD_INPUT } from './exitCodes.ts';
+import { createProgress } from './progress.ts';
+import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { readToolVersion } from './toolVersion.ts';
+
+function parseDuration(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === undefined || ms < 500) throw new InvalidArgumentError('must be a duration of at least 500ms, e.g. 5s');
+  return ms;
+}
+
+interface GateFlags extends TargetFlags {
+  out: string;
+  duration?: number;
+  failOnSelfCheck?: boolean;
+  list?: boolean;
+  quiet?: boolean;
+}
+
+export function gateCommand(): Command {
+  const command = new Command('gate')
+    .description("run the CI gate: the scenarios' expectations, pass/fail, JUnit XML and a JSON summary")
+    .argument('[scenarios...]', 'scenario names or .yaml paths (default: every scenario with gate.include)')
+    .option('--out <dir>', 'directory for the summary, the JUnit XML and the results', 'results')
+    .addOption(new Option('--duration <d>', "load phase per mode for every scenario, instead of each one's gate.duration").argParser(parseDuration))
+    .option('--fail-on-self-check', 'fail a scenario whose run the simulator itself bottlenecked (self-check warnings)')
+    .option('--list', 'list the scenarios the gate would run, with their durations, and exit')
+    .option('--quiet', 'no progress lines');
+  return addTargetOptions(command).action(async (names: string[], opts: GateFlags) => {
+    const print = (text = '') => process.stdout.write(`${text}\n`);
+    const selection = selectGateSuite(names, { durationMs: opts.duration });
+    if (selection.problems.length > 0) {
+      for (const problem of selection.problems) console.error(problem);
+      console.error(`${selection.problems.length} scenario file(s) with problems; nothing was run.`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
+    if (opts.list) {
+      for (const e of selection.entries) print(`${e.name}  ${e.durationMs / 1000} s per mode × ${e.scenario.modes.length} modes${e.shortened ? ' (gate.duration)' : ''}`);
+      if (selection.excluded.length > 0) print(`not in the default suite: ${selection.excluded.join(', ')}`);
+      return;
+    }
+    const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
+    const refusals = selection.entries.flatMap((e) => target.check(e.scenario).map((reason) => `${e.name}: ${reason}`));
+    if (refusals.length > 0) {
+      for (const r of refusals) console.error(r);
+      console.error(`the ${target.name} target cannot run these scenarios; nothing was run.`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
+
+    const startedAt = new Date();
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const outDir = opts.out;
+    const runDir = path.join(outDir, `gate-${stamp}`);
+    const progress = createProgress(opts.quiet === true);
+    const failOnSelfCheck = opts.failOnSelfCheck === true;
+    const started = performance.now();
+    const outcomes: GateScenarioOutcome[] = [];
+    print(`gate: ${selection.entries.length} scenarios on the ${target.name} target${selection.excluded.length > 0 ? ` (left out: ${selection.excluded.join(', ')})` : ''}`);
+    for (const [i, entry] of selection.entries.entries()) {
+      const scenarioStarted = performance.now();
+      progress.update(`[${i + 1}/${selection.entries.length}] ${entry.name}`);
+      let outcome: GateScenarioOutcome;
+      try {
+        const results = await runScenario({
+          scenario: entry.scenario,
+          file: path.relative(process.cwd(), entry.file),
+          target,
+          onProgress: (m) => progress.update(`[${i + 1}/${selection.entries.length}] ${entry.name}: ${m}`),
+          registerCleanup: onInterrupt,
+          toolVersion: readToolVersion(),
+          parameters: entry.shortened ? { duration: entry.durationMs } : {},
+        });
+        outcome = outcomeOf(entry, { results, resultsFile: writeResultsFile(results, runDir) }, failOnSelfCheck);
+      } catch (error) {
+        outcome = outcomeOf(entry, { error: error as Error, wallMs: performance.now() - scenarioStarted }, failOnSelfCheck);
+      }
+      outcomes.push(outcome);
+      progress.done();
+      print(scenarioLine(outcome));
+    }
+    const summary = summarize(outcomes, { startedAt, wallMs: performance.now() - started, target: target.name, failOnSelfCheck });
+    print();
+    print(formatGateTable(summary, process.stdout.isTTY === true));
+    const failures = failureLines(summary);
+    if (failures.length > 0) {
+      print();
+      for (const line of failures) print(line);
+    }
+    fs.mkdirSync(outDir, { recursive: true });
+    const summaryFile = path.join(outDir, `gate-${stamp}.json`);
+    const junitFile = path.join(outDir, `gate-${stamp}.junit.xml`);
+    fs.writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    fs.writeFileSync(junitFile, renderJUnit(summary));
+    fs.copyFileSync(summaryFile, path.join(outDir, 'gate-latest.json'));
+    fs.copyFileSync(junitFile, path.join(outDir, 'gate-latest.junit.xml'));
+    print();
+    print(`gate: ${summary.passed} checks passed, ${summary.failed} failed, ${summary.errors} runs failed; wall time ${(summary.wallMs / 1000).toFixed(1)} s`);
+    print(`summary ${summaryFile}, JUnit ${junitFile}, results in ${runDir}/`);
+    process.exitCode = summary.exitCode;
+  });
+}
+
+function scenarioLine(o: GateScenarioOutcome): string {
+  const failed = o.checks.filter((c) => !c.ok).length;
+  const status = o.error !== undefined ? 'ERROR' : failed > 0 ? 'FAIL ' : 'PASS ';
+  const detail = o.error ?? `${o.checks.length - failed}/${o.checks.length} checks`;
+  const warnings = o.selfCheckWarnings.length > 0 ? `, ${o.selfCheckWarnings.length} self-check warnings` : '';
+  return `${status} ${o.scenario} (${(o.wallMs / 1000).toFixed(1)} s): ${detail}${warnings}`;
+}
+
+export function formatGateTable(summary: GateSummary, tty: boolean): string {
+  const rows = summary.scenarios.flatMap((o) =>
+    o.error !== undefined
+      ? [[o.scenario, '-', 'run', 'ERROR', o.error.slice(0, 80), 'completed']]
+      : o.checks.map((c) => [o.scenario, c.mode, c.metric, c.ok ? 'PASS' : 'FAIL', formatValue(c.actual).slice(0, 80), c.expected]),
+  );
+  return table(['scenario', 'mode', 'metric', 'result', 'measured', 'expected'], rows, tty, 'left');
+}

@@ -1,0 +1,32 @@
+// `--target local|kind|cluster` and its companions, shared by `scenario` and `gate` (docs/kind.md#running-scenarios):
+// where a scenario runs. local (the default) is the simulator; kind a cluster made by `npm run cluster:up`; cluster
+// any cluster with Istio, through --kubeconfig.
+import { Option, type Command } from 'commander';
+import type { Target, TargetName } from '../targets/target.ts';
+
+export const TARGET_NAMES: readonly TargetName[] = ['local', 'kind', 'cluster'];
+
+export interface TargetFlags {
+  target: TargetName;
+  kubeconfig?: string;
+  context?: string;
+  clusterName?: string;
+}
+
+export function addTargetOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--target <name>', 'where to run: local (the simulator), kind (npm run cluster:up), cluster (any cluster)').choices(TARGET_NAMES).default('local'))
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster (targets kind and cluster; default kubectl\'s own)')
+    .option('--context <name>', 'kubeconfig context (default: kind-<cluster name> for kind, the current one for cluster)')
+    .option('--cluster-name <name>', 'kind cluster name (default apiserver-lb)');
+}
+
+/** The Target for the flags; the kind target's code is loaded only when it is asked for. */
+export async function resolveTarget(flags: TargetFlags, log?: (line: string) => void): Promise<Target> {
+  if (flags.target === 'local') {
+    const { localTarget } = await import('../targets/local/localTarget.ts');
+    return localTarget;
+  }
+  const { createKindTarget } = await import('../targets/kind/kindTarget.ts');
+  return createKindTarget({ target: flags.target, kubeconfig: flags.kubeconfig, context: flags.context, clusterName: flags.clusterName, log });
+}
