@@ -47,6 +47,12 @@ export const ClientGroup = z
     maxRetries: z.number().int().min(0).max(100).default(10),
     /** The group has no pods until a `start-clients` event creates them. */
     startStopped: z.boolean().default(false),
+    /**
+     * How the pods authenticate: the bearer token of their access secret (Gardener's shoot access tokens), or an x509
+     * client certificate from the control plane's client CA (CN = the group's user); through the gateway the latter
+     * takes the mTLS route, which forwards the identity with front-proxy headers (docs/gardener.md#request-path-in-l7-mode).
+     */
+    auth: z.enum(['token', 'client-certificate']).default('token'),
     http1: z
       .object({
         /** Keep-alive pool size; client-go's HTTP/1.1 transport keeps up to 25 idle per host (SetTransportDefaults). */
@@ -150,11 +156,14 @@ const Expectations = z
     priorityLevelRejections: z.record(z.string(), Range).optional(),
     /** Fail when the simulator's self-check found it was itself the bottleneck (docs/architecture.md#self-check). */
     selfCheckClean: z.boolean().optional(),
+    /** Per client group: the user name every one of its pods must have been authenticated as (SelfSubjectReview). */
+    identity: z.record(z.string(), z.string().min(1)).optional(),
   } as Record<RangeMetric, z.ZodOptional<typeof Range>> & {
     conservation: z.ZodOptional<z.ZodBoolean>;
     convergenceSeconds: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnion<[typeof Range, z.ZodLiteral<'never'>]>>>;
     priorityLevelRejections: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
     selfCheckClean: z.ZodOptional<z.ZodBoolean>;
+    identity: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
   })
   .strict();
 export type Expectations = z.infer<typeof Expectations>;
@@ -209,6 +218,8 @@ export const Scenario = z
     scenario.clients.forEach((group, index) => {
       if (seen.has(group.name)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'name'], message: `duplicate client name "${group.name}"` });
       seen.add(group.name);
+      if (group.auth === 'client-certificate' && group.profile === 'http1-pool')
+        ctx.addIssue({ code: 'custom', path: ['clients', index, 'auth'], message: 'client certificates are supported for the client-go profile only' });
     });
     const modes = new Set<string>();
     scenario.modes.forEach((mode, index) => {
@@ -249,10 +260,18 @@ export const Scenario = z
     const gateDuration = scenario.gate.duration;
     if (gateDuration !== undefined) {
       if (gateDuration > scenario.duration)
-        ctx.addIssue({ code: 'custom', path: ['gate', 'duration'], message: `longer than the scenario's duration (${scenario.duration} ms); the gate only shortens` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gate', 'duration'],
+          message: `longer than the scenario's duration (${scenario.duration} ms); the gate only shortens`,
+        });
       scenario.events.forEach((event, index) => {
         if (event.at >= gateDuration && event.at < scenario.duration)
-          ctx.addIssue({ code: 'custom', path: ['events', index, 'at'], message: `not before the end of the gate's shorter load phase (gate.duration ${gateDuration} ms)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['events', index, 'at'],
+            message: `not before the end of the gate's shorter load phase (gate.duration ${gateDuration} ms)`,
+          });
       });
     }
     const names = new Set(scenario.events.map((e) => eventName(e)));
@@ -265,6 +284,17 @@ export const Scenario = z
             message: `no event named "${event}" (events: ${[...names].join(', ') || 'none'})`,
           });
         }
+      }
+    }
+    const groupNames = new Set(scenario.clients.map((g) => g.name));
+    for (const mode of MODE_NAMES) {
+      for (const group of Object.keys(scenario.expect[mode]?.identity ?? {})) {
+        if (!groupNames.has(group))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', mode, 'identity', group],
+            message: `no client group "${group}" (groups: ${[...groupNames].join(', ')})`,
+          });
       }
     }
     if (scenario.clients.every((g) => g.startStopped)) {

@@ -52,7 +52,8 @@ export function gateCommand(): Command {
       return;
     }
     if (opts.list) {
-      for (const e of selection.entries) print(`${e.name}  ${e.durationMs / 1000} s per mode × ${e.scenario.modes.length} modes${e.shortened ? ' (gate.duration)' : ''}`);
+      for (const e of selection.entries)
+        print(`${e.name}  ${e.durationMs / 1000} s per mode × ${e.scenario.modes.length} modes${e.shortened ? ' (gate.duration)' : ''}`);
       if (selection.excluded.length > 0) print(`not in the default suite: ${selection.excluded.join(', ')}`);
       return;
     }
@@ -73,7 +74,9 @@ export function gateCommand(): Command {
     const failOnSelfCheck = opts.failOnSelfCheck === true;
     const started = performance.now();
     const outcomes: GateScenarioOutcome[] = [];
-    print(`gate: ${selection.entries.length} scenarios on the ${target.name} target${selection.excluded.length > 0 ? ` (left out: ${selection.excluded.join(', ')})` : ''}`);
+    print(
+      `gate: ${selection.entries.length} scenarios on the ${target.name} target${selection.excluded.length > 0 ? ` (left out: ${selection.excluded.join(', ')})` : ''}`,
+    );
     for (const [i, entry] of selection.entries.entries()) {
       const scenarioStarted = performance.now();
       progress.update(`[${i + 1}/${selection.entries.length}] ${entry.name}`);

@@ -68,99 +68,99 @@ export function scenarioCommand(): Command {
     .option('--schema', 'print the scenario JSON Schema and exit')
     .option('--fail-on-self-check', 'exit 1 when the self-check found the simulator itself was a bottleneck');
   return addTargetOptions(command).action(async (name: string | undefined, opts: ScenarioFlags) => {
-      if (opts.list) {
-        for (const n of listScenarioNames()) console.log(n);
-        return;
-      }
-      if (opts.schema) {
-        console.log(JSON.stringify(z.toJSONSchema(Scenario, { io: 'input', unrepresentable: 'any' }), null, 2));
-        return;
-      }
-      if (!name) {
-        console.error(`which scenario? known: ${listScenarioNames().join(', ')} (or a path to a .yaml file)`);
+    if (opts.list) {
+      for (const n of listScenarioNames()) console.log(n);
+      return;
+    }
+    if (opts.schema) {
+      console.log(JSON.stringify(z.toJSONSchema(Scenario, { io: 'input', unrepresentable: 'any' }), null, 2));
+      return;
+    }
+    if (!name) {
+      console.error(`which scenario? known: ${listScenarioNames().join(', ')} (or a path to a .yaml file)`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
+    let loaded;
+    try {
+      loaded = loadScenarioFile(name);
+    } catch (error) {
+      if (error instanceof ScenarioError) {
+        console.error(error.message);
+        console.error(`${error.issues.length} problem(s) in the scenario file; nothing was run.`);
         process.exitCode = EXIT_BAD_INPUT;
         return;
       }
-      let loaded;
-      try {
-        loaded = loadScenarioFile(name);
-      } catch (error) {
-        if (error instanceof ScenarioError) {
-          console.error(error.message);
-          console.error(`${error.issues.length} problem(s) in the scenario file; nothing was run.`);
-          process.exitCode = EXIT_BAD_INPUT;
-          return;
-        }
-        throw error;
-      }
-      const scenario = opts.duration ? { ...loaded.scenario, duration: opts.duration } : loaded.scenario;
-      if (opts.modes) {
-        const unknown = (opts.modes as ModeName[]).filter((m) => !scenario.modes.includes(m));
-        if (unknown.length > 0) {
-          console.error(`--modes: ${unknown.join(', ')} not in this scenario's modes (${scenario.modes.join(', ')})`);
-          process.exitCode = EXIT_BAD_INPUT;
-          return;
-        }
-      }
-      const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
-      const refusals = target.check(scenario);
-      if (refusals.length > 0) {
-        for (const r of refusals) console.error(`${scenario.name}: ${r}`);
-        console.error(`the ${target.name} target cannot run this scenario; nothing was run.`);
+      throw error;
+    }
+    const scenario = opts.duration ? { ...loaded.scenario, duration: opts.duration } : loaded.scenario;
+    if (opts.modes) {
+      const unknown = (opts.modes as ModeName[]).filter((m) => !scenario.modes.includes(m));
+      if (unknown.length > 0) {
+        console.error(`--modes: ${unknown.join(', ')} not in this scenario's modes (${scenario.modes.join(', ')})`);
         process.exitCode = EXIT_BAD_INPUT;
         return;
       }
-      const human = opts.json ? process.stderr : process.stdout;
-      const tty = human.isTTY === true;
-      const print = (text = '') => human.write(`${text}\n`);
-      const progress = createProgress(opts.quiet);
-      const seed: number | undefined = opts.seed ?? scenario.seed;
-      print(`scenario ${scenario.name}: ${scenario.description ?? ''}`.trimEnd());
-      let results;
-      try {
-        results = await runScenario({
-          scenario,
-          file: path.relative(process.cwd(), loaded.file),
-          modes: opts.modes,
-          seed,
-          onProgress: (m) => progress.update(m),
-          onModeDone: (result) => {
+    }
+    const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
+    const refusals = target.check(scenario);
+    if (refusals.length > 0) {
+      for (const r of refusals) console.error(`${scenario.name}: ${r}`);
+      console.error(`the ${target.name} target cannot run this scenario; nothing was run.`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
+    const human = opts.json ? process.stderr : process.stdout;
+    const tty = human.isTTY === true;
+    const print = (text = '') => human.write(`${text}\n`);
+    const progress = createProgress(opts.quiet);
+    const seed: number | undefined = opts.seed ?? scenario.seed;
+    print(`scenario ${scenario.name}: ${scenario.description ?? ''}`.trimEnd());
+    let results;
+    try {
+      results = await runScenario({
+        scenario,
+        file: path.relative(process.cwd(), loaded.file),
+        modes: opts.modes,
+        seed,
+        onProgress: (m) => progress.update(m),
+        onModeDone: (result) => {
+          progress.done();
+          print();
+          print(formatMode(result, tty));
+          print(formatClientGroups(result, tty));
+        },
+        onEvent: (component, event, data) => {
+          if (event === 'crashed' || event === 'exited') {
             progress.done();
-            print();
-            print(formatMode(result, tty));
-            print(formatClientGroups(result, tty));
-          },
-          onEvent: (component, event, data) => {
-            if (event === 'crashed' || event === 'exited') {
-              progress.done();
-              console.error(`${component} ${event}: ${JSON.stringify(data)}`);
-            }
-          },
-          registerCleanup: onInterrupt,
-          toolVersion: readToolVersion(),
-          target,
-          parameters: opts.duration ? { duration: opts.duration } : {},
-        });
-      } catch (error) {
-        progress.done();
-        console.error(`run failed: ${(error as Error).message}`);
-        process.exitCode = EXIT_RUNTIME;
-        return;
-      }
+            console.error(`${component} ${event}: ${JSON.stringify(data)}`);
+          }
+        },
+        registerCleanup: onInterrupt,
+        toolVersion: readToolVersion(),
+        target,
+        parameters: opts.duration ? { duration: opts.duration } : {},
+      });
+    } catch (error) {
       progress.done();
-      print();
-      print(`── comparison (seed ${results.seed}; replay with --seed ${results.seed})`);
-      print(formatComparison(results, tty));
-      print(LATENCY_FOOTNOTE);
-      print();
-      print(formatChecks(results.checks));
-      if (opts.write) {
-        const file = writeResultsFile(results, opts.out);
-        print(`results: ${file} (schema v${results.schemaVersion}, see docs/results.md)`);
-      }
-      print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
-      if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      const selfCheckFailed = opts.failOnSelfCheck && results.modes.some((m) => !m.selfCheck.clean);
-      if (results.checks.some((c) => !c.ok) || selfCheckFailed) process.exitCode = EXIT_CHECK_FAILED;
-    });
+      console.error(`run failed: ${(error as Error).message}`);
+      process.exitCode = EXIT_RUNTIME;
+      return;
+    }
+    progress.done();
+    print();
+    print(`── comparison (seed ${results.seed}; replay with --seed ${results.seed})`);
+    print(formatComparison(results, tty));
+    print(LATENCY_FOOTNOTE);
+    print();
+    print(formatChecks(results.checks));
+    if (opts.write) {
+      const file = writeResultsFile(results, opts.out);
+      print(`results: ${file} (schema v${results.schemaVersion}, see docs/results.md)`);
+    }
+    print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    const selfCheckFailed = opts.failOnSelfCheck && results.modes.some((m) => !m.selfCheck.clean);
+    if (results.checks.some((c) => !c.ok) || selfCheckFailed) process.exitCode = EXIT_CHECK_FAILED;
+  });
 }

@@ -15,8 +15,12 @@ export interface TargetFlags {
 
 export function addTargetOptions(command: Command): Command {
   return command
-    .addOption(new Option('--target <name>', 'where to run: local (the simulator), kind (npm run cluster:up), cluster (any cluster)').choices(TARGET_NAMES).default('local'))
-    .option('--kubeconfig <file>', 'kubeconfig of the cluster (targets kind and cluster; default kubectl\'s own)')
+    .addOption(
+      new Option('--target <name>', 'where to run: local (the simulator), kind (npm run cluster:up), cluster (any cluster)')
+        .choices(TARGET_NAMES)
+        .default('local'),
+    )
+    .option('--kubeconfig <file>', "kubeconfig of the cluster (targets kind and cluster; default kubectl's own)")
     .option('--context <name>', 'kubeconfig context (default: kind-<cluster name> for kind, the current one for cluster)')
     .option('--cluster-name <name>', 'kind cluster name (default apiserver-lb)');
 }

@@ -13,7 +13,18 @@
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority, type KeyPairPem, type LeafRequest } from '../../webhook/x509.ts';
 
 export type AuthorityId = 'ca' | 'ca-front-proxy' | 'ca-client' | 'seed-ca' | 'webhook-ca';
-export type CertificateId = 'kube-apiserver' | 'istio-gateway-client' | 'admin-client' | 'seed-kube-apiserver' | 'webhook-serving';
+export type CertificateId =
+  | 'kube-apiserver'
+  | 'istio-gateway-client'
+  | 'admin-client'
+  | 'seed-kube-apiserver'
+  | 'webhook-serving'
+  /** The client certificate of a client group with `auth: client-certificate`. */
+  | `client-group:${string}`;
+
+export function clientGroupCertificateId(group: string): CertificateId {
+  return `client-group:${group}`;
+}
 
 export interface AuthorityPlan {
   id: AuthorityId;

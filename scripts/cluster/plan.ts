@@ -28,7 +28,7 @@ import {
   type AddressPlan,
   type Endpoint,
 } from './addresses.ts';
-import { controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
+import { clientGroupCertificateId, controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
 import { genericKubeconfigSecretName } from './clientPod.ts';
 import {
   CLUSTER_DOMAIN,
@@ -54,8 +54,8 @@ export const MAX_REPLICAS = 16;
 export const MAX_GATEWAY_PODS = 16;
 
 export interface PlanOptions {
-  /** Client groups whose pods the shoot kube-apiserver must know (one shoot-access token per group). */
-  clientGroups?: Pick<ClientGroup, 'name'>[];
+  /** Client groups whose pods the shoot kube-apiserver must know (a shoot-access token or a client certificate per group). */
+  clientGroups?: (Pick<ClientGroup, 'name'> & Partial<Pick<ClientGroup, 'auth'>>)[];
   /** Start gateway pods even when the mode sends no client traffic through them (npm run sim). */
   gateways?: 'when-used' | 'always';
   /** The loopback 127.<block>.0.0/16; the local target moves a plan to a free block if this one is taken. */
@@ -143,6 +143,7 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
   const tokenRng = rng.fork('tokens');
   const token = () => Buffer.from(Uint32Array.from({ length: 6 }, () => tokenRng.nextUint32()).buffer).toString('base64url');
   const clientGroups = opts.clientGroups.map((g) => g.name);
+  const clientCertificateGroups = opts.clientGroups.filter((g) => g.auth === 'client-certificate').map((g) => g.name);
   const tokens = { shootAdmin: token(), seedAdmin: token(), webhook: token(), clientGroups: Object.fromEntries(clientGroups.map((g) => [g, token()])) };
 
   const layout: PlanLayout = {
@@ -182,12 +183,25 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     gatewayPods,
     seedApiserver,
     webhook,
-    certificates: certificatePlan(namespace, cp.publicHost, addresses, kubeApiserverVip, seedApiserver, webhook),
+    certificates: certificatePlan(namespace, cp.publicHost, addresses, kubeApiserverVip, seedApiserver, webhook, clientCertificateGroups),
     tokens,
     genericKubeconfig: genericKubeconfigFor(namespace, cp.publicHost, mode.kubeconfigAddress),
     clientGroups,
   };
   return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };
+}
+
+/** The group (O) of every client group's certificate. */
+export const CLIENT_CERTIFICATE_GROUP = 'client-certificate-users';
+
+/** The user (CN) of a client group's certificate: the name kube-apiserver's x509 authenticator gives it. */
+export function clientCertificateUser(group: string): string {
+  return `client:${group}`;
+}
+
+/** The user a client group's shoot access token stands for. */
+export function tokenUser(group: string): string {
+  return `system:serviceaccount:kube-system:${group}`;
 }
 
 /** The endpoint of kube-apiserver replica `index` (replicas added later follow the same scheme). */
@@ -208,6 +222,7 @@ function certificatePlan(
   kubeApiserverVip: string,
   seedApiserver: Endpoint,
   webhook: Endpoint,
+  clientCertificateGroups: string[],
 ): CertificatePlan {
   const replicaIps = Array.from({ length: MAX_REPLICAS }, (_, i) => replicaIp(addresses, i));
   const controlPlane = controlPlaneCertificates(namespace, [publicHost], [...replicaIps, kubeApiserverVip]);
@@ -219,6 +234,11 @@ function certificatePlan(
     ],
     certificates: [
       ...controlPlane.certificates,
+      ...clientCertificateGroups.map((group) => ({
+        id: clientGroupCertificateId(group),
+        issuer: 'ca-client' as const,
+        request: { commonName: clientCertificateUser(group), organizations: [CLIENT_CERTIFICATE_GROUP], usage: 'client' as const },
+      })),
       {
         id: 'seed-kube-apiserver',
         issuer: 'seed-ca',
@@ -250,7 +270,7 @@ export function planComponents(plan: PlanLayout, pems: PemSource): PlannedCompon
   const shootTokens: ControlPlaneConfig['tokens'] = { [plan.tokens.shootAdmin]: { user: 'system:admin', groups: ['system:masters'] } };
   for (const group of plan.clientGroups) {
     shootTokens[plan.tokens.clientGroups[group]!] = {
-      user: `system:serviceaccount:kube-system:${group}`,
+      user: tokenUser(group),
       groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
     };
   }

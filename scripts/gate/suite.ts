@@ -47,7 +47,13 @@ export function selectGateSuite(names: string[], options: { durationMs?: number 
       );
       continue;
     }
-    selection.entries.push({ name: scenario.name, file: loaded.file, scenario: { ...scenario, duration: durationMs }, durationMs, shortened: durationMs < scenario.duration });
+    selection.entries.push({
+      name: scenario.name,
+      file: loaded.file,
+      scenario: { ...scenario, duration: durationMs },
+      durationMs,
+      shortened: durationMs < scenario.duration,
+    });
   }
   return selection;
 }

@@ -48,9 +48,22 @@ export function outcomeOf(
   const selfChecks: CheckResult[] = failOnSelfCheck
     ? run.results.modes
         .filter((m) => !m.selfCheck.clean)
-        .map((m) => ({ mode: m.mode, metric: 'selfCheck', actual: m.selfCheck.warnings.join('; '), expected: 'the simulator was not the bottleneck (--fail-on-self-check)', ok: false }))
+        .map((m) => ({
+          mode: m.mode,
+          metric: 'selfCheck',
+          actual: m.selfCheck.warnings.join('; '),
+          expected: 'the simulator was not the bottleneck (--fail-on-self-check)',
+          ok: false,
+        }))
     : [];
-  return { ...base, wallMs: run.results.wallMs, seed: run.results.seed, checks: [...run.results.checks, ...selfChecks], selfCheckWarnings: warnings, resultsFile: run.resultsFile };
+  return {
+    ...base,
+    wallMs: run.results.wallMs,
+    seed: run.results.seed,
+    checks: [...run.results.checks, ...selfChecks],
+    selfCheckWarnings: warnings,
+    resultsFile: run.resultsFile,
+  };
 }
 
 export function summarize(outcomes: GateScenarioOutcome[], meta: { startedAt: Date; wallMs: number; target: string; failOnSelfCheck: boolean }): GateSummary {

@@ -106,7 +106,13 @@ export class LoadSampler {
     for (const outcome of (await this.read()).outcomes) {
       const track = this.track(outcome.replica);
       if ('snapshot' in outcome) {
-        track.series.incarnations.push({ startTime: outcome.snapshot.startTime, baseline: outcome.snapshot, last: outcome.snapshot, ended: false, final: false });
+        track.series.incarnations.push({
+          startTime: outcome.snapshot.startTime,
+          baseline: outcome.snapshot,
+          last: outcome.snapshot,
+          ended: false,
+          final: false,
+        });
         track.answered = true;
       }
     }

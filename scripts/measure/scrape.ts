@@ -86,7 +86,12 @@ export function countsDelta(after: ReplicaCounts, before: ReplicaCounts): Replic
 export function addCounts(a: ReplicaCounts, b: ReplicaCounts): ReplicaCounts {
   const buckets = new Map(a.durationBuckets);
   for (const [bound, count] of b.durationBuckets) buckets.set(bound, (buckets.get(bound) ?? 0) + count);
-  return { requests: a.requests + b.requests, byCode: combineRecords(a.byCode, b.byCode, 1), byVerb: combineRecords(a.byVerb, b.byVerb, 1), durationBuckets: buckets };
+  return {
+    requests: a.requests + b.requests,
+    byCode: combineRecords(a.byCode, b.byCode, 1),
+    byVerb: combineRecords(a.byVerb, b.byVerb, 1),
+    durationBuckets: buckets,
+  };
 }
 
 /** What happened on one replica between two snapshots of the same process. */

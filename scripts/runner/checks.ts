@@ -100,6 +100,16 @@ function modeChecks(result: ModeResult, expectations: Expectations): CheckResult
     const actual = counts.some((c) => c !== undefined) ? sum(counts.map((c) => (c ? sum(Object.values(c.rejected)) : 0))) : NaN;
     checks.push({ mode, metric: `priorityLevelRejections[${level}]`, actual, expected: rangeText(range), ok: inRange(actual, range) });
   }
+  for (const [group, username] of Object.entries(expectations.identity ?? {})) {
+    const identities = result.clients.find((c) => c.group === group)?.identities ?? [];
+    checks.push({
+      mode,
+      metric: `identity[${group}]`,
+      actual: identities.length > 0 ? identities.join(', ') : 'no identity reported',
+      expected: `every pod authenticated as ${username}`,
+      ok: identities.length === 1 && identities[0] === username,
+    });
+  }
   if (expectations.selfCheckClean !== undefined) {
     const clean = result.selfCheck.clean;
     checks.push({

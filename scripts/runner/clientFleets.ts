@@ -9,6 +9,8 @@ import type { ClientFleet, GroupChange, RejectedPod, RunningCluster } from '../t
 
 export interface LaunchOutcome {
   admitted: string[];
+  /** Of the admitted pods, those the webhook gave host aliases (they take the gateway path). */
+  withHostAliases: number;
   rejected: RejectedPod[];
   /** Pods whose warm-up failed (they still run, and their requests fail by kind). */
   warmUpFailed: { pod: string; error: string }[];
@@ -93,7 +95,12 @@ export class ClientFleets {
   }
 
   /** Every fleet's results, once all have run (call after the timeline has finished launching). */
-  async results(): Promise<{ clientResults: ClientRunResult[]; warmUpAnswered: number; rejected: RejectedPod[]; warmUpFailed: { pod: string; error: string }[] }> {
+  async results(): Promise<{
+    clientResults: ClientRunResult[];
+    warmUpAnswered: number;
+    rejected: RejectedPod[];
+    warmUpFailed: { pod: string; error: string }[];
+  }> {
     const results = await Promise.all(this.fleets.map((f) => f.results ?? Promise.resolve([])));
     return { clientResults: results.flat(), warmUpAnswered: this.warmUpAnswered, rejected: [...this.rejected], warmUpFailed: [...this.warmUpFailed] };
   }
@@ -101,13 +108,23 @@ export class ClientFleets {
   async close(): Promise<void> {
     const closed = await Promise.allSettled(this.fleets.map((f) => f.fleet.close()));
     const failed = closed.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed.length > 0) throw new AggregateError(failed.map((f) => f.reason), `closing client fleets: ${failed.map((f) => String(f.reason)).join('; ')}`);
+    if (failed.length > 0)
+      throw new AggregateError(
+        failed.map((f) => f.reason),
+        `closing client fleets: ${failed.map((f) => String(f.reason)).join('; ')}`,
+      );
   }
 
   private async admitAndWarmUp(groups: ClientGroup[], duringLoad: boolean): Promise<{ outcome: LaunchOutcome; entry?: RunningFleet }> {
     const admission = await this.cluster.admitClientPods(groups);
     this.rejected.push(...admission.rejected);
-    const outcome: LaunchOutcome = { admitted: admission.admitted.map((p) => p.name), rejected: admission.rejected, warmUpFailed: [], ran: false };
+    const outcome: LaunchOutcome = {
+      admitted: admission.admitted.map((p) => p.name),
+      withHostAliases: admission.admitted.filter((p) => p.hostAliases.length > 0).length,
+      rejected: admission.rejected,
+      warmUpFailed: [],
+      ran: false,
+    };
     if (admission.admitted.length === 0) return { outcome };
     const entry: RunningFleet = { fleet: await this.cluster.startClients(admission.admitted), pods: admission.admitted };
     this.fleets.push(entry);

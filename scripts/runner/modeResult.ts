@@ -134,6 +134,7 @@ function groupResults(scenario: Scenario, results: ClientRunResult[]): ClientGro
       goawaysReceived: mine.reduce((s, r) => s + r.connections.goawaysReceived, 0),
       latency: mergeEncodedHistograms(mine.map((r) => r.latencyHistogram)),
       answeredByCode,
+      identities: [...new Set(mine.flatMap((r) => (r.identity ? [r.identity.username] : [])))].sort(),
     };
   });
 }

@@ -52,6 +52,8 @@ export interface ClientGroupResult {
   goawaysReceived: number;
   latency: LatencySummary;
   answeredByCode: Record<string, number>;
+  /** The user names the kube-apiserver gave the group's pods (SelfSubjectReview at warm-up; client-go pods). */
+  identities: string[];
 }
 
 export interface Conservation {

@@ -60,7 +60,9 @@ async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, option
   let timeline: TimelineRunner | undefined;
   let loadStartedAt = 0;
   const sampler = new LoadSampler(cluster, {
-    onBucket: options.onSample ? (bucket) => options.onSample!(liveSample(mode, bucket, performance.now() - loadStartedAt, scenario.duration, timeline)) : undefined,
+    onBucket: options.onSample
+      ? (bucket) => options.onSample!(liveSample(mode, bucket, performance.now() - loadStartedAt, scenario.duration, timeline))
+      : undefined,
   });
   await cluster.componentHealth(true);
   await sampler.begin();

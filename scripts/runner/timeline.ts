@@ -257,9 +257,15 @@ export class TimelineRunner {
 }
 
 function launchDetail(group: string, outcome: LaunchOutcome): string {
-  const parts = [`${group}: ${outcome.admitted.length} pods admitted`];
-  if (outcome.rejected.length > 0) parts.push(`${outcome.rejected.length} rejected (${outcome.rejected[0]!.code}: ${outcome.rejected[0]!.message})`);
-  if (outcome.warmUpFailed.length > 0) parts.push(`${outcome.warmUpFailed.length} failed their warm-up (${outcome.warmUpFailed[0]!.error})`);
+  const parts = [`${group}: ${outcome.admitted.length} pods admitted (${outcome.withHostAliases} with host aliases)`];
+  if (outcome.rejected.length > 0) parts.push(`${outcome.rejected.length} rejected (${outcome.rejected[0]!.code}: ${clip(outcome.rejected[0]!.message)})`);
+  if (outcome.warmUpFailed.length > 0) parts.push(`${outcome.warmUpFailed.length} failed their warm-up (${clip(outcome.warmUpFailed[0]!.error)})`);
   if (outcome.admitted.length > 0 && !outcome.ran) parts.push('the load phase ended during their warm-up');
   return parts.join(', ');
+}
+
+/** The first line of a message, at most 160 characters (the full text is in the results' failures and rejected pods). */
+function clip(message: string): string {
+  const line = message.split('\n')[0]!;
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }

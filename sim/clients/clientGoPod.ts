@@ -13,7 +13,7 @@ import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
 import { CONNECTION_RESET_RETRY_MS, retryDecision } from './retryPolicy.ts';
 import { TokenBucket } from './tokenBucket.ts';
-import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from './types.ts';
+import type { ClientPodSpec, ClientRunResult, PodIdentity, PodPrepared, RunOptions } from './types.ts';
 
 /** What client-go sends as User-Agent: <binary>/<version> (<os>/<arch>) kubernetes/<commit>. */
 export const CLIENT_GO_USER_AGENT = 'simulated-controller/v1.32.0 (linux/amd64) kubernetes/0000000';
@@ -27,6 +27,8 @@ export class ClientGoPod {
   private readonly endpoint: PodEndpoint;
   private readonly transport: ClientGoTransport;
   private bucket: TokenBucket;
+  /** Who the apiserver took this pod for (warm-up's SelfSubjectReview). */
+  private identity: PodIdentity | undefined;
   /** client-go QPS and Burst now (a set-clients event changes them). */
   private limits: { qps: number; burst: number };
   private readonly mix: RequestMix;
@@ -81,6 +83,19 @@ export class ClientGoPod {
       this.watchVersions.set(watch.resource, JSON.parse(res.body).metadata?.resourceVersion ?? '0');
       progress(++answered);
     }
+    // `kubectl auth whoami`: who the apiserver that answers takes this pod for (through the gateway: the identity the
+    // front-proxy headers carried). Recorded with the pod's results.
+    const review = await this.call({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
+      contentType: 'application/json',
+    });
+    if (review.status !== 201 && review.status !== 200)
+      throw new Error(`pod ${this.pod.name}: SelfSubjectReview failed: HTTP ${review.status} ${review.body.slice(0, 200)}`);
+    progress(++answered);
+    const userInfo = JSON.parse(review.body).status?.userInfo as { username?: string; groups?: string[] } | undefined;
+    this.identity = { username: userInfo?.username ?? '', groups: userInfo?.groups ?? [] };
     return answered;
   }
 
@@ -156,7 +171,7 @@ export class ClientGoPod {
     acc.connections.resets = this.counters.resets;
     // A deleted pod's connections close with it.
     if (this.stopped.signal.aborted) this.transport.close();
-    return acc.result(this.pod);
+    return { ...acc.result(this.pod), ...(this.identity ? { identity: this.identity } : {}) };
   }
 
   private async execute(call: RestCall, intended: number, acc: PodAccounting, signal: AbortSignal): Promise<void> {
@@ -300,7 +315,7 @@ export class ClientGoPod {
       ':path': path,
       ':scheme': 'https',
       ':authority': this.endpoint.authority,
-      authorization: `Bearer ${this.pod.kubeconfig.token}`,
+      ...(this.pod.kubeconfig.token ? { authorization: `Bearer ${this.pod.kubeconfig.token}` } : {}),
       accept: 'application/json, */*',
       'user-agent': CLIENT_GO_USER_AGENT,
       ...(contentType ? { 'content-type': contentType } : {}),

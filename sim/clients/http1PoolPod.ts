@@ -13,8 +13,14 @@ import { podEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix } from './requestMix.ts';
 import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from './types.ts';
 
+/**
+ * What autocannon resolves with. Outside the main thread (our clients run in worker threads) it skips its aggregation
+ * (lib/run.js: `isMainThread && !opts.skipAggregateResult`), so `requests` is an encoded histogram without `sent` and
+ * the count of requests sent is `totalRequests`.
+ */
 interface AutocannonResult {
-  requests: { sent: number };
+  requests: { sent?: number };
+  totalRequests: number;
   errors: number;
   timeouts: number;
   resets: number;
@@ -44,7 +50,12 @@ export class Http1PoolPod {
       url: target.url,
       servername: target.servername,
       tlsOptions: { localAddress: this.env.network.sourceAddress(this.pod) },
-      headers: { host: target.authority, authorization: `Bearer ${this.pod.kubeconfig.token}`, accept: 'application/json', 'user-agent': CLIENT_GO_USER_AGENT },
+      headers: {
+        host: target.authority,
+        ...(this.pod.kubeconfig.token ? { authorization: `Bearer ${this.pod.kubeconfig.token}` } : {}),
+        accept: 'application/json',
+        'user-agent': CLIENT_GO_USER_AGENT,
+      },
       timeout: 30,
     };
   }
@@ -120,11 +131,12 @@ export class Http1PoolPod {
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => acc.completedWithLatency(responseTime));
     const result = (await instance) as unknown as AutocannonResult;
     const answered = Object.values(acc.answeredByCode).reduce((a, b) => a + b, 0) + Object.values(acc.gatewayByCode).reduce((a, b) => a + b, 0);
-    acc.attempts = result.requests.sent;
+    const sent = result.requests.sent ?? result.totalRequests;
+    acc.attempts = sent;
     if (result.errors > 0) acc.errors.connect = result.errors - result.timeouts;
     if (result.timeouts > 0) acc.errors.timeout = result.timeouts;
     // Requests autocannon sent but whose answer it stopped waiting for at the end of the duration.
-    acc.inDoubt = Math.max(0, result.requests.sent - answered - result.errors);
+    acc.inDoubt = Math.max(0, sent - answered - result.errors);
     acc.connections.opened = this.pod.http1.connections + (result.resets ?? 0);
     acc.connections.resets = result.resets ?? 0;
     return acc.result(this.pod);

@@ -45,6 +45,7 @@ export async function dialPod(pod: ClientPodSpec, endpoint: PodEndpoint, network
       noDelay: true,
       servername: endpoint.servername,
       ca: pod.kubeconfig.caPem,
+      ...(pod.kubeconfig.clientCertPem ? { cert: pod.kubeconfig.clientCertPem, key: pod.kubeconfig.clientKeyPem } : {}),
       ALPNProtocols: alpn,
     } as tls.ConnectionOptions & { localAddress: string });
     socket.once('connect', () => {

@@ -23,7 +23,8 @@ export interface ClientPodSpec {
   ip: string;
   labels: Record<string, string>;
   hostAliases: HostAlias[];
-  kubeconfig: { server: string; caPem: string; token: string; tlsServerName?: string };
+  /** What the pod's kubeconfig gives it: the server, the CA, and a bearer token or a client certificate. */
+  kubeconfig: { server: string; caPem: string; token?: string; clientCertPem?: string; clientKeyPem?: string; tlsServerName?: string };
   profile: 'client-go' | 'http1-pool';
   qps: number;
   burst: number;
@@ -48,6 +49,12 @@ export interface ClientsConfig {
 export interface PodPrepared {
   answered: number;
   error?: string;
+}
+
+/** Who the kube-apiserver took the pod for (a SelfSubjectReview's status.userInfo, as `kubectl auth whoami` shows). */
+export interface PodIdentity {
+  username: string;
+  groups: string[];
 }
 
 /** The warm-up of a group of pods. */
@@ -92,4 +99,6 @@ export interface ClientRunResult {
   inDoubt: number;
   /** Requests of the open-loop schedule that were never sent (still throttled or waiting when the phase ended). */
   unsent: number;
+  /** Who the kube-apiserver took the pod for, asked during warm-up (client-go pods). */
+  identity?: PodIdentity;
 }

@@ -17,7 +17,7 @@ import { ThreadHealthMonitor } from '../../../sim/runtime/threadHealth.ts';
 import webhookPod from '../../../sim/webhookPod.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientPodIp, type Endpoint } from '../../cluster/addresses.ts';
-import { issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
+import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import { clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
 import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
@@ -35,7 +35,7 @@ import {
   type PlannedComponents,
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
-import { buildSeedObjects, genericKubeconfigSecret, internalLoadBalancingConfigMap, type SeedObject } from '../../cluster/seedObjects.ts';
+import { buildSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
@@ -182,7 +182,14 @@ export class LocalCluster implements RunningCluster {
     const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, this.genericKubeconfig.secretName, 'kubeconfig'));
     const identities: PodIdentity[] = [];
     for (const group of groups) {
-      const token = await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token');
+      // A token from the group's shoot access secret, or the group's client certificate (auth: client-certificate).
+      const credentials =
+        group.auth === 'client-certificate'
+          ? {
+              clientCertPem: this.certificates.certificates[clientGroupCertificateId(group.name)].certPem,
+              clientKeyPem: this.certificates.certificates[clientGroupCertificateId(group.name)].keyPem,
+            }
+          : { token: await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token') };
       const generation = this.podGenerations.get(group.name) ?? 0;
       this.podGenerations.set(group.name, generation + 1);
       for (let i = 0; i < group.count; i++) {
@@ -215,7 +222,7 @@ export class LocalCluster implements RunningCluster {
           ip,
           labels,
           hostAliases: created.spec.hostAliases ?? [],
-          kubeconfig: { server: kubeconfig.server, caPem: kubeconfig.caPem, token, tlsServerName: kubeconfig.tlsServerName },
+          kubeconfig: { server: kubeconfig.server, caPem: kubeconfig.caPem, tlsServerName: kubeconfig.tlsServerName, ...credentials },
           profile: group.profile,
           qps: group.qps,
           burst: group.burst,
@@ -288,7 +295,10 @@ export class LocalCluster implements RunningCluster {
   /** Client connections per replica: every TLS connection it has open, less the runner's own /metrics connection. */
   async replicaConnections(): Promise<Record<string, number>> {
     return Object.fromEntries(
-      (await this.shoot.remote.replicaStates()).map((r) => [r.replica, Math.max(0, r.connections - (this.metricsClients.get(r.replica)?.openConnections ?? 0))]),
+      (await this.shoot.remote.replicaStates()).map((r) => [
+        r.replica,
+        Math.max(0, r.connections - (this.metricsClients.get(r.replica)?.openConnections ?? 0)),
+      ]),
     );
   }
 

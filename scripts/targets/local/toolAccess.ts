@@ -34,7 +34,9 @@ export type PodProxyHandle = HandleOf<typeof podProxy>;
 export async function writeToolAccess(cluster: LocalCluster, outDir: string, proxies: PodProxyHandle[]): Promise<WrittenAccess> {
   const dir = path.resolve(outDir);
   fs.mkdirSync(dir, { recursive: true });
-  const { admitted, rejected } = await cluster.admitClientPods([ClientGroup.parse({ name: TOOL_GROUP, rate: 1, arrival: 'constant', http1: { connections: 1 } })]);
+  const { admitted, rejected } = await cluster.admitClientPods([
+    ClientGroup.parse({ name: TOOL_GROUP, rate: 1, arrival: 'constant', http1: { connections: 1 } }),
+  ]);
   const pod = admitted[0];
   if (!pod) throw new Error(`the tools pod was not admitted: ${rejected.map((r) => `${r.code} ${r.message}`).join('; ')}`);
   const plan = cluster.plan;
@@ -52,7 +54,9 @@ export async function writeToolAccess(cluster: LocalCluster, outDir: string, pro
 
   const apiVip = plan.services.kubeApiserver;
   const gwVip = plan.services.gatewayInternal;
+  // `npm run sim` admits token-authenticated pods (client-certificate groups get gateway-mtls.kubeconfig below instead).
   const token = pod.kubeconfig.token;
+  if (token === undefined) throw new Error(`pod ${pod.name} authenticates with a client certificate; tool access needs a token-authenticated pod`);
   const ca = cluster.certificates.authorities.ca.certPem;
   const files: WrittenAccess['files'] = [];
   const kubeconfigs: WrittenAccess['kubeconfigs'] = {};

@@ -1,0 +1,44 @@
+// What stops a scenario from running on a real cluster, found before anything starts (Target.check,
+// docs/kind.md#what-the-kind-target-refuses): settings the real systems do not have, events with no real equivalent,
+// and kube-apiserver flags the chosen version lacks.
+import { eventName } from '../../../scenarios/events.ts';
+import type { Scenario } from '../../../scenarios/schema.ts';
+import { MODES } from '../../cluster/modes.ts';
+import { planCluster } from '../../cluster/plan.ts';
+import { unknownKubeApiserverFlags } from './kubeApiserverFlags.ts';
+import { kubeApiserverFlags } from './manifests/controlPlane.ts';
+import type { ResolvedKindOptions } from './options.ts';
+import { UNSUPPORTED_CHANGES } from './plans.ts';
+import { kubeMinorOf } from './versions.ts';
+
+export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions): string[] {
+  const problems: string[] = [];
+  const topology = scenario.topology;
+  const minor = kubeMinorOf(o.kubeApiserverVersion);
+  if (!minor) problems.push(`kube-apiserver ${o.kubeApiserverVersion}: no flag list for this version (supported: 1.33 to 1.36)`);
+  else {
+    for (const mode of scenario.modes) {
+      const plan = planCluster(topology, MODES[mode], 1, { clientGroups: scenario.clients });
+      for (const problem of unknownKubeApiserverFlags(minor, kubeApiserverFlags(plan))) problems.push(`mode ${mode}: ${problem}`);
+    }
+  }
+  if (topology.gateway.namespace !== o.gatewayNamespace)
+    problems.push(`topology.gateway.namespace is ${topology.gateway.namespace}, but the cluster's ingress gateway runs in ${o.gatewayNamespace}`);
+  if (o.kubeProxyMode && topology.kubeProxy.mode !== o.kubeProxyMode)
+    problems.push(
+      `topology.kubeProxy.mode is ${topology.kubeProxy.mode}, but the cluster's kube-proxy runs in ${o.kubeProxyMode} mode (kind: recreate it with cluster:up --kube-proxy-mode ${topology.kubeProxy.mode})`,
+    );
+  if (topology.gateway.choiceCount !== 2)
+    problems.push(`topology.gateway.choiceCount ${topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`);
+  const pods = scenario.clients.reduce((sum, g) => sum + g.count, 0);
+  if (pods > o.maxClientPods) problems.push(`the scenario starts ${pods} client pods; this cluster takes at most ${o.maxClientPods} (option maxClientPods)`);
+  scenario.events.forEach((event, index) => {
+    const where = `events[${index}] (${eventName(event)})`;
+    if (event.type === 'kill-apiserver' && event.downFor > 0)
+      problems.push(
+        `${where}: downFor ${event.downFor} ms cannot be honoured: the kube-apiserver Deployment replaces a deleted pod at once (use downFor: 0, or run it on the local target)`,
+      );
+    if (event.type === 'set-namespace-alias') problems.push(`${where}: ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
+  });
+  return problems;
+}

@@ -1,0 +1,632 @@
+// The kind target (docs/kind.md): the same plan on a real cluster with Istio, real kube-apiservers and the deployed
+// webhook. `createKindTarget(options)` is a Target (scripts/targets/target.ts): start() brings one mode's control plane
+// up from the plan (plans.ts, run by executor.ts), admits the client pods through the webhook, drives the load
+// clients over their control port, scrapes every kube-apiserver pod's /metrics through a port-forward, and maps the
+// topology changes to kubectl actions. It loads no simulator code (the load client runs in the pods).
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
+import type { ClientGroup, Scenario } from '../../../scenarios/schema.ts';
+import { issueCertificates, issuedPems, type PemSource } from '../../cluster/certificates.ts';
+import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import { GRM_NAMESPACE, KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
+import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
+import { genericKubeconfigFor, type ClusterPlan, type GenericKubeconfig } from '../../cluster/plan.ts';
+import { Rng } from '../../cluster/random.ts';
+import { pollUntil } from '../../runner/poll.ts';
+import type {
+  ClientFleet,
+  ClusterMembers,
+  ComponentHealth,
+  GroupChange,
+  MetricsEndpoint,
+  NetworkStats,
+  PodAdmission,
+  RunningCluster,
+  Target,
+  TargetStartOptions,
+} from '../target.ts';
+import { checkScenarioForKind } from './check.ts';
+import { executePlan } from './executor.ts';
+import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
+import { FLEET_LABEL, generateRuntimeSecrets, type RenderContext } from './manifests/common.ts';
+import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
+import { clientPodManifest } from './manifests/workloads.ts';
+import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
+import {
+  changeObjectFile,
+  GATEWAY_POD_LABELS,
+  KUBE_APISERVER_POD_LABELS,
+  planChange,
+  planClientPods,
+  planControlPlane,
+  planControlPlaneTeardown,
+  planForKind,
+  UNSUPPORTED_CHANGES,
+} from './plans.ts';
+import { checkPrerequisites } from './prerequisites.ts';
+import { parsePodList, podState, Roster } from './roster.ts';
+import { seedFlags, type CommandPlan, type KubeManifest, type SeedAccess } from './steps.ts';
+import { execaRunner, ToolFailedError, type SpawnedTool, type ToolRunner } from './tools.ts';
+
+/** At most this many kubectl calls at once (client pod creation and control calls). */
+const CONCURRENCY = 8;
+/** How long the initial fleet's warm-up keeps trying while the path to the apiservers comes up. */
+const INITIAL_WARM_UP_RETRY_MS = 90_000;
+
+export function createKindTarget(options: KindTargetOptions = {}): Target {
+  const resolved = resolveKindOptions(options);
+  const runner = options.runner ?? execaRunner();
+  return {
+    name: resolved.target,
+    check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
+    start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
+  };
+}
+
+/** Maps kubectl's "Error from server (Reason): message" to the HTTP code kube-apiserver answered with. */
+export function parseServerError(stderr: string): { code: number; reason: string; message: string } {
+  const match = /Error from server \(([A-Za-z]+)\):\s*(?:error when creating "[^"]*":\s*)?([\s\S]*)/.exec(stderr);
+  const reason = match?.[1] ?? 'Unknown';
+  const codes: Record<string, number> = {
+    BadRequest: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    AlreadyExists: 409,
+    Conflict: 409,
+    Invalid: 422,
+    TooManyRequests: 429,
+    InternalError: 500,
+    ServiceUnavailable: 503,
+    Timeout: 504,
+  };
+  return { code: codes[reason] ?? 500, reason, message: (match?.[2] ?? stderr).trim() };
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, in order of the results. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return results;
+}
+
+/** kubectl port-forwards to pods (or a Service), one per target, reopened when they end. */
+class PortForwards {
+  private readonly open = new Map<string, Promise<{ port: number; process: SpawnedTool }>>();
+
+  constructor(
+    private readonly runner: ToolRunner,
+    private readonly access: SeedAccess,
+    private readonly namespace: string,
+  ) {}
+
+  async port(target: string): Promise<number> {
+    let entry = this.open.get(target);
+    if (!entry) {
+      entry = this.runner
+        .spawn('kubectl', [...seedFlags(this.access), 'port-forward', '-n', this.namespace, target, `:${KUBE_APISERVER_PORT}`], {
+          readyLine: /Forwarding from 127\.0\.0\.1:\d+/,
+          timeoutMs: 30_000,
+        })
+        .then((process) => {
+          void process.exited.then(() => this.open.delete(target));
+          return { port: Number(/127\.0\.0\.1:(\d+)/.exec(process.readyLine)![1]), process };
+        });
+      this.open.set(target, entry);
+      entry.catch(() => this.open.delete(target));
+    }
+    return (await entry).port;
+  }
+
+  async closeOne(target: string): Promise<void> {
+    const entry = this.open.get(target);
+    this.open.delete(target);
+    if (entry) await (await entry.catch(() => undefined))?.process.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open.keys()].map((t) => this.closeOne(t)));
+  }
+}
+
+export class KindCluster implements RunningCluster {
+  private readonly replicas = new Roster('kube-apiserver');
+  private readonly gateways = new Roster(GATEWAY_DEPLOYMENT);
+  private genericKubeconfig: GenericKubeconfig;
+  private fleets = 0;
+  private loadStarted = false;
+  private readonly podGenerations = new Map<string, number>();
+  private readonly openFleets = new Set<KindClientFleet>();
+
+  private constructor(
+    readonly plan: ClusterPlan,
+    readonly startupMs: number,
+    private readonly ctx: RenderContext,
+    private readonly o: ResolvedKindOptions,
+    private readonly runner: ToolRunner,
+    private readonly access: SeedAccess,
+    private readonly forwards: PortForwards,
+    private readonly log: (line: string) => void,
+  ) {
+    this.genericKubeconfig = plan.genericKubeconfig;
+  }
+
+  static async start(
+    requested: ClusterPlan,
+    o: ResolvedKindOptions,
+    runner: ToolRunner,
+    log: (line: string) => void = () => undefined,
+    _options?: TargetStartOptions,
+  ): Promise<KindCluster> {
+    const started = performance.now();
+    const prerequisites = await checkPrerequisites(runner, o.target === 'kind' ? 'kind-run' : 'cluster-run');
+    if (!prerequisites.ok) throw new Error(`the ${o.target} target cannot run here:\n  ${prerequisites.problems.join('\n  ')}`);
+    if (o.target === 'kind') {
+      const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
+      if (!clusters.stdout.split('\n').some((l) => l.trim() === o.clusterName))
+        throw new Error(`there is no kind cluster "${o.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`);
+    }
+    const plan = planForKind(requested, o);
+    const access: SeedAccess = { kubeconfig: o.kubeconfig, context: o.context };
+    const pems = issuedPems(await issueCertificates(plan.certificates));
+    const ctx: RenderContext = { plan, pems, secrets: generateRuntimeSecrets(), options: o };
+    const workDir = path.resolve(o.workDir);
+    const forwards = new PortForwards(runner, access, plan.namespace);
+    const cluster = new KindCluster(plan, 0, ctx, o, runner, access, forwards, log);
+    try {
+      await executePlan(planControlPlane(ctx, access), { runner, workDir, log, runtime: () => cluster.shootKubeconfig(workDir) });
+      await cluster.initRosters();
+    } catch (error) {
+      await forwards.close();
+      throw error;
+    }
+    return Object.assign(cluster, { startupMs: performance.now() - started });
+  }
+
+  /** A kubeconfig for the shoot's admin, through a port-forward to the kube-apiserver Service. */
+  private async shootKubeconfig(workDir: string): Promise<{ 'shoot-kubeconfig': string }> {
+    const port = await this.forwards.port(`svc/${KUBE_APISERVER_SERVICE_NAME}`);
+    const file = path.join(workDir, this.plan.namespace, 'shoot-admin.kubeconfig');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(
+      file,
+      renderKubeconfig({
+        contextName: 'shoot-admin',
+        server: `https://127.0.0.1:${port}`,
+        tlsServerName: 'kube-apiserver',
+        caPem: this.ctx.pems.authority('ca'),
+        token: this.plan.tokens.shootAdmin,
+      }),
+      { mode: 0o600 },
+    );
+    return { 'shoot-kubeconfig': file };
+  }
+
+  private kubectl(args: string[], timeoutMs = 60_000) {
+    return this.runner.run('kubectl', [...seedFlags(this.access), ...args], { timeoutMs });
+  }
+
+  private async pods(namespace: string, selector: string) {
+    return parsePodList((await this.kubectl(['get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'])).stdout);
+  }
+
+  /** Names the replica and gateway pods that exist once the control plane is up, oldest first. */
+  private async initRosters(): Promise<void> {
+    const replicas = (await this.pods(this.plan.namespace, KUBE_APISERVER_POD_LABELS)).filter((p) => !p.deleting);
+    this.replicas.assign(replicas.map((p) => p.name));
+    const gateways = (await this.pods(this.plan.istioNamespace, GATEWAY_POD_LABELS)).filter((p) => !p.deleting);
+    this.gateways.assign(gateways.map((p) => p.name));
+  }
+
+  /** Waits for a ready pod that no name has had yet and gives it `name`. */
+  private async adoptNew(roster: Roster, namespace: string, selector: string, name: string): Promise<string> {
+    const ready = await pollUntil(
+      async () => roster.newPods((await this.pods(namespace, selector)).filter((p) => p.ready && !p.deleting).map((p) => p.name)),
+      (pods) => pods.length > 0,
+      { timeoutMs: this.o.readyTimeoutMs, intervalMs: 1000, what: `a new ready pod for ${name}` },
+    );
+    roster.adopt(name, ready[0]!);
+    return ready[0]!;
+  }
+
+  private async waitGone(namespace: string, selector: string, pod: string): Promise<void> {
+    await pollUntil(
+      async () => (await this.pods(namespace, selector)).some((p) => p.name === pod),
+      (exists) => !exists,
+      { timeoutMs: this.o.readyTimeoutMs, intervalMs: 1000, what: `pod ${pod} to be gone` },
+    );
+  }
+
+  async members(): Promise<ClusterMembers> {
+    return { replicas: this.replicas.names(), gatewayPods: this.gateways.names() };
+  }
+
+  async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
+    const plan = this.plan;
+    const ns = plan.namespace;
+    const fleet = `f${this.fleets++}-${plan.mode.name}`;
+    const rng = new Rng(plan.randomSeed);
+    const wanted: { name: string; group: ClientGroup }[] = [];
+    for (const group of groups) {
+      const generation = this.podGenerations.get(group.name) ?? 0;
+      this.podGenerations.set(group.name, generation + 1);
+      for (let i = 0; i < group.count; i++) wanted.push({ name: generation === 0 ? `${group.name}-${i}` : `${group.name}-g${generation}-${i}`, group });
+    }
+    const objects = wanted.map((w) => ({
+      name: w.name,
+      object: clientPodManifest({
+        name: w.name,
+        namespace: ns,
+        group: w.group,
+        fleet,
+        genericKubeconfig: this.genericKubeconfig,
+        randomSeed: rng.fork(`pod-${w.name}`).seed,
+        image: this.o.images.loadClient,
+        imagePullPolicy: this.o.imagePullPolicy,
+      }) as unknown as KubeManifest,
+    }));
+    const podPlan = planClientPods(this.access, ns, fleet, objects, this.o.readyTimeoutMs);
+    const admission: PodAdmission = { admitted: [], rejected: [] };
+    if (wanted.length === 0) return admission;
+    const workDir = path.resolve(this.o.workDir);
+    await executePlan({ steps: [], files: podPlan.files }, { runner: this.runner, workDir });
+    const created: string[] = [];
+    await mapLimited(wanted, CONCURRENCY, async (w, i) => {
+      try {
+        await this.runner.run(
+          'kubectl',
+          podPlan.steps[i]!.args.map((a) => (typeof a === 'string' ? a : path.join(workDir, (a as { file: string }).file))),
+          {
+            timeoutMs: podPlan.steps[i]!.timeoutMs,
+          },
+        );
+        created.push(w.name);
+      } catch (error) {
+        if (!(error instanceof ToolFailedError)) throw error;
+        const parsed = parseServerError(error.result.stderr);
+        admission.rejected.push({ pod: `${ns}/${w.name}`, group: w.group.name, code: parsed.code, message: parsed.message });
+      }
+    });
+    if (created.length === 0) return admission;
+    const states = await pollUntil(
+      async () => (await this.pods(ns, `${FLEET_LABEL}=${fleet}`)).filter((p) => created.includes(p.name)),
+      (pods) => pods.length === created.length && pods.every((p) => p.ready),
+      { timeoutMs: this.o.readyTimeoutMs, intervalMs: 1000, what: `client pods of ${fleet} to be ready` },
+    );
+    const ca = this.ctx.pems.authority('ca');
+    for (const w of wanted) {
+      const state = states.find((s) => s.name === w.name);
+      if (!state) continue;
+      admission.admitted.push({
+        name: w.name,
+        group: w.group.name,
+        namespace: ns,
+        ip: state.ip ?? '',
+        labels: state.labels,
+        hostAliases: state.hostAliases,
+        kubeconfig: { server: this.genericKubeconfig.server, caPem: ca, token: plan.tokens.clientGroups[w.group.name] ?? '' },
+        profile: w.group.profile,
+        qps: w.group.qps,
+        burst: w.group.burst,
+        rate: w.group.rate,
+        arrival: w.group.arrival,
+        mix: w.group.mix,
+        watches: w.group.watches,
+        http1: w.group.http1,
+        maxRetries: w.group.maxRetries,
+      });
+    }
+    return admission;
+  }
+
+  async startClients(pods: ClientPodSpec[]): Promise<ClientFleet> {
+    const fleet = new KindClientFleet(pods, this.plan.namespace, this.runner, this.access, this.loadStarted ? 0 : INITIAL_WARM_UP_RETRY_MS, () => {
+      this.loadStarted = true;
+    });
+    this.openFleets.add(fleet);
+    return fleet;
+  }
+
+  replicaMetrics(): MetricsEndpoint[] {
+    return this.replicas.names().map((replica) => ({ replica, scrape: () => this.scrape(replica) }));
+  }
+
+  /** GET /metrics of a replica's current pod, with the shoot admin's token, through a port-forward to the pod. */
+  private async scrape(replica: string): Promise<string> {
+    const pod = this.replicas.podOf(replica);
+    if (!pod) throw new Error(`${replica} has no pod right now (it is being replaced)`);
+    return this.scrapePod(pod);
+  }
+
+  private async scrapePod(pod: string): Promise<string> {
+    const port = await this.forwards.port(`pod/${pod}`);
+    return new Promise((resolve, reject) => {
+      const req = https.get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/metrics',
+          servername: 'kube-apiserver',
+          ca: this.ctx.pems.authority('ca'),
+          headers: { authorization: `Bearer ${this.plan.tokens.shootAdmin}`, accept: 'text/plain' },
+          timeout: 10_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve(text) : reject(new Error(`scraping /metrics of ${pod}: HTTP ${res.statusCode} ${text.slice(0, 200)}`)),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`scraping /metrics of ${pod}: timed out`)));
+      req.on('error', reject);
+    });
+  }
+
+  /** Scrapes a terminating pod until it stops answering: its last text holds every request it counted. */
+  private async scrapeUntilGone(pod: string, alsoWhile: Promise<unknown>): Promise<string | undefined> {
+    let last: string | undefined;
+    let done = false;
+    void alsoWhile.finally(() => (done = true));
+    for (;;) {
+      try {
+        last = await this.scrapePod(pod);
+      } catch {
+        if (done || last !== undefined) break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await this.forwards.closeOne(`pod/${pod}`);
+    return last;
+  }
+
+  async replicaConnections(): Promise<undefined> {
+    // kube-apiserver exports no per-connection metric, and a real pod's sockets are not visible from here.
+    return undefined;
+  }
+
+  async apply(change: TopologyChange): Promise<ChangeOutcome> {
+    const started = performance.now();
+    const final: { replica: string; text: string }[] = [];
+    const ns = this.plan.namespace;
+    const istioNs = this.plan.istioNamespace;
+    const run = (plan: CommandPlan) => executePlan(plan, { runner: this.runner, workDir: path.resolve(this.o.workDir), log: this.log });
+    const base = { access: this.access, namespace: ns, istioNamespace: istioNs, webhookReplicas: 2 };
+    const done = (detail: string, readyMs?: number): ChangeOutcome => ({
+      change,
+      appliedMs: performance.now() - started,
+      ...(readyMs !== undefined ? { readyMs } : {}),
+      detail,
+      ...(final.length > 0 ? { finalMetrics: final } : {}),
+    });
+    switch (change.type) {
+      case 'add-apiserver': {
+        const name = this.replicas.nextName();
+        await run(planChange(change, { ...base, count: this.replicas.size }));
+        const pod = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, name);
+        return done(`${name} added: pod ${pod} ready`, performance.now() - started);
+      }
+      case 'remove-apiserver': {
+        const pod = this.replicas.podOf(change.replica);
+        const removing = run(planChange(change, { ...base, count: this.replicas.size, pod }));
+        const text = pod
+          ? await this.scrapeUntilGone(
+              pod,
+              removing.then(() => this.waitGone(ns, KUBE_APISERVER_POD_LABELS, pod)),
+            )
+          : undefined;
+        await removing;
+        if (text) final.push({ replica: change.replica, text });
+        this.replicas.remove(change.replica);
+        return done(`${change.replica} (pod ${pod}) deleted by scaling the Deployment down`);
+      }
+      case 'stop-apiserver':
+      case 'restart-apiserver': {
+        const pod = this.replicas.release(change.replica);
+        if (change.mode === 'kill' && pod) {
+          const text = await this.scrapePod(pod).catch(() => undefined);
+          if (text) final.push({ replica: change.replica, text });
+          await run(planChange(change, { ...base, count: this.replicas.size, pod }));
+          await this.forwards.closeOne(`pod/${pod}`);
+        } else if (pod) {
+          const deleting = run(planChange(change, { ...base, count: this.replicas.size, pod }));
+          const text = await this.scrapeUntilGone(
+            pod,
+            deleting.then(() => this.waitGone(ns, KUBE_APISERVER_POD_LABELS, pod)),
+          );
+          await deleting;
+          if (text) final.push({ replica: change.replica, text });
+        }
+        if (change.type === 'stop-apiserver') return done(`${change.replica} (pod ${pod}) deleted (${change.mode}); the Deployment replaces it`);
+        const successor = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, change.replica);
+        return done(`${change.replica} restarted (${change.mode}): pod ${pod} replaced by ${successor}, ready`, performance.now() - started);
+      }
+      case 'start-apiserver': {
+        const successor = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, change.replica);
+        return done(`${change.replica} back: pod ${successor} ready`, performance.now() - started);
+      }
+      case 'add-gateway': {
+        const name = this.gateways.nextName();
+        await run(planChange(change, { ...base, count: this.gateways.size }));
+        const pod = await this.adoptNew(this.gateways, istioNs, GATEWAY_POD_LABELS, name);
+        return done(`${name} added: pod ${pod} ready`, performance.now() - started);
+      }
+      case 'remove-gateway': {
+        const pod = this.gateways.podOf(change.pod);
+        await run(planChange(change, { ...base, count: this.gateways.size, pod }));
+        if (pod) await this.waitGone(istioNs, GATEWAY_POD_LABELS, pod);
+        this.gateways.remove(change.pod);
+        return done(`${change.pod} (pod ${pod}) deleted by scaling the gateway down`);
+      }
+      case 'stop-webhook':
+        await run(planChange(change, { ...base, count: 0 }));
+        await pollUntil(
+          () => this.pods(GRM_NAMESPACE, 'app=gardener-resource-manager'),
+          (pods) => pods.length === 0,
+          {
+            timeoutMs: this.o.readyTimeoutMs,
+            intervalMs: 1000,
+            what: 'the webhook pods to be gone',
+          },
+        );
+        return done('webhook scaled to 0: pod admission in shoot namespaces now fails closed (failurePolicy Fail)');
+      case 'start-webhook':
+        await run(planChange(change, { ...base, count: 0 }));
+        return done('webhook serving again', performance.now() - started);
+      case 'delete-seed-object':
+        await run(planChange(change, { ...base, count: 0 }));
+        return done(`${change.object} deleted`);
+      case 'recreate-seed-object':
+      case 'set-kubeconfig-server': {
+        const objectFile = changeObjectFile(change, this.ctx, `${ns}/changes`);
+        if (!objectFile) throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object for ${JSON.stringify(change)}`);
+        await run(planChange(change, { ...base, count: 0, objectFile }));
+        if (change.type === 'recreate-seed-object') return done(`${change.object} created`);
+        this.genericKubeconfig = genericKubeconfigFor(ns, this.plan.publicHost, change.address);
+        return done(
+          `generic token kubeconfig now ${this.genericKubeconfig.secretName} (server ${this.genericKubeconfig.server}); pods created from now on mount it`,
+        );
+      }
+      case 'set-namespace-alias':
+        throw new Error(UNSUPPORTED_CHANGES['set-namespace-alias']);
+    }
+  }
+
+  async networkStats(): Promise<NetworkStats> {
+    // Real kube-proxy and Envoy keep their counters to themselves here; the replicas' /metrics carry the measurement.
+    return { kubeProxy: [], gateways: [] };
+  }
+
+  async componentHealth(): Promise<ComponentHealth[]> {
+    // No simulator threads run here, so there is nothing of the self-check's to read.
+    return [];
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.openFleets].map((f) => f.close()));
+    this.openFleets.clear();
+    await this.forwards.close();
+    await executePlan(planControlPlaneTeardown(this.access, this.plan.namespace, this.plan.istioNamespace, false), {
+      runner: this.runner,
+      workDir: path.resolve(this.o.workDir),
+      log: this.log,
+    });
+  }
+
+  /** For tests and logs: the rendered context (plan, certificates, secrets). */
+  get renderContext(): RenderContext {
+    return this.ctx;
+  }
+}
+
+/** Client pods driven over their control port through the seed API server's pod proxy (loadClient/protocol.ts). */
+export class KindClientFleet implements ClientFleet {
+  private readonly stopped = new Set<string>();
+
+  constructor(
+    private readonly pods: ClientPodSpec[],
+    private readonly namespace: string,
+    private readonly runner: ToolRunner,
+    private readonly access: SeedAccess,
+    private readonly warmUpRetryMs: number,
+    private readonly onRun: () => void,
+  ) {}
+
+  private async control<T>(pod: string, pathWithQuery: string, timeoutMs = 30_000): Promise<T> {
+    const result = await this.runner.run(
+      'kubectl',
+      [...seedFlags(this.access), 'get', '--raw', podProxyPath(this.namespace, pod, pathWithQuery), `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`],
+      { timeoutMs: timeoutMs + 5_000 },
+    );
+    return JSON.parse(result.stdout) as T;
+  }
+
+  async prepare(): Promise<PrepareResult> {
+    const prepared = await mapLimited(this.pods, CONCURRENCY, (pod) =>
+      this.control<PodPrepared>(pod.name, controlPath(CONTROL_PATHS.prepare, { retryForMs: this.warmUpRetryMs }), this.warmUpRetryMs + 120_000).catch(
+        (error: Error): PodPrepared => ({ answered: 0, error: error.message }),
+      ),
+    );
+    return {
+      answered: prepared.reduce((sum, p) => sum + p.answered, 0),
+      failed: prepared.flatMap((p, i) => (p.error !== undefined ? [{ pod: this.pods[i]!.name, error: p.error }] : [])),
+    };
+  }
+
+  async run(options: RunOptions): Promise<ClientRunResult[]> {
+    this.onRun();
+    // One wall-clock start for every pod, far enough ahead that every /run call has arrived by then.
+    const epochUnixMs = Date.now() + 3_000 + 30 * this.pods.length;
+    const maxRequests = Math.max(1, Math.floor(options.maxRequests / Math.max(1, this.pods.length)));
+    await mapLimited(this.pods, CONCURRENCY, (pod) =>
+      this.control(
+        pod.name,
+        controlPath(CONTROL_PATHS.run, { durationMs: options.durationMs, maxRequests, drainTimeoutMs: options.drainTimeoutMs, epochUnixMs }),
+      ),
+    );
+    const deadline = epochUnixMs + options.durationMs + (options.drainTimeoutMs ?? 10_000) + 60_000;
+    const results = new Map<string, ClientRunResult>();
+    await pollUntil(
+      async () => {
+        if (Date.now() < epochUnixMs + options.durationMs) return results.size;
+        await mapLimited(
+          this.pods.filter((p) => !results.has(p.name)),
+          CONCURRENCY,
+          async (pod) => {
+            const answer = await this.control<ClientRunResult | { running: boolean }>(pod.name, CONTROL_PATHS.result);
+            if ('pod' in answer) results.set(pod.name, answer);
+          },
+        );
+        return results.size;
+      },
+      (n) => n === this.pods.length,
+      { timeoutMs: Math.max(1_000, deadline - Date.now()), intervalMs: 1_000, what: 'every load client to report its results' },
+    );
+    for (const name of this.stopped) await this.deletePod(name);
+    return this.pods.map((p) => results.get(p.name)!);
+  }
+
+  async setGroup(group: string, change: GroupChange): Promise<void> {
+    const pods = this.pods.filter((p) => p.group === group && !this.stopped.has(p.name));
+    await mapLimited(pods, CONCURRENCY, (pod) =>
+      this.control(pod.name, controlPath(CONTROL_PATHS.set, { rate: change.rate, qps: change.qps, burst: change.burst })),
+    );
+  }
+
+  /** The pods' load ends now (their connections close); the pods are deleted once their results are read. */
+  async stopPods(pods: string[]): Promise<void> {
+    const mine = this.pods.filter((p) => pods.includes(p.name));
+    await mapLimited(mine, CONCURRENCY, (pod) => this.control(pod.name, CONTROL_PATHS.stop));
+    for (const pod of mine) this.stopped.add(pod.name);
+  }
+
+  private async deletePod(name: string): Promise<void> {
+    await this.runner.run('kubectl', [...seedFlags(this.access), 'delete', 'pod', name, '-n', this.namespace, '--wait=false', '--ignore-not-found'], {
+      timeoutMs: 60_000,
+    });
+  }
+
+  async close(): Promise<void> {
+    const names = this.pods.map((p) => p.name);
+    if (names.length === 0) return;
+    await this.runner.run('kubectl', [...seedFlags(this.access), 'delete', 'pod', ...names, '-n', this.namespace, '--wait=false', '--ignore-not-found'], {
+      timeoutMs: 120_000,
+    });
+  }
+}
+
+export { podState };
+export type { PemSource };

@@ -1,0 +1,145 @@
+// The rest of what the kind target deploys: the plan's seed objects as a real cluster takes them, the webhook
+// (webhook/manifests.ts) serving the seed's MutatingWebhookConfiguration, the client pods running the load client,
+// and the kind cluster's own config.
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import { clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
+import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../../cluster/gardener.ts';
+import type { GenericKubeconfig } from '../../../cluster/plan.ts';
+import { buildSeedObjects, type SeedObject } from '../../../cluster/seedObjects.ts';
+import { renderManifests } from '../../../../webhook/manifests.ts';
+import type { ClientGroup } from '../../../../scenarios/schema.ts';
+import { CONTROL_PORT, LOAD_CLIENT_ENV, type LoadClientSpec } from '../loadClient/protocol.ts';
+import type { KubeManifest } from '../steps.ts';
+import { FLEET_LABEL, GROUP_LABEL, MANAGED_BY, withLabels, type RenderContext } from './common.ts';
+
+/**
+ * The plan's seed objects (scripts/cluster/seedObjects.ts) for a real cluster: the same objects, except that the
+ * Services get their ClusterIPs from the cluster (the plan's are loopback VIPs of the simulator).
+ */
+export function seedObjectsForCluster(ctx: RenderContext): { id: string; object: KubeManifest }[] {
+  return buildSeedObjects(ctx.plan, ctx.pems).map((seed) => ({ id: seed.id, object: forCluster(seed) }));
+}
+
+function forCluster(seed: SeedObject): KubeManifest {
+  const object = withLabels(structuredClone(seed.object) as KubeManifest, { ...MANAGED_BY });
+  if (object.kind === 'Service') {
+    const spec = object.spec as Record<string, unknown>;
+    delete spec.clusterIP;
+    delete spec.clusterIPs;
+  }
+  return object;
+}
+
+/**
+ * gardener-resource-manager's webhook server in `garden` (the Service the seed's MutatingWebhookConfiguration names),
+ * with the plan's webhook serving certificate. The configuration itself is the seed object, so it is left out here.
+ */
+export function webhookObjects(ctx: RenderContext): KubeManifest[] {
+  const tls = ctx.pems.keyPair('webhook-serving');
+  const objects = renderManifests({
+    namespace: GRM_NAMESPACE,
+    name: GRM_NAME,
+    image: ctx.options.images.webhook,
+    caBundle: ctx.pems.authority('webhook-ca'),
+    tls,
+    imagePullPolicy: ctx.options.imagePullPolicy,
+  }).filter((o) => o.kind !== 'MutatingWebhookConfiguration') as KubeManifest[];
+  return objects.map((o) => {
+    const labelled = withLabels(o, { ...MANAGED_BY });
+    if (o.kind !== 'Deployment') return labelled;
+    // The server reads its certificate once at start: a new one (every run issues its own) rolls the pods.
+    const spec = structuredClone(labelled.spec) as { template: { metadata: { annotations?: Record<string, string> } } };
+    spec.template.metadata.annotations = {
+      ...spec.template.metadata.annotations,
+      'checksum/tls': createHash('sha256').update(tls.certPem).digest('hex').slice(0, 16),
+    };
+    return { ...labelled, spec };
+  });
+}
+
+/** The group settings a load-client pod runs with (the same fields the simulator's client pods get). */
+export function loadClientSpec(group: ClientGroup, randomSeed: number): LoadClientSpec {
+  return {
+    group: group.name,
+    profile: group.profile,
+    qps: group.qps,
+    burst: group.burst,
+    rate: group.rate,
+    arrival: group.arrival,
+    mix: group.mix,
+    watches: group.watches,
+    http1: group.http1,
+    maxRetries: group.maxRetries,
+    randomSeed,
+  };
+}
+
+export interface ClientPodRender {
+  name: string;
+  namespace: string;
+  group: ClientGroup;
+  fleet: string;
+  genericKubeconfig: GenericKubeconfig;
+  randomSeed: number;
+  image: string;
+  imagePullPolicy: string;
+}
+
+/**
+ * A client pod as Gardener wires a control-plane component (scripts/cluster/clientPod.ts: the projected
+ * generic-token-kubeconfig volume, the kube-apiserver policy label), running the load client with a control port.
+ */
+export function clientPodManifest(render: ClientPodRender): PodObject {
+  const pod = clientPodObject({
+    name: render.name,
+    namespace: render.namespace,
+    app: render.group.name,
+    genericKubeconfigSecret: render.genericKubeconfig.secretName,
+    accessSecret: shootAccessSecretName(render.group.name),
+    container: {
+      image: render.image,
+      imagePullPolicy: render.imagePullPolicy,
+      env: [{ name: LOAD_CLIENT_ENV.spec, value: JSON.stringify(loadClientSpec(render.group, render.randomSeed)) }],
+    },
+  });
+  pod.metadata.labels = { ...pod.metadata.labels, ...MANAGED_BY, [FLEET_LABEL]: render.fleet, [GROUP_LABEL]: render.group.name };
+  const container = pod.spec.containers[0]!;
+  container.env = [
+    ...((container.env as unknown[]) ?? []),
+    { name: LOAD_CLIENT_ENV.podName, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: LOAD_CLIENT_ENV.podNamespace, valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: LOAD_CLIENT_ENV.podIp, valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+  ];
+  container.ports = [{ name: 'control', containerPort: CONTROL_PORT, protocol: 'TCP' }];
+  container.readinessProbe = { httpGet: { path: '/healthz', port: CONTROL_PORT }, periodSeconds: 1 };
+  container.resources = { requests: { cpu: '50m', memory: '128Mi' } };
+  container.securityContext = {
+    runAsNonRoot: true,
+    runAsUser: 65532,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  };
+  container.volumeMounts = [...((container.volumeMounts as unknown[]) ?? []), { name: 'tmp', mountPath: '/tmp' }];
+  pod.spec.volumes = [...(pod.spec.volumes ?? []), { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }];
+  // The load client reports its results over the control port; it never restarts on its own.
+  pod.spec.restartPolicy = 'Never';
+  pod.spec.terminationGracePeriodSeconds = 5;
+  // It talks to the shoot with the generic kubeconfig only, never with a token of the seed.
+  pod.spec.automountServiceAccountToken = false;
+  pod.spec.enableServiceLinks = false;
+  return pod;
+}
+
+/** kind's cluster config: one control-plane node and `workers` workers, the kube-proxy mode, the node image. */
+export function kindClusterConfig(workers: number, nodeImage: string, kubeProxyMode: 'iptables' | 'ipvs'): string {
+  return stringify({
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    networking: { kubeProxyMode },
+    nodes: [{ role: 'control-plane', image: nodeImage }, ...Array.from({ length: workers }, () => ({ role: 'worker', image: nodeImage }))],
+  });
+}
+
+export { KUBE_APISERVER_SERVICE_NAME };

@@ -1,0 +1,132 @@
+// The options of the kind target and of `npm run cluster:up|down` (docs/kind.md#options), and their defaults.
+// `--target kind` drives a cluster that `cluster:up` created; `--target cluster` drives any existing cluster through
+// a kubeconfig (then the project's images must be pullable by its nodes, and the cluster must have Istio).
+import type { ToolRunner } from './tools.ts';
+import { DEFAULT_IMAGES, DEFAULT_KUBE_APISERVER_VERSION, ETCD_IMAGE, ISTIO_VERSION, KIND_NODE_IMAGE } from './versions.ts';
+
+export interface KindTargetOptions {
+  /** `kind` (a cluster made by `npm run cluster:up`, the default) or `cluster` (any cluster, through `kubeconfig`). */
+  target?: 'kind' | 'cluster';
+  /** The kind cluster's name (kind target; default `apiserver-lb`). */
+  clusterName?: string;
+  /** kubeconfig of the seed cluster (default: kubectl's own, i.e. $KUBECONFIG or ~/.kube/config). */
+  kubeconfig?: string;
+  /** kubeconfig context (kind target default: `kind-<clusterName>`). */
+  context?: string;
+  /** Prepended to the scenario's control-plane namespace, so that several runs can share one cluster (default none). */
+  namespacePrefix?: string;
+  /** registry.k8s.io/kube-apiserver version of the shoot replicas (default DEFAULT_KUBE_APISERVER_VERSION). */
+  kubeApiserverVersion?: string;
+  etcdImage?: string;
+  /** The project's images; kind loads them into its nodes, another cluster must be able to pull them. */
+  images?: { webhook?: string; loadClient?: string };
+  imagePullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /** The kube-proxy mode the cluster runs (kind: what cluster:up configured); a scenario asking for another is refused. */
+  kubeProxyMode?: 'iptables' | 'ipvs';
+  /** The namespace of the ingress gateway that cluster:up installed (default istio-ingress). */
+  gatewayNamespace?: string;
+  /** Where rendered files are kept during a run (default `.kind/<cluster name>/run`). */
+  workDir?: string;
+  /** The most client pods a scenario may start on this cluster (default 100). */
+  maxClientPods?: number;
+  /** How long a replica, gateway pod or client pod may take to become ready (ms, default 180 s). */
+  readyTimeoutMs?: number;
+  /** Progress lines (every CLI call as it starts). */
+  log?: (line: string) => void;
+  /** The CLI runner (default: execa on $PATH); tests inject one. */
+  runner?: ToolRunner;
+}
+
+export interface ClusterUpOptions {
+  clusterName?: string;
+  /** Worker nodes besides the control-plane node (default 2). */
+  workers?: number;
+  nodeImage?: string;
+  kubeProxyMode?: 'iptables' | 'ipvs';
+  istioVersion?: string;
+  /** Which installs Istio; default: helm when present, else istioctl. */
+  istioInstaller?: 'helm' | 'istioctl';
+  kubeApiserverVersion?: string;
+  etcdImage?: string;
+  images?: { webhook?: string; loadClient?: string };
+  gatewayNamespace?: string;
+  /** The repository root (the docker build context), default the current directory. */
+  repoRoot?: string;
+}
+
+export interface ResolvedKindOptions {
+  target: 'kind' | 'cluster';
+  clusterName: string;
+  kubeconfig?: string;
+  context?: string;
+  namespacePrefix: string;
+  kubeApiserverVersion: string;
+  etcdImage: string;
+  images: { webhook: string; loadClient: string };
+  imagePullPolicy: 'IfNotPresent' | 'Always' | 'Never';
+  kubeProxyMode?: 'iptables' | 'ipvs';
+  gatewayNamespace: string;
+  workDir: string;
+  maxClientPods: number;
+  readyTimeoutMs: number;
+}
+
+export const DEFAULT_CLUSTER_NAME = 'apiserver-lb';
+
+export function resolveKindOptions(options: KindTargetOptions = {}): ResolvedKindOptions {
+  const target = options.target ?? 'kind';
+  const clusterName = options.clusterName ?? DEFAULT_CLUSTER_NAME;
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(clusterName) || clusterName.length > 40)
+    throw new Error(`cluster name "${clusterName}" must be a DNS label of at most 40 characters`);
+  const prefix = options.namespacePrefix ?? '';
+  if (prefix && !/^[a-z0-9][-a-z0-9]*$/.test(prefix)) throw new Error(`namespace prefix "${prefix}" must be lowercase letters, digits and "-"`);
+  return {
+    target,
+    clusterName,
+    kubeconfig: options.kubeconfig,
+    context: options.context ?? (target === 'kind' ? `kind-${clusterName}` : undefined),
+    namespacePrefix: prefix,
+    kubeApiserverVersion: options.kubeApiserverVersion ?? DEFAULT_KUBE_APISERVER_VERSION,
+    etcdImage: options.etcdImage ?? ETCD_IMAGE,
+    images: { webhook: options.images?.webhook ?? DEFAULT_IMAGES.webhook, loadClient: options.images?.loadClient ?? DEFAULT_IMAGES.loadClient },
+    imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+    kubeProxyMode: options.kubeProxyMode ?? (target === 'kind' ? 'iptables' : undefined),
+    gatewayNamespace: options.gatewayNamespace ?? 'istio-ingress',
+    workDir: options.workDir ?? `.kind/${clusterName}/run`,
+    maxClientPods: options.maxClientPods ?? 100,
+    readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
+  };
+}
+
+export interface ResolvedClusterUpOptions {
+  clusterName: string;
+  workers: number;
+  nodeImage: string;
+  kubeProxyMode: 'iptables' | 'ipvs';
+  istioVersion: string;
+  istioInstaller?: 'helm' | 'istioctl';
+  kubeApiserverVersion: string;
+  etcdImage: string;
+  images: { webhook: string; loadClient: string };
+  gatewayNamespace: string;
+  repoRoot: string;
+}
+
+export function resolveClusterUpOptions(options: ClusterUpOptions = {}): ResolvedClusterUpOptions {
+  const workers = options.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new Error(`workers must be an integer from 0 to 10, got ${workers}`);
+  const clusterName = resolveKindOptions({ clusterName: options.clusterName }).clusterName;
+  return {
+    clusterName,
+    workers,
+    nodeImage: options.nodeImage ?? KIND_NODE_IMAGE,
+    kubeProxyMode: options.kubeProxyMode ?? 'iptables',
+    istioVersion: options.istioVersion ?? ISTIO_VERSION,
+    istioInstaller: options.istioInstaller,
+    kubeApiserverVersion: options.kubeApiserverVersion ?? DEFAULT_KUBE_APISERVER_VERSION,
+    etcdImage: options.etcdImage ?? ETCD_IMAGE,
+    images: { webhook: options.images?.webhook ?? DEFAULT_IMAGES.webhook, loadClient: options.images?.loadClient ?? DEFAULT_IMAGES.loadClient },
+    gatewayNamespace: options.gatewayNamespace ?? 'istio-ingress',
+    repoRoot: options.repoRoot ?? '.',
+  };
+}

@@ -1,0 +1,438 @@
+// The command plans of the kind target, as pure functions of their inputs (docs/kind.md#plans-and-the-executor):
+// `cluster:up` and `cluster:down`, bringing one control plane up for a mode (and tearing it down), the client pods of
+// a fleet, and each topology change. The executor (executor.ts) runs them; the dry run prints them.
+import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_LABELS, KUBE_APISERVER_SERVICE_NAME, WEBHOOK_CONFIGURATION_NAME } from '../../cluster/gardener.ts';
+import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import { stringify } from 'yaml';
+import { genericKubeconfigFor, planCluster, type ClusterPlan } from '../../cluster/plan.ts';
+import { genericKubeconfigSecret } from '../../cluster/seedObjects.ts';
+import { CONTROL_PLANE_LABEL, FLEET_LABEL, type RenderContext } from './manifests/common.ts';
+import {
+  controlPlaneSecrets,
+  ETCD_NAME,
+  etcdObjects,
+  kubeApiserverDeployment,
+  kubeApiserverServiceVariants,
+  shootBootstrapObjects,
+} from './manifests/controlPlane.ts';
+import { controlPlaneIstioObjects, GATEWAY_DEPLOYMENT, gatewayHelmValues, gatewayWideObjects, istiodHelmValues } from './manifests/istio.ts';
+import { kindClusterConfig, seedObjectsForCluster, webhookObjects } from './manifests/workloads.ts';
+import type { ResolvedClusterUpOptions, ResolvedKindOptions } from './options.ts';
+import {
+  applyFile,
+  kubectl,
+  manifestFile,
+  rolloutStatus,
+  shootKubectl,
+  type CommandPlan,
+  type KubeManifest,
+  type RenderedFile,
+  type SeedAccess,
+  type Step,
+} from './steps.ts';
+import { ISTIO_HELM_REPO, ISTIO_SYSTEM_NAMESPACE, kubeApiserverImage } from './versions.ts';
+
+export const GATEWAY_POD_LABELS = 'app=istio-ingressgateway,istio=ingressgateway';
+export const KUBE_APISERVER_POD_LABELS = Object.entries(KUBE_APISERVER_LABELS)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(',');
+/** Pods the ReplicaSet deletes first on a scale-down (controller.kubernetes.io/pod-deletion-cost, lower goes first). */
+export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+
+/** `npm run cluster:up`: the kind cluster, the images in its nodes, Istio with its ingress gateway. Idempotent. */
+export function planClusterUp(o: ResolvedClusterUpOptions, installer: 'helm' | 'istioctl'): CommandPlan {
+  const dir = `cluster-${o.clusterName}`;
+  const access: SeedAccess = { context: `kind-${o.clusterName}` };
+  const config: RenderedFile = { path: `${dir}/kind-config.yaml`, content: kindClusterConfig(o.workers, o.nodeImage, o.kubeProxyMode) };
+  const files: RenderedFile[] = [config];
+  const images = [o.images.webhook, o.images.loadClient, kubeApiserverImage(o.kubeApiserverVersion), o.etcdImage];
+  const steps: Step[] = [
+    {
+      title: `create the kind cluster ${o.clusterName} (${o.workers} workers, kube-proxy ${o.kubeProxyMode})`,
+      tool: 'kind',
+      args: ['create', 'cluster', '--name', o.clusterName, '--config', { file: config.path }, '--wait', '180s'],
+      timeoutMs: 600_000,
+      skipIf: { tool: 'kind', args: ['get', 'clusters'], stdoutLine: o.clusterName },
+    },
+    {
+      title: 'build the webhook image (webhook/Dockerfile)',
+      tool: 'docker',
+      args: ['build', '-f', `${o.repoRoot}/webhook/Dockerfile`, '-t', o.images.webhook, o.repoRoot],
+      timeoutMs: 900_000,
+    },
+    {
+      title: 'build the load-client image (scripts/targets/kind/loadClient/Dockerfile)',
+      tool: 'docker',
+      args: ['build', '-f', `${o.repoRoot}/scripts/targets/kind/loadClient/Dockerfile`, '-t', o.images.loadClient, o.repoRoot],
+      timeoutMs: 900_000,
+    },
+    ...[kubeApiserverImage(o.kubeApiserverVersion), o.etcdImage].map((image): Step => ({
+      title: `pull ${image}`,
+      tool: 'docker',
+      args: ['pull', image],
+      timeoutMs: 600_000,
+    })),
+    { title: 'load the images into the kind nodes', tool: 'kind', args: ['load', 'docker-image', ...images, '--name', o.clusterName], timeoutMs: 900_000 },
+  ];
+  if (installer === 'helm') {
+    const istiod: RenderedFile = { path: `${dir}/istiod-values.yaml`, content: stringify(istiodHelmValues()) };
+    const gateway: RenderedFile = { path: `${dir}/gateway-values.yaml`, content: stringify(gatewayHelmValues(2, 1)) };
+    files.push(istiod, gateway);
+    const helm = (release: string, chart: string, namespace: string, values?: RenderedFile): Step => ({
+      title: `install Istio ${chart} ${o.istioVersion} (${namespace}/${release})`,
+      tool: 'helm',
+      args: [
+        'upgrade',
+        '--install',
+        release,
+        chart,
+        '--repo',
+        ISTIO_HELM_REPO,
+        '--version',
+        o.istioVersion,
+        '--namespace',
+        namespace,
+        '--create-namespace',
+        '--kube-context',
+        access.context!,
+        ...(values ? ['--values', { file: values.path }] : []),
+        '--wait',
+        '--timeout',
+        '5m',
+      ],
+      timeoutMs: 420_000,
+    });
+    steps.push(
+      helm('istio-base', 'base', ISTIO_SYSTEM_NAMESPACE),
+      helm('istiod', 'istiod', ISTIO_SYSTEM_NAMESPACE, istiod),
+      helm(GATEWAY_DEPLOYMENT, 'gateway', o.gatewayNamespace, gateway),
+    );
+  } else {
+    const operator: RenderedFile = { path: `${dir}/istio-operator.yaml`, content: stringify(istioOperator(o)) };
+    files.push(operator);
+    steps.push({
+      title: `install Istio with istioctl (${o.gatewayNamespace}/${GATEWAY_DEPLOYMENT})`,
+      tool: 'istioctl',
+      args: ['install', '-y', '--context', access.context!, '-f', { file: operator.path }],
+      timeoutMs: 600_000,
+    });
+  }
+  steps.push(rolloutStatus(access, o.gatewayNamespace, `deployment/${GATEWAY_DEPLOYMENT}`));
+  return { steps, files };
+}
+
+/** The same gateway as the Helm values, for `istioctl install` (IstioOperator). */
+function istioOperator(o: ResolvedClusterUpOptions): Record<string, unknown> {
+  const values = gatewayHelmValues(2, 1) as { labels: Record<string, string>; service: { ports: unknown[] } };
+  return {
+    apiVersion: 'install.istio.io/v1alpha1',
+    kind: 'IstioOperator',
+    spec: {
+      tag: o.istioVersion,
+      components: {
+        ingressGateways: [
+          {
+            name: GATEWAY_DEPLOYMENT,
+            namespace: o.gatewayNamespace,
+            enabled: true,
+            label: values.labels,
+            k8s: { replicaCount: 2, service: { type: 'ClusterIP', ports: values.service.ports } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** `npm run cluster:down`: the kind cluster goes, with everything in it. */
+export function planClusterDown(clusterName: string): CommandPlan {
+  return {
+    steps: [{ title: `delete the kind cluster ${clusterName}`, tool: 'kind', args: ['delete', 'cluster', '--name', clusterName], timeoutMs: 300_000 }],
+    files: [],
+  };
+}
+
+/** Removes what an earlier run left of this control plane: the webhook registration first (its CA is stale). */
+export function planControlPlaneTeardown(access: SeedAccess, namespace: string, istioNamespace: string, wait: boolean): CommandPlan {
+  const steps: Step[] = [
+    kubectl(access, 'remove the webhook registration (pods in shoot namespaces are admitted without it)', [
+      'delete',
+      'mutatingwebhookconfiguration',
+      WEBHOOK_CONFIGURATION_NAME,
+      '--ignore-not-found',
+    ]),
+    kubectl(access, `delete this control plane's objects in ${istioNamespace}`, [
+      'delete',
+      'envoyfilter,secret',
+      '-n',
+      istioNamespace,
+      '-l',
+      `${CONTROL_PLANE_LABEL}=${namespace}`,
+      '--ignore-not-found',
+    ]),
+    kubectl(access, `delete the control-plane namespace ${namespace}`, ['delete', 'namespace', namespace, '--ignore-not-found', `--wait=${wait}`], 300_000),
+  ];
+  if (wait)
+    steps.push(
+      kubectl(access, `wait until ${namespace} is gone`, ['wait', '--for=delete', `namespace/${namespace}`, '--timeout=240s'], 250_000, {
+        okIfStderr: /not found/i,
+      }),
+    );
+  return { steps, files: [] };
+}
+
+/**
+ * One mode's control plane, from scratch: the namespaces, the webhook, the seed objects, etcd, the kube-apiserver
+ * replicas, the gateway's settings and the mode's Istio objects, the webhook registration last (it must not admit
+ * pods of a half-set-up control plane, buildSeedObjects' order), then the shoot's own bootstrap objects.
+ */
+export function planControlPlane(ctx: RenderContext, access: SeedAccess): CommandPlan {
+  const { plan } = ctx;
+  const dir = `${plan.namespace}/${plan.mode.name}`;
+  const seed = seedObjectsForCluster(ctx);
+  const namespaces = seed.filter((s) => s.object.kind === 'Namespace').map((s) => s.object);
+  const registration = seed.filter((s) => s.object.kind === 'MutatingWebhookConfiguration').map((s) => s.object);
+  const seedRest = seed.filter((s) => s.object.kind !== 'Namespace' && s.object.kind !== 'MutatingWebhookConfiguration').map((s) => s.object);
+  const apiService = seedRest.find((o) => o.kind === 'Service' && o.metadata.name === KUBE_APISERVER_SERVICE_NAME)!;
+  if (plan.mode.gatewayMode === 'terminate') seedRest.push(...kubeApiserverServiceVariants(apiService));
+  const secretLike = (objects: KubeManifest[]) => (objects.some((o) => o.kind === 'Secret') ? 0o600 : undefined);
+
+  const files = {
+    namespaces: manifestFile(`${dir}/00-namespaces.yaml`, namespaces),
+    webhook: manifestFile(`${dir}/10-webhook.yaml`, webhookObjects(ctx), 0o600),
+    seed: manifestFile(`${dir}/20-seed-objects.yaml`, seedRest, secretLike(seedRest)),
+    secrets: manifestFile(`${dir}/30-control-plane-secrets.yaml`, controlPlaneSecrets(ctx), 0o600),
+    etcd: manifestFile(`${dir}/31-etcd.yaml`, etcdObjects(ctx)),
+    apiserver: manifestFile(`${dir}/32-kube-apiserver.yaml`, [kubeApiserverDeployment(ctx)], 0o600),
+    gatewayWide: manifestFile(`${dir}/40-gateway-filters.yaml`, gatewayWideObjects(plan.istioNamespace, plan.topology.gateway.maxConcurrentStreams)),
+    istio: manifestFile(`${dir}/41-istio-${plan.mode.name}.yaml`, controlPlaneIstioObjects(ctx), 0o600),
+    registration: manifestFile(`${dir}/50-webhook-configuration.yaml`, registration),
+    shoot: manifestFile(`${dir}/60-shoot-bootstrap.yaml`, shootBootstrapObjects(plan)),
+  };
+  const gateway = plan.topology.gateway;
+  const steps: Step[] = [
+    ...planControlPlaneTeardown(access, plan.namespace, plan.istioNamespace, true).steps,
+    applyFile(access, 'create the namespaces (control plane: gardener.cloud/role=shoot)', files.namespaces),
+    applyFile(access, `deploy the webhook (${GRM_NAMESPACE}/${GRM_NAME}) with this run's serving certificate`, files.webhook),
+    rolloutStatus(access, GRM_NAMESPACE, `deployment/${GRM_NAME}`),
+    applyFile(
+      access,
+      'create the seed objects: Services, the generic token kubeconfig, shoot-access tokens' +
+        (plan.mode.internalLoadBalancingConfigMap ? ', the ConfigMap istio-internal-load-balancing' : ''),
+      files.seed,
+    ),
+    applyFile(access, 'create the control plane secrets (certificates, static tokens, service-account key)', files.secrets),
+    applyFile(access, 'deploy etcd', files.etcd),
+    rolloutStatus(access, plan.namespace, `deployment/${ETCD_NAME}`),
+    applyFile(access, `deploy ${plan.topology.controlPlane.replicas} kube-apiserver replicas (${ctx.options.kubeApiserverVersion})`, files.apiserver),
+    rolloutStatus(access, plan.namespace, `deployment/${KUBE_APISERVER_SERVICE_NAME}`, ctx.options.readyTimeoutMs),
+    kubectl(access, `give the ingress gateway ${gateway.pods} pods with ${gateway.upstreamConnectionsPerEndpoint} Envoy worker(s) each`, [
+      'patch',
+      'deployment',
+      GATEWAY_DEPLOYMENT,
+      '-n',
+      plan.istioNamespace,
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        spec: {
+          replicas: gateway.pods,
+          template: { metadata: { annotations: { 'proxy.istio.io/config': JSON.stringify({ concurrency: gateway.upstreamConnectionsPerEndpoint }) } } },
+        },
+      }),
+    ]),
+    applyFile(access, 'configure the gateway: Lua filters (X-Remote-* strip, 421 on SNI mismatch), HTTP/2 settings', files.gatewayWide),
+  ];
+  if ((files.istio.objects ?? []).length > 0) steps.push(applyFile(access, `create the ${plan.mode.name} Istio objects of ${plan.namespace}`, files.istio));
+  steps.push(
+    rolloutStatus(access, plan.istioNamespace, `deployment/${GATEWAY_DEPLOYMENT}`, ctx.options.readyTimeoutMs),
+    applyFile(access, 'register the webhook (MutatingWebhookConfiguration, caBundle of this run)', files.registration),
+    shootKubectl("create the clients' namespace, RBAC and API Priority and Fairness objects in the shoot", [
+      'apply',
+      '--server-side',
+      '--field-manager=apiserver-l7-testbed',
+      '-f',
+      { file: files.shoot.path },
+    ]),
+  );
+  const allFiles = Object.values(files).filter((f) => (f.objects ?? []).length > 0);
+  return { steps, files: allFiles };
+}
+
+/** The client pods of one fleet: one file and one `kubectl create` per pod (admission answers per pod), then the wait. */
+export function planClientPods(
+  access: SeedAccess,
+  namespace: string,
+  fleet: string,
+  pods: { name: string; object: KubeManifest }[],
+  readyTimeoutMs: number,
+): CommandPlan {
+  const files = pods.map((p) => manifestFile(`${namespace}/clients/${fleet}/${p.name}.yaml`, [p.object]));
+  const steps: Step[] = files.map((file, i) =>
+    kubectl(access, `create client pod ${pods[i]!.name} (admitted by the webhook)`, ['create', '-f', { file: file.path }, '-o', 'json'], 60_000),
+  );
+  if (pods.length > 0)
+    steps.push(
+      kubectl(
+        access,
+        `wait for fleet ${fleet}'s pods to be ready`,
+        ['wait', '--for=condition=Ready', 'pod', '-n', namespace, '-l', `${FLEET_LABEL}=${fleet}`, `--timeout=${Math.round(readyTimeoutMs / 1000)}s`],
+        readyTimeoutMs + 10_000,
+      ),
+    );
+  return { steps, files };
+}
+
+/** What a change plan needs to know about the cluster now (which pod backs a replica, how many there are). */
+export interface ChangeContext {
+  access: SeedAccess;
+  namespace: string;
+  istioNamespace: string;
+  /** The pod behind the change's replica or gateway pod. */
+  pod?: string;
+  /** kube-apiserver replicas (or gateway pods) the Deployment has now. */
+  count: number;
+  /** The rendered file of the seed object a recreate-seed-object change creates, or of the new generic kubeconfig. */
+  objectFile?: RenderedFile;
+  webhookReplicas: number;
+}
+
+/**
+ * The CLI calls of a topology change on a real cluster (what `apply` runs before it waits for the outcome). Changes
+ * with no real equivalent throw; `check(scenario)` reports the events that would need them before anything starts.
+ */
+export function planChange(change: TopologyChange, c: ChangeContext): CommandPlan {
+  const k = (title: string, args: Step['args'], timeoutMs?: number) => kubectl(c.access, title, args, timeoutMs);
+  const removeWithCost = (namespace: string, deployment: string, pod: string, count: number): Step[] => [
+    k(`make ${pod} the pod the ReplicaSet removes first`, ['annotate', 'pod', pod, '-n', namespace, `${POD_DELETION_COST}=-2147483647`, '--overwrite']),
+    k(`scale ${deployment} to ${count - 1}`, ['scale', `deployment/${deployment}`, '-n', namespace, `--replicas=${count - 1}`]),
+  ];
+  const need = (what: string) => {
+    if (!c.pod) throw new Error(`${change.type}: no pod known for ${what}`);
+    return c.pod;
+  };
+  const files = c.objectFile ? [c.objectFile] : [];
+  switch (change.type) {
+    case 'add-apiserver':
+      return {
+        steps: [
+          k(`scale ${KUBE_APISERVER_SERVICE_NAME} to ${c.count + 1}`, [
+            'scale',
+            `deployment/${KUBE_APISERVER_SERVICE_NAME}`,
+            '-n',
+            c.namespace,
+            `--replicas=${c.count + 1}`,
+          ]),
+        ],
+        files,
+      };
+    case 'remove-apiserver':
+      return { steps: removeWithCost(c.namespace, KUBE_APISERVER_SERVICE_NAME, need(change.replica), c.count), files };
+    case 'stop-apiserver':
+    case 'restart-apiserver': {
+      const pod = need(change.replica);
+      // kill: the process gets no grace period (its connections reset); graceful: SIGTERM, --shutdown-delay-duration,
+      // then GOAWAY drain. Either way the Deployment's ReplicaSet creates the replacement pod at once.
+      const args =
+        change.mode === 'kill'
+          ? ['delete', 'pod', pod, '-n', c.namespace, '--grace-period=0', '--force', '--wait=false']
+          : ['delete', 'pod', pod, '-n', c.namespace, '--wait=false'];
+      return { steps: [k(`${change.mode === 'kill' ? 'kill' : 'delete (graceful)'} ${pod}`, args)], files };
+    }
+    case 'start-apiserver':
+      // Nothing to run: the Deployment already started the replacement; apply() waits for it to be ready.
+      return { steps: [], files };
+    case 'add-gateway':
+      return {
+        steps: [
+          k(`scale ${GATEWAY_DEPLOYMENT} to ${c.count + 1}`, [
+            'scale',
+            `deployment/${GATEWAY_DEPLOYMENT}`,
+            '-n',
+            c.istioNamespace,
+            `--replicas=${c.count + 1}`,
+          ]),
+        ],
+        files,
+      };
+    case 'remove-gateway':
+      return { steps: removeWithCost(c.istioNamespace, GATEWAY_DEPLOYMENT, need(change.pod), c.count), files };
+    case 'stop-webhook':
+      return {
+        steps: [
+          k(`scale ${GRM_NAME} to 0 (admission now fails closed: failurePolicy Fail)`, [
+            'scale',
+            `deployment/${GRM_NAME}`,
+            '-n',
+            GRM_NAMESPACE,
+            '--replicas=0',
+          ]),
+        ],
+        files,
+      };
+    case 'start-webhook':
+      return {
+        steps: [
+          k(`scale ${GRM_NAME} to ${c.webhookReplicas}`, ['scale', `deployment/${GRM_NAME}`, '-n', GRM_NAMESPACE, `--replicas=${c.webhookReplicas}`]),
+          rolloutStatus(c.access, GRM_NAMESPACE, `deployment/${GRM_NAME}`),
+        ],
+        files,
+      };
+    case 'delete-seed-object': {
+      const [kind, name] = change.object.split('/') as [string, string];
+      const namespaced = kind !== 'mutatingwebhookconfiguration';
+      const namespace = kind === 'service' ? c.istioNamespace : c.namespace;
+      return { steps: [k(`delete ${change.object}`, ['delete', kind, name, ...(namespaced ? ['-n', namespace] : []), '--ignore-not-found'])], files };
+    }
+    case 'recreate-seed-object':
+    case 'set-kubeconfig-server':
+      if (!c.objectFile) throw new Error(`${change.type}: no rendered object`);
+      return {
+        steps: [
+          applyFile(
+            c.access,
+            change.type === 'set-kubeconfig-server' ? `create the generic token kubeconfig for ${change.address}` : `create ${change.object}`,
+            c.objectFile,
+          ),
+        ],
+        files,
+      };
+    case 'set-namespace-alias':
+      throw new Error(UNSUPPORTED_CHANGES['set-namespace-alias']);
+  }
+}
+
+/** Changes the kind target cannot make, and why (check() names the events that need them). */
+export const UNSUPPORTED_CHANGES: Partial<Record<TopologyChange['type'], string>> = {
+  'set-namespace-alias':
+    'set-namespace-alias has no effect on this cluster: no gardener-resource-manager NetworkPolicy controller turns the annotation into NetworkPolicies here',
+};
+
+/** The rendered object a recreate-seed-object or set-kubeconfig-server change applies. */
+export function changeObjectFile(change: TopologyChange, ctx: RenderContext, dir: string): RenderedFile | undefined {
+  if (change.type === 'recreate-seed-object') {
+    const seed = seedObjectsForCluster(ctx).find((s) => s.id === change.object);
+    return seed ? manifestFile(`${dir}/${change.object.replace('/', '-')}.yaml`, [seed.object]) : undefined;
+  }
+  if (change.type === 'set-kubeconfig-server') {
+    const kubeconfig = genericKubeconfigFor(ctx.plan.namespace, ctx.plan.publicHost, change.address);
+    return manifestFile(
+      `${dir}/${kubeconfig.secretName}.yaml`,
+      [genericKubeconfigSecret(ctx.plan, kubeconfig, ctx.pems).object as unknown as KubeManifest],
+      0o600,
+    );
+  }
+  return undefined;
+}
+
+/** The plan as the kind target runs it: its control-plane namespace gets the configured prefix. */
+export function planForKind(plan: ClusterPlan, o: ResolvedKindOptions): ClusterPlan {
+  if (!o.namespacePrefix) return plan;
+  const topology = {
+    ...plan.topology,
+    controlPlane: { ...plan.topology.controlPlane, namespace: `${o.namespacePrefix}${plan.topology.controlPlane.namespace}` },
+  };
+  return planCluster(topology, plan.mode, plan.randomSeed, plan.options);
+}
+
+export type { ChangeOutcome };
