@@ -58,6 +58,13 @@ export function gateCommand(): Command {
       return;
     }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
+    const missing = await target.preflight();
+    if (missing.length > 0) {
+      for (const line of missing) console.error(line);
+      console.error(`the ${target.name} target cannot run on this machine yet; nothing was run.`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
     const refusals = selection.entries.flatMap((e) => target.check(e.scenario).map((reason) => `${e.name}: ${reason}`));
     if (refusals.length > 0) {
       for (const r of refusals) console.error(r);

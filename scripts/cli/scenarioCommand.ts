@@ -14,7 +14,7 @@ import { writeResultsFile } from '../runner/resultsFile.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
-import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, kindTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 
 function parseModes(value: string): ModeName[] {
@@ -51,6 +51,7 @@ interface ScenarioFlags extends TargetFlags {
   list?: boolean;
   schema?: boolean;
   failOnSelfCheck?: boolean;
+  dryRun?: string;
 }
 
 export function scenarioCommand(): Command {
@@ -66,7 +67,8 @@ export function scenarioCommand(): Command {
     .option('--quiet', 'no progress lines')
     .option('--list', 'list the known scenarios and exit')
     .option('--schema', 'print the scenario JSON Schema and exit')
-    .option('--fail-on-self-check', 'exit 1 when the self-check found the simulator itself was a bottleneck');
+    .option('--fail-on-self-check', 'exit 1 when the self-check found the simulator itself was a bottleneck')
+    .option('--dry-run <dir>', 'targets kind and cluster: print every command and write every manifest to <dir>; run nothing');
   return addTargetOptions(command).action(async (name: string | undefined, opts: ScenarioFlags) => {
     if (opts.list) {
       for (const n of listScenarioNames()) console.log(n);
@@ -102,7 +104,33 @@ export function scenarioCommand(): Command {
         return;
       }
     }
+    if (opts.dryRun !== undefined) {
+      if (opts.target === 'local') {
+        console.error('--dry-run is for the kind and cluster targets (add --target kind); the local target runs the scenario itself');
+        process.exitCode = EXIT_BAD_INPUT;
+        return;
+      }
+      const { dryRunKindScenario } = await import('../targets/kind/dryRun.ts');
+      const dry = await dryRunKindScenario({
+        scenario,
+        modes: opts.modes,
+        seed: opts.seed ?? scenario.seed ?? 0,
+        options: kindTargetOptions(opts),
+        out: opts.dryRun,
+      });
+      process.stdout.write(`${dry.text}\n`);
+      console.error(`dry run: ${dry.files.length} files in ${opts.dryRun}/ (plan.txt has the commands)`);
+      if (dry.problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
+    const missing = await target.preflight();
+    if (missing.length > 0) {
+      for (const line of missing) console.error(line);
+      console.error(`the ${target.name} target cannot run on this machine yet; nothing was run.`);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
+    }
     const refusals = target.check(scenario);
     if (refusals.length > 0) {
       for (const r of refusals) console.error(`${scenario.name}: ${r}`);

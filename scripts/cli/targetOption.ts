@@ -13,6 +13,17 @@ export interface TargetFlags {
   clusterName?: string;
 }
 
+/** The kind target's options for the flags. */
+export function kindTargetOptions(flags: TargetFlags, log?: (line: string) => void) {
+  return {
+    target: flags.target === 'cluster' ? ('cluster' as const) : ('kind' as const),
+    kubeconfig: flags.kubeconfig,
+    context: flags.context,
+    clusterName: flags.clusterName,
+    log,
+  };
+}
+
 export function addTargetOptions(command: Command): Command {
   return command
     .addOption(
@@ -32,5 +43,5 @@ export async function resolveTarget(flags: TargetFlags, log?: (line: string) => 
     return localTarget;
   }
   const { createKindTarget } = await import('../targets/kind/kindTarget.ts');
-  return createKindTarget({ target: flags.target, kubeconfig: flags.kubeconfig, context: flags.context, clusterName: flags.clusterName, log });
+  return createKindTarget(kindTargetOptions(flags, log));
 }

@@ -16,6 +16,8 @@ export interface Target {
   readonly name: TargetName;
   /** What stops a scenario from running on this target, found before anything starts (empty: it can run). */
   check(scenario: Scenario): string[];
+  /** What this machine lacks for the target (tools, a cluster), each line saying what to do; empty: ready. */
+  preflight(): Promise<string[]>;
   start(plan: ClusterPlan, options?: TargetStartOptions): Promise<RunningCluster>;
 }
 

@@ -61,6 +61,14 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
   return {
     name: resolved.target,
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
+    preflight: async () => {
+      const prerequisites = await checkPrerequisites(runner, resolved.target === 'kind' ? 'kind-run' : 'cluster-run');
+      if (!prerequisites.ok || resolved.target !== 'kind') return prerequisites.problems;
+      const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
+      return clusters.stdout.split('\n').some((l) => l.trim() === resolved.clusterName)
+        ? []
+        : [`there is no kind cluster "${resolved.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`];
+    },
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
   };
 }

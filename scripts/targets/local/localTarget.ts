@@ -6,5 +6,7 @@ import { LocalCluster } from './localCluster.ts';
 export const localTarget: Target = {
   name: 'local',
   check: () => [],
+  // Node is all the simulator needs (external tools are only for `npm run sim` and the benchmarks).
+  preflight: async () => [],
   start: (plan, options) => LocalCluster.start(plan, { onEvent: options?.onEvent }),
 };
