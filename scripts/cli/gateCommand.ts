@@ -11,11 +11,11 @@ import { failureLines, formatValue, outcomeOf, summarize, type GateScenarioOutco
 import { renderJUnit } from '../gate/junit.ts';
 import { selectGateSuite } from '../gate/suite.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
-import { writeResultsFile } from '../runner/resultsFile.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { table } from '../runner/format.ts';
 import { EXIT_BAD_INPUT } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
+import { saveResults } from './saveResults.ts';
 import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 
@@ -94,11 +94,13 @@ export function gateCommand(): Command {
           file: path.relative(process.cwd(), entry.file),
           target,
           onProgress: (m) => progress.update(`[${i + 1}/${selection.entries.length}] ${entry.name}: ${m}`),
+          onSample: (live) => progress.sample(live),
           registerCleanup: onInterrupt,
           toolVersion: readToolVersion(),
           parameters: entry.shortened ? { duration: entry.durationMs } : {},
         });
-        outcome = outcomeOf(entry, { results, resultsFile: writeResultsFile(results, runDir) }, failOnSelfCheck);
+        const saved = saveResults(results, runDir, (m) => console.error(m));
+        outcome = outcomeOf(entry, { results, resultsFile: saved.json }, failOnSelfCheck);
       } catch (error) {
         outcome = outcomeOf(entry, { error: error as Error, wallMs: performance.now() - scenarioStarted }, failOnSelfCheck);
       }

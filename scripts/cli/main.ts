@@ -1,5 +1,7 @@
 // `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere.
 import { Command } from 'commander';
+import { compareCommand } from '../report/compareCommand.ts';
+import { reportCommand } from '../report/reportCommand.ts';
 import { gateCommand } from './gateCommand.ts';
 import { scenarioCommand } from './scenarioCommand.ts';
 import { simCommand } from './simCommand.ts';
@@ -10,6 +12,8 @@ export async function main(argv: string[]): Promise<void> {
     .description('local L7 load-balancing simulator and testbed for kube-apiservers')
     .addCommand(scenarioCommand())
     .addCommand(gateCommand())
+    .addCommand(reportCommand())
+    .addCommand(compareCommand())
     .addCommand(simCommand())
     .showHelpAfterError();
   await program.parseAsync(argv);

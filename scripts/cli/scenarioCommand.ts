@@ -10,10 +10,10 @@ import { MODE_NAMES, Scenario, type ModeName } from '../../scenarios/schema.ts';
 import { parseDurationMs } from '../../scenarios/duration.ts';
 import { formatChecks, formatClientGroups, formatComparison, formatMode, LATENCY_FOOTNOTE } from '../runner/format.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
-import { writeResultsFile } from '../runner/resultsFile.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
+import { saveResults } from './saveResults.ts';
 import { addTargetOptions, kindTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 
@@ -152,6 +152,7 @@ export function scenarioCommand(): Command {
         modes: opts.modes,
         seed,
         onProgress: (m) => progress.update(m),
+        onSample: (live) => progress.sample(live),
         onModeDone: (result) => {
           progress.done();
           print();
@@ -183,8 +184,8 @@ export function scenarioCommand(): Command {
     print();
     print(formatChecks(results.checks));
     if (opts.write) {
-      const file = writeResultsFile(results, opts.out);
-      print(`results: ${file} (schema v${results.schemaVersion}, see docs/results.md)`);
+      const saved = saveResults(results, opts.out, (m) => console.error(m));
+      print(`results: ${saved.json} (schema v${results.schemaVersion}, see docs/results.md)${saved.html ? `\nreport:  ${saved.html}` : ''}`);
     }
     print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
     if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

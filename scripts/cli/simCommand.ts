@@ -1,6 +1,7 @@
 // `npm run sim`: start the simulated cluster and keep it up until Ctrl-C, so you can point kubectl, curl, h2load or
 // your own controller at it. Writes kubeconfigs for the ClusterIP path and the gateway path and prints a per-replica
-// load line every few seconds, read from each replica's /metrics (the same numbers the scenarios use).
+// load line every few seconds, read from each replica's /metrics (the same numbers the scenarios use), and serves a
+// live dashboard of the same numbers on 127.0.0.1 (docs/report.md#live-dashboard).
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { MODES } from '../cluster/modes.ts';
@@ -10,6 +11,7 @@ import { MODE_NAMES, type ModeName } from '../../scenarios/schema.ts';
 import { parseDurationMs } from '../../scenarios/duration.ts';
 import { MetricsScraper, snapshotDelta, type ReplicaSnapshot } from '../measure/scrape.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
+import { startDashboard, type Dashboard } from '../report/dashboard.ts';
 import { LocalCluster } from '../targets/local/localCluster.ts';
 import { TOOL_GROUP, writeToolAccess, type PodProxyHandle, type WrittenAccess } from '../targets/local/toolAccess.ts';
 
@@ -38,6 +40,14 @@ export function simCommand(): Command {
       }),
     )
     .option('--seed <n>', 'seed for random choices', (v) => Number(v))
+    .addOption(
+      new Option('--dashboard-port <port>', 'port of the live dashboard on 127.0.0.1 (0: any free port)').default(0).argParser((v) => {
+        const port = Number(v);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port from 0 to 65535');
+        return port;
+      }),
+    )
+    .option('--no-dashboard', 'do not serve the live dashboard')
     .action(async (opts) => {
       let topology;
       try {
@@ -52,12 +62,13 @@ export function simCommand(): Command {
       let cluster: LocalCluster | undefined;
       const proxies: PodProxyHandle[] = [];
       let scraper: MetricsScraper | undefined;
+      let dashboard: Dashboard | undefined;
       let ticker: NodeJS.Timeout | undefined;
       let scraping: Promise<void> = Promise.resolve();
       const shutdown = async () => {
         clearInterval(ticker);
         await scraping; // a scrape under way finishes before its connections close
-
+        await dashboard?.close(); // stops its sampler, waits for its scrape, closes its listener and connections
         for (const p of proxies) await p.close();
         await cluster?.close();
       };
@@ -70,7 +81,18 @@ export function simCommand(): Command {
         cluster = await LocalCluster.start(planCluster(topology, mode, seed, { clientGroups: [{ name: TOOL_GROUP }], gateways: 'always' }));
         const written = await writeToolAccess(cluster, opts.out, proxies);
         const readyMs = performance.now() - started;
-        printAddresses(cluster, written, readyMs);
+        if (opts.dashboard) {
+          try {
+            dashboard = await startDashboard({
+              metrics: cluster.replicaMetrics(),
+              port: opts.dashboardPort,
+              subtitle: `npm run sim, mode ${mode.name}: ${mode.summary}`,
+            });
+          } catch (error) {
+            throw new Error(`dashboard on 127.0.0.1:${opts.dashboardPort}: ${(error as Error).message}`, { cause: error });
+          }
+        }
+        printAddresses(cluster, written, readyMs, dashboard?.url);
         scraper = new MetricsScraper(cluster.replicaMetrics());
         let previous = await scraper.scrapeAll();
         const intervalMs: number = opts.interval;
@@ -98,7 +120,7 @@ export function simCommand(): Command {
     });
 }
 
-function printAddresses(cluster: LocalCluster, access: WrittenAccess, readyMs: number): void {
+function printAddresses(cluster: LocalCluster, access: WrittenAccess, readyMs: number, dashboardUrl?: string): void {
   const plan = cluster.plan;
   const gatewayVip = plan.services.gatewayInternal;
   const lines = [
@@ -109,6 +131,7 @@ function printAddresses(cluster: LocalCluster, access: WrittenAccess, readyMs: n
     ...cluster.kubeProxy.info.listeners.map((l) => `  Service ${l.service.padEnd(42)} ${l.ip}:${l.port} → listens on ${l.listenPort}`),
     ...cluster.gatewayPods.map((g) => `  ${g.name.padEnd(26)} ${g.ip}:${g.port}`),
     ...access.proxies.map((p) => `  pod proxy for ${p.pod}: ${p.url}  (hostAliases ${p.hostAliases})`),
+    ...(dashboardUrl ? ['', `live dashboard (per-replica req/s, inflight, 429s; 127.0.0.1 only): ${dashboardUrl}`] : []),
     '',
     `kubeconfigs in ${access.dir}:`,
     ...access.files.map((f) => `  ${path.basename(f.file).padEnd(28)} ${f.what}`),

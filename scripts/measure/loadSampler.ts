@@ -73,6 +73,10 @@ interface Track {
   counted: { requests: number; tooManyRequests: number };
   /** Whether the previous scrape (the start of the current bucket) answered. */
   answered: boolean;
+  /** Failed scrapes not yet explained: a process that ended explains them, the same process answering again does not. */
+  pendingFailures: { count: number; error: string };
+  /** Scrapes that failed while the same process kept running (a lossy measurement, noted at the end). */
+  unexplainedFailures: { count: number; error: string };
 }
 
 type ScrapeOutcome = { replica: string; snapshot: ReplicaSnapshot } | { replica: string; error: string };
@@ -122,9 +126,13 @@ export class LoadSampler {
   /** Samples once per bucket from now on. */
   start(): void {
     if (!this.begun) throw new Error('LoadSampler.start() before begin()');
-    this.timer = setInterval(() => {
-      this.chain = this.chain.then(() => this.sample());
-    }, this.bucketMs);
+    this.timer = setInterval(() => void this.sampleNow(), this.bucketMs);
+  }
+
+  /** Closes the current bucket now (what the timer does once per bucket; tests call it directly). */
+  sampleNow(): Promise<void> {
+    this.chain = this.chain.then(() => this.sample());
+    return this.chain;
   }
 
   /**
@@ -150,6 +158,7 @@ export class LoadSampler {
       incarnation.last = snapshot;
       incarnation.ended = true;
       incarnation.final = true;
+      this.tracks.get(final.replica)!.pendingFailures = { count: 0, error: '' };
     }
   }
 
@@ -175,6 +184,8 @@ export class LoadSampler {
     this.record(reading);
     for (const track of this.tracks.values()) {
       track.series.totals = totalsOf(track.series.incarnations);
+      const failed = track.unexplainedFailures;
+      if (failed.count > 0) this.note(`${failed.count} scrapes of ${track.series.replica} failed while its process kept running (${failed.error}): those buckets count the requests late`);
       for (const i of track.series.incarnations.slice(0, -1)) {
         if (!i.final) this.note(`${track.series.replica} restarted without handing over its last /metrics: requests after its last scrape are not counted`);
       }
@@ -220,7 +231,7 @@ export class LoadSampler {
       const s = track.series;
       const answered = 'snapshot' in outcome;
       if (answered) this.observe(track, outcome.snapshot);
-      else if (track.answered && !s.incarnations.at(-1)?.ended) this.note(`scrape of ${outcome.replica} failed: ${outcome.error}`);
+      else if (s.incarnations.length > 0) track.pendingFailures = { count: track.pendingFailures.count + 1, error: outcome.error };
       const counted = cumulative(s.incarnations);
       s.requests.push(counted.requests - track.counted.requests);
       s.tooManyRequests.push(counted.tooManyRequests - track.counted.tooManyRequests);
@@ -261,10 +272,15 @@ export class LoadSampler {
     if (current && !current.ended) {
       if (sameProcess(current, snapshot) && snapshot.requests >= current.last.requests) {
         current.last = snapshot;
+        if (track.pendingFailures.count > 0) {
+          track.unexplainedFailures = { count: track.unexplainedFailures.count + track.pendingFailures.count, error: track.pendingFailures.error };
+        }
+        track.pendingFailures = { count: 0, error: '' };
         return;
       }
       current.ended = true;
     }
+    track.pendingFailures = { count: 0, error: '' };
     // A process that started during the phase counts from zero.
     incarnations.push({ startTime: snapshot.startTime, baseline: undefined, last: snapshot, ended: false, final: false });
   }
@@ -287,6 +303,8 @@ export class LoadSampler {
         },
         counted: { requests: 0, tooManyRequests: 0 },
         answered: false,
+        pendingFailures: { count: 0, error: '' },
+        unexplainedFailures: { count: 0, error: '' },
       };
       this.tracks.set(replica, track);
     }

@@ -4,12 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ScenarioResults } from './results.ts';
 
-export function writeResultsFile(results: ScenarioResults, dir: string): string {
+export interface ResultsFiles {
+  file: string;
+  latest: string;
+}
+
+export function writeResultsFile(results: ScenarioResults, dir: string): ResultsFiles {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
   const file = path.join(dir, `${results.scenario.name}-${stamp}.json`);
+  const latest = path.join(dir, `${results.scenario.name}-latest.json`);
   const text = `${JSON.stringify(results, null, 2)}\n`;
   fs.writeFileSync(file, text);
-  fs.writeFileSync(path.join(dir, `${results.scenario.name}-latest.json`), text);
-  return file;
+  fs.writeFileSync(latest, text);
+  return { file, latest };
 }

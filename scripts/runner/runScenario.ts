@@ -5,7 +5,7 @@ import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import type { Target } from '../targets/target.ts';
 import { evaluateChecks } from './checks.ts';
 import { RESULTS_SCHEMA_VERSION, type ModeResult, type ScenarioResults } from './results.ts';
-import { runMode } from './runMode.ts';
+import { runMode, type RunModeOptions } from './runMode.ts';
 
 export interface RunScenarioOptions {
   scenario: Scenario;
@@ -13,6 +13,8 @@ export interface RunScenarioOptions {
   modes?: ModeName[];
   seed?: number;
   onProgress?: (message: string) => void;
+  /** Once per second of each mode's load phase, for live displays. */
+  onSample?: RunModeOptions['onSample'];
   onModeDone?: (result: ModeResult) => void;
   onEvent?: (component: string, event: string, data: unknown) => void;
   target: Target;
@@ -36,6 +38,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       randomSeed: seed,
       target: options.target,
       onProgress: options.onProgress,
+      onSample: options.onSample,
       onEvent: options.onEvent,
       registerCleanup: options.registerCleanup,
     });
