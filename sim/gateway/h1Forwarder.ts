@@ -15,7 +15,19 @@ import { createProxyServer } from 'http-proxy-3';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import { countLocalReply, MAX_ATTEMPTS, upstreamFailureText, type ControlPlaneRoutes, type ForwarderStats, type Route } from './route.ts';
+import {
+  countLocalReply,
+  isRetriable,
+  MAX_ATTEMPTS,
+  upstreamFailureText,
+  type ControlPlaneRoutes,
+  type ForwarderStats,
+  type Route,
+  type UpstreamFailure,
+} from './route.ts';
+
+/** Socket errors of a connection attempt (Envoy's connect-failure): nothing was sent. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
 import type { RouteTimeouts } from './routeTimeout.ts';
 import type { UpstreamHost } from './upstreamHost.ts';
 import type { UpstreamTls } from './upstreamPool.ts';
@@ -116,9 +128,11 @@ export class H1Forwarder {
         },
         (error: Error) => {
           lease.release();
+          // A connection that never came up is retried; a request lost on an established connection is not (route.ts).
+          const failure: UpstreamFailure = CONNECT_FAILURES.has((error as NodeJS.ErrnoException).code ?? '') ? 'connect-failure' : 'reset';
           if (res.headersSent || res.destroyed) {
             res.destroy();
-          } else if (n + 1 < MAX_ATTEMPTS) {
+          } else if (isRetriable(failure) && n + 1 < MAX_ATTEMPTS) {
             this.stats.retries++;
             attempt(n + 1);
           } else {

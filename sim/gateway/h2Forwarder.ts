@@ -9,7 +9,16 @@ import type { TLSSocket } from 'node:tls';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import { countLocalReply, MAX_ATTEMPTS, upstreamFailureText, type ControlPlaneRoutes, type ForwarderStats, type Route } from './route.ts';
+import {
+  countLocalReply,
+  MAX_ATTEMPTS,
+  upstreamFailureText,
+  type ControlPlaneRoutes,
+  type ForwarderStats,
+  type Route,
+  isRetriable,
+  type UpstreamFailure,
+} from './route.ts';
 import type { RouteTimeouts } from './routeTimeout.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
@@ -120,6 +129,9 @@ function dispatch(
     }
     upstream = current;
     let responded = false;
+    // 'ready': the stream has its id on a connected session, i.e. the request went out.
+    let sent = false;
+    current.once('ready', () => (sent = true));
     current.on('response', (responseHeaders) => {
       responded = true;
       if (downstream.destroyed || downstream.closed) return current.close(http2.constants.NGHTTP2_CANCEL);
@@ -134,17 +146,29 @@ function dispatch(
       downstream.respond(out);
       relayBody(current, downstream);
     });
-    current.on('error', () => undefined);
+    // A stream error of its own (ERR_HTTP2_STREAM_ERROR) is the peer's RST_STREAM; anything else came with the connection.
+    let streamError: string | undefined;
+    current.on('error', (error: NodeJS.ErrnoException) => (streamError = error.code));
     current.on('close', () => {
       lease.release();
       if (responded) {
         if (!downstream.writableEnded && !downstream.destroyed) downstream.end();
         return;
       }
-      // Closed before any response: a refused stream (GOAWAY) or a reset/connect failure. Retry elsewhere.
+      // Closed before any response: a refused stream (GOAWAY) or a connection that never came up is retried
+      // elsewhere; a request lost after it was sent is not (route.ts isRetriable).
       const code = current.rstCode;
-      const reason = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused stream' : code ? `reset (code ${code})` : 'connection failure';
-      retryOrFail(n, reason);
+      const failure: UpstreamFailure = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : sent ? 'reset' : 'connect-failure';
+      const reason =
+        failure === 'refused-stream'
+          ? 'refused stream'
+          : failure === 'reset'
+            ? streamError === 'ERR_HTTP2_STREAM_ERROR'
+              ? 'remote reset'
+              : 'connection termination'
+            : 'connection failure';
+      if (isRetriable(failure)) retryOrFail(n, reason);
+      else if (!downstream.destroyed && !downstream.closed) localReply(downstream, 503, upstreamFailureText(reason), stats);
     });
     if (body && body.length > 0) current.end(body);
   };

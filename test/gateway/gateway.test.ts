@@ -11,23 +11,31 @@ import { gatewayPodIp } from '../../scripts/cluster/addresses.ts';
 import gatewayPod, { type GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import type { HandleOf } from '../../sim/runtime/component.ts';
-import { ADMIN_TOKEN, FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
+import { pollUntil } from '../../scripts/runner/poll.ts';
+import {
+  ADMIN_TOKEN,
+  FAST_CAPACITY,
+  replicaMetricsTexts,
+  replicaRequestTotals,
+  startTestControlPlane,
+  USER_TOKEN,
+  type TestControlPlane,
+} from '../helpers/controlPlane.ts';
 import { connect, h2request } from '../helpers/h2.ts';
 
 const HOST = 'api.test.example';
 
-describe('istio ingress gateway pod', () => {
-  let cp: TestControlPlane;
-  let gateways: HandleOf<typeof gatewayPod>[] = [];
-
-  const config = (mode: 'terminate' | 'passthrough', index: number): GatewayPodConfig => ({
+/** A gateway pod in front of a test control plane's replicas. */
+function gatewayConfigFor(cp: TestControlPlane, mode: 'terminate' | 'passthrough', index: number, randomSeed: number): GatewayPodConfig {
+  return {
     name: `gw-${mode}`,
     ip: gatewayPodIp(cp.addresses, index),
     port: 9443,
     mode,
     lbPolicy: 'LEAST_REQUEST',
     choiceCount: 2,
-    randomSeed: 5,
+    randomSeed,
     maxConcurrentStreams: 100,
     upstreamConnectionsPerEndpoint: 1,
     controlPlanes: [
@@ -43,7 +51,14 @@ describe('istio ingress gateway pod', () => {
         },
       },
     ],
-  });
+  };
+}
+
+describe('istio ingress gateway pod', () => {
+  let cp: TestControlPlane;
+  let gateways: HandleOf<typeof gatewayPod>[] = [];
+
+  const config = (mode: 'terminate' | 'passthrough', index: number): GatewayPodConfig => gatewayConfigFor(cp, mode, index, 5);
   const gwUrl = (index: number) => `https://${gatewayPodIp(cp.addresses, index)}:9443`;
 
   const perReplica = () => replicaRequestTotals(cp);
@@ -305,33 +320,7 @@ describe('gateway with GOAWAYing upstreams, and clean close', () => {
   it('retries streams refused by an upstream GOAWAY; a request refused on every attempt gets an explicit 503 (Envoy semantics)', async () => {
     // --goaway-chance at its maximum (0.02): each upstream connection is shut down about every 50 requests.
     const cp = await startTestControlPlane({ goawayChance: 0.02 }, 3);
-    const gw = await startInProcessComponent(gatewayPod, {
-      name: 'gw',
-      config: {
-        name: 'gw',
-        ip: gatewayPodIp(cp.addresses, 0),
-        port: 9443,
-        mode: 'terminate',
-        lbPolicy: 'LEAST_REQUEST',
-        choiceCount: 2,
-        randomSeed: 1,
-        maxConcurrentStreams: 100,
-        upstreamConnectionsPerEndpoint: 1,
-        controlPlanes: [
-          {
-            hosts: [HOST],
-            servingTls: cp.pki.certificates['kube-apiserver'],
-            clientCaPem: cp.pki.authorities['ca-client'].certPem,
-            upstream: {
-              endpoints: cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port })),
-              caPem: cp.pki.authorities.ca.certPem,
-              sni: IN_CLUSTER_API_HOST,
-              frontProxyClient: cp.pki.certificates['istio-gateway-client'],
-            },
-          },
-        ],
-      } satisfies GatewayPodConfig,
-    });
+    const gw = await startInProcessComponent(gatewayPod, { name: 'gw', config: { ...gatewayConfigFor(cp, 'terminate', 0, 1), name: 'gw' } });
     const s = await connect(`https://${gatewayPodIp(cp.addresses, 0)}:9443`, { ca: cp.pki.authorities.ca.certPem, servername: HOST });
     const results: { status: number; body: string }[] = [];
     for (let round = 0; round < 6; round++) {
@@ -361,6 +350,37 @@ describe('gateway with GOAWAYing upstreams, and clean close', () => {
       });
     });
     expect(outcome).toBe('ECONNREFUSED');
+    await cp.close();
+  });
+
+  it('does not retry a request lost after it was sent (an upstream killed mid-request): 503, and no replica executes it twice', async () => {
+    const slow = { ...FAST_CAPACITY, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 400 } };
+    const cp = await startTestControlPlane({ capacity: slow }, 2);
+    const gw = await startInProcessComponent(gatewayPod, { name: 'gw', config: { ...gatewayConfigFor(cp, 'terminate', 0, 3), name: 'gw' } });
+    const s = await connect(`https://${gatewayPodIp(cp.addresses, 0)}:9443`, { ca: cp.pki.authorities.ca.certPem, servername: HOST });
+    const get = () =>
+      h2request(s, { ':method': 'GET', ':path': '/api/v1/namespaces/g/configmaps/x', ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}` });
+    const inFlight = Array.from({ length: 20 }, get);
+    // Both replicas have requests in service (400 ms each); kill one of them.
+    await pollUntil(
+      () => cp.plane.methods.replicaStates(),
+      (states) => states.every((r) => r.inflight.readOnly > 0),
+      { timeoutMs: 5000 },
+    );
+    const final = await cp.plane.methods.stopReplica('kube-apiserver-0', 'kill');
+    const results = await Promise.all(inFlight);
+    s.close();
+    const lost = results.filter((r) => r.status === 503);
+    expect(lost.length).toBeGreaterThan(0);
+    for (const r of lost) expect(r.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection termination');
+    expect(results.filter((r) => r.status !== 503).every((r) => r.status === 404)).toBe(true);
+    expect((await gw.remote.stats()).retries).toBe(0);
+    // Every answer came from the surviving replica, which executed each of those requests once.
+    const [survivorText] = await replicaMetricsTexts(cp, ['kube-apiserver-1']);
+    const survivor = sumOf(parsePrometheusText(survivorText!), 'apiserver_request_total', { verb: 'GET' });
+    expect(survivor).toBe(results.length - lost.length);
+    expect(final.replica).toBe('kube-apiserver-0');
+    await gw.close();
     await cp.close();
   });
 });

@@ -73,17 +73,19 @@ export async function startTestControlPlane(
   };
 }
 
-/** Each replica's /metrics text. */
-export async function replicaMetricsTexts(cp: TestControlPlane): Promise<string[]> {
+/** Each replica's /metrics text (or only those named). */
+export async function replicaMetricsTexts(cp: TestControlPlane, names?: string[]): Promise<string[]> {
   return Promise.all(
-    cp.plane.info.replicas.map(async (r) => {
-      const client = new RestClient({ server: r.url, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN, servername: 'kube-apiserver' });
-      try {
-        return (await client.request('GET', '/metrics', undefined, { accept: 'text/plain' })).text;
-      } finally {
-        client.close();
-      }
-    }),
+    cp.plane.info.replicas
+      .filter((r) => !names || names.includes(r.name))
+      .map(async (r) => {
+        const client = new RestClient({ server: r.url, caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN, servername: 'kube-apiserver' });
+        try {
+          return (await client.request('GET', '/metrics', undefined, { accept: 'text/plain' })).text;
+        } finally {
+          client.close();
+        }
+      }),
   );
 }
 
