@@ -288,6 +288,8 @@ export function planComponents(plan: PlanLayout, pems: PemSource): PlannedCompon
       goawayChance: plan.mode.useGoawayChance ? cp.goawayChance : 0,
       http2MaxStreamsPerConnection: cp.http2MaxStreamsPerConnection,
       readinessDelayMs: cp.readinessDelay,
+      // --enable-priority-and-fairness (on by default) and the scenario's FlowSchemas/PriorityLevelConfigurations.
+      apf: { enabled: cp.apf.enabled, flowSchemas: cp.apf.flowSchemas, priorityLevels: cp.apf.priorityLevels },
     },
     seedApiserver: {
       namespace: 'seed',

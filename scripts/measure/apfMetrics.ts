@@ -69,11 +69,6 @@ export function readApfMetrics(metrics: ParsedMetrics): ApfReading | undefined {
   return levels;
 }
 
-function minus(after: number, before: number): number {
-  // A counter that went down belongs to a new process (a restart): its whole value is the increase, as in PromQL's increase().
-  return after >= before ? after - before : after;
-}
-
 /** What happened between two readings of one process (`before` undefined: since the process started). */
 export function apfIncrease(before: ApfReading | undefined, after: ApfReading): ApfReading {
   const out: ApfReading = {};
@@ -83,9 +78,10 @@ export function apfIncrease(before: ApfReading | undefined, after: ApfReading): 
       out[name] = { dispatched: a.dispatched, rejected: { ...a.rejected }, waitBuckets: new Map(a.waitBuckets) };
       continue;
     }
+    // A counter that went down belongs to a new process (a restart): its whole value is the increase, as in PromQL's increase().
     const reset = a.dispatched < b.dispatched || Object.entries(b.rejected).some(([r, n]) => (a.rejected[r] ?? 0) < n);
     const rejected: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(a.rejected)) rejected[reason] = reset ? n : minus(n, b.rejected[reason] ?? 0);
+    for (const [reason, n] of Object.entries(a.rejected)) rejected[reason] = reset ? n : n - (b.rejected[reason] ?? 0);
     const waitTotal = (m: Map<number, number>) => m.get(Infinity) ?? 0;
     const waitReset = reset || waitTotal(a.waitBuckets) < waitTotal(b.waitBuckets);
     out[name] = {

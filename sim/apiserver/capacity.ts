@@ -4,6 +4,10 @@
 //    (k8s.io/apiserver/pkg/server/filters/maxinflight.go); long-running requests (watches) are exempt;
 // 2. a fixed number of workers: an admitted request waits FIFO for a worker, then "executes" for a service time
 //    drawn per verb (seeded). Inflight = admitted and not yet answered, i.e. queued + executing.
+// With API Priority and Fairness on, step 1 is APF's (apfFilter.ts) and the inflight counters follow what APF lets
+// execute (noteExecuting), as the APF filter's own read-only/mutating watermarks feed
+// apiserver_current_inflight_requests (server/filters/priority-and-fairness.go noteExecutingDelta); step 2 is
+// unchanged: seats bound how many requests execute, workers and service times how long they take.
 import type { Rng } from '../../scripts/cluster/random.ts';
 
 export interface CapacityConfig {
@@ -51,6 +55,12 @@ export class ReplicaCapacity {
 
   releaseInflight(kind: RequestKind): void {
     this.inflight[kind]--;
+  }
+
+  /** APF mode: a request started (+1) or finished (-1) executing; no limit here, APF applied its own. */
+  noteExecuting(kind: RequestKind, delta: 1 | -1): void {
+    this.inflight[kind] += delta;
+    if (this.inflight[kind] > this.watermark[kind]) this.watermark[kind] = this.inflight[kind];
   }
 
   /** Returns the watermark and starts a new period from the current inflight level. */

@@ -6,13 +6,24 @@
 //
 // The measured shoot control plane runs in its own worker (the default export); the seed kube-apiserver runs
 // in-process through `startControlPlane(config, hooks)` with the MutatingAdmissionWebhook plugin attached.
+//
+// API Priority and Fairness (`apf`, docs/apf.md): each replica process runs its own PriorityAndFairness with the
+// bootstrap configuration plus the scenario's objects and a server concurrency limit of --max-requests-inflight +
+// --max-mutating-requests-inflight; the configuration objects are stored once in the shared store, so every replica
+// serves them (flowcontrol.apiserver.k8s.io/v1). Without `apf` (or with enabled: false) the replicas use the
+// max-inflight filter, as kube-apiserver does with --enable-priority-and-fairness=false; scenarios turn APF on by
+// default (scenarios/apfSchema.ts), as Kubernetes has since 1.29.
 import type { Endpoint } from '../../scripts/cluster/addresses.ts';
 import { Rng } from '../../scripts/cluster/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import type { AdmitFunction, StoreReader } from './admissionHook.ts';
+import { ApfConfigurationError, resolveConfiguration } from './apf/configuration.ts';
+import { apfOptionsOf, ReplicaApf, type ControlPlaneApfConfig } from './apfFilter.ts';
 import { Authenticator } from './authn.ts';
 import { ReplicaCapacity, type CapacityConfig } from './capacity.ts';
 import { ReplicaMetrics } from './metrics.ts';
+import type { KubeObject } from './objects.ts';
+import { findResource } from './resources.ts';
 import { startReplicaServer, type ReplicaServer, type StopMode } from './replica.ts';
 import type { ReplicaContext } from './restHandler.ts';
 import { ObjectStore } from './store.ts';
@@ -35,7 +46,11 @@ export interface ControlPlaneConfig {
   http2MaxStreamsPerConnection: number;
   /** How long a replica that (re)starts answers /readyz with 500 (kube-apiserver's start-up before it is ready). */
   readinessDelayMs?: number;
+  /** API Priority and Fairness; absent = off (the max-inflight filter), see the header comment. */
+  apf?: ControlPlaneApfConfig;
 }
+
+export type { ControlPlaneApfConfig } from './apfFilter.ts';
 
 export interface ReplicaInfo extends Endpoint {
   url: string;
@@ -72,6 +87,11 @@ export interface ControlPlaneHooks {
   admitFactory?: (store: StoreReader) => AdmitFunction;
 }
 
+/** The APF server concurrency limit: --max-requests-inflight + --max-mutating-requests-inflight (server/config.go). */
+export function serverConcurrencyLimit(config: Pick<ControlPlaneConfig, 'capacity'>): number {
+  return config.capacity.maxRequestsInflight + config.capacity.maxMutatingRequestsInflight;
+}
+
 export function validateControlPlaneConfig(config: ControlPlaneConfig): void {
   if (config.replicas.length === 0) throw new Error('control plane needs at least one replica');
   const limit = config.allowGoawayChanceAboveFlagMaximum ? 1 : MAX_GOAWAY_CHANCE;
@@ -97,6 +117,14 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
   const admit = hooks.admitFactory?.(reader);
   const replicas = new Map<string, ReplicaRuntime>();
   const readinessDelayMs = config.readinessDelayMs ?? 0;
+  const apfConfig = config.apf?.enabled ? config.apf : undefined;
+  if (apfConfig) storeApfConfiguration(store, apfConfig);
+  /** A replica process's metrics and, with APF on, its own PriorityAndFairness on that registry. */
+  const newProcess = () => {
+    const metrics = new ReplicaMetrics({ apf: apfConfig !== undefined });
+    const apf = apfConfig ? new ReplicaApf(apfConfig, serverConcurrencyLimit(config), metrics.apf) : undefined;
+    return { metrics, apf };
+  };
 
   // maxinflight.go publishes the per-second high-water mark of inflight requests.
   const watermarkTimer = setInterval(() => {
@@ -110,17 +138,20 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
   const closeAll = async () => {
     clearInterval(watermarkTimer);
     await Promise.all([...replicas.values()].map((r) => r.server.close()));
+    for (const r of replicas.values()) r.ctx.apf?.close();
   };
 
   const addReplica = async (endpoint: Endpoint, delayMs: number): Promise<ReplicaInfo> => {
     if (replicas.has(endpoint.name)) throw new Error(`replica "${endpoint.name}" exists already`);
     const runtime = { endpoint, readyAt: performance.now() + delayMs } as ReplicaRuntime;
+    const process = newProcess();
     runtime.ctx = {
       name: endpoint.name,
       store,
       authn,
       capacity: new ReplicaCapacity(config.capacity, rng.fork(`${endpoint.name}/capacity`)),
-      metrics: new ReplicaMetrics(),
+      metrics: process.metrics,
+      apf: process.apf,
       rng: rng.fork(`${endpoint.name}/requests`),
       goawayChance: config.goawayChance,
       isReady: () => runtime.server.running && performance.now() >= runtime.readyAt,
@@ -147,7 +178,10 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
   const finalMetrics = async (replica: ReplicaRuntime): Promise<FinalMetrics> => {
     const deadline = performance.now() + FINAL_METRICS_SETTLE_MS;
     while (replica.ctx.activeRequests > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-    return { replica: replica.endpoint.name, text: await replica.ctx.metrics.registry.metrics() };
+    const text = await replica.ctx.metrics.registry.metrics();
+    // The process is over: its APF stops (timers; a request still queued is rejected).
+    replica.ctx.apf?.close();
+    return { replica: replica.endpoint.name, text };
   };
 
   const known = (name: string): ReplicaRuntime => {
@@ -190,7 +224,10 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
         const replica = known(name);
         if (replica.server.running) return;
         replica.readyAt = performance.now() + readinessDelayMs;
-        replica.ctx.metrics = new ReplicaMetrics();
+        replica.ctx.apf?.close();
+        const process = newProcess();
+        replica.ctx.metrics = process.metrics;
+        replica.ctx.apf = process.apf;
         await replica.server.start();
       },
       replicaStates(): ReplicaState[] {
@@ -206,6 +243,20 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
     },
     close: () => (closing ??= closeAll()),
   };
+}
+
+/**
+ * Stores the APF configuration the replicas run with as flowcontrol.apiserver.k8s.io/v1 objects (with the UIDs the
+ * X-Kubernetes-PF-* headers carry and the FlowSchemas' Dangling status), or throws ApfConfigurationError.
+ */
+function storeApfConfiguration(store: ObjectStore, config: ControlPlaneApfConfig): void {
+  const options = apfOptionsOf(config, 1);
+  const resolved = resolveConfiguration({ flowSchemas: options.flowSchemas, priorityLevels: options.priorityLevels, now: new Date().toISOString() });
+  if (resolved.issues.some((i) => i.severity === 'error')) throw new ApfConfigurationError(resolved.issues);
+  const fsInfo = findResource('flowcontrol.apiserver.k8s.io', 'v1', 'flowschemas')!;
+  const plInfo = findResource('flowcontrol.apiserver.k8s.io', 'v1', 'prioritylevelconfigurations')!;
+  for (const pl of resolved.priorityLevels) store.create(plInfo, '', { ...pl, status: pl.status ?? {} } as unknown as KubeObject, false, true);
+  for (const fs of [...resolved.flowSchemas, ...resolved.danglingFlowSchemas]) store.create(fsInfo, '', fs as unknown as KubeObject, false, true);
 }
 
 export default defineComponent({ kind: 'kube-apiserver', entry: new URL(import.meta.url), start: (config: ControlPlaneConfig) => startControlPlane(config) });

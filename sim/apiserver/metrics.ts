@@ -1,7 +1,9 @@
 // kube-apiserver metrics with the real names, label sets and buckets (k8s.io/apiserver/pkg/endpoints/metrics/
 // metrics.go), one prom-client Registry per replica. Only resource requests are counted, as the instrumented REST
-// handlers do; /metrics, /readyz, /livez, /healthz and discovery are not.
+// handlers do; /metrics, /readyz, /livez, /healthz and discovery are not. With API Priority and Fairness on, the same
+// registry also carries the apiserver_flowcontrol_* series (apf/metrics.ts), as one kube-apiserver process does.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ApfMetrics } from './apf/metrics.ts';
 
 /** apiserver_request_duration_seconds buckets of kube-apiserver 1.30+. */
 export const REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60];
@@ -22,8 +24,10 @@ export class ReplicaMetrics {
   private readonly requestDuration: Histogram;
   private readonly inflight: Gauge;
   private readonly longRunning: Gauge;
+  /** The APF series, when this process runs API Priority and Fairness. */
+  readonly apf: ApfMetrics | undefined;
 
-  constructor() {
+  constructor(options: { apf?: boolean } = {}) {
     const labels = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope', 'component'];
     this.requestTotal = new Counter({
       name: 'apiserver_request_total',
@@ -57,6 +61,7 @@ export class ReplicaMetrics {
     new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers: [this.registry] }).set(
       Date.now() / 1000,
     );
+    this.apf = options.apf ? new ApfMetrics(this.registry) : undefined;
   }
 
   recordRequest(l: RequestLabels, code: number, seconds: number): void {
@@ -72,6 +77,24 @@ export class ReplicaMetrics {
     };
     this.requestTotal.inc({ ...labels, code: String(code) });
     this.requestDuration.observe(labels, seconds);
+  }
+
+  /**
+   * A request APF rejected (metrics.RecordDroppedRequest): apiserver_request_total with code 429 only; the request
+   * never reached the instrumented handler, so no duration is observed.
+   */
+  recordDropped(l: RequestLabels): void {
+    this.requestTotal.inc({
+      verb: l.verb,
+      dry_run: l.dryRun ? 'All' : '',
+      group: l.group,
+      version: l.version,
+      resource: l.resource,
+      subresource: l.subresource,
+      scope: l.scope,
+      component: 'apiserver',
+      code: '429',
+    });
   }
 
   setInflightWatermark(readOnly: number, mutating: number): void {

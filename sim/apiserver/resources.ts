@@ -17,6 +17,7 @@ export interface ResourceInfo {
 }
 
 const CRUD = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const FLOWCONTROL_VERBS = ['get', 'list', 'watch'];
 
 export const RESOURCES: ResourceInfo[] = [
   {
@@ -54,6 +55,30 @@ export const RESOURCES: ResourceInfo[] = [
     namespaced: false,
     categories: ['api-extensions'],
     verbs: CRUD,
+  },
+  // API Priority and Fairness configuration (flowcontrol.apiserver.k8s.io/v1, cluster-scoped). The replicas' APF
+  // configuration is fixed for a run (scenario topology.controlPlane.apf), so these are served read-only: get, list
+  // and watch show what the replicas run with; writes answer 405 (a real kube-apiserver also accepts create, update,
+  // patch, delete and the status subresource, and its APF controller follows the changes).
+  {
+    group: 'flowcontrol.apiserver.k8s.io',
+    version: 'v1',
+    resource: 'flowschemas',
+    kind: 'FlowSchema',
+    singular: 'flowschema',
+    namespaced: false,
+    hasSpecGeneration: true,
+    verbs: FLOWCONTROL_VERBS,
+  },
+  {
+    group: 'flowcontrol.apiserver.k8s.io',
+    version: 'v1',
+    resource: 'prioritylevelconfigurations',
+    kind: 'PriorityLevelConfiguration',
+    singular: 'prioritylevelconfiguration',
+    namespaced: false,
+    hasSpecGeneration: true,
+    verbs: FLOWCONTROL_VERBS,
   },
 ];
 

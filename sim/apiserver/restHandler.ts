@@ -1,13 +1,16 @@
 // One replica's request pipeline, in kube-apiserver's filter order: Audit-Id, authentication (401), request info,
-// the max-inflight limit (429 + Retry-After; watches exempt), a worker and the verb's service time, admission
-// plugins for writes, the storage operation, the response, and the apiserver_request_total /
-// apiserver_request_duration_seconds observation when the response is done.
+// admission of load (API Priority and Fairness when it is on, apfFilter.ts; otherwise the max-inflight limit: 429 +
+// Retry-After, watches exempt), a worker and the verb's service time, admission plugins for writes, the storage
+// operation, the response, and the apiserver_request_total / apiserver_request_duration_seconds observation when the
+// response is done.
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Rng } from '../../scripts/cluster/random.ts';
 import type { AdmitFunction, UserInfo } from './admissionHook.ts';
+import type { ExecutionLease } from './apf/priorityAndFairness.ts';
+import { nonResourceDigest, resourceDigest, timeoutParam, workInputsOf, type ReplicaApf } from './apfFilter.ts';
 import type { Authenticator } from './authn.ts';
 import type { CapacityVerb, ReplicaCapacity } from './capacity.ts';
 import { discoveryDocument } from './discovery.ts';
@@ -41,6 +44,8 @@ export interface ReplicaContext {
   admit?: AdmitFunction;
   /** Requests whose handling (and metrics observation) has not finished yet, watches included. */
   activeRequests: number;
+  /** API Priority and Fairness of this replica process; undefined when it is off (--enable-priority-and-fairness=false). */
+  apf: ReplicaApf | undefined;
 }
 
 const ANONYMOUS_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
@@ -61,15 +66,30 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   const user = ctx.authn.authenticate(req.socket as TLSSocket, req.headers);
   if (!user) return sendJson(res, 401, statuses.unauthorized());
 
+  const apf = ctx.apf;
+  // The library's clock: performance.timeOrigin + performance.now(); the wait limit counts from here.
+  const receivedAtMs = performance.timeOrigin + started;
+
   if (info.kind === 'non-resource') {
-    if (info.path === '/metrics') {
-      const text = await ctx.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
-      res.end(text);
-      return;
+    let lease: ExecutionLease | undefined;
+    if (apf) {
+      const timeout = timeoutParam(info.query);
+      if (!timeout.ok) return sendJson(res, 400, statuses.badRequest(timeout.message));
+      lease = await apf.admit(nonResourceDigest(info, user, method), undefined, res, receivedAtMs, timeout.userTimeoutMs);
+      if (!lease) return;
     }
-    const doc = info.path.startsWith('/openapi/') ? openApiDocument(info.path) : discoveryDocument(info.path, ctx.serverAddress);
-    return doc ? sendJson(res, 200, doc) : sendJson(res, 404, statuses.pathNotFound());
+    try {
+      if (info.path === '/metrics') {
+        const text = await ctx.metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
+      const doc = info.path.startsWith('/openapi/') ? openApiDocument(info.path) : discoveryDocument(info.path, ctx.serverAddress);
+      return doc ? sendJson(res, 200, doc) : sendJson(res, 404, statuses.pathNotFound());
+    } finally {
+      lease?.finish();
+    }
   }
 
   const labels: RequestLabels = {
@@ -82,6 +102,8 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
     dryRun: info.query.get('dryRun') === 'All',
   };
   const observe = () => ctx.metrics.recordRequest(labels, res.statusCode, (performance.now() - started) / 1000);
+
+  if (apf) return handleWithApf(ctx, apf, info, user, req, res, labels, observe, receivedAtMs);
 
   if (info.verb === 'watch') return handleWatch(ctx, info, req, res, labels, observe);
 
@@ -100,6 +122,17 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   };
   res.once('close', release);
   try {
+    await serve(ctx, info, req, res, user);
+  } finally {
+    release();
+    observe();
+    maybeGoaway(ctx, req);
+  }
+}
+
+/** Reads the body, waits for a worker and the verb's service time, runs the operation and answers. */
+async function serve(ctx: ReplicaContext, info: ResourceRequest, req: Request, res: Response, user: UserInfo): Promise<void> {
+  try {
     // A SelfSubjectReview carries nothing the answer depends on (kubectl sends it as protobuf): don't parse it.
     const needsBody = isMutating(info.verb) && info.verb !== 'delete' && info.verb !== 'deletecollection' && info.info !== SELF_SUBJECT_REVIEW;
     const body = needsBody ? await readJsonBody(req) : await drain(req);
@@ -108,6 +141,51 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
   } catch (error) {
     const status = error instanceof StatusError ? error.status : statuses.internal((error as Error).message);
     sendJson(res, status.code, status);
+  }
+}
+
+/**
+ * A resource request with API Priority and Fairness on: the deadline from ?timeout=, APF (queue, then execute, or a
+ * 429), then the same pipeline as without APF. A request holds its seats while it waits for a worker and executes;
+ * apiserver_current_inflight_requests follows what APF lets execute, by kind.
+ */
+async function handleWithApf(
+  ctx: ReplicaContext,
+  apf: ReplicaApf,
+  info: ResourceRequest,
+  user: UserInfo,
+  req: Request,
+  res: Response,
+  labels: RequestLabels,
+  observe: () => void,
+  receivedAtMs: number,
+): Promise<void> {
+  // WithRequestDeadline skips long-running requests: a watch's ?timeout= does not matter here.
+  const timeout = info.verb === 'watch' ? ({ ok: true, userTimeoutMs: undefined } as const) : timeoutParam(info.query);
+  if (!timeout.ok) {
+    sendJson(res, 400, statuses.badRequest(timeout.message));
+    observe();
+    return;
+  }
+  const lease = await apf.admit(resourceDigest(info, user), workInputsOf(info, ctx.store), res, receivedAtMs, timeout.userTimeoutMs);
+  if (!lease) {
+    ctx.metrics.recordDropped(labels);
+    return;
+  }
+  if (info.verb === 'watch') return handleWatch(ctx, info, req, res, labels, observe, lease);
+
+  const kind = isMutating(info.verb) ? 'mutating' : 'readOnly';
+  ctx.capacity.noteExecuting(kind, 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    ctx.capacity.noteExecuting(kind, -1);
+    lease.finish();
+  };
+  res.once('close', release);
+  try {
+    await serve(ctx, info, req, res, user);
   } finally {
     release();
     observe();
@@ -140,10 +218,32 @@ function capacityVerb(verb: ResourceRequest['verb']): CapacityVerb {
   }
 }
 
-async function handleWatch(ctx: ReplicaContext, info: ResourceRequest, req: Request, res: Response, labels: RequestLabels, observe: () => void): Promise<void> {
+/**
+ * A watch. With APF (a lease), it holds its seats and counts as executing while it initialises: until its initial
+ * events are written (the apiserver's watch initialization signal), then it streams without seats.
+ */
+async function handleWatch(
+  ctx: ReplicaContext,
+  info: ResourceRequest,
+  req: Request,
+  res: Response,
+  labels: RequestLabels,
+  observe: () => void,
+  lease?: ExecutionLease,
+): Promise<void> {
+  let initialising = lease !== undefined;
+  if (lease) ctx.capacity.noteExecuting('readOnly', 1);
+  const initialized = () => {
+    if (!initialising) return;
+    initialising = false;
+    ctx.capacity.noteExecuting('readOnly', -1);
+    lease!.initialized();
+  };
   const resource = info.info;
   if (!resource || !resource.verbs.includes('watch')) {
     sendJson(res, resource ? 405 : 404, resource ? statuses.methodNotSupported(info.resource, 'watch') : statuses.pathNotFound());
+    initialized();
+    lease?.finish();
     observe();
     return;
   }
@@ -166,12 +266,15 @@ async function handleWatch(ctx: ReplicaContext, info: ResourceRequest, req: Requ
         pendingBytes: () => res.writableLength ?? 0,
       },
       ctx.rng,
+      initialized,
     );
   } catch (error) {
     const status = error instanceof StatusError ? error.status : statuses.internal((error as Error).message);
     if (!res.headersSent) sendJson(res, status.code, status);
     else if (!res.writableEnded) res.end();
   } finally {
+    initialized();
+    lease?.finish();
     ctx.metrics.longRunningDelta(labels, -1);
     // A watch is recorded when it ends, as kube-apiserver records long-running requests.
     observe();

@@ -85,7 +85,16 @@ export class ObjectStore {
     return this.listStored(resource, namespace).map((s) => JSON.parse(s.json) as KubeObject);
   }
 
-  create(info: ResourceInfo, namespace: string, object: KubeObject, dryRun = false): StoredObject {
+  /** Objects of a resource over all namespaces (the object-count tracker's number for APF's list work estimate). */
+  count(resource: string): number {
+    return this.objects.get(resource)?.size ?? 0;
+  }
+
+  /**
+   * `keepUid`: the object brings its own metadata.uid (objects the apiserver itself creates with a known UID, such as
+   * the APF configuration, whose UIDs the X-Kubernetes-PF-* response headers carry).
+   */
+  create(info: ResourceInfo, namespace: string, object: KubeObject, dryRun = false, keepUid = false): StoredObject {
     const name = object.metadata.name!;
     const bucket = this.bucket(info.resource);
     if (bucket.has(key(namespace, name))) throw new StatusError(statuses.alreadyExists(info.resource, info.group, name));
@@ -95,7 +104,7 @@ export class ObjectStore {
       ...object.metadata,
       name,
       ...(info.namespaced ? { namespace } : {}),
-      uid: randomUUID(),
+      uid: keepUid && typeof object.metadata.uid === 'string' ? object.metadata.uid : randomUUID(),
       resourceVersion: String(rv),
       creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       ...(info.hasSpecGeneration || 'spec' in object ? { generation: 1 } : {}),

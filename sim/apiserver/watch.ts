@@ -31,8 +31,12 @@ const BOOKMARK_INTERVAL_MS = 60_000;
 const MIN_REQUEST_TIMEOUT_S = 1800;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
-/** Streams a watch until the client goes away or the timeout ends it; resolves when the watch is over. */
-export function serveWatch(store: ObjectStore, request: WatchRequest, sink: WatchSink, rng: Rng): Promise<void> {
+/**
+ * Streams a watch until the client goes away or the timeout ends it; resolves when the watch is over.
+ * `onInitialized` runs once the initial events are written and the watch follows the store (the point where
+ * kube-apiserver's watch initialization signal releases its API Priority and Fairness seats).
+ */
+export function serveWatch(store: ObjectStore, request: WatchRequest, sink: WatchSink, rng: Rng, onInitialized?: () => void): Promise<void> {
   return new Promise((resolve) => {
     const { info, namespace, query } = request;
     const labels = parseLabelSelector(query.get('labelSelector'));
@@ -93,6 +97,7 @@ export function serveWatch(store: ObjectStore, request: WatchRequest, sink: Watc
       lastSent = event.rv;
       if (matches(event.stored.object)) send(encode(event.type, event.stored));
     });
+    onInitialized?.();
 
     if (query.get('allowWatchBookmarks') === 'true') {
       const bookmark = () => {

@@ -143,9 +143,13 @@ export interface Classification {
 }
 
 /** Classifies digests against a fixed, already resolved configuration (every FlowSchema's level exists). */
+/** Flow hashes already computed (one SHA-256 per request otherwise); bounded, cleared when full. */
+const FLOW_HASH_CACHE_SIZE = 10_000;
+
 export class Classifier {
   private readonly sorted: FlowSchema[];
   private readonly levels = new Map<string, PriorityLevelConfiguration>();
+  private readonly flowHashes = new Map<string, bigint>();
 
   constructor(flowSchemas: readonly FlowSchema[], priorityLevels: readonly PriorityLevelConfiguration[]) {
     this.sorted = [...flowSchemas].sort(compareFlowSchemas);
@@ -182,7 +186,15 @@ export class Classifier {
     let hashValue = 0n;
     if (numQueues > 1) {
       flowDistinguisher = computeFlowDistinguisher(digest, fs.spec.distinguisherMethod);
-      hashValue = hashFlowId(fs.metadata.name ?? '', flowDistinguisher);
+      const fsName = fs.metadata.name ?? '';
+      const key = `${fsName}\u0000${flowDistinguisher}`;
+      let cached = this.flowHashes.get(key);
+      if (cached === undefined) {
+        if (this.flowHashes.size >= FLOW_HASH_CACHE_SIZE) this.flowHashes.clear();
+        cached = hashFlowId(fsName, flowDistinguisher);
+        this.flowHashes.set(key, cached);
+      }
+      hashValue = cached;
     }
     const flowSchemaUid = fs.metadata.uid ?? '';
     const priorityLevelUid = pl.metadata.uid ?? '';

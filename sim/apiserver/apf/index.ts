@@ -24,6 +24,7 @@ export {
   DEFAULT_SERVER_CONCURRENCY_LIMIT,
   TOO_MANY_REQUESTS_BODY,
   type ApfOptions,
+  type CancelSignal,
   type DispatchOptions,
   type ExecutionLease,
   type PriorityLevelSnapshot,

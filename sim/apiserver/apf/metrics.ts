@@ -6,6 +6,12 @@
 // read_vs_write_current_requests, demand_seats), which integrate ratios over every nanosecond. The two metrics
 // deprecated in 1.30/1.31 (request_concurrency_limit, request_concurrency_in_use) are hidden in a 1.32 server
 // unless --show-hidden-metrics-for-version is given; pass { showHidden: true } to register them.
+//
+// Cost: prom-client hashes and validates the label object on every inc/set/observe (a few µs each). The series
+// touched several times per request (executing and queued counts and seats, dispatched, and the R / S gauges set on
+// every dispatch) are therefore accumulated in plain maps (addLater / setLater) and applied when the registry is
+// collected (every metric of this class runs flush() as its collect hook), so a scrape sees exactly the values an
+// immediate update would have produced. Histograms are observed directly.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 const P = 'apiserver_flowcontrol_';
@@ -22,7 +28,17 @@ export interface ApfMetricsOptions {
   showHidden?: boolean;
 }
 
+interface PendingSeries {
+  labels: Record<string, string>;
+  value: number;
+}
+
 export class ApfMetrics {
+  /** Deltas per metric and label key, applied at the next collection. */
+  private readonly deltas = new Map<Gauge<string> | Counter<string>, Map<string, PendingSeries>>();
+  /** Last values per metric and label key, set at the next collection. */
+  private readonly values = new Map<Gauge<string>, Map<string, PendingSeries>>();
+
   readonly rejectedRequests: Counter<typeof PL | typeof FS | 'reason'>;
   readonly dispatchedRequests: Counter<typeof PL | typeof FS>;
   readonly currentInqueueRequests: Gauge<typeof PL | typeof FS>;
@@ -56,8 +72,9 @@ export class ApfMetrics {
 
   constructor(registry: Registry, options: ApfMetricsOptions = {}) {
     const registers = [registry];
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name: P + name, help, labelNames, registers });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name: P + name, help, labelNames, registers });
+    const collect = () => this.flush();
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name: P + name, help, labelNames, registers, collect });
+    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name: P + name, help, labelNames, registers, collect });
     const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
       new Histogram<L>({ name: P + name, help, labelNames, buckets, registers });
 
@@ -182,7 +199,39 @@ export class ApfMetrics {
   }
 
   addSeatConcurrencyInUse(priorityLevel: string, flowSchema: string, delta: number): void {
-    this.currentExecutingSeats.inc({ priority_level: priorityLevel, flow_schema: flowSchema }, delta);
-    this.requestConcurrencyInUse?.inc({ priority_level: priorityLevel, flow_schema: flowSchema }, delta);
+    this.addLater(this.currentExecutingSeats, priorityLevel, flowSchema, delta);
+    if (this.requestConcurrencyInUse) this.addLater(this.requestConcurrencyInUse, priorityLevel, flowSchema, delta);
+  }
+
+  /** Adds `delta` to the {priority_level, flow_schema} series of a gauge or counter at the next collection. */
+  addLater(metric: Gauge<typeof PL | typeof FS> | Counter<typeof PL | typeof FS>, priorityLevel: string, flowSchema: string, delta: number): void {
+    let series = this.deltas.get(metric);
+    if (!series) this.deltas.set(metric, (series = new Map()));
+    const key = `${priorityLevel}\u0000${flowSchema}`;
+    const entry = series.get(key);
+    if (entry) entry.value += delta;
+    else series.set(key, { labels: { priority_level: priorityLevel, flow_schema: flowSchema }, value: delta });
+  }
+
+  /** Sets a {priority_level[, bound]} gauge at the next collection (the last value wins). */
+  setLater(metric: Gauge<typeof PL> | Gauge<typeof PL | 'bound'>, priorityLevel: string, value: number, bound?: 'min' | 'max'): void {
+    let series = this.values.get(metric as Gauge<string>);
+    if (!series) this.values.set(metric as Gauge<string>, (series = new Map()));
+    const key = bound === undefined ? priorityLevel : `${priorityLevel}\u0000${bound}`;
+    const entry = series.get(key);
+    if (entry) entry.value = value;
+    else series.set(key, { labels: bound === undefined ? { priority_level: priorityLevel } : { priority_level: priorityLevel, bound }, value });
+  }
+
+  /** Applies the pending updates (run by every metric's collect hook; cheap when nothing is pending). */
+  flush(): void {
+    for (const [metric, series] of this.deltas) {
+      for (const { labels, value } of series.values()) metric.inc(labels, value);
+    }
+    this.deltas.clear();
+    for (const [metric, series] of this.values) {
+      for (const { labels, value } of series.values()) metric.set(labels, value);
+    }
+    this.values.clear();
   }
 }

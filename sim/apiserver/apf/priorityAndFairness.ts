@@ -50,8 +50,16 @@ export interface ApfOptions {
   workEstimator?: Partial<WorkEstimatorConfig>;
 }
 
+/** What dispatch needs of a cancellation signal: an AbortSignal, or a lighter object (the replica wraps its response). */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 export interface DispatchOptions {
-  signal?: AbortSignal;
+  /** Fires when the client went away; listened to only while the request is queued. */
+  signal?: CancelSignal;
   /** When the request was received (clock ms); the wait limit counts from here. Defaults to now. */
   receivedAtMs?: number;
   /** The request's ?timeout=, if given. */
@@ -361,7 +369,7 @@ export class PriorityAndFairness {
     fieldSelector: string | undefined,
   ): ExecutionLease {
     const labels = this.labels(classification);
-    this.metrics?.dispatchedRequests.inc(labels);
+    this.metrics?.addLater(this.metrics.dispatchedRequests, labels.priority_level, labels.flow_schema, 1);
     const startedAt = this.clock.now();
     let forgetWatch = isWatch ? this.watchTracker.registerWatch(digest, fieldSelector) : undefined;
     let apfDone = false;
@@ -414,22 +422,22 @@ export class PriorityAndFairness {
       ...(m
         ? {
             waiting: (fs: string, dr: number, ds: number) => {
-              m.currentInqueueRequests.inc(l(fs), dr);
-              m.currentInqueueSeats.inc(l(fs), ds);
+              m.addLater(m.currentInqueueRequests, plName, fs, dr);
+              m.addLater(m.currentInqueueSeats, plName, fs, ds);
             },
             queueLengthAfterEnqueue: (fs: string, n: number) => m.requestQueueLength.observe(l(fs), n),
-            executing: (fs: string, d: number) => m.currentExecutingRequests.inc(l(fs), d),
+            executing: (fs: string, d: number) => m.addLater(m.currentExecutingRequests, plName, fs, d),
             seatsInUse: (fs: string, d: number) => m.addSeatConcurrencyInUse(plName, fs, d),
             rejected: (fs: string, reason: string) => m.rejectedRequests.inc({ ...l(fs), reason }),
             noAccommodation: (fs: string) => m.dispatchNoAccommodation.inc(l(fs)),
-            currentR: (r: number) => m.currentR.set({ priority_level: plName }, r),
+            currentR: (r: number) => m.setLater(m.currentR, plName, r),
             dispatchR: (r: number, s: number, sMin: number, sMax: number, dsMin: number, dsMax: number) => {
-              m.dispatchR.set({ priority_level: plName }, r);
-              m.latestS.set({ priority_level: plName }, s);
-              m.nextSBounds.set({ priority_level: plName, bound: 'min' }, sMin);
-              m.nextSBounds.set({ priority_level: plName, bound: 'max' }, sMax);
-              m.nextDiscountedSBounds.set({ priority_level: plName, bound: 'min' }, dsMin);
-              m.nextDiscountedSBounds.set({ priority_level: plName, bound: 'max' }, dsMax);
+              m.setLater(m.dispatchR, plName, r);
+              m.setLater(m.latestS, plName, s);
+              m.setLater(m.nextSBounds, plName, sMin, 'min');
+              m.setLater(m.nextSBounds, plName, sMax, 'max');
+              m.setLater(m.nextDiscountedSBounds, plName, dsMin, 'min');
+              m.setLater(m.nextDiscountedSBounds, plName, dsMax, 'max');
             },
             epochAdvance: (success: boolean) => m.epochAdvance.inc({ priority_level: plName, success: String(success) }),
           }
