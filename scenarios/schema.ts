@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApfSettings } from './apfSchema.ts';
 import { eventName, TimelineEvent, validateTimeline } from './events.ts';
 import { parseRelativeBound } from './relativeBound.ts';
-import { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric } from './vocabulary.ts';
+import { CLIENT_RESOURCES, CLIENT_VERBS, GROUP_METRICS, MODE_NAMES, RANGE_METRICS, type GroupMetric, type RangeMetric } from './vocabulary.ts';
 
 export { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric };
 import { durationMs } from './duration.ts';
@@ -141,6 +141,10 @@ const Range = z
   .strict()
   .refine((r) => r.min !== undefined || r.max !== undefined, 'give min, max or both');
 
+const GroupExpectations = z
+  .object(Object.fromEntries(GROUP_METRICS.map((metric) => [metric, Range.optional()])) as Record<GroupMetric, z.ZodOptional<typeof Range>>)
+  .strict();
+
 /** Expectations per mode; `npm run scenario` reports them and `npm run gate` fails on them. */
 const Expectations = z
   .object({
@@ -158,12 +162,15 @@ const Expectations = z
     selfCheckClean: z.boolean().optional(),
     /** Per client group: the user name every one of its pods must have been authenticated as (SelfSubjectReview). */
     identity: z.record(z.string(), z.string().min(1)).optional(),
+    /** Per client group: bounds on what its pods saw (a quiet neighbour's latency, a flood's 429s). */
+    groups: z.record(z.string(), GroupExpectations).optional(),
   } as Record<RangeMetric, z.ZodOptional<typeof Range>> & {
     conservation: z.ZodOptional<z.ZodBoolean>;
     convergenceSeconds: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnion<[typeof Range, z.ZodLiteral<'never'>]>>>;
     priorityLevelRejections: z.ZodOptional<z.ZodRecord<z.ZodString, typeof Range>>;
     selfCheckClean: z.ZodOptional<z.ZodBoolean>;
     identity: z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodString>>;
+    groups: z.ZodOptional<z.ZodRecord<z.ZodString, typeof GroupExpectations>>;
   })
   .strict();
 export type Expectations = z.infer<typeof Expectations>;
@@ -288,13 +295,15 @@ export const Scenario = z
     }
     const groupNames = new Set(scenario.clients.map((g) => g.name));
     for (const mode of MODE_NAMES) {
-      for (const group of Object.keys(scenario.expect[mode]?.identity ?? {})) {
-        if (!groupNames.has(group))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['expect', mode, 'identity', group],
-            message: `no client group "${group}" (groups: ${[...groupNames].join(', ')})`,
-          });
+      for (const field of ['identity', 'groups'] as const) {
+        for (const group of Object.keys(scenario.expect[mode]?.[field] ?? {})) {
+          if (!groupNames.has(group))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['expect', mode, field, group],
+              message: `no client group "${group}" (groups: ${[...groupNames].join(', ')})`,
+            });
+        }
       }
     }
     if (scenario.clients.every((g) => g.startStopped)) {

@@ -30,6 +30,10 @@ export const RANGE_METRICS = [
 ] as const;
 export type RangeMetric = (typeof RANGE_METRICS)[number];
 
+/** The metrics an expectation may bound per client group (`expect.<mode>.groups.<group>`), from its pods' accounting. */
+export const GROUP_METRICS = ['p50Ms', 'p99Ms', 'errorRate', 'tooManyRequestsRate', 'answered'] as const;
+export type GroupMetric = (typeof GROUP_METRICS)[number];
+
 /**
  * The seed objects a timeline event may delete and create again, named as `kubectl get` names them. The cluster
  * model uses the same `<kind>/<name>` form for every seed object's id.

@@ -123,3 +123,18 @@ export function apfReplicaResult(after: ApfReading, before?: ApfReading): ApfRep
   }
   return { priorityLevels };
 }
+
+/**
+ * A replica's APF figures over the load phase, summed over its processes (scripts/measure/loadSampler.ts: each counts
+ * from its baseline, or from zero when it started during the phase); undefined when no process exported APF series.
+ */
+export function apfOfProcesses(processes: readonly { baseline?: ParsedMetrics; last: ParsedMetrics }[]): ApfReplicaResult | undefined {
+  let total: ApfReading | undefined;
+  for (const p of processes) {
+    const after = readApfMetrics(p.last);
+    if (!after) continue;
+    const increase = apfIncrease(p.baseline ? readApfMetrics(p.baseline) : undefined, after);
+    total = total ? addApfReadings(total, increase) : increase;
+  }
+  return total && apfReplicaResult(total);
+}

@@ -4,8 +4,8 @@
 // the checks and exits 1 when one fails; `npm run gate` builds on the same checks.
 import { holds, parseRelativeBound, type MetricRef } from '../../scenarios/relativeBound.ts';
 import type { Expect, Expectations } from '../../scenarios/schema.ts';
-import { RANGE_METRICS, type RangeMetric } from '../../scenarios/vocabulary.ts';
-import type { CheckResult, ModeResult } from './results.ts';
+import { GROUP_METRICS, RANGE_METRICS, type GroupMetric, type RangeMetric } from '../../scenarios/vocabulary.ts';
+import type { CheckResult, ClientGroupResult, ModeResult } from './results.ts';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -29,6 +29,16 @@ export const METRIC_VALUE: Record<RangeMetric, (r: ModeResult) => number> = {
   rejectedPods: (r) => r.rejectedPods.length,
   /** Most client connections the replicas had open at once (all replicas, per bucket), where the target can see them. */
   openConnectionsPeak: (r) => openConnectionsPeak(r),
+};
+
+/** What each group metric means, read off a client group's result. */
+export const GROUP_METRIC_VALUE: Record<GroupMetric, (g: ClientGroupResult) => number> = {
+  p50Ms: (g) => g.latency.p50Ms,
+  p99Ms: (g) => g.latency.p99Ms,
+  /** Attempts that got no apiserver answer (transport errors and gateway-made replies) per attempt. */
+  errorRate: (g) => ratio(sum(Object.values(g.errors)) + g.gatewayResponses, g.attempts),
+  tooManyRequestsRate: (g) => ratio(g.answeredByCode['429'] ?? 0, g.answered),
+  answered: (g) => g.answered,
 };
 
 function openConnectionsPeak(r: ModeResult): number {
@@ -109,6 +119,15 @@ function modeChecks(result: ModeResult, expectations: Expectations): CheckResult
       expected: `every pod authenticated as ${username}`,
       ok: identities.length === 1 && identities[0] === username,
     });
+  }
+  for (const [group, bounds] of Object.entries(expectations.groups ?? {})) {
+    const found = result.clients.find((c) => c.group === group);
+    for (const metric of GROUP_METRICS) {
+      const range = bounds[metric];
+      if (!range) continue;
+      const actual = found ? GROUP_METRIC_VALUE[metric](found) : NaN;
+      checks.push({ mode, metric: `groups[${group}].${metric}`, actual, expected: rangeText(range), ok: inRange(actual, range) });
+    }
   }
   if (expectations.selfCheckClean !== undefined) {
     const clean = result.selfCheck.clean;

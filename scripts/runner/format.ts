@@ -48,6 +48,7 @@ export function formatMode(result: ModeResult, tty: boolean): string {
     `clients: ${answered} answered, ${errors} errors (rate ${pct(result.errorRate)}); latency from intended send time p50 ${n1(l.p50Ms)} p90 ${n1(l.p90Ms)} p99 ${n1(l.p99Ms)} p99.9 ${n1(l.p999Ms)} max ${n1(l.maxMs)} ms`,
     `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers${c.warmUpAnswered ? ` (${c.warmUpAnswered} of them warm-ups of pods started by events)` : ''}, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
     ...failureLines(result),
+    ...apfLines(result),
     ...eventLines(result),
     ...selfCheckLines(result),
   ].join('\n');
@@ -66,6 +67,24 @@ function failureLines(result: ModeResult): string[] {
     );
   }
   return lines;
+}
+
+/** API Priority and Fairness per priority level, all replicas together: what was dispatched and rejected. */
+function apfLines(result: ModeResult): string[] {
+  const levels = new Map<string, { dispatched: number; rejected: number }>();
+  for (const replica of result.replicas) {
+    for (const [name, level] of Object.entries(replica.apf?.priorityLevels ?? {})) {
+      const total = levels.get(name) ?? { dispatched: 0, rejected: 0 };
+      total.dispatched += level.dispatched;
+      total.rejected += Object.values(level.rejected).reduce((a, b) => a + b, 0);
+      levels.set(name, total);
+    }
+  }
+  const busy = [...levels].filter(([, l]) => l.dispatched > 0 || l.rejected > 0);
+  if (busy.length === 0) return [];
+  return [
+    `API Priority and Fairness: ${busy.map(([name, l]) => `${name} ${l.dispatched} dispatched${l.rejected ? `, ${l.rejected} rejected` : ''}`).join('; ')}`,
+  ];
 }
 
 function eventLines(result: ModeResult): string[] {

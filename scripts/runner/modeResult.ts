@@ -6,6 +6,7 @@ import type { ClientRunResult } from '../../sim/clients/types.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { ModeConfig } from '../cluster/modes.ts';
 import { fairnessOf, hotClientMaxOverMean } from '../measure/fairness.ts';
+import { apfOfProcesses } from '../measure/apfMetrics.ts';
 import { histogramQuantile } from '../measure/histogramQuantile.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
 import type { LoadSamples } from '../measure/loadSampler.ts';
@@ -54,6 +55,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     p99Ms: histogramQuantile(0.99, r.totals.durationBuckets) * 1000,
     perSecond: r.requests,
     processes: r.incarnations.length,
+    ...optional('apf', apfOfProcesses(r.incarnations.map((i) => ({ baseline: i.baseline?.metrics, last: i.last.metrics })))),
   }));
 
   const sum = (pick: (r: ClientRunResult) => number) => clientResults.reduce((s, r) => s + pick(r), 0);
@@ -137,6 +139,11 @@ function groupResults(scenario: Scenario, results: ClientRunResult[]): ClientGro
       identities: [...new Set(mine.flatMap((r) => (r.identity ? [r.identity.username] : [])))].sort(),
     };
   });
+}
+
+/** `{ key: value }` when the value exists, else nothing (optional result fields stay absent, not undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
 function sumValues(record: Record<string, number>): number {

@@ -12,7 +12,10 @@ const even = modeResultOf('l7', { a: { requests: [34, 33, 33] }, b: { requests: 
 
 describe('evaluateChecks', () => {
   it('range metrics: one check per bound with the measured value', () => {
-    const checks = evaluateChecks(expectOf({ direct: { maxOverMean: { min: 2 } }, l7: { maxOverMean: { max: 1.1 }, hottestShare: { max: 0.34 } } }), [hot, even]);
+    const checks = evaluateChecks(expectOf({ direct: { maxOverMean: { min: 2 } }, l7: { maxOverMean: { max: 1.1 }, hottestShare: { max: 0.34 } } }), [
+      hot,
+      even,
+    ]);
     expect(checks.map((c) => [c.mode, c.metric, c.ok])).toEqual([
       ['direct', 'maxOverMean', true],
       ['l7', 'maxOverMean', true],
@@ -44,10 +47,10 @@ describe('evaluateChecks', () => {
     const events = [event('scale', 1000, 200)];
     const balanced = modeResultOf('l7', { a: { requests: [10, 10, 10, 10, 10, 1] }, b: { requests: [10, 10, 10, 10, 10, 1] } }, { events });
     const skewed = modeResultOf('direct', { a: { requests: [30, 30, 30, 30, 30, 1] }, b: { requests: [10, 10, 10, 10, 10, 1] } }, { events });
-    const checks = evaluateChecks(expectOf({ l7: { convergenceSeconds: { scale: { max: 2 } } }, direct: { convergenceSeconds: { scale: 'never' } } }, scenario), [
-      balanced,
-      skewed,
-    ]);
+    const checks = evaluateChecks(
+      expectOf({ l7: { convergenceSeconds: { scale: { max: 2 } } }, direct: { convergenceSeconds: { scale: 'never' } } }, scenario),
+      [balanced, skewed],
+    );
     expect(checks.map((c) => [c.mode, c.actual, c.ok])).toEqual([
       ['l7', 0.8, true],
       ['direct', 'never', true],
@@ -65,6 +68,30 @@ describe('evaluateChecks', () => {
     expect(ok!.expected).toBe('<= 1.2');
     const [missing] = evaluateChecks(expectOf({ compare: ['l7.maxOverMean <= 0.5 * direct.maxOverMean'] }, scenario), [even]);
     expect(missing).toMatchObject({ ok: false, expected: '<= n/a (a mode was not run)' });
+  });
+
+  it("group bounds read the group's own accounting", () => {
+    const flood = { ...clientResult('flood', 100), attempts: 120, answeredByCode: { '200': 40, '429': 60 }, errors: { reset: 20 } };
+    const scenario = {
+      clients: [
+        { name: 'flood', rate: 1 },
+        { name: 'quiet', rate: 1 },
+      ],
+    } as Partial<ScenarioInput>;
+    const result = modeResultOf(
+      'direct',
+      { a: { requests: [100] } },
+      { scenario: { ...BASE_SCENARIO, ...scenario }, clients: [flood, clientResult('quiet', 10)] },
+    );
+    const checks = evaluateChecks(
+      expectOf({ direct: { groups: { flood: { tooManyRequestsRate: { min: 0.5 }, errorRate: { max: 0.1 } }, quiet: { errorRate: { max: 0 } } } } }, scenario),
+      [result],
+    );
+    expect(checks.map((c) => [c.metric, c.actual, c.ok])).toEqual([
+      ['groups[flood].errorRate', 20 / 120, false],
+      ['groups[flood].tooManyRequestsRate', 0.6, true],
+      ['groups[quiet].errorRate', 0, true],
+    ]);
   });
 
   it('identity: every pod of the group authenticated as the user', () => {
