@@ -81,7 +81,7 @@ const ServiceTimes = z
 const ControlPlane = z
   .object({
     namespace: z.string().default('shoot--local--hot'),
-    /** The public API name (Gardener: `api.<internal cluster domain>`, reference §3). */
+    /** The public API name (Gardener: `api.<internal cluster domain>`, docs/gardener.md#the-configmap-istio-internal-load-balancing). */
     publicHost: z.string().default('api.hot.local.internal.local.gardener.cloud'),
     replicas: z.number().int().min(1).max(16).default(3),
     capacity: z

@@ -50,7 +50,7 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export function buildProgram(): Command {
   const program = new Command('webhook')
-    .description("Gardener's pod-kube-apiserver-load-balancing admission webhook (reference/gardener-l7-spec.md §1)")
+    .description("Gardener's pod-kube-apiserver-load-balancing admission webhook (docs/webhook.md)")
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text) });
 

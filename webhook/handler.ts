@@ -1,4 +1,4 @@
-// Gardener's Handler.Default for pod-kube-apiserver-load-balancing (reference/gardener-l7-spec.md §1.2), with the
+// Gardener's Handler.Default for pod-kube-apiserver-load-balancing (docs/webhook.md#what-it-does), with the
 // error mapping of controller-runtime's CustomDefaulter (pkg/webhook/admission/defaulter_custom.go): an error that
 // wraps a Kubernetes API status becomes allowed:false with *that* status (e.g. 404 NotFound for the missing
 // Service); any other error becomes Denied(err) = 403 with the error text. It reads through an injected reader,

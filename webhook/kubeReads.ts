@@ -1,5 +1,5 @@
 // The webhook's reads of the target cluster through @kubernetes/client-node 1.4.0 (the 2.x line does not load on
-// Node 20; reference/dependencies.md §2). client-node 1.x builds a new non-keep-alive https.Agent for every call,
+// Node 20; docs/webhook.md#reads-kubereadsts). client-node 1.x builds a new non-keep-alive https.Agent for every call,
 // i.e. a TLS handshake per read; we wrap the auth method to inject ONE keep-alive agent, so reads reuse connections.
 // Every read has a timeout well under the 10 s webhook timeout. An optional read-through cache (positive and
 // NotFound entries, short TTL) trades a bounded staleness for speed; Gardener's controller-runtime client reads from

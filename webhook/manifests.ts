@@ -1,6 +1,6 @@
 // Kubernetes manifests for deploying this webhook to a real cluster (the kind target or any cluster): ServiceAccount,
 // least-privilege RBAC, an optional TLS Secret, Service, Deployment, PodDisruptionBudget and the
-// MutatingWebhookConfiguration with Gardener's settings (reference/gardener-l7-spec.md §2:
+// MutatingWebhookConfiguration with Gardener's settings (docs/gardener.md#mutatingwebhookconfiguration:
 // NewPodKubeAPIServerLoadBalancingMutatingWebhook in pkg/component/gardener/resourcemanager/resource_manager.go).
 // Plain objects here (no runtime dependency); test/webhook validates them with kubernetes-models.
 import { stringify } from 'yaml';
@@ -62,7 +62,7 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata() },
     {
       // Gardener's namespaces come and go (shoot--<project>--<name>), so the grant is cluster-wide but limited by
-      // resourceNames to the two objects the handler reads (reference §1.2 steps 2 and 5), verb get only.
+      // resourceNames to the two objects the handler reads (docs/webhook.md#what-it-does, steps 2 and 4), verb get only.
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name, labels },

@@ -1,4 +1,4 @@
-// Step 1 of the handler (reference §1.2): does the pod mount the generic token kubeconfig? Volumes are scanned in
+// Step 1 of the handler (docs/webhook.md#what-it-does): does the pod mount the generic token kubeconfig? Volumes are scanned in
 // order; a plain secret volume or a projected volume's secret source whose name starts with
 // `generic-token-kubeconfig` selects the pod, and the first match ends the scan. Nothing else is looked at.
 import { GENERIC_TOKEN_KUBECONFIG_SECRET_PREFIX } from './constants.ts';

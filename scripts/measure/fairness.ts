@@ -1,4 +1,4 @@
-// Imbalance and fairness over per-replica loads (anchors.md §E.1): max/mean is the headline (the hottest replica
+// Imbalance and fairness over per-replica loads (docs/theory.md#metric-definitions): max/mean is the headline (the hottest replica
 // sets the capacity you need), plus min/mean, the population coefficient of variation and Jain's index
 // J = (Σx)² / (n·Σx²) = 1/(1+CoV²) (Jain, Chiu, Hawe, DEC-TR-301, 1984).
 
@@ -30,7 +30,7 @@ export function fairnessOf(loads: readonly number[]): Fairness {
   };
 }
 
-/** One hot client with traffic share h on m replicas under L4, the rest perfectly spread: 1 + h(m−1) (anchors D.3(b)). */
+/** One hot client with traffic share h on m replicas under L4, the rest perfectly spread: 1 + h(m−1) (docs/theory.md#one-hot-client). */
 export function hotClientMaxOverMean(h: number, m: number): number {
   return 1 + h * (m - 1);
 }
@@ -45,7 +45,7 @@ export interface RandomAssignmentExpectation {
 /**
  * Exact expectation for k equal-rate clients assigned uniformly at random to m replicas (kube-proxy iptables, and the
  * stationary state goaway-chance converges to): enumerate the compositions of k into m parts with multinomial
- * probability k!/(Πx_i!)/m^k (anchors.md §D.3(a), §D.4).
+ * probability k!/(Πx_i!)/m^k (docs/theory.md#random-assignment-of-k-clients).
  */
 export function expectedRandomAssignment(m: number, k: number): RandomAssignmentExpectation {
   if (m < 1 || k < 1) throw new RangeError('m and k must be >= 1');

@@ -1,5 +1,5 @@
 // Client-side latency: every client records an HdrHistogram in microseconds (from the intended send time, so
-// coordinated omission is not hidden, anchors.md §E.2); the runner merges the encoded histograms per mode and per
+// coordinated omission is not hidden, docs/measurement.md#coordinated-omission); the runner merges the encoded histograms per mode and per
 // client group and reports p50/p90/p99/p99.9, max and count (the project's percentile set).
 import * as hdr from 'hdr-histogram-js';
 

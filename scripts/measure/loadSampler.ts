@@ -185,7 +185,10 @@ export class LoadSampler {
     for (const track of this.tracks.values()) {
       track.series.totals = totalsOf(track.series.incarnations);
       const failed = track.unexplainedFailures;
-      if (failed.count > 0) this.note(`${failed.count} scrapes of ${track.series.replica} failed while its process kept running (${failed.error}): those buckets count the requests late`);
+      if (failed.count > 0)
+        this.note(
+          `${failed.count} scrapes of ${track.series.replica} failed while its process kept running (${failed.error}): those buckets count the requests late`,
+        );
       for (const i of track.series.incarnations.slice(0, -1)) {
         if (!i.final) this.note(`${track.series.replica} restarted without handing over its last /metrics: requests after its last scrape are not counted`);
       }

@@ -1,6 +1,6 @@
 // A parser for the Prometheus text exposition format 0.0.4, the format kube-apiserver's /metrics serves.
 // In-house on purpose: parse-prometheus-text-format merges labelled histogram series and drops labels, sum and
-// count (reference/dependencies.md §10), and every kube-apiserver latency metric is labelled.
+// count (docs/measurement.md#prometheus-text-parsing), and every kube-apiserver latency metric is labelled.
 
 export interface Sample {
   name: string;

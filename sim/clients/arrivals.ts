@@ -1,4 +1,4 @@
-// Open-loop arrival schedules (anchors.md §E.2): requests are *intended* at fixed times regardless of how fast
+// Open-loop arrival schedules (docs/measurement.md#open-loop-schedules): requests are *intended* at fixed times regardless of how fast
 // answers come back, and latency is measured from those intended times, so a stalled server shows up as latency
 // instead of hiding in a lower request rate (coordinated omission).
 import type { Rng } from '../../scripts/cluster/random.ts';

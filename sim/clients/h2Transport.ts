@@ -1,5 +1,5 @@
 // The HTTP/2 side of client-go's transport: golang.org/x/net/http2 Transport behind client-go's shared
-// tlsTransportCache, so one process has ONE connection per host (anchors.md §A.1):
+// tlsTransportCache, so one process has ONE connection per host (docs/client-go.md#one-http2-connection-per-host):
 // - a request uses an existing connection while it has fewer streams in flight than the server's
 //   SETTINGS_MAX_CONCURRENT_STREAMS (100 assumed until the server's SETTINGS arrive, initialMaxConcurrentStreams);
 //   only beyond that a second connection is dialled (StrictMaxConcurrentStreams=false);

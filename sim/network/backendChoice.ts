@@ -1,4 +1,4 @@
-// How kube-proxy picks a backend for a NEW connection to a Service VIP (anchors.md §A.3):
+// How kube-proxy picks a backend for a NEW connection to a Service VIP (docs/kube-proxy.md#iptables-mode, #ipvs-mode):
 // - iptables mode: each Service chain has rules `-m statistic --mode random --probability 1/(n-i)`, i.e. a
 //   uniform random endpoint per new connection (kubernetes pkg/proxy/iptables/proxier.go).
 // - ipvs mode: the default scheduler is "rr" (pkg/proxy/ipvs/proxier.go `defaultScheduler`), decided per node; the

@@ -29,7 +29,9 @@ describe('clean runs', () => {
       const cluster = await LocalCluster.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: [{ name: 'c' }], addressBlock: block }), {
         pinAddressBlock: true,
       });
-      const { admitted } = await cluster.admitClientPods([ClientGroup.parse({ name: 'c', count: 2, rate: 2, arrival: 'constant', watches: [{ resource: 'leases' }], http1: { connections: 1 } })]);
+      const { admitted } = await cluster.admitClientPods([
+        ClientGroup.parse({ name: 'c', count: 2, rate: 2, arrival: 'constant', watches: [{ resource: 'leases' }], http1: { connections: 1 } }),
+      ]);
       const clients = await cluster.startClients(admitted);
       await clients.prepare();
       const endpoints = [...cluster.plan.replicas, ...cluster.gatewayPods, ...cluster.kubeProxy.info.listeners.map((l) => ({ ip: l.ip, port: l.listenPort }))];

@@ -77,7 +77,10 @@ describe('timeline events on a running cluster', () => {
       expect(new Set(lengths).size, m.mode).toBe(1);
       const added = m.timeline.replicas['kube-apiserver-3']!;
       expect(added.up.slice(0, 3).some(Boolean), m.mode).toBe(false);
-      expect(added.requests.reduce((a, b) => a + b, 0), m.mode).toBeGreaterThan(0);
+      expect(
+        added.requests.reduce((a, b) => a + b, 0),
+        m.mode,
+      ).toBeGreaterThan(0);
     }
   });
 

@@ -32,7 +32,9 @@ describe('gate suite selection', () => {
   });
 
   it('a --duration that ends before an event, and a bad file, are problems: nothing runs', () => {
-    expect(selectGateSuite([FIXTURE], { durationMs: 2000 }).problems).toEqual([expect.stringMatching(/gated.yaml: a load phase of 2000 ms ends before its events at 3000 ms/)]);
+    expect(selectGateSuite([FIXTURE], { durationMs: 2000 }).problems).toEqual([
+      expect.stringMatching(/gated.yaml: a load phase of 2000 ms ends before its events at 3000 ms/),
+    ]);
     const bad = selectGateSuite(['test/fixtures/scenarios/broken.yaml', 'no-such-scenario']);
     expect(bad.entries).toEqual([]);
     expect(bad.problems).toHaveLength(2);
@@ -50,7 +52,10 @@ describe('gate summary', () => {
   });
 
   it('every failure line names scenario, mode, metric, measured value and bound', () => {
-    const summary = summarize([outcome([check('maxOverMean', false, 1.2345), check('p99Ms', true)]), outcomeOf(entry, { error: new Error('boom'), wallMs: 5 }, false)], meta);
+    const summary = summarize(
+      [outcome([check('maxOverMean', false, 1.2345), check('p99Ms', true)]), outcomeOf(entry, { error: new Error('boom'), wallMs: 5 }, false)],
+      meta,
+    );
     expect(failureLines(summary)).toEqual(['FAIL  hot l7: maxOverMean = 1.235, expected <= 1.1', 'ERROR hot: the run failed: boom']);
     expect(failureLines(summarize([outcome([check('p50Ms', false, NaN)])], meta))).toEqual(['FAIL  hot l7: p50Ms = not measured, expected <= 1.1']);
   });
@@ -58,7 +63,13 @@ describe('gate summary', () => {
 
 describe('gate JUnit XML', () => {
   it('one testsuite per scenario, one testcase per check, failures and errors with their messages', () => {
-    const summary = summarize([outcome([check('maxOverMean', false), check('conservation', true, true)]), outcomeOf({ ...entry, name: 'crashy' }, { error: new Error('no <cluster> & no luck'), wallMs: 5 }, false)], meta);
+    const summary = summarize(
+      [
+        outcome([check('maxOverMean', false), check('conservation', true, true)]),
+        outcomeOf({ ...entry, name: 'crashy' }, { error: new Error('no <cluster> & no luck'), wallMs: 5 }, false),
+      ],
+      meta,
+    );
     const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(renderJUnit(summary));
     const suites = xml.testsuites.testsuite;
     expect(xml.testsuites).toMatchObject({ tests: '3', failures: '1', errors: '1' });

@@ -103,5 +103,14 @@ export function modeResultOf(
 }
 
 export function event(name: string, startedAtMs: number, readyMs?: number, error?: string): TimelineEvent {
-  return { name, type: 'scale-apiservers', atMs: startedAtMs, startedAtMs, appliedMs: readyMs ?? 10, ...(readyMs !== undefined ? { readyMs } : {}), detail: '', ...(error ? { error } : {}) };
+  return {
+    name,
+    type: 'scale-apiservers',
+    atMs: startedAtMs,
+    startedAtMs,
+    appliedMs: readyMs ?? 10,
+    ...(readyMs !== undefined ? { readyMs } : {}),
+    detail: '',
+    ...(error ? { error } : {}),
+  };
 }

@@ -36,12 +36,22 @@ class FakeCluster {
     try {
       await new Promise((r) => setTimeout(r, this.delayMs));
       if (change.type === this.fail) throw new Error(`${change.type} failed`);
-      const what = 'replica' in change ? `${change.type} ${change.replica}${'mode' in change ? ` ${change.mode}` : ''}` : 'pod' in change ? `${change.type} ${change.pod}` : change.type;
+      const what =
+        'replica' in change
+          ? `${change.type} ${change.replica}${'mode' in change ? ` ${change.mode}` : ''}`
+          : 'pod' in change
+            ? `${change.type} ${change.pod}`
+            : change.type;
       this.applied.push(what);
       if (change.type === 'add-apiserver') this.members.replicas.push(`kube-apiserver-${this.members.replicas.length}`);
       if (change.type === 'remove-apiserver') this.members.replicas = this.members.replicas.filter((r) => r !== change.replica);
       const ended = change.type === 'stop-apiserver' || change.type === 'remove-apiserver' || change.type === 'restart-apiserver';
-      return { change, appliedMs: this.delayMs, detail: what, ...(ended ? { finalMetrics: [{ replica: change.replica, text: `final of ${change.replica}` }] } : {}) };
+      return {
+        change,
+        appliedMs: this.delayMs,
+        detail: what,
+        ...(ended ? { finalMetrics: [{ replica: change.replica, text: `final of ${change.replica}` }] } : {}),
+      };
     } finally {
       this.inFlight--;
     }
@@ -54,7 +64,8 @@ class FakeCluster {
     for (const g of groups) {
       for (let i = 0; i < g.count; i++) {
         const name = `${g.name}-g${generation}-${i}`;
-        if (g.name === this.rejectGroup) admission.rejected.push({ pod: name, group: g.name, code: 404, message: 'services "istio-ingressgateway-internal" not found' });
+        if (g.name === this.rejectGroup)
+          admission.rejected.push({ pod: name, group: g.name, code: 404, message: 'services "istio-ingressgateway-internal" not found' });
         else admission.admitted.push({ name, group: g.name, hostAliases: [{ ip: '127.100.0.2', hostnames: ['api'] }] } as ClientPodSpec);
       }
     }
@@ -82,7 +93,13 @@ function setUp(events: ScenarioInput['events'], clients: ScenarioInput['clients'
   const finals: string[] = [];
   const sampler = { ingestFinal: (f: { replica: string; text: string }[]) => finals.push(...f.map((x) => x.text)) } as unknown as LoadSampler;
   const fleets = new ClientFleets(fake.asCluster(), scenario);
-  const runner = new TimelineRunner(scenario.events, { cluster: fake.asCluster(), fleets, sampler, loadStartedAt: performance.now(), durationMs: scenario.duration });
+  const runner = new TimelineRunner(scenario.events, {
+    cluster: fake.asCluster(),
+    fleets,
+    sampler,
+    loadStartedAt: performance.now(),
+    durationMs: scenario.duration,
+  });
   return { fake, finals, fleets, runner };
 }
 
@@ -149,7 +166,9 @@ describe('TimelineRunner', () => {
     expect(fake.log.filter((l) => l.startsWith('stop'))).toEqual(['stop ctl-g0-0,ctl-g0-1']);
     expect(fleets.livePods('ctl')).toEqual(['ctl-g1-0', 'ctl-g1-1']);
     expect(records[0]!.detail).toBe('ctl: 2 pods admitted (2 with host aliases); 2 old pods deleted');
-    expect(records[1]!.detail).toMatch(/^ctl: 0 pods admitted \(0 with host aliases\), 2 rejected \(404: services "istio-ingressgateway-internal" not found\); the rollout stalls: the 2 old pods stay$/);
+    expect(records[1]!.detail).toMatch(
+      /^ctl: 0 pods admitted \(0 with host aliases\), 2 rejected \(404: services "istio-ingressgateway-internal" not found\); the rollout stalls: the 2 old pods stay$/,
+    );
     const { warmUpAnswered, rejected } = await fleets.results();
     expect(warmUpAnswered).toBe(2);
     expect(rejected.map((r) => r.pod)).toEqual(['ctl-g2-0', 'ctl-g2-1']);

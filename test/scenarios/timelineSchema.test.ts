@@ -37,7 +37,9 @@ describe('timeline events in the schema', () => {
     expect(where(issuesOf(`${HEAD}events:\n  - { at: 10s, type: stop-webhook }\n`))).toEqual([
       expect.stringMatching(/^7:11 events\[0\]\.at: at 10s is not before the end of the load phase \(duration 10s\)/),
     ]);
-    expect(where(issuesOf(`${HEAD}events:\n  - { at: -1s, type: stop-webhook }\n`))).toEqual([expect.stringMatching(/^7:11 events\[0\]\.at: not a duration: "-1s"/)]);
+    expect(where(issuesOf(`${HEAD}events:\n  - { at: -1s, type: stop-webhook }\n`))).toEqual([
+      expect.stringMatching(/^7:11 events\[0\]\.at: not a duration: "-1s"/),
+    ]);
   });
 
   it('overlapping restarts of the same replica, and replicas that do not exist at that moment', () => {

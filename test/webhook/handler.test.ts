@@ -1,5 +1,5 @@
 // Handler.Default behaviour without a server (the reader is injected): every unit case of Gardener's handler_test.go
-// (reference/gardener-l7-spec.md §8) plus the gaps §8 lists and the deliberate reinvocation difference.
+// (docs/gardener.md#upstream-tests) plus the gaps that section lists and the deliberate reinvocation difference.
 import { describe, expect, it } from 'vitest';
 import { defaultPod, ReadError, type ConfigMapLike, type HandlerOutcome, type ServiceLike, type TargetReader } from '../../webhook/handler.ts';
 import { selectGenericKubeconfig } from '../../webhook/selection.ts';
@@ -50,7 +50,7 @@ function mutated(outcome: HandlerOutcome) {
   return outcome;
 }
 
-describe('selection (§1.2 step 1)', () => {
+describe('selection (docs/webhook.md#what-it-does, step 1)', () => {
   it('selects a projected secret source and a plain secret volume by prefix, first match wins', () => {
     expect(selectGenericKubeconfig(pod({ volumes: [projectedKubeconfigVolume()] }))).toEqual({
       selected: true,
@@ -88,14 +88,14 @@ describe('selection (§1.2 step 1)', () => {
   });
 });
 
-describe('defaultPod: handler_test.go cases (§8)', () => {
+describe('defaultPod: handler_test.go cases (docs/gardener.md#upstream-tests)', () => {
   it('1. ConfigMap absent: success, no mutation (pod without volumes stops at the volume check, no reads)', async () => {
     const reader = new MemoryReader();
     expect(await defaultPod(pod(), SHOOT_NS, reader, quiet)).toEqual({ kind: 'skipped', reason: 'no-generic-kubeconfig' });
     expect(reader.reads).toEqual([]);
   });
 
-  it('1b. ConfigMap absent for a selected pod: success, no mutation (the isolated branch §8 says is untested)', async () => {
+  it('1b. ConfigMap absent for a selected pod: success, no mutation (a branch upstream leaves untested)', async () => {
     const reader = readerWith({ hosts: null });
     expect(await defaultPod(pod({ volumes: [projectedKubeconfigVolume()] }), SHOOT_NS, reader, quiet)).toEqual({
       kind: 'skipped',
@@ -129,7 +129,7 @@ describe('defaultPod: handler_test.go cases (§8)', () => {
   });
 });
 
-describe('defaultPod: the gaps §8 lists', () => {
+describe("defaultPod: the gaps upstream's tests leave", () => {
   it('plain secret volume: mutated like the projected case', async () => {
     const subject = pod({ volumes: [secretKubeconfigVolume('generic-token-kubeconfig-8c9d2a1b')] });
     const outcome = mutated(await defaultPod(subject, SHOOT_NS, readerWith({ clusterIPs: ['10.0.0.10'] }), quiet));
@@ -217,7 +217,7 @@ describe('defaultPod: the gaps §8 lists', () => {
   });
 });
 
-describe('defaultPod: error mapping (controller-runtime CustomDefaulter, §1.2)', () => {
+describe('defaultPod: error mapping (controller-runtime CustomDefaulter, docs/webhook.md#what-it-does)', () => {
   it('a ConfigMap read error without an API status: Denied (403) with the wrapped message', async () => {
     const reader = readerWith();
     reader.errors.set(`cm ${SHOOT_NS}/istio-internal-load-balancing`, new ReadError('no answer within 3000 ms'));

@@ -1,5 +1,5 @@
 // The deployment manifests: validated offline with kubernetes-models, and pinned to Gardener's webhook settings
-// (reference/gardener-l7-spec.md §2) and least-privilege RBAC.
+// (docs/gardener.md#mutatingwebhookconfiguration) and least-privilege RBAC.
 import { X509Certificate } from 'node:crypto';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
@@ -59,7 +59,7 @@ describe('renderManifests', () => {
     expect(() => new MutatingWebhookConfiguration(mwc).validate()).toThrow(/sideEffects/);
   });
 
-  it("the MutatingWebhookConfiguration has Gardener's settings (§2)", () => {
+  it("the MutatingWebhookConfiguration has Gardener's settings (docs/gardener.md)", () => {
     const mwc = find(renderManifests({ namespace: 'garden', image: 'i', caBundle: certs.caPem }), 'MutatingWebhookConfiguration');
     expect(mwc.webhooks).toHaveLength(1);
     const webhook = mwc.webhooks[0];

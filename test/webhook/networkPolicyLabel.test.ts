@@ -1,10 +1,10 @@
-// NetworkPolicyLabel and its shortening, pinned by reference/gardener-l7-spec.md §1.4 (values computed there
-// independently of this code) and by networkpolicy_test.go's behaviour (§8).
+// NetworkPolicyLabel and its shortening, pinned by docs/gardener.md#network-policy-labels (values computed there
+// independently of this code) and by networkpolicy_test.go's behaviour (docs/gardener.md#upstream-tests).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { NETWORK_POLICY_LABEL_KEY_PREFIX, networkPolicyLabel, shortenNetworkPolicyLabelKeyIfTooLong } from '../../webhook/networkPolicyLabel.ts';
 
-describe('NetworkPolicyLabel (spec §1.4 table, port 9443)', () => {
+describe('NetworkPolicyLabel (docs/gardener.md#network-policy-labels table, port 9443)', () => {
   const table: [string, string][] = [
     ['all-istio-ingresses-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-all-istio-ingresses-istio-ingressgateway-internal-tcp-9443'],
     ['istio-ingress-istio-ingressgateway-internal', 'networking.resources.gardener.cloud/to-istio-ingress-istio-ingressgateway-internal-tcp-9443'],

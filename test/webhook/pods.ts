@@ -1,4 +1,4 @@
-// Pods and AdmissionReviews for the webhook tests, in the shapes kube-apiserver sends (reference §5: the generic
+// Pods and AdmissionReviews for the webhook tests, in the shapes kube-apiserver sends (docs/gardener.md#pod-wiring: the generic
 // token kubeconfig is a projected volume with the generic-token-kubeconfig-<hash> secret and shoot-access-<name>).
 import { Buffer } from 'node:buffer';
 import { applyPatch, type Operation } from 'rfc6902';
