@@ -15,6 +15,46 @@ export interface H2loadSummary {
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
 }
 
+/** One h2load run against `uri` (which gives SNI and :authority), connecting to `connectTo` instead of the URI's host. */
+export interface H2loadShape {
+  connectTo: string;
+  uri: string;
+  /** -c: connections. */
+  connections: number;
+  /** -m: concurrent streams per connection. */
+  streams: number;
+  /** --rps per connection; undefined: closed loop (as fast as answers come back). */
+  ratePerConnection?: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  headers?: string[];
+  logFile: string;
+  /** -t: native threads (h2load's default 1). */
+  threads?: number;
+}
+
+export function h2loadArgs(shape: H2loadShape): string[] {
+  return [
+    '-t',
+    String(shape.threads ?? 1),
+    '-c',
+    String(shape.connections),
+    '-m',
+    String(shape.streams),
+    ...(shape.ratePerConnection !== undefined ? ['--rps', String(shape.ratePerConnection)] : []),
+    '-D',
+    String(shape.durationSeconds),
+    '--warm-up-time',
+    String(shape.warmupSeconds),
+    ...(shape.headers ?? []).flatMap((h) => ['-H', h]),
+    '--log-file',
+    shape.logFile,
+    '--connect-to',
+    shape.connectTo,
+    shape.uri,
+  ];
+}
+
 export function requireH2load(h2load = H2LOAD): void {
   if (!fs.existsSync(h2load)) throw new Error(missingToolMessage('h2load'));
 }

@@ -10,9 +10,12 @@
 import http2 from 'node:http2';
 import type tls from 'node:tls';
 import { DialError } from './podDialer.ts';
+import { installLightAsyncBind } from '../gateway/lightAsyncBind.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 const INITIAL_MAX_CONCURRENT_STREAMS = 100;
+/** RFC 7540 §5.3.5 default priority, which node:http2 fills in when a request gives none. */
+const DEFAULT_PRIORITY = { weight: 16, parent: 0, exclusive: false } as const;
 
 export interface TransportCounters {
   opened: number;
@@ -39,9 +42,10 @@ interface Connection {
   usable: boolean;
 }
 
+/** Plain callbacks (they are attached as listeners, so `this` is the stream, not this object). */
 export interface StreamHandlers {
   onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void;
-  onData?(chunk: Buffer): void;
+  onData?: (chunk: Buffer) => void;
 }
 
 export class ClientGoTransport {
@@ -53,7 +57,11 @@ export class ClientGoTransport {
     private readonly dial: () => Promise<tls.TLSSocket>,
     private readonly origin: string,
     private readonly counters: TransportCounters,
-  ) {}
+  ) {
+    // Node 20's session.request() binds an AsyncResource per request; a cheaper bind in a worker thread
+    // (sim/gateway/lightAsyncBind.ts, measured in docs/performance.md#load-generator).
+    installLightAsyncBind();
+  }
 
   /**
    * Sends one request and resolves with the status once the response has fully arrived (or, for streams such as
@@ -64,7 +72,8 @@ export class ClientGoTransport {
       const connection = await this.connection();
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = connection.session.request(headers, { endStream: body === undefined, signal } as http2.ClientSessionRequestOptions);
+        // Node's default priority given explicitly: request() then only validates it (docs/performance.md#gateway).
+        stream = connection.session.request(headers, { endStream: body === undefined, signal, ...DEFAULT_PRIORITY } as http2.ClientSessionRequestOptions);
       } catch (error) {
         // The session went away between picking and using it (GOAWAY just arrived): the request was never sent.
         connection.usable = false;
@@ -84,31 +93,18 @@ export class ClientGoTransport {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let responded = false;
-      let settled = false;
-      const settle = (error?: TransportError) => {
-        if (settled) return;
-        settled = true;
-        connection.active--;
-        if (error) reject(error);
-        else resolve();
-      };
+      const pending = new PendingStream(connection, stream, signal, resolve, reject);
       stream.on('response', (headers) => {
-        responded = true;
+        pending.responded = true;
         handlers.onResponse(headers);
       });
-      stream.on('data', (chunk: Buffer) => handlers.onData?.(chunk));
-      stream.on('error', () => undefined);
-      stream.on('close', () => {
-        if (settled) return;
-        if (signal?.aborted) return settle(new TransportError('cancelled', 'request cancelled', true));
-        if (responded) return settle(new TransportError('reset', `stream reset after the response started (code ${stream.rstCode})`, true));
-        if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
-          return settle(new TransportError('refused', 'stream refused by the server (GOAWAY)', false));
-        }
-        settle(new TransportError('reset', `connection reset before the response (code ${stream.rstCode})`, true));
-      });
-      stream.on('end', () => settle());
+      // Without a body reader the stream is only drained (flowing mode), with no listener per chunk.
+      const onData = handlers.onData;
+      if (onData) stream.on('data', onData);
+      else stream.resume();
+      stream.on('error', ignore);
+      stream.on('close', () => pending.closed());
+      stream.on('end', () => pending.settle());
       if (body !== undefined) stream.end(body);
     });
   }
@@ -167,6 +163,45 @@ export class ClientGoTransport {
     this.closed = true;
     for (const c of this.connections) destroySessionWhenSettled(c.session);
     this.connections.length = 0;
+  }
+}
+
+/** Listener for stream errors: the 'close' handler reports them. */
+function ignore(): void {}
+
+/**
+ * One request's outcome: settled once, by the end of the response or by the stream closing first. A small class, not
+ * closures: it runs for every request (docs/performance.md#load-generator).
+ */
+class PendingStream {
+  responded = false;
+  private done = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly stream: http2.ClientHttp2Stream,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: () => void,
+    private readonly reject: (error: TransportError) => void,
+  ) {}
+
+  settle(error?: TransportError): void {
+    if (this.done) return;
+    this.done = true;
+    this.connection.active--;
+    if (error) this.reject(error);
+    else this.resolve();
+  }
+
+  closed(): void {
+    if (this.done) return;
+    const stream = this.stream;
+    if (this.signal?.aborted) return this.settle(new TransportError('cancelled', 'request cancelled', true));
+    if (this.responded) return this.settle(new TransportError('reset', `stream reset after the response started (code ${stream.rstCode})`, true));
+    if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
+      return this.settle(new TransportError('refused', 'stream refused by the server (GOAWAY)', false));
+    }
+    this.settle(new TransportError('reset', `connection reset before the response (code ${stream.rstCode})`, true));
   }
 }
 

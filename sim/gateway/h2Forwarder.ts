@@ -37,15 +37,38 @@ export function localReply(stream: http2.ServerHttp2Stream, status: number, body
   stream.end(body);
 }
 
+/** What every stream of one downstream connection shares: looked up once per HTTP/2 session, not per request. */
+interface DownstreamConnection {
+  /** The session's socket as node:http2 exposes it (client certificate, SNI). */
+  socket: TLSSocket | undefined;
+  sni: string;
+  plane: ControlPlaneRoutes | undefined;
+  remoteAddress: string;
+}
+
+const connections = new WeakMap<http2.Http2Session, DownstreamConnection>();
+
+function downstreamConnection(session: http2.Http2Session | undefined, context: H2ForwarderContext): DownstreamConnection {
+  const known = session && connections.get(session);
+  if (known) return known;
+  const socket = session?.socket as TLSSocket | undefined;
+  const sni = sniOf(socket);
+  const connection: DownstreamConnection = { socket, sni, plane: context.planeFor(sni), remoteAddress: socket?.remoteAddress ?? '' };
+  if (session) connections.set(session, connection);
+  return connection;
+}
+
+/** Listener for errors that the close paths already handle. */
+function ignore(): void {}
+
 export function forwardH2Stream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, context: H2ForwarderContext): void {
   const { stats } = context;
   stats.downstreamStreams++;
-  stream.on('error', () => undefined);
-  const socket = stream.session?.socket as TLSSocket | undefined;
-  const sni = sniOf(socket);
-  const plane = context.planeFor(sni);
+  stream.on('error', ignore);
+  const connection = downstreamConnection(stream.session, context);
+  const plane = connection.plane;
   if (!plane) return localReply(stream, 404, 'route_not_found', stats);
-  const decision = runFilterChain({ sni, authority: headers[':authority'], upgrade: false }, socket);
+  const decision = runFilterChain({ sni: connection.sni, authority: headers[':authority'], upgrade: false }, connection.socket);
   if (decision.action === 'reply') return localReply(stream, decision.status, decision.body, stats);
 
   const out: http2.OutgoingHttpHeaders = {};
@@ -56,14 +79,14 @@ export function forwardH2Stream(stream: http2.ServerHttp2Stream, headers: http2.
     out[name] = value;
   }
   applyIdentityHeaders(out, decision.identity);
-  const remote = socket?.remoteAddress ?? '';
+  const remote = connection.remoteAddress;
   out['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']},${remote}` : remote;
   out['x-forwarded-proto'] = 'https';
   out['x-request-id'] = randomUUID();
   const route = plane.routes[decision.route];
 
   if ((flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
-    dispatch(stream, out, undefined, route, context);
+    new ProxiedStream(stream, out, undefined, route, context).attempt(0);
     return;
   }
   // Buffer the (small) request body so a retry can resend it, as Envoy's router buffers for retries.
@@ -77,7 +100,7 @@ export function forwardH2Stream(stream: http2.ServerHttp2Stream, headers: http2.
     } else chunks.push(chunk);
   });
   stream.on('end', () => {
-    if (size <= KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) dispatch(stream, out, Buffer.concat(chunks), route, context);
+    if (size <= KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) new ProxiedStream(stream, out, Buffer.concat(chunks), route, context).attempt(0);
   });
 }
 
@@ -94,44 +117,56 @@ function relayBody(upstream: http2.ClientHttp2Stream, downstream: http2.ServerHt
   });
 }
 
-function dispatch(
-  downstream: http2.ServerHttp2Stream,
-  headers: http2.OutgoingHttpHeaders,
-  body: Buffer | undefined,
-  route: Route,
-  context: H2ForwarderContext,
-): void {
-  const { stats } = context;
-  const tried = new Set<string>();
-  let upstream: http2.ClientHttp2Stream | undefined;
-  const stopTimeout = context.timeouts.track(() => {
-    upstream?.close(http2.constants.NGHTTP2_CANCEL);
-    if (downstream.headersSent) downstream.close(http2.constants.NGHTTP2_CANCEL);
-    else localReply(downstream, 504, 'upstream request timeout', stats);
-  });
-  downstream.once('close', () => {
-    stopTimeout();
-    if (upstream && !upstream.closed) upstream.close(http2.constants.NGHTTP2_CANCEL);
-  });
+/**
+ * One downstream request on its way through the router: attempts on hosts from the route's cluster, the route
+ * timeout, and the answer relayed back. A class rather than closures: one object per request instead of a closure
+ * per step (each named closure also costs a name definition under the tsx loader, docs/performance.md#gateway).
+ */
+class ProxiedStream {
+  private upstream: http2.ClientHttp2Stream | undefined;
+  /** Hosts this request was sent to (Envoy's previous_hosts retry predicate); created on the first retry. */
+  private tried: Set<string> | undefined;
+  private firstHost: string | undefined;
+  private readonly stopTimeout: () => void;
 
-  const attempt = (n: number) => {
+  constructor(
+    private readonly downstream: http2.ServerHttp2Stream,
+    private readonly headers: http2.OutgoingHttpHeaders,
+    private readonly body: Buffer | undefined,
+    private readonly route: Route,
+    private readonly context: H2ForwarderContext,
+  ) {
+    this.stopTimeout = context.timeouts.track(() => this.expire());
+    downstream.once('close', () => {
+      this.stopTimeout();
+      if (this.upstream && !this.upstream.closed) this.upstream.close(http2.constants.NGHTTP2_CANCEL);
+    });
+  }
+
+  private expire(): void {
+    this.upstream?.close(http2.constants.NGHTTP2_CANCEL);
+    if (this.downstream.headersSent) this.downstream.close(http2.constants.NGHTTP2_CANCEL);
+    else localReply(this.downstream, 504, 'upstream request timeout', this.context.stats);
+  }
+
+  attempt(n: number): void {
+    const { downstream, route, body } = this;
     if (downstream.destroyed || downstream.closed) return;
-    const lease = route.cluster.acquire(tried);
-    if (!lease) return localReply(downstream, 503, 'no healthy upstream', stats);
-    tried.add(lease.host.name);
+    if (this.firstHost !== undefined) this.tried ??= new Set([this.firstHost]);
+    const lease = route.cluster.acquire(this.tried);
+    if (!lease) return localReply(downstream, 503, 'no healthy upstream', this.context.stats);
+    if (this.firstHost === undefined) this.firstHost = lease.host.name;
+    else this.tried!.add(lease.host.name);
     const started = performance.now();
     let current: http2.ClientHttp2Stream;
     try {
-      current = route.pool.request(lease.host, headers, !body || body.length === 0);
+      current = route.pool.request(lease.host, this.headers, !body || body.length === 0);
     } catch {
       lease.release();
-      return retryOrFail(n, 'connection failure');
+      return this.retryOrFail(n, 'connection failure');
     }
-    upstream = current;
+    this.upstream = current;
     let responded = false;
-    // 'ready': the stream has its id on a connected session, i.e. the request went out.
-    let sent = false;
-    current.once('ready', () => (sent = true));
     current.on('response', (responseHeaders) => {
       responded = true;
       if (downstream.destroyed || downstream.closed) return current.close(http2.constants.NGHTTP2_CANCEL);
@@ -156,9 +191,10 @@ function dispatch(
         return;
       }
       // Closed before any response: a refused stream (GOAWAY) or a connection that never came up is retried
-      // elsewhere; a request lost after it was sent is not (route.ts isRetriable).
+      // elsewhere; a request lost after it was sent is not (route.ts isRetriable). A stream that got its id on a
+      // connected session (no longer `pending`, node:http2 emits 'ready' then) was sent.
       const code = current.rstCode;
-      const failure: UpstreamFailure = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : sent ? 'reset' : 'connect-failure';
+      const failure: UpstreamFailure = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : !current.pending ? 'reset' : 'connect-failure';
       const reason =
         failure === 'refused-stream'
           ? 'refused stream'
@@ -167,19 +203,19 @@ function dispatch(
               ? 'remote reset'
               : 'connection termination'
             : 'connection failure';
-      if (isRetriable(failure)) retryOrFail(n, reason);
-      else if (!downstream.destroyed && !downstream.closed) localReply(downstream, 503, upstreamFailureText(reason), stats);
+      if (isRetriable(failure)) this.retryOrFail(n, reason);
+      else if (!downstream.destroyed && !downstream.closed) localReply(downstream, 503, upstreamFailureText(reason), this.context.stats);
     });
     if (body && body.length > 0) current.end(body);
-  };
-  const retryOrFail = (n: number, reason: string) => {
-    if (downstream.destroyed || downstream.closed) return;
+  }
+
+  private retryOrFail(n: number, reason: string): void {
+    if (this.downstream.destroyed || this.downstream.closed) return;
     if (n + 1 < MAX_ATTEMPTS) {
-      stats.retries++;
-      attempt(n + 1);
+      this.context.stats.retries++;
+      this.attempt(n + 1);
     } else {
-      localReply(downstream, 503, upstreamFailureText(reason), stats);
+      localReply(this.downstream, 503, upstreamFailureText(reason), this.context.stats);
     }
-  };
-  attempt(0);
+  }
 }

@@ -20,6 +20,19 @@ export interface UpstreamLease {
   release(): void;
 }
 
+/** A lease as a small object with a method (no closure per request: this runs for every request). */
+class HostLease implements UpstreamLease {
+  private released = false;
+
+  constructor(readonly host: UpstreamHost) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.host.active--;
+  }
+}
+
 export class UpstreamCluster {
   private hosts: UpstreamHost[];
   private readonly balancer: LoadBalancer;
@@ -48,15 +61,7 @@ export class UpstreamCluster {
     if (!host) return undefined;
     host.active++;
     host.total++;
-    let released = false;
-    return {
-      host,
-      release() {
-        if (released) return;
-        released = true;
-        host.active--;
-      },
-    };
+    return new HostLease(host);
   }
 
   get size(): number {

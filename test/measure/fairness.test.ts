@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedRandomAssignment, fairnessOf, hotClientMaxOverMean } from '../../scripts/measure/fairness.ts';
 
-describe('fairness metrics (anchors.md §E.1, §D.3)', () => {
+describe('fairness metrics (docs/theory.md)', () => {
   it('one replica holding everything: max/mean = m, CoV = √2 for m=3, Jain = 1/m', () => {
     const f = fairnessOf([30, 0, 0]);
     expect(f.maxOverMean).toBeCloseTo(3, 10);
