@@ -10,7 +10,7 @@
 import http2 from 'node:http2';
 import type tls from 'node:tls';
 import { DialError } from './podDialer.ts';
-import { installLightAsyncBind } from '../gateway/lightAsyncBind.ts';
+import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 const INITIAL_MAX_CONCURRENT_STREAMS = 100;
@@ -59,7 +59,7 @@ export class ClientGoTransport {
     private readonly counters: TransportCounters,
   ) {
     // Node 20's session.request() binds an AsyncResource per request; a cheaper bind in a worker thread
-    // (sim/gateway/lightAsyncBind.ts, measured in docs/performance.md#load-generator).
+    // (sim/network/lightAsyncBind.ts, measured in docs/performance.md#load-generator).
     installLightAsyncBind();
   }
 

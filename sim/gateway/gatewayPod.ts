@@ -18,7 +18,7 @@ import { H1Forwarder } from './h1Forwarder.ts';
 import type { LbPolicy } from './lbPolicy.ts';
 import { handlePassthroughConnection, type PassthroughStats } from './passthrough.ts';
 import type { ControlPlaneRoutes, ForwarderStats, Route } from './route.ts';
-import { installLightAsyncBind } from './lightAsyncBind.ts';
+import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
 import { GARDENER_ROUTE_TIMEOUT_MS, RouteTimeouts } from './routeTimeout.ts';
 import { UpstreamCluster } from './upstreamCluster.ts';
 import { H2UpstreamPool } from './upstreamPool.ts';
@@ -89,7 +89,7 @@ const ROUTE_KINDS: RouteKind[] = ['default', 'mtls', 'connection-upgrade'];
 
 async function startGatewayPod(config: GatewayPodConfig) {
   if (config.controlPlanes.length === 0) throw new Error(`${config.name}: no control planes configured`);
-  // Every upstream request pays for Node 20's AsyncResource.bind; a lighter one in this worker (lightAsyncBind.ts).
+  // Every upstream request pays for Node 20's AsyncResource.bind; a lighter one in this worker (sim/network/lightAsyncBind.ts).
   installLightAsyncBind();
   const rng = new Rng(config.randomSeed);
   const stats: ForwarderStats = { downstreamStreams: 0, localReplies: {}, retries: 0 };

@@ -1,4 +1,5 @@
-// A cheaper AsyncResource.prototype.bind for the gateway's worker thread (docs/performance.md#gateway).
+// A cheaper AsyncResource.prototype.bind for worker threads that send many HTTP/2 requests: the gateway pods'
+// upstream side and the client pods (docs/performance.md#gateway).
 //
 // Node 20's ClientHttp2Session.request() (lib/internal/http2/core.js, v20.x) runs, for every upstream request,
 //   const onConnect = new AsyncResource('PendingRequest').bind(requestOnConnect.bind(stream, headersList, options));
