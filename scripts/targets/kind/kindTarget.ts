@@ -45,7 +45,7 @@ import {
   planForKind,
   UNSUPPORTED_CHANGES,
 } from './plans.ts';
-import { checkPrerequisites } from './prerequisites.ts';
+import { checkClusterReachable, checkPrerequisites } from './prerequisites.ts';
 import { parsePodList, podState, Roster } from './roster.ts';
 import { seedFlags, type CommandPlan, type KubeManifest, type SeedAccess } from './steps.ts';
 import { execaRunner, ToolFailedError, type SpawnedTool, type ToolRunner } from './tools.ts';
@@ -63,11 +63,18 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
     preflight: async () => {
       const prerequisites = await checkPrerequisites(runner, resolved.target === 'kind' ? 'kind-run' : 'cluster-run');
-      if (!prerequisites.ok || resolved.target !== 'kind') return prerequisites.problems;
-      const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
-      return clusters.stdout.split('\n').some((l) => l.trim() === resolved.clusterName)
-        ? []
-        : [`there is no kind cluster "${resolved.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`];
+      if (!prerequisites.ok) return prerequisites.problems;
+      if (resolved.target === 'kind') {
+        const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
+        if (!clusters.stdout.split('\n').some((l) => l.trim() === resolved.clusterName))
+          return [`there is no kind cluster "${resolved.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`];
+      }
+      const advice =
+        resolved.target === 'kind'
+          ? `is the kind cluster "${resolved.clusterName}" running? \`npm run cluster:up\` (re)creates it`
+          : 'pass --kubeconfig <file> (and --context <name>) of a running cluster, or use --target kind after `npm run cluster:up`';
+      const unreachable = await checkClusterReachable(runner, seedFlags(resolved), advice);
+      return unreachable ? [unreachable] : [];
     },
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
   };

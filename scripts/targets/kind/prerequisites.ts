@@ -104,6 +104,25 @@ export async function checkPrerequisites(runner: ToolRunner, needs: 'cluster-up'
   return { tools, istioInstaller, ok: problems.length === 0, problems };
 }
 
+/** How long the reachability probe may take (kubectl's own --request-timeout, plus a margin for the process). */
+const REACHABILITY_TIMEOUT_S = 10;
+
+/**
+ * Whether kubectl reaches the cluster's API server with the given flags (`--kubeconfig`, `--context`): `kubectl get
+ * --raw /readyz`, the endpoint kube-apiserver answers when it serves. Returns the problem, or undefined when it is
+ * ready. Run before anything is created, so an unreachable cluster is bad input (exit 2), not a failed run.
+ */
+export async function checkClusterReachable(runner: ToolRunner, flags: readonly string[], advice: string): Promise<string | undefined> {
+  const args = [...flags, 'get', '--raw', '/readyz', `--request-timeout=${REACHABILITY_TIMEOUT_S}s`];
+  try {
+    await runner.run('kubectl', args, { timeoutMs: (REACHABILITY_TIMEOUT_S + 10) * 1000 });
+    return undefined;
+  } catch (error) {
+    const detail = error instanceof ToolFailedError ? lastLine(error.result.stderr) || error.message : (error as Error).message;
+    return `kubectl cannot reach the cluster (${flags.length > 0 ? flags.join(' ') : "kubectl's default kubeconfig"}): ${detail}; ${advice}`;
+  }
+}
+
 export function formatPrerequisites(report: PrerequisiteReport): string {
   const lines = report.tools.map((t) => `  ${t.ok ? 'ok  ' : 'MISS'} ${t.tool.padEnd(9)} ${t.version ?? ''}${t.ok ? '' : `  ${t.problem}`}`);
   if (report.istioInstaller) lines.push(`  Istio is installed with ${report.istioInstaller}`);
@@ -112,4 +131,8 @@ export function formatPrerequisites(report: PrerequisiteReport): string {
 
 function firstLine(text: string): string {
   return text.trim().split('\n')[0] ?? '';
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
 }

@@ -1,6 +1,8 @@
 // The execa wrapper (scripts/targets/kind/tools.ts) against the real kubectl binary where no cluster is needed, and
 // against binaries that are not there; the prerequisite check's version parsing with real outputs.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -11,7 +13,14 @@ import { issueCertificates, issuedPems } from '../../../scripts/cluster/certific
 import { generateRuntimeSecrets } from '../../../scripts/targets/kind/manifests/common.ts';
 import { kubeApiserverDeployment, etcdObjects } from '../../../scripts/targets/kind/manifests/controlPlane.ts';
 import { resolveKindOptions } from '../../../scripts/targets/kind/options.ts';
-import { checkPrerequisites, compareVersions, parseKubectlClientVersion, probeTool, VERSION_PROBES } from '../../../scripts/targets/kind/prerequisites.ts';
+import {
+  checkClusterReachable,
+  checkPrerequisites,
+  compareVersions,
+  parseKubectlClientVersion,
+  probeTool,
+  VERSION_PROBES,
+} from '../../../scripts/targets/kind/prerequisites.ts';
 import { manifestsYaml } from '../../../scripts/targets/kind/steps.ts';
 import { execaRunner, shellQuote, TOOL_INSTALL_HINTS, ToolFailedError, ToolNotFoundError, type ToolRunner } from '../../../scripts/targets/kind/tools.ts';
 import { Scenario } from '../../../scenarios/schema.ts';
@@ -85,6 +94,38 @@ describe('execaRunner with the real kubectl', () => {
     expect(error.message).toMatch(/^`kubectl proxy .*` timed out after 1 s/);
     expect(performance.now() - started).toBeLessThan(10_000);
   });
+
+  itWithTool('kubectl')(
+    'preflight reachability: a server that answers /readyz passes, a closed port is a problem naming the flags and what to do',
+    async () => {
+      const runner = execaRunner({ paths: { kubectl: toolPath('kubectl') } });
+      const server = http.createServer((req, res) => {
+        res.writeHead(req.url?.startsWith('/readyz') ? 200 : 404, { 'content-type': 'text/plain' });
+        res.end(req.url?.startsWith('/readyz') ? 'ok' : 'not found');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const kubeconfigFor = (name: string, server: string) => {
+          const file = path.join(tmp, `${name}.kubeconfig`);
+          fs.writeFileSync(
+            file,
+            `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: probe}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`,
+          );
+          return file;
+        };
+        const up = kubeconfigFor('up', `http://127.0.0.1:${port}`);
+        expect(await checkClusterReachable(runner, ['--kubeconfig', up], 'advice')).toBeUndefined();
+        const down = kubeconfigFor('down', 'https://127.0.0.1:1');
+        const problem = await checkClusterReachable(runner, ['--kubeconfig', down], 'pass --kubeconfig of a running cluster');
+        expect(problem).toContain(`kubectl cannot reach the cluster (--kubeconfig ${down}): `);
+        expect(problem).toMatch(/refused/);
+        expect(problem).toMatch(/; pass --kubeconfig of a running cluster$/);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
 
   itWithTool('kubectl')('spawn: a process that exits before its ready line is an error with its output', async () => {
     const runner = execaRunner({ paths: { kubectl: toolPath('kubectl') } });
