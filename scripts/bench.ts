@@ -1,9 +1,10 @@
-// npm run bench: the performance figures of the project, measured on this machine, with peers measured in the same
-// run where one exists (h2load direct to a backend, HAProxy as the reference L7 balancer). Nothing here is asserted
-// in tests; results go to stdout and results/bench-<time>.json.
+// npm run bench: the performance figures of the project (docs/performance.md), measured on this machine, with peers
+// measured in the same run where one exists (h2load as load generator and straight to a backend, HAProxy as the
+// reference L7 balancer; installed with apt when missing, skipped with a message when they cannot be). Nothing here
+// is asserted in tests; a table per part goes to the terminal, everything to results/bench-<time>.json.
 //
 //   npm run bench                       # everything
-//   npm run bench -- --only gateway,webhook,startup,scenario
+//   npm run bench -- --only gateway,loadgen,webhook,scale,startup,scenario,gate
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,15 @@ import { localTarget } from './targets/local/localTarget.ts';
 import { loadScenarioFile } from '../scenarios/loader.ts';
 import { runScenario } from './runner/runScenario.ts';
 import { exitWhenDone, onInterrupt } from './runner/interrupts.ts';
+import { gatewayTables, gateTables, loadGeneratorTables, scaleTables, webhookTables } from './bench/benchTables.ts';
+import { runGateBench } from './bench/gateBench.ts';
 import { runGatewayBench } from './bench/gatewayBench.ts';
+import { runLoadGeneratorBench } from './bench/loadGeneratorBench.ts';
+import { ensurePeer } from './bench/peers.ts';
+import { runScaleBench } from './bench/scaleBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
 
-const PARTS = ['startup', 'scenario', 'gateway', 'webhook'] as const;
+const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'startup', 'scenario', 'gate'] as const;
 type Part = (typeof PARTS)[number];
 
 async function benchStartup(repeats: number): Promise<Record<string, unknown>> {
@@ -63,7 +69,9 @@ function round(x: number): number {
 }
 
 const program = new Command('npm run bench --')
-  .description('measure startup, the hot-client wall time, the gateway (vs h2load direct and HAProxy) and the webhook')
+  .description(
+    'measure the gateway (vs HAProxy and direct), the load generator (vs h2load), the webhook, scale tables, start-up, and the hot-client and gate wall times',
+  )
   .addOption(new Option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')}`).default(PARTS.join(',')))
   .option('--out <dir>', 'where to write the JSON', 'results')
   .action(async (opts) => {
@@ -81,18 +89,54 @@ const program = new Command('npm run bench --')
       startedAt: new Date().toISOString(),
       machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model },
     };
+    const tty = process.stdout.isTTY === true;
+    const log = (m: string) => console.error(m);
+    const skippedOr = <T extends object>(result: T | { skipped: string }, render: (r: T) => string) =>
+      'skipped' in result && typeof result.skipped === 'string' ? `skipped: ${result.skipped}` : render(result as T);
     for (const part of parts) {
       console.error(`== ${part}`);
+      let text = '';
       try {
-        if (part === 'startup') report.startup = await benchStartup(5);
-        if (part === 'scenario') report.scenario = await benchScenario();
-        if (part === 'gateway') report.gateway = await runGatewayBench({ log: (m: string) => console.error(m) });
-        if (part === 'webhook') report.webhook = await runWebhookBench({ log: (m: string) => console.error(m) });
+        if (part === 'gateway') {
+          const r = await runGatewayBench({ log });
+          text = skippedOr(r, (g) => gatewayTables(g, tty));
+          report.gateway = r;
+        }
+        if (part === 'loadgen') {
+          const r = await runLoadGeneratorBench({ log });
+          text = skippedOr(r, (g) => loadGeneratorTables(g, tty));
+          report.loadgen = r;
+        }
+        if (part === 'webhook') {
+          const h2load = await ensurePeer('h2load', log);
+          const r = h2load.ok ? await runWebhookBench({ log, durationSeconds: 5, warmupSeconds: 1, h2loadPath: h2load.path }) : { skipped: h2load.message };
+          text = skippedOr(r, (g) => webhookTables(g, tty));
+          report.webhook = r;
+        }
+        if (part === 'scale') {
+          const r = await runScaleBench({ log });
+          text = scaleTables(r, tty);
+          report.scale = r;
+        }
+        if (part === 'startup') {
+          report.startup = await benchStartup(5);
+          text = JSON.stringify(report.startup, null, 2);
+        }
+        if (part === 'scenario') {
+          report.scenario = await benchScenario();
+          text = JSON.stringify(report.scenario, null, 2);
+        }
+        if (part === 'gate') {
+          const r = await runGateBench({ log });
+          text = gateTables(r, tty);
+          report.gate = r;
+        }
       } catch (error) {
         report[part] = { error: (error as Error).message };
+        text = `${part} failed: ${(error as Error).message}`;
         process.exitCode = 3;
       }
-      console.log(JSON.stringify({ [part]: report[part] }, null, 2));
+      console.log(`\n== ${part}\n${text}\n`);
     }
     fs.mkdirSync(opts.out, { recursive: true });
     const file = path.join(opts.out, `bench-${String(report.startedAt).replace(/[:.]/g, '-')}.json`);

@@ -2,7 +2,7 @@
 // simulator) reading a fixture apiserver through @kubernetes/client-node with a warm read-through cache, driven by
 // h2load (HTTP/2, and HTTP/1.1 with --h1, which is what kube-apiserver uses for webhooks) with a valid selected-pod
 // AdmissionReview. Per-request latencies come from h2load's --log-file (p50/p99); memory at rest is the webhook
-// worker's V8 heap after a full GC, plus the process RSS. Every run is bounded in time. Targets (issue #4):
+// worker's V8 heap after a full GC, plus the process RSS. Every run is bounded in time. Targets (issues #4, #12):
 // >= 3,000 admissions/s with p99 < 5 ms.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +26,7 @@ export interface WebhookBenchOptions {
   durationSeconds?: number;
   /** Warm-up seconds per run (h2load --warm-up-time); default 2. */
   warmupSeconds?: number;
-  /** Runs to make; default: h2 1x8 and http/1.1 8x1 (moderate load, the target), h2 4x32 (saturation). */
+  /** Runs to make; default DEFAULT_RUNS. */
   runs?: RunPlan[];
   /** Read-through cache TTL of the webhook (ms); default 60 s, so the measured admissions hit a warm cache. */
   cacheTtlMs?: number;
@@ -42,8 +42,11 @@ export interface RunPlan {
   purpose: 'target' | 'saturation';
 }
 
+/** Concurrency levels: 1, 8 and 32 in flight over one h2 connection, 8 HTTP/1.1 connections, then 4x32 (saturation). */
 export const DEFAULT_RUNS: RunPlan[] = [
+  { protocol: 'h2', connections: 1, streams: 1, purpose: 'target' },
   { protocol: 'h2', connections: 1, streams: 8, purpose: 'target' },
+  { protocol: 'h2', connections: 1, streams: 32, purpose: 'target' },
   { protocol: 'http/1.1', connections: 8, streams: 1, purpose: 'target' },
   { protocol: 'h2', connections: 4, streams: 32, purpose: 'saturation' },
 ];

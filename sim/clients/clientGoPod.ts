@@ -31,6 +31,8 @@ export class ClientGoPod {
   private identity: PodIdentity | undefined;
   /** client-go QPS and Burst now (a set-clients event changes them). */
   private limits: { qps: number; burst: number };
+  /** Offered rate now (a set-clients event changes it, for the load phase under way and any later one). */
+  private rate: number;
   private readonly mix: RequestMix;
   private readonly counters = { opened: 0, goawaysReceived: 0, resets: 0 };
   private readonly watchVersions = new Map<string, string>();
@@ -45,6 +47,7 @@ export class ClientGoPod {
     this.endpoint = podEndpoint(pod);
     this.transport = new ClientGoTransport(() => dialPod(pod, this.endpoint, env.network, ['h2']), `https://${this.endpoint.authority}`, this.counters);
     this.limits = { qps: pod.qps, burst: pod.burst };
+    this.rate = pod.rate;
     this.bucket = new TokenBucket(pod.qps, pod.burst);
     this.mix = new RequestMix(pod, env.rng.fork('mix'));
   }
@@ -137,7 +140,7 @@ export class ClientGoPod {
       options.durationMs,
       options.maxRequests,
       this.pod.arrival,
-      this.pod.rate,
+      this.rate,
       this.env.rng.fork('arrivals'),
       (intended) => {
         acc.sendLag(intended);
@@ -324,7 +327,10 @@ export class ClientGoPod {
 
   /** A timeline event reconfigured the controller: a new offered rate, or new client-go QPS/Burst (a new limiter). */
   change(change: { rate?: number; qps?: number; burst?: number }): void {
-    if (change.rate !== undefined) this.schedule?.setRate(change.rate);
+    if (change.rate !== undefined) {
+      this.rate = change.rate;
+      this.schedule?.setRate(change.rate);
+    }
     if (change.qps !== undefined || change.burst !== undefined) {
       // A controller restarted with a new rest.Config gets a new rate limiter (client-go flowcontrol), full again.
       this.limits = { qps: change.qps ?? this.limits.qps, burst: change.burst ?? this.limits.burst };

@@ -1,0 +1,49 @@
+// The scale bench's pure parts (scripts/bench/scaleBench.ts): the scenario of a point, and the judging of one step.
+import { describe, expect, it } from 'vitest';
+import { scaleScenario, stepOf } from '../../scripts/bench/scaleBench.ts';
+import type { SelfCheck } from '../../scripts/runner/results.ts';
+import { clientResult } from '../helpers/modeResults.ts';
+
+const clean: SelfCheck = {
+  components: [
+    { component: 'gateway-0', kind: 'gateway-pod', loopDelayP99Ms: 3, loopDelayMaxMs: 9, cpuMs: 900, cpuShare: 0.3, utilization: 0.3 },
+    { component: 'clients-0', kind: 'client-pods', loopDelayP99Ms: 6, loopDelayMaxMs: 12, cpuMs: 1500, cpuShare: 0.5, utilization: 0.5 },
+  ],
+  clientSendLag: { p50Ms: 0.5, p99Ms: 2, maxMs: 4 },
+  warnings: [],
+  clean: true,
+};
+
+describe('scaleScenario', () => {
+  it('2,000 pods become four groups of 500 (the schema limit), in l7 mode, the topology asked for', () => {
+    const s = scaleScenario({ clientPods: 2000, replicas: 12, gatewayPods: 4 });
+    expect(s.clients.map((g) => g.count)).toEqual([500, 500, 500, 500]);
+    expect(s.topology.controlPlane.replicas).toBe(12);
+    expect(s.topology.gateway.pods).toBe(4);
+    expect(s.modes).toEqual(['l7']);
+  });
+
+  it('a remainder gets its own group', () => {
+    expect(scaleScenario({ clientPods: 1100, replicas: 3, gatewayPods: 2 }).clients.map((g) => g.count)).toEqual([500, 500, 100]);
+  });
+});
+
+describe('stepOf', () => {
+  it('clean when the self-check is and the replicas answered what was offered; names the worst and busiest threads', () => {
+    const runs = [clientResult('scale', 1500), clientResult('scale', 1500)];
+    const step = stepOf(1000, runs, clean, 3);
+    expect(step).toMatchObject({
+      answeredPerSecond: 1000,
+      clean: true,
+      worstLoopDelay: { component: 'clients-0', p99Ms: 6 },
+      busiest: { component: 'clients-0', cpuShare: 0.5 },
+    });
+  });
+
+  it('not clean when too little was answered, or when the self-check warned', () => {
+    const runs = [clientResult('scale', 2000)];
+    expect(stepOf(1000, runs, clean, 3).warnings).toEqual(['only 667 of 1000 req/s answered (0 errors)']);
+    const flagged = { ...clean, warnings: ['gateway-0 event loop p99 80 ms: l7 latencies are inflated by the simulator'], clean: false };
+    expect(stepOf(100, [clientResult('scale', 300)], flagged, 3)).toMatchObject({ clean: false, warnings: flagged.warnings });
+  });
+});
