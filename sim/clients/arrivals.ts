@@ -12,8 +12,11 @@ export interface ArrivalSchedule {
 export function createArrivals(kind: 'constant' | 'poisson', ratePerSecond: number, rng: Rng, fromMs = 0): ArrivalSchedule {
   if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
   const meanGapMs = 1000 / ratePerSecond;
-  // A random phase, so that pods with the same constant rate do not fire in lockstep.
-  let t = fromMs + rng.next() * meanGapMs;
+  // Constant: a random phase, so that pods with the same rate do not fire in lockstep (over random phases a window of
+  // T ms holds T / gap requests on average). Poisson: memoryless from the start, the first arrival an exponential
+  // gap after fromMs like every other; a uniform phase there would add half a request per pod per window, which at
+  // low per-pod rates is a large share (docs/measurement.md#open-loop-schedules).
+  let t = fromMs + (kind === 'constant' ? rng.next() * meanGapMs : rng.exponential(meanGapMs));
   return {
     next() {
       const current = t;

@@ -40,9 +40,15 @@ describe('stepOf', () => {
     });
   });
 
+  it('judged against what the schedules issued: a Poisson step a little under the nominal rate is clean', () => {
+    expect(stepOf(500, [clientResult('scale', 1440)], clean, 3)).toMatchObject({ answeredPerSecond: 480, clean: true });
+  });
+
   it('not clean when too little was answered, or when the self-check warned', () => {
-    const runs = [clientResult('scale', 2000)];
-    expect(stepOf(1000, runs, clean, 3).warnings).toEqual(['only 667 of 1000 req/s answered (0 errors)']);
+    const runs = [clientResult('scale', 2000, { errors: { reset: 40 }, inDoubt: 5, unsent: 10, finalGatewayByCode: { '503': 5 } })];
+    expect(stepOf(1000, runs, clean, 3).warnings).toEqual([
+      'only 2000 of 2060 scheduled requests answered (40 errors, 20 gateway answers, in doubt or unsent)',
+    ]);
     const flagged = { ...clean, warnings: ['gateway-0 event loop p99 80 ms: l7 latencies are inflated by the simulator'], clean: false };
     expect(stepOf(100, [clientResult('scale', 300)], flagged, 3)).toMatchObject({ clean: false, warnings: flagged.warnings });
   });

@@ -56,4 +56,25 @@ describe('open-loop arrivals', () => {
     // 10,000 expected, sd 100.
     expect(Math.abs(count - 10_000)).toBeLessThan(400);
   });
+
+  it('poisson: memoryless from the start, so a short window holds rate × duration on average (no extra half request)', () => {
+    // 20,000 pods at 0.5 req/s for 3 s: 1.5 expected per pod (Poisson, variance 1.5), 30,000 in all with sd ~173. A
+    // first arrival at a uniform phase of the mean gap instead would add half a request per pod (+10,000).
+    expect(Math.abs(sendsInWindow('poisson', 0.5, 3_000, 20_000) - 30_000)).toBeLessThan(4 * 173);
+  });
+
+  it('constant: a short window holds rate × duration on average over random phases', () => {
+    // 1 or 2 per pod (phase uniform over the 2 s gap): 1.5 on average, sd per pod 0.5, in all ~71.
+    expect(Math.abs(sendsInWindow('constant', 0.5, 3_000, 20_000) - 30_000)).toBeLessThan(4 * 71);
+  });
 });
+
+/** Intended sends of `pods` schedules (seeds 0..pods-1) within the first `windowMs`. */
+function sendsInWindow(kind: 'constant' | 'poisson', ratePerSecond: number, windowMs: number, pods: number): number {
+  let count = 0;
+  for (let pod = 0; pod < pods; pod++) {
+    const arrivals = createArrivals(kind, ratePerSecond, new Rng(pod));
+    for (let t = arrivals.next(); t < windowMs; t = arrivals.next()) count++;
+  }
+  return count;
+}
