@@ -8,6 +8,7 @@ import type { Rng } from '../../scripts/cluster/random.ts';
 import type { PodNetwork } from './podNetwork.ts';
 import { PodAccounting } from './accounting.ts';
 import { OpenLoopSchedule } from './openLoopSchedule.ts';
+import { lostAfterSend } from '../network/envoyLocalReply.ts';
 import { ClientGoTransport, TransportError } from './h2Transport.ts';
 import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
@@ -190,6 +191,8 @@ export class ClientGoPod {
       let status = 0;
       let retryAfter: string | undefined;
       let hasAuditId = false;
+      // The body of an answer the gateway made (no Audit-Id, 5xx): it says whether the request reached a replica.
+      let gatewayBody: Buffer[] | undefined;
       try {
         acc.attempts++;
         await this.transport.request(
@@ -200,12 +203,16 @@ export class ClientGoPod {
               status = Number(h[':status']);
               retryAfter = h['retry-after'] as string | undefined;
               hasAuditId = h['audit-id'] !== undefined;
+              if (!hasAuditId && status >= 500) gatewayBody = [];
               acc.answered(status, hasAuditId);
             },
+            onData: (chunk) => gatewayBody?.push(chunk),
           },
           signal,
         );
         sentOnce = true;
+        // Lost after it reached a replica (upstream reset, route timeout): the replica may have counted it.
+        if (gatewayBody && lostAfterSend(status, Buffer.concat(gatewayBody).toString('utf8'))) acc.inDoubt++;
       } catch (error) {
         const e = error as TransportError;
         if (e.kind === 'refused') {

@@ -13,18 +13,10 @@ import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createProxyServer } from 'http-proxy-3';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
+import { upstreamFailureText, UPSTREAM_TIMEOUT_TEXT } from '../network/envoyLocalReply.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import {
-  countLocalReply,
-  isRetriable,
-  MAX_ATTEMPTS,
-  upstreamFailureText,
-  type ControlPlaneRoutes,
-  type ForwarderStats,
-  type Route,
-  type UpstreamFailure,
-} from './route.ts';
+import { countLocalReply, isRetriable, MAX_ATTEMPTS, type ControlPlaneRoutes, type ForwarderStats, type Route, type UpstreamFailure } from './route.ts';
 
 /** Socket errors of a connection attempt (Envoy's connect-failure): nothing was sent. */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
@@ -110,7 +102,7 @@ export class H1Forwarder {
     const tried = new Set<string>();
     const stopTimeout = this.timeouts.track(() => {
       if (res.headersSent) res.destroy();
-      else this.reply(res, 504, 'upstream request timeout');
+      else this.reply(res, 504, UPSTREAM_TIMEOUT_TEXT);
     });
     res.once('close', stopTimeout);
     const attempt = (n: number) => {
@@ -136,7 +128,7 @@ export class H1Forwarder {
             this.stats.retries++;
             attempt(n + 1);
           } else {
-            this.reply(res, 503, upstreamFailureText(error.message));
+            this.reply(res, 503, upstreamFailureText(failure === 'connect-failure' ? 'connection failure' : 'connection termination'));
           }
         },
       );

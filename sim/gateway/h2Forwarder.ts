@@ -7,18 +7,10 @@ import { randomUUID } from 'node:crypto';
 import http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
+import { upstreamFailureText, UPSTREAM_TIMEOUT_TEXT, type UpstreamResetReason } from '../network/envoyLocalReply.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import {
-  countLocalReply,
-  MAX_ATTEMPTS,
-  upstreamFailureText,
-  type ControlPlaneRoutes,
-  type ForwarderStats,
-  type Route,
-  isRetriable,
-  type UpstreamFailure,
-} from './route.ts';
+import { countLocalReply, MAX_ATTEMPTS, type ControlPlaneRoutes, type ForwarderStats, type Route, isRetriable, type UpstreamFailure } from './route.ts';
 import type { RouteTimeouts } from './routeTimeout.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
@@ -146,7 +138,7 @@ class ProxiedStream {
   private expire(): void {
     this.upstream?.close(http2.constants.NGHTTP2_CANCEL);
     if (this.downstream.headersSent) this.downstream.close(http2.constants.NGHTTP2_CANCEL);
-    else localReply(this.downstream, 504, 'upstream request timeout', this.context.stats);
+    else localReply(this.downstream, 504, UPSTREAM_TIMEOUT_TEXT, this.context.stats);
   }
 
   attempt(n: number): void {
@@ -195,7 +187,7 @@ class ProxiedStream {
       // connected session (no longer `pending`, node:http2 emits 'ready' then) was sent.
       const code = current.rstCode;
       const failure: UpstreamFailure = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : !current.pending ? 'reset' : 'connect-failure';
-      const reason =
+      const reason: UpstreamResetReason =
         failure === 'refused-stream'
           ? 'refused stream'
           : failure === 'reset'
@@ -209,7 +201,7 @@ class ProxiedStream {
     if (body && body.length > 0) current.end(body);
   }
 
-  private retryOrFail(n: number, reason: string): void {
+  private retryOrFail(n: number, reason: UpstreamResetReason): void {
     if (this.downstream.destroyed || this.downstream.closed) return;
     if (n + 1 < MAX_ATTEMPTS) {
       this.context.stats.retries++;

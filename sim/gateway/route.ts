@@ -42,8 +42,3 @@ export type UpstreamFailure = 'connect-failure' | 'refused-stream' | 'reset';
 export function isRetriable(failure: UpstreamFailure): boolean {
   return failure !== 'reset';
 }
-
-/** Envoy's text for a request that failed before an upstream answered. */
-export function upstreamFailureText(reason: string): string {
-  return `upstream connect error or disconnect/reset before headers. reset reason: ${reason}`;
-}
