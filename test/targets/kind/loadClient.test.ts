@@ -17,39 +17,9 @@ import { loadClientSpec } from '../../../scripts/targets/kind/manifests/workload
 import { systemPodNetwork } from '../../../sim/clients/podNetwork.ts';
 import type { ClientPodSpec, ClientRunResult } from '../../../sim/clients/types.ts';
 import { ADMIN_TOKEN, startTestControlPlane, type TestControlPlane } from '../../helpers/controlPlane.ts';
+import { expectImageHoldsModules, importClosure, readDockerfile } from '../../helpers/dockerImage.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const LOAD_CLIENT = 'scripts/targets/kind/loadClient';
-
-/** Repository-relative paths of every local module reachable from `entry` through value imports (static and dynamic). */
-function importClosure(entry: string): string[] {
-  const seen = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const source = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    const statics = source.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?from\s+'(\.{1,2}\/[^']+)'/gm);
-    const dynamics = source.matchAll(/\bimport\('(\.{1,2}\/[^']+)'\)/g);
-    for (const match of [...statics, ...dynamics]) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1]!)));
-  };
-  visit(entry);
-  return [...seen].sort();
-}
-
-function allowedByDockerignore(file: string, lines: string[]): boolean {
-  let allowed = true;
-  for (const line of lines) {
-    const negated = line.startsWith('!');
-    const pattern = negated ? line.slice(1) : line;
-    const matches =
-      pattern === '*' ||
-      file === pattern ||
-      (pattern.endsWith('/') && file.startsWith(pattern)) ||
-      (pattern.endsWith('*') && file.startsWith(pattern.slice(0, -1)));
-    if (matches) allowed = negated;
-  }
-  return allowed;
-}
 
 describe('load-client image', () => {
   it('copies every module the entry loads, and the build context includes them', () => {
@@ -57,20 +27,8 @@ describe('load-client image', () => {
     expect(modules).toEqual(
       expect.arrayContaining(['sim/clients/clientGoPod.ts', 'sim/clients/http1PoolPod.ts', 'sim/clients/podNetwork.ts', `${LOAD_CLIENT}/protocol.ts`]),
     );
-    const dockerfile = fs.readFileSync(path.join(ROOT, LOAD_CLIENT, 'Dockerfile'), 'utf8');
-    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(\S+) \S+$/gm)].map((m) => m[1]!);
-    const ignore = fs
-      .readFileSync(path.join(ROOT, LOAD_CLIENT, 'Dockerfile.dockerignore'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l && !l.startsWith('#'));
-    for (const file of modules) {
-      expect(
-        sources.some((src) => (src.endsWith('/') ? file.startsWith(src) : file === src)),
-        `${file} is not copied by the Dockerfile`,
-      ).toBe(true);
-      expect(allowedByDockerignore(file, ignore), `${file} is excluded by the .dockerignore`).toBe(true);
-    }
+    expectImageHoldsModules(`${LOAD_CLIENT}/Dockerfile`, modules);
+    const dockerfile = readDockerfile(`${LOAD_CLIENT}/Dockerfile`);
     expect(dockerfile).toMatch(/ENTRYPOINT \["\/nodejs\/bin\/node", "--import", "tsx", "scripts\/targets\/kind\/loadClient\/main\.ts"\]/);
   });
 });
