@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { GENERIC_TOKEN_KUBECONFIG_SECRET_PREFIX } from '../../webhook/constants.ts';
 import { LABEL_NETWORK_POLICY_ALLOWED } from '../../webhook/networkPolicyLabel.ts';
 import { GENERIC_KUBECONFIG_MOUNT_PATH, KUBE_APISERVER_POLICY_LABEL } from './gardener.ts';
+import type { ClientBehaviour } from '../../sim/clients/types.ts';
 
 export interface PodObject {
   apiVersion: 'v1';
@@ -67,4 +68,10 @@ export function clientPodObject(options: ClientPodOptions): PodObject {
       ],
     },
   };
+}
+
+/** The behaviour fields of a client group (or anything that carries them), and nothing else: what a pod of it runs with. */
+export function clientBehaviour(group: ClientBehaviour): ClientBehaviour {
+  const { profile, qps, burst, rate, arrival, mix, watches, http1, maxRetries } = group;
+  return { profile, qps, burst, rate, arrival, mix, watches, http1, maxRetries };
 }

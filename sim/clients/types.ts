@@ -14,17 +14,8 @@ export interface MixEntry {
   objects: number;
 }
 
-export interface ClientPodSpec {
-  name: string;
-  /** The client group (scenario `clients[].name`) the pod belongs to. */
-  group: string;
-  namespace: string;
-  /** The pod IP: the source address of every connection the pod opens. */
-  ip: string;
-  labels: Record<string, string>;
-  hostAliases: HostAlias[];
-  /** What the pod's kubeconfig gives it: the server, the CA, and a bearer token or a client certificate. */
-  kubeconfig: { server: string; caPem: string; token?: string; clientCertPem?: string; clientKeyPem?: string; tlsServerName?: string };
+/** What a pod does, as its client group sets it: the scenario's `clients[]` fields of the same names. */
+export interface ClientBehaviour {
   profile: 'client-go' | 'http1-pool';
   qps: number;
   burst: number;
@@ -35,6 +26,19 @@ export interface ClientPodSpec {
   watches: { resource: ClientResource }[];
   http1: { connections: number; reconnectRate?: number };
   maxRetries: number;
+}
+
+export interface ClientPodSpec extends ClientBehaviour {
+  name: string;
+  /** The client group (scenario `clients[].name`) the pod belongs to. */
+  group: string;
+  namespace: string;
+  /** The pod IP: the source address of every connection the pod opens. */
+  ip: string;
+  labels: Record<string, string>;
+  hostAliases: HostAlias[];
+  /** What the pod's kubeconfig gives it: the server, the CA, and a bearer token or a client certificate. */
+  kubeconfig: { server: string; caPem: string; token?: string; clientCertPem?: string; clientKeyPem?: string; tlsServerName?: string };
 }
 
 export interface ClientsConfig {

@@ -19,7 +19,7 @@ import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientPodIp, type Endpoint } from '../../cluster/addresses.ts';
 import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
-import { clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
+import { clientBehaviour, clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
 import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
 import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
 import {
@@ -230,15 +230,7 @@ export class LocalCluster implements RunningCluster {
           labels,
           hostAliases: created.spec.hostAliases ?? [],
           kubeconfig: { server: kubeconfig.server, caPem: kubeconfig.caPem, tlsServerName: kubeconfig.tlsServerName, ...credentials },
-          profile: group.profile,
-          qps: group.qps,
-          burst: group.burst,
-          rate: group.rate,
-          arrival: group.arrival,
-          mix: group.mix,
-          watches: group.watches,
-          http1: group.http1,
-          maxRetries: group.maxRetries,
+          ...clientBehaviour(group),
         });
       }
     }

@@ -14,6 +14,7 @@ import { GENERIC_KUBECONFIG_MOUNT_PATH } from '../../../cluster/gardener.ts';
 import { parseKubeconfig } from '../../../cluster/kubeconfig.ts';
 import { Rng } from '../../../cluster/random.ts';
 import { CONTROL_PATHS, CONTROL_PORT, LOAD_CLIENT_ENV, parseLoadClientSpec, parseRunRequest, type LoadClientSpec } from './protocol.ts';
+import { clientBehaviour } from '../../../cluster/clientPod.ts';
 
 /** Between warm-up attempts while the path to the apiservers is not up yet. */
 const PREPARE_RETRY_MS = 1_000;
@@ -44,15 +45,7 @@ export function podSpecFromEnvironment(env: NodeJS.ProcessEnv, mountPath = GENER
     labels: {},
     hostAliases: [],
     kubeconfig: { server: kubeconfig.server, caPem: kubeconfig.caPem, token, tlsServerName: kubeconfig.tlsServerName },
-    profile: group.profile,
-    qps: group.qps,
-    burst: group.burst,
-    rate: group.rate,
-    arrival: group.arrival,
-    mix: group.mix,
-    watches: group.watches,
-    http1: group.http1,
-    maxRetries: group.maxRetries,
+    ...clientBehaviour(group),
   };
   return { spec, group };
 }

@@ -1,7 +1,7 @@
 // The contract between the kind target and a load-client pod (docs/kind.md#the-load-client): the environment the pod
 // starts with, and the HTTP control port the target reaches through the seed API server's pod proxy
 // (GET /api/v1/namespaces/<ns>/pods/<pod>:8080/proxy/<path>). Plain data and pure functions, loaded on both sides.
-import type { ClientGroup } from '../../../../scenarios/schema.ts';
+import type { ClientBehaviour } from '../../../../sim/clients/types.ts';
 
 export const CONTROL_PORT = 8080;
 
@@ -14,17 +14,8 @@ export const LOAD_CLIENT_ENV = {
 } as const;
 
 /** A client group's settings, as the pod needs them (the kubeconfig comes from the projected volume). */
-export interface LoadClientSpec {
+export interface LoadClientSpec extends ClientBehaviour {
   group: string;
-  profile: ClientGroup['profile'];
-  qps: number;
-  burst: number;
-  rate: number;
-  arrival: ClientGroup['arrival'];
-  mix: ClientGroup['mix'];
-  watches: ClientGroup['watches'];
-  http1: ClientGroup['http1'];
-  maxRetries: number;
   randomSeed: number;
 }
 

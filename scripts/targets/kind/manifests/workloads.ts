@@ -3,7 +3,7 @@
 // and the kind cluster's own config.
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import { clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
+import { clientBehaviour, clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
 import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../../cluster/gardener.ts';
 import type { GenericKubeconfig } from '../../../cluster/plan.ts';
 import { buildSeedObjects, type SeedObject } from '../../../cluster/seedObjects.ts';
@@ -60,19 +60,7 @@ export function webhookObjects(ctx: RenderContext): KubeManifest[] {
 
 /** The group settings a load-client pod runs with (the same fields the simulator's client pods get). */
 export function loadClientSpec(group: ClientGroup, randomSeed: number): LoadClientSpec {
-  return {
-    group: group.name,
-    profile: group.profile,
-    qps: group.qps,
-    burst: group.burst,
-    rate: group.rate,
-    arrival: group.arrival,
-    mix: group.mix,
-    watches: group.watches,
-    http1: group.http1,
-    maxRetries: group.maxRetries,
-    randomSeed,
-  };
+  return { group: group.name, ...clientBehaviour(group), randomSeed };
 }
 
 export interface ClientPodRender {
