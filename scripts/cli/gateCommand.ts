@@ -16,7 +16,7 @@ import { table } from '../runner/format.ts';
 import { EXIT_BAD_INPUT } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';
-import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, resolveTarget, targetProblems, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 
 function parseDuration(value: string): number {
@@ -58,17 +58,12 @@ export function gateCommand(): Command {
       return;
     }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
-    const missing = await target.preflight();
-    if (missing.length > 0) {
-      for (const line of missing) console.error(line);
-      console.error(`the ${target.name} target cannot run on this machine yet; nothing was run.`);
-      process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
-    const refusals = selection.entries.flatMap((e) => target.check(e.scenario).map((reason) => `${e.name}: ${reason}`));
-    if (refusals.length > 0) {
-      for (const r of refusals) console.error(r);
-      console.error(`the ${target.name} target cannot run these scenarios; nothing was run.`);
+    const problems = await targetProblems(
+      target,
+      selection.entries.map((e) => e.scenario),
+    );
+    if (problems.length > 0) {
+      for (const line of problems) console.error(line);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }

@@ -14,7 +14,7 @@ import { runScenario } from '../runner/runScenario.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';
-import { addTargetOptions, kindTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, kindTargetOptions, resolveTarget, targetProblems, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 
 function parseModes(value: string): ModeName[] {
@@ -124,17 +124,9 @@ export function scenarioCommand(): Command {
       return;
     }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
-    const missing = await target.preflight();
-    if (missing.length > 0) {
-      for (const line of missing) console.error(line);
-      console.error(`the ${target.name} target cannot run on this machine yet; nothing was run.`);
-      process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
-    const refusals = target.check(scenario);
-    if (refusals.length > 0) {
-      for (const r of refusals) console.error(`${scenario.name}: ${r}`);
-      console.error(`the ${target.name} target cannot run this scenario; nothing was run.`);
+    const problems = await targetProblems(target, [scenario]);
+    if (problems.length > 0) {
+      for (const line of problems) console.error(line);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }

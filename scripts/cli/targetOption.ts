@@ -2,6 +2,7 @@
 // where a scenario runs. local (the default) is the simulator; kind a cluster made by `npm run cluster:up`; cluster
 // any cluster with Istio, through --kubeconfig.
 import { Option, type Command } from 'commander';
+import type { Scenario } from '../../scenarios/schema.ts';
 import type { Target, TargetName } from '../targets/target.ts';
 
 export const TARGET_NAMES: readonly TargetName[] = ['local', 'kind', 'cluster'];
@@ -44,4 +45,18 @@ export async function resolveTarget(flags: TargetFlags, log?: (line: string) => 
   }
   const { createKindTarget } = await import('../targets/kind/kindTarget.ts');
   return createKindTarget(kindTargetOptions(flags, log));
+}
+
+/**
+ * What keeps `target` from running these scenarios, before anything starts: the machine (preflight: tools, a
+ * reachable cluster) and each scenario (check: what the target cannot do). Each problem as a line to print, the last
+ * one saying that nothing was run; none when it can run. The caller exits with EXIT_BAD_INPUT on any.
+ */
+export async function targetProblems(target: Target, scenarios: Scenario[]): Promise<string[]> {
+  const missing = await target.preflight();
+  if (missing.length > 0) return [...missing, `the ${target.name} target cannot run on this machine yet; nothing was run.`];
+  const refusals = scenarios.flatMap((scenario) => target.check(scenario).map((reason) => `${scenario.name}: ${reason}`));
+  if (refusals.length > 0)
+    return [...refusals, `the ${target.name} target cannot run ${scenarios.length === 1 ? 'this scenario' : 'these scenarios'}; nothing was run.`];
+  return [];
 }
