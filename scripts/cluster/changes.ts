@@ -1,6 +1,7 @@
 // Changes to a running cluster: what timeline events do to the control plane, the gateway, the webhook and the seed
 // objects while load runs (docs/architecture.md#a-cluster-that-changes). Each target maps a change to its own
-// mechanism: the local target to a component method, the kind target to a kubectl action. Data only.
+// mechanism: the local target to a component method, the kind target to a kubectl action; both report it through
+// changeRecorder, so a ChangeOutcome is timed and filled the same way.
 import type { RecreatableSeedObject } from './seedObjects.ts';
 
 export type TopologyChange =
@@ -48,4 +49,30 @@ export interface ChangeOutcome {
    * can know it; the runner adds those counts to the replica's totals (a restarted process counts from zero again).
    */
   finalMetrics?: { replica: string; text: string }[];
+}
+
+/** One change being applied: when it began, the final /metrics of the processes it ended, and its outcome. */
+export interface ChangeRecorder {
+  /** Add a replica process's last /metrics text here when the change ends it. */
+  readonly final: { replica: string; text: string }[];
+  /** Milliseconds since the change began (a change that ends with something ready passes this as readyMs). */
+  elapsed(): number;
+  done(detail: string, readyMs?: number): ChangeOutcome;
+}
+
+export function changeRecorder(change: TopologyChange): ChangeRecorder {
+  const started = performance.now();
+  const final: { replica: string; text: string }[] = [];
+  const elapsed = () => performance.now() - started;
+  return {
+    final,
+    elapsed,
+    done: (detail, readyMs) => ({
+      change,
+      appliedMs: elapsed(),
+      ...(readyMs !== undefined ? { readyMs } : {}),
+      detail,
+      ...(final.length > 0 ? { finalMetrics: final } : {}),
+    }),
+  };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
 import type { ClientGroup, Scenario } from '../../../scenarios/schema.ts';
 import { issueCertificates, issuedPems, type PemSource } from '../../cluster/certificates.ts';
-import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { GRM_NAMESPACE, KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
 import { genericKubeconfigFor, type ClusterPlan, type GenericKubeconfig } from '../../cluster/plan.ts';
@@ -414,25 +414,17 @@ export class KindCluster implements RunningCluster {
   }
 
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
-    const started = performance.now();
-    const final: { replica: string; text: string }[] = [];
+    const { final, elapsed, done } = changeRecorder(change);
     const ns = this.plan.namespace;
     const istioNs = this.plan.istioNamespace;
     const run = (plan: CommandPlan) => executePlan(plan, { runner: this.runner, workDir: path.resolve(this.o.workDir), log: this.log });
     const base = { access: this.access, namespace: ns, istioNamespace: istioNs, webhookReplicas: 2 };
-    const done = (detail: string, readyMs?: number): ChangeOutcome => ({
-      change,
-      appliedMs: performance.now() - started,
-      ...(readyMs !== undefined ? { readyMs } : {}),
-      detail,
-      ...(final.length > 0 ? { finalMetrics: final } : {}),
-    });
     switch (change.type) {
       case 'add-apiserver': {
         const name = this.replicas.nextName();
         await run(planChange(change, { ...base, count: this.replicas.size }));
         const pod = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, name);
-        return done(`${name} added: pod ${pod} ready`, performance.now() - started);
+        return done(`${name} added: pod ${pod} ready`, elapsed());
       }
       case 'remove-apiserver': {
         const pod = this.replicas.podOf(change.replica);
@@ -467,17 +459,17 @@ export class KindCluster implements RunningCluster {
         }
         if (change.type === 'stop-apiserver') return done(`${change.replica} (pod ${pod}) deleted (${change.mode}); the Deployment replaces it`);
         const successor = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, change.replica);
-        return done(`${change.replica} restarted (${change.mode}): pod ${pod} replaced by ${successor}, ready`, performance.now() - started);
+        return done(`${change.replica} restarted (${change.mode}): pod ${pod} replaced by ${successor}, ready`, elapsed());
       }
       case 'start-apiserver': {
         const successor = await this.adoptNew(this.replicas, ns, KUBE_APISERVER_POD_LABELS, change.replica);
-        return done(`${change.replica} back: pod ${successor} ready`, performance.now() - started);
+        return done(`${change.replica} back: pod ${successor} ready`, elapsed());
       }
       case 'add-gateway': {
         const name = this.gateways.nextName();
         await run(planChange(change, { ...base, count: this.gateways.size }));
         const pod = await this.adoptNew(this.gateways, istioNs, GATEWAY_POD_LABELS, name);
-        return done(`${name} added: pod ${pod} ready`, performance.now() - started);
+        return done(`${name} added: pod ${pod} ready`, elapsed());
       }
       case 'remove-gateway': {
         const pod = this.gateways.podOf(change.pod);
@@ -500,7 +492,7 @@ export class KindCluster implements RunningCluster {
         return done('webhook scaled to 0: pod admission in shoot namespaces now fails closed (failurePolicy Fail)');
       case 'start-webhook':
         await run(planChange(change, { ...base, count: 0 }));
-        return done('webhook serving again', performance.now() - started);
+        return done('webhook serving again', elapsed());
       case 'delete-seed-object':
         await run(planChange(change, { ...base, count: 0 }));
         return done(`${change.object} deleted`);

@@ -18,7 +18,7 @@ import webhookPod from '../../../sim/webhookPod.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientPodIp, type Endpoint } from '../../cluster/addresses.ts';
 import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
-import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
 import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
 import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
@@ -302,15 +302,7 @@ export class LocalCluster implements RunningCluster {
   }
 
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
-    const started = performance.now();
-    const final: { replica: string; text: string }[] = [];
-    const done = (detail: string, readyMs?: number): ChangeOutcome => ({
-      change,
-      appliedMs: performance.now() - started,
-      ...(readyMs !== undefined ? { readyMs } : {}),
-      detail,
-      ...(final.length > 0 ? { finalMetrics: final } : {}),
-    });
+    const { final, elapsed, done } = changeRecorder(change);
     switch (change.type) {
       case 'add-apiserver': {
         const index = this.nextReplicaIndex();
@@ -318,7 +310,7 @@ export class LocalCluster implements RunningCluster {
         await this.shoot.remote.addReplica(endpoint);
         this.endpoints.add(endpoint);
         await this.endpoints.publishWhenReady(endpoint.name, READY_DEADLINE_MS);
-        return done(`${endpoint.name} added and ready at ${endpoint.ip}:${endpoint.port}`, performance.now() - started);
+        return done(`${endpoint.name} added and ready at ${endpoint.ip}:${endpoint.port}`, elapsed());
       }
       case 'remove-apiserver':
         await this.endpoints.withdraw(change.replica, true);
@@ -337,7 +329,7 @@ export class LocalCluster implements RunningCluster {
         final.push(await this.stopReplica(change.replica, change.mode));
         await this.shoot.remote.startReplica(change.replica);
         await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS);
-        return done(`${change.replica} restarted (${change.mode}) and ready`, performance.now() - started);
+        return done(`${change.replica} restarted (${change.mode}) and ready`, elapsed());
       }
       case 'add-gateway': {
         const index = this.nextGatewayIndex();
@@ -347,7 +339,7 @@ export class LocalCluster implements RunningCluster {
         const handle = await this.host.start(gatewayPod, endpoint.name, config);
         this.gateways.set(endpoint.name, handle);
         await this.endpoints.setGatewayPods(this.gatewayPods, false);
-        return done(`${endpoint.name} added at ${endpoint.ip}:${endpoint.port}`, performance.now() - started);
+        return done(`${endpoint.name} added at ${endpoint.ip}:${endpoint.port}`, elapsed());
       }
       case 'remove-gateway': {
         const handle = this.gateways.get(change.pod);
