@@ -65,16 +65,7 @@ export class ReplicaMetrics {
   }
 
   recordRequest(l: RequestLabels, code: number, seconds: number): void {
-    const labels = {
-      verb: l.verb,
-      dry_run: l.dryRun ? 'All' : '',
-      group: l.group,
-      version: l.version,
-      resource: l.resource,
-      subresource: l.subresource,
-      scope: l.scope,
-      component: 'apiserver',
-    };
+    const labels = requestLabelValues(l);
     this.requestTotal.inc({ ...labels, code: String(code) });
     this.requestDuration.observe(labels, seconds);
   }
@@ -84,17 +75,7 @@ export class ReplicaMetrics {
    * never reached the instrumented handler, so no duration is observed.
    */
   recordDropped(l: RequestLabels): void {
-    this.requestTotal.inc({
-      verb: l.verb,
-      dry_run: l.dryRun ? 'All' : '',
-      group: l.group,
-      version: l.version,
-      resource: l.resource,
-      subresource: l.subresource,
-      scope: l.scope,
-      component: 'apiserver',
-      code: '429',
-    });
+    this.requestTotal.inc({ ...requestLabelValues(l), code: '429' });
   }
 
   setInflightWatermark(readOnly: number, mutating: number): void {
@@ -108,4 +89,18 @@ export class ReplicaMetrics {
       delta,
     );
   }
+}
+
+/** The label values of apiserver_request_total and apiserver_request_duration_seconds (without code) for a request. */
+function requestLabelValues(l: RequestLabels) {
+  return {
+    verb: l.verb,
+    dry_run: l.dryRun ? 'All' : '',
+    group: l.group,
+    version: l.version,
+    resource: l.resource,
+    subresource: l.subresource,
+    scope: l.scope,
+    component: 'apiserver',
+  };
 }

@@ -114,17 +114,34 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
     observe();
     return;
   }
+  return serveAdmitted(ctx, info, req, res, user, observe, () => ctx.capacity.releaseInflight(kind));
+}
+
+/**
+ * Serves a request that was admitted to execute (by max-inflight or by APF): `release` gives back what admitted it,
+ * exactly once, when the answer is done or the client went away first; then the request is observed and
+ * --goaway-chance may close the connection.
+ */
+async function serveAdmitted(
+  ctx: ReplicaContext,
+  info: ResourceRequest,
+  req: Request,
+  res: Response,
+  user: UserInfo,
+  observe: () => void,
+  release: () => void,
+): Promise<void> {
   let released = false;
-  const release = () => {
+  const releaseOnce = () => {
     if (released) return;
     released = true;
-    ctx.capacity.releaseInflight(kind);
+    release();
   };
-  res.once('close', release);
+  res.once('close', releaseOnce);
   try {
     await serve(ctx, info, req, res, user);
   } finally {
-    release();
+    releaseOnce();
     observe();
     maybeGoaway(ctx, req);
   }
@@ -176,21 +193,10 @@ async function handleWithApf(
 
   const kind = isMutating(info.verb) ? 'mutating' : 'readOnly';
   ctx.capacity.noteExecuting(kind, 1);
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
+  return serveAdmitted(ctx, info, req, res, user, observe, () => {
     ctx.capacity.noteExecuting(kind, -1);
     lease.finish();
-  };
-  res.once('close', release);
-  try {
-    await serve(ctx, info, req, res, user);
-  } finally {
-    release();
-    observe();
-    maybeGoaway(ctx, req);
-  }
+  });
 }
 
 /** --goaway-chance: after answering an HTTP/2 request, shut the connection down gracefully with probability p. */
