@@ -9,7 +9,7 @@ import type { PodNetwork } from './podNetwork.ts';
 import { PodAccounting } from './accounting.ts';
 import { OpenLoopSchedule } from './openLoopSchedule.ts';
 import { lostAfterSend } from '../network/envoyLocalReply.ts';
-import { ClientGoTransport, TransportError } from './h2Transport.ts';
+import { ClientGoTransport, TransportError, type StreamHandlers } from './h2Transport.ts';
 import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
 import { CONNECTION_RESET_RETRY_MS, retryDecision } from './retryPolicy.ts';
@@ -192,24 +192,23 @@ export class ClientGoPod {
       let retryAfter: string | undefined;
       let hasAuditId = false;
       // The body of an answer the gateway made (no Audit-Id, 5xx): it says whether the request reached a replica.
+      // Only such answers are read; every other body is just drained.
       let gatewayBody: Buffer[] | undefined;
+      const handlers: StreamHandlers = {
+        onResponse: (h) => {
+          status = Number(h[':status']);
+          retryAfter = h['retry-after'] as string | undefined;
+          hasAuditId = h['audit-id'] !== undefined;
+          if (!hasAuditId && status >= 500) {
+            const chunks: Buffer[] = (gatewayBody = []);
+            handlers.onData = (chunk) => chunks.push(chunk);
+          }
+          acc.answered(status, hasAuditId);
+        },
+      };
       try {
         acc.attempts++;
-        await this.transport.request(
-          this.headers(call.method, call.path, call.contentType),
-          call.body,
-          {
-            onResponse: (h) => {
-              status = Number(h[':status']);
-              retryAfter = h['retry-after'] as string | undefined;
-              hasAuditId = h['audit-id'] !== undefined;
-              if (!hasAuditId && status >= 500) gatewayBody = [];
-              acc.answered(status, hasAuditId);
-            },
-            onData: (chunk) => gatewayBody?.push(chunk),
-          },
-          signal,
-        );
+        await this.transport.request(this.headers(call.method, call.path, call.contentType), call.body, handlers, signal);
         sentOnce = true;
         // Lost after it reached a replica (upstream reset, route timeout): the replica may have counted it.
         if (gatewayBody && lostAfterSend(status, Buffer.concat(gatewayBody).toString('utf8'))) acc.inDoubt++;

@@ -45,6 +45,7 @@ interface Connection {
 /** Plain callbacks (they are attached as listeners, so `this` is the stream, not this object). */
 export interface StreamHandlers {
   onResponse(headers: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader): void;
+  /** The body reader; looked up once onResponse has run, so onResponse may set it for this answer only. */
   onData?: (chunk: Buffer) => void;
 }
 
@@ -97,11 +98,12 @@ export class ClientGoTransport {
       stream.on('response', (headers) => {
         pending.responded = true;
         handlers.onResponse(headers);
+        // Read after onResponse, which may set a body reader for this answer only. Without one the stream is only
+        // drained (flowing mode), with no listener per chunk. No data comes before the response headers.
+        const onData = handlers.onData;
+        if (onData) stream.on('data', onData);
+        else stream.resume();
       });
-      // Without a body reader the stream is only drained (flowing mode), with no listener per chunk.
-      const onData = handlers.onData;
-      if (onData) stream.on('data', onData);
-      else stream.resume();
       stream.on('error', ignore);
       stream.on('close', () => pending.closed());
       stream.on('end', () => pending.settle());
