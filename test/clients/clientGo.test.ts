@@ -7,28 +7,18 @@ import { clientPodIp, serviceIp } from '../../scripts/cluster/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
 import { pollUntil } from '../../scripts/runner/poll.ts';
+import { testClientPod } from '../helpers/clientPodSpec.ts';
 import { FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 
 function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index = 0): ClientPodSpec {
-  return {
-    name: `pod-${index}`,
-    group: 'test',
-    namespace: 'clients',
+  const path = {
     ip: clientPodIp(cp.addresses, index),
-    labels: {},
-    hostAliases: [{ ip: cp.plane.info.replicas[0]!.ip, hostnames: ['api.test.example'] }],
-    kubeconfig: { server: 'https://api.test.example', caPem: cp.pki.authorities.ca.certPem, token: USER_TOKEN },
-    profile: 'client-go',
-    qps: 1000,
-    burst: 1000,
-    rate: 100,
-    arrival: 'constant',
-    mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 2 }],
-    watches: [],
-    http1: { connections: 4 },
-    maxRetries: 10,
-    ...overrides,
+    aliasIp: cp.plane.info.replicas[0]!.ip,
+    server: 'https://api.test.example',
+    caPem: cp.pki.authorities.ca.certPem,
+    token: USER_TOKEN,
   };
+  return testClientPod(path, overrides, index);
 }
 
 function config(cp: TestControlPlane, pods: ClientPodSpec[]): ClientsConfig {

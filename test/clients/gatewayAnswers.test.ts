@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clientPodIp, replicaIp } from '../../scripts/cluster/addresses.ts';
 import clientPods from '../../sim/clients/clients.ts';
-import type { ClientPodSpec } from '../../sim/clients/types.ts';
 import { upstreamFailureText, UPSTREAM_TIMEOUT_TEXT } from '../../sim/network/envoyLocalReply.ts';
 import { startInProcessComponent } from '../../sim/runtime/startComponent.ts';
 import { createCertificateAuthority, issueCertificate } from '../../webhook/x509.ts';
+import { testClientPod } from '../helpers/clientPodSpec.ts';
 import { leaseTestAddresses } from '../helpers/controlPlane.ts';
 
 /** What the fake gateway answers to the n-th GET: [status, body]. */
@@ -52,24 +52,10 @@ describe('client-go pod and gateway-made answers', () => {
     cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
     const port = (server.address() as AddressInfo).port;
 
-    const pod: ClientPodSpec = {
-      name: 'pod-0',
-      group: 'test',
-      namespace: 'clients',
-      ip: clientPodIp(addresses, 0),
-      labels: {},
-      hostAliases: [{ ip, hostnames: ['api.test.example'] }],
-      kubeconfig: { server: `https://api.test.example:${port}`, caPem: ca.certPem, token: 't' },
-      profile: 'client-go',
-      qps: 1000,
-      burst: 1000,
-      rate: 50,
-      arrival: 'constant',
-      mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }],
-      watches: [],
-      http1: { connections: 1 },
-      maxRetries: 10,
-    };
+    const pod = testClientPod(
+      { ip: clientPodIp(addresses, 0), aliasIp: ip, server: `https://api.test.example:${port}`, caPem: ca.certPem, token: 't' },
+      { rate: 50, mix: [{ verb: 'get', resource: 'leases', weight: 1, objects: 1 }], http1: { connections: 1 } },
+    );
     const clients = await startInProcessComponent(clientPods, {
       name: 'clients',
       config: { randomSeed: 1, pods: [pod], services: [], privilegedPortOffset: addresses.privilegedPortOffset, clusterDomain: 'cluster.local' },
