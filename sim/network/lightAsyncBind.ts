@@ -14,7 +14,8 @@
 import { AsyncResource } from 'node:async_hooks';
 import { isMainThread } from 'node:worker_threads';
 
-let installed = false;
+/** Whether it is in place in this thread, once decided (it is called for every transport). */
+let installed: boolean | undefined;
 
 /** True when this Node's AsyncResource.bind adds the deprecated `asyncResource` property (Node 20). */
 export function bindAddsDeprecatedProperty(): boolean {
@@ -38,9 +39,8 @@ function inScopeWithCallerThis(resource: AsyncResource, fn: (...args: unknown[])
 
 /** Installs lightAsyncBind in this worker thread's isolate, once. Returns whether it is in place. */
 export function installLightAsyncBind(): boolean {
-  if (installed) return true;
-  if (isMainThread || !bindAddsDeprecatedProperty()) return false;
-  (AsyncResource.prototype as unknown as { bind: typeof lightAsyncBind }).bind = lightAsyncBind;
-  installed = true;
-  return true;
+  if (installed !== undefined) return installed;
+  installed = !isMainThread && bindAddsDeprecatedProperty();
+  if (installed) (AsyncResource.prototype as unknown as { bind: typeof lightAsyncBind }).bind = lightAsyncBind;
+  return installed;
 }
