@@ -47,6 +47,8 @@ export const ClientGroup = z
     maxRetries: z.number().int().min(0).max(100).default(10),
     /** The group has no pods until a `start-clients` event creates them. */
     startStopped: z.boolean().default(false),
+    /** The neighbour control plane (topology.neighbours[].name) whose pods these are; default the control plane under test. */
+    controlPlane: z.string().optional(),
     /**
      * How the pods authenticate: the bearer token of their access secret (Gardener's shoot access tokens), or an x509
      * client certificate from the control plane's client CA (CN = the group's user); through the gateway the latter
@@ -121,9 +123,33 @@ const Gateway = z
   })
   .strict();
 
+/** The most neighbour control planes a scenario may add (addresses: 16 replica slots each in one /16). */
+export const MAX_NEIGHBOURS = 3;
+
+/**
+ * Another shoot's control plane in the same seed, behind the same gateway pods (docs/scenarios.md#shared-gateway):
+ * its own namespace, kube-apiserver Service, replicas, certificates and ConfigMap, reached through its own public
+ * host. Its replicas are counted (conservation, the neighbour table) but the balance metrics and timeline events are
+ * about the control plane under test (`controlPlane`). Namespace and public host default from the name.
+ */
+const NeighbourControlPlane = ControlPlane.omit({ namespace: true, publicHost: true })
+  .extend({
+    name: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, "-")')
+      .max(20),
+    /** Default `shoot--local--<name>`. */
+    namespace: z.string().optional(),
+    /** Default `api.<name>.local.internal.local.gardener.cloud`. */
+    publicHost: z.string().optional(),
+  })
+  .strict();
+export type NeighbourControlPlane = z.infer<typeof NeighbourControlPlane>;
+
 const Topology = z
   .object({
     controlPlane: ControlPlane.prefault({}),
+    neighbours: z.array(NeighbourControlPlane).max(MAX_NEIGHBOURS).default([]),
     kubeProxy: z
       .object({ mode: z.enum(['iptables', 'ipvs']).default('iptables') })
       .strict()
@@ -225,8 +251,28 @@ export const Scenario = z
     scenario.clients.forEach((group, index) => {
       if (seen.has(group.name)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'name'], message: `duplicate client name "${group.name}"` });
       seen.add(group.name);
+      if (group.controlPlane !== undefined && !scenario.topology.neighbours.some((n) => n.name === group.controlPlane))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', index, 'controlPlane'],
+          message: `no neighbour control plane "${group.controlPlane}" (topology.neighbours: ${scenario.topology.neighbours.map((n) => n.name).join(', ') || 'none'})`,
+        });
       if (group.auth === 'client-certificate' && group.profile === 'http1-pool')
         ctx.addIssue({ code: 'custom', path: ['clients', index, 'auth'], message: 'client certificates are supported for the client-go profile only' });
+    });
+    const cp = scenario.topology.controlPlane;
+    const taken = { names: new Set<string>(), namespaces: new Set([cp.namespace]), hosts: new Set([cp.publicHost.toLowerCase()]) };
+    scenario.topology.neighbours.forEach((neighbour, index) => {
+      const where = ['topology', 'neighbours', index];
+      const resolved = neighbourIdentity(neighbour);
+      if (taken.names.has(neighbour.name)) ctx.addIssue({ code: 'custom', path: [...where, 'name'], message: `duplicate neighbour name "${neighbour.name}"` });
+      if (taken.namespaces.has(resolved.namespace))
+        ctx.addIssue({ code: 'custom', path: [...where, 'namespace'], message: `namespace "${resolved.namespace}" is already another control plane's` });
+      if (taken.hosts.has(resolved.publicHost.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: [...where, 'publicHost'], message: `public host "${resolved.publicHost}" is already another control plane's` });
+      taken.names.add(neighbour.name);
+      taken.namespaces.add(resolved.namespace);
+      taken.hosts.add(resolved.publicHost.toLowerCase());
     });
     const modes = new Set<string>();
     scenario.modes.forEach((mode, index) => {
@@ -312,4 +358,12 @@ export const Scenario = z
   });
 
 export type Scenario = z.infer<typeof Scenario>;
+
+/** A neighbour's namespace and public host, with the defaults that follow from its name. */
+export function neighbourIdentity(neighbour: Pick<NeighbourControlPlane, 'name' | 'namespace' | 'publicHost'>): { namespace: string; publicHost: string } {
+  return {
+    namespace: neighbour.namespace ?? `shoot--local--${neighbour.name}`,
+    publicHost: neighbour.publicHost ?? `api.${neighbour.name}.local.internal.local.gardener.cloud`,
+  };
+}
 export type ScenarioInput = z.input<typeof Scenario>;

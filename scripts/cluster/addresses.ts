@@ -13,7 +13,16 @@ export interface AddressPlan {
   /** Second octet of the cluster's 127.<block>.0.0/16. */
   block: number;
   privilegedPortOffset: number;
+  /**
+   * Which control plane of the seed this plan describes: 0 the one under test, 1.. its neighbours
+   * (docs/architecture.md#addresses). Only its replica IPs and its kube-apiserver VIP depend on it; gateway pods,
+   * system pods and client pods are the seed's and the same in every plan of one seed.
+   */
+  controlPlaneSlot?: number;
 }
+
+/** Replica IPs each control plane's slot holds (the scenario maximum of replicas). */
+export const REPLICAS_PER_SLOT = 16;
 
 /** One address a pod or a Service listens on: what EndpointSlices, kube-proxy and Envoy's EDS all deal in. */
 export interface Endpoint {
@@ -24,14 +33,21 @@ export interface Endpoint {
   port: number;
 }
 
-/** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service, 1 the istio internal gateway Service. */
+/** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service under test, 1 the istio internal gateway Service, 2.. neighbours. */
 export function serviceIp(plan: AddressPlan, index: number): string {
   return ip(plan, 0, 1 + index);
 }
 
-/** kube-apiserver replica pod IPs. */
+/** The kube-apiserver Service VIP of the plan's control plane: index 0 for the one under test, 2.. for neighbours. */
+export function kubeApiserverServiceIp(plan: AddressPlan): string {
+  const slot = plan.controlPlaneSlot ?? 0;
+  return serviceIp(plan, slot === 0 ? 0 : 1 + slot);
+}
+
+/** kube-apiserver replica pod IPs: 127.<block>.1.<1 + 16 × slot + index>. */
 export function replicaIp(plan: AddressPlan, index: number): string {
-  return ip(plan, 1, 1 + index);
+  if (index < 0 || index >= REPLICAS_PER_SLOT) throw new RangeError(`replica index ${index} out of range (at most ${REPLICAS_PER_SLOT} per control plane)`);
+  return ip(plan, 1, 1 + (plan.controlPlaneSlot ?? 0) * REPLICAS_PER_SLOT + index);
 }
 
 /** Istio ingress gateway pod IPs. */

@@ -7,6 +7,12 @@
 // Two API servers, as in a real Gardener landscape: the *seed* kube-apiserver holds pods, Services, the ConfigMap and
 // the webhook registration (lightly loaded, never measured); the *shoot* kube-apiserver replicas are the ones under
 // load, measured through their /metrics.
+//
+// A seed runs many shoots' control planes behind one ingress gateway. A scenario's `topology.neighbours` add other
+// control planes (docs/scenarios.md#shared-gateway): each is planned as a ClusterPlan of its own (`neighbours`), in
+// the same address block with its own control-plane slot, certificates and tokens. The seed-wide parts of a
+// neighbour's plan (gateway pods, seed kube-apiserver, webhook, kube-proxy) are the same seed's and are started once,
+// from the plan of the control plane under test, whose gateway and kube-proxy configs include every neighbour.
 import type { ControlPlaneConfig } from '../../sim/apiserver/controlPlane.ts';
 import type { CapacityConfig } from '../../sim/apiserver/capacity.ts';
 import type { GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
@@ -14,13 +20,14 @@ import type { KubeProxyConfig, ServiceSpec } from '../../sim/network/kubeProxy.t
 import type { ServiceRecord } from '../../sim/network/resolver.ts';
 import type { WebhookPodConfig } from '../../sim/webhookPod.ts';
 import { Rng } from './random.ts';
-import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
+import { neighbourIdentity, type ClientGroup, type Scenario } from '../../scenarios/schema.ts';
 import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
 import {
   DEFAULT_PRIVILEGED_PORT_OFFSET,
   FIRST_ADDRESS_BLOCK,
   gatewayPodIp,
+  kubeApiserverServiceIp,
   mapPrivilegedPort,
   replicaIp,
   serviceIp,
@@ -55,11 +62,16 @@ export const MAX_GATEWAY_PODS = 16;
 
 export interface PlanOptions {
   /** Client groups whose pods the shoot kube-apiserver must know (a shoot-access token or a client certificate per group). */
-  clientGroups?: (Pick<ClientGroup, 'name'> & Partial<Pick<ClientGroup, 'auth'>>)[];
+  clientGroups?: (Pick<ClientGroup, 'name'> & Partial<Pick<ClientGroup, 'auth' | 'controlPlane'>>)[];
   /** Start gateway pods even when the mode sends no client traffic through them (npm run sim). */
   gateways?: 'when-used' | 'always';
   /** The loopback 127.<block>.0.0/16; the local target moves a plan to a free block if this one is taken. */
   addressBlock?: number;
+}
+
+/** Which control plane of the seed a plan is: the one under test, or a neighbour (its name and address slot). */
+export interface PlanRole {
+  neighbour?: { name: string; slot: number };
 }
 
 /** Everything about the cluster except the certificate-bearing parts (which builders make from a PemSource). */
@@ -85,6 +97,10 @@ export interface PlanLayout {
   /** The generic token kubeconfig every client pod mounts; its server address is what a mode changes. */
   genericKubeconfig: GenericKubeconfig;
   clientGroups: string[];
+  /** Set when this plan is a neighbour's (docs/scenarios.md#shared-gateway). */
+  neighbour?: { name: string; slot: number };
+  /** The neighbours' plans (always empty in a neighbour's own plan). */
+  neighbours: ClusterPlan[];
 }
 
 export interface GenericKubeconfig {
@@ -119,14 +135,30 @@ export interface ClusterPlan extends PlanLayout {
   components: PlannedComponents;
 }
 
-export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: number, options: PlanOptions = {}): ClusterPlan {
+export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: number, options: PlanOptions = {}, role: PlanRole = {}): ClusterPlan {
   const opts: Required<PlanOptions> = {
     clientGroups: options.clientGroups ?? [],
     gateways: options.gateways ?? 'when-used',
     addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK,
   };
   const cp = topology.controlPlane;
-  const addresses: AddressPlan = { block: opts.addressBlock, privilegedPortOffset: topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET };
+  const addresses: AddressPlan = {
+    block: opts.addressBlock,
+    privilegedPortOffset: topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET,
+    ...(role.neighbour ? { controlPlaneSlot: role.neighbour.slot } : {}),
+  };
+  const ownGroups = opts.clientGroups.filter((g) => g.controlPlane === role.neighbour?.name);
+  const neighbours = role.neighbour
+    ? []
+    : topology.neighbours.map((neighbour, index) =>
+        planCluster(
+          { ...topology, controlPlane: { ...neighbour, ...neighbourIdentity(neighbour) }, neighbours: [] },
+          mode,
+          new Rng(randomSeed).fork(`neighbour-${neighbour.name}`).seed,
+          opts,
+          { neighbour: { name: neighbour.name, slot: index + 1 } },
+        ),
+      );
   const bound = (port: number) => mapPrivilegedPort(port, addresses.privilegedPortOffset);
   const namespace = cp.namespace;
   const istioNamespace = topology.gateway.namespace;
@@ -135,15 +167,15 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
   const replicas = Array.from({ length: cp.replicas }, (_, i) => replicaEndpoint(addresses, i));
   const gatewaysRun = mode.gatewayMode !== undefined || opts.gateways === 'always';
   const gatewayPods = gatewaysRun ? Array.from({ length: topology.gateway.pods }, (_, i) => gatewayEndpoint(i, addresses)) : [];
-  const kubeApiserverVip = serviceIp(addresses, 0);
+  const kubeApiserverVip = kubeApiserverServiceIp(addresses);
   const gatewayVip = serviceIp(addresses, 1);
   const seedApiserver: Endpoint = { name: 'seed-kube-apiserver', ip: systemPodIp(addresses, 0), port: bound(KUBE_APISERVER_PORT) };
   const webhook: Endpoint = { name: GRM_NAME, ip: systemPodIp(addresses, 1), port: WEBHOOK_SERVER_PORT };
 
   const tokenRng = rng.fork('tokens');
   const token = () => Buffer.from(Uint32Array.from({ length: 6 }, () => tokenRng.nextUint32()).buffer).toString('base64url');
-  const clientGroups = opts.clientGroups.map((g) => g.name);
-  const clientCertificateGroups = opts.clientGroups.filter((g) => g.auth === 'client-certificate').map((g) => g.name);
+  const clientGroups = ownGroups.map((g) => g.name);
+  const clientCertificateGroups = ownGroups.filter((g) => g.auth === 'client-certificate').map((g) => g.name);
   const tokens = { shootAdmin: token(), seedAdmin: token(), webhook: token(), clientGroups: Object.fromEntries(clientGroups.map((g) => [g, token()])) };
 
   const layout: PlanLayout = {
@@ -178,6 +210,7 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     dns: [
       { namespace, name: KUBE_APISERVER_SERVICE_NAME, clusterIP: kubeApiserverVip },
       { namespace: istioNamespace, name: GATEWAY_INTERNAL_SERVICE_NAME, clusterIP: gatewayVip },
+      ...neighbours.map((n) => ({ namespace: n.namespace, name: KUBE_APISERVER_SERVICE_NAME, clusterIP: n.services.kubeApiserver.clusterIP })),
     ],
     replicas,
     gatewayPods,
@@ -187,6 +220,8 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     tokens,
     genericKubeconfig: genericKubeconfigFor(namespace, cp.publicHost, mode.kubeconfigAddress),
     clientGroups,
+    ...(role.neighbour ? { neighbour: role.neighbour } : {}),
+    neighbours,
   };
   return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };
 }
@@ -263,8 +298,11 @@ function certificatePlan(
   };
 }
 
-/** The config of every component, with PEMs from `pems` (placeholders in the plan, issued ones in a target). */
-export function planComponents(plan: PlanLayout, pems: PemSource): PlannedComponents {
+/**
+ * The config of every component, with PEMs from `pems` (placeholders in the plan, issued ones in a target) and each
+ * neighbour's from `neighbourPems` (same order as plan.neighbours).
+ */
+export function planComponents(plan: PlanLayout, pems: PemSource, neighbourPems: PemSource[] = plan.neighbours.map(() => PLACEHOLDER_PEMS)): PlannedComponents {
   const rng = new Rng(plan.randomSeed);
   const cp = plan.topology.controlPlane;
   const shootTokens: ControlPlaneConfig['tokens'] = { [plan.tokens.shootAdmin]: { user: 'system:admin', groups: ['system:masters'] } };
@@ -308,10 +346,10 @@ export function planComponents(plan: PlanLayout, pems: PemSource): PlannedCompon
     kubeProxy: {
       mode: plan.topology.kubeProxy.mode,
       randomSeed: rng.fork('kube-proxy').seed,
-      services: [plan.services.kubeApiserver, plan.services.gatewayInternal],
+      services: [plan.services.kubeApiserver, plan.services.gatewayInternal, ...plan.neighbours.map((n) => n.services.kubeApiserver)],
       pods: [],
     },
-    gateways: plan.gatewayPods.map((pod, index) => gatewayPodConfig(plan, pems, pod, index)),
+    gateways: plan.gatewayPods.map((pod, index) => gatewayPodConfig(plan, pems, pod, index, neighbourPems)),
     webhook: {
       host: plan.webhook.ip,
       port: plan.webhook.port,
@@ -322,8 +360,17 @@ export function planComponents(plan: PlanLayout, pems: PemSource): PlannedCompon
   };
 }
 
-/** The config of gateway pod `index` (also for pods added while the cluster runs). */
-export function gatewayPodConfig(plan: PlanLayout, pems: PemSource, pod: Endpoint, index: number): GatewayPodConfig {
+/**
+ * The config of gateway pod `index` (also for pods added while the cluster runs): one server per control plane of
+ * the seed, the one under test first (its index 0 is what EDS updates address), then each neighbour.
+ */
+export function gatewayPodConfig(
+  plan: PlanLayout,
+  pems: PemSource,
+  pod: Endpoint,
+  index: number,
+  neighbourPems: PemSource[] = plan.neighbours.map(() => PLACEHOLDER_PEMS),
+): GatewayPodConfig {
   const gateway = plan.topology.gateway;
   return {
     name: pod.name,
@@ -335,14 +382,17 @@ export function gatewayPodConfig(plan: PlanLayout, pems: PemSource, pod: Endpoin
     randomSeed: new Rng(plan.randomSeed).fork(`gateway-${index}`).seed,
     maxConcurrentStreams: gateway.maxConcurrentStreams,
     upstreamConnectionsPerEndpoint: gateway.upstreamConnectionsPerEndpoint,
-    controlPlanes: [
-      {
-        hosts: [plan.publicHost],
-        servingTls: pems.keyPair('kube-apiserver'),
-        clientCaPem: pems.authority('ca-client'),
-        upstream: { endpoints: plan.replicas, caPem: pems.authority('ca'), sni: IN_CLUSTER_API_HOST, frontProxyClient: pems.keyPair('istio-gateway-client') },
-      },
-    ],
+    controlPlanes: [gatewayServer(plan, pems), ...plan.neighbours.map((n, i) => gatewayServer(n, neighbourPems[i]!))],
+  };
+}
+
+/** What the gateway serves for one control plane (Gardener's Gateway, VirtualService and DestinationRule of it). */
+function gatewayServer(plan: PlanLayout, pems: PemSource): GatewayPodConfig['controlPlanes'][number] {
+  return {
+    hosts: [plan.publicHost],
+    servingTls: pems.keyPair('kube-apiserver'),
+    clientCaPem: pems.authority('ca-client'),
+    upstream: { endpoints: plan.replicas, caPem: pems.authority('ca'), sni: IN_CLUSTER_API_HOST, frontProxyClient: pems.keyPair('istio-gateway-client') },
   };
 }
 

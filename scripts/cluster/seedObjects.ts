@@ -100,6 +100,17 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
   return objects;
 }
 
+/**
+ * The objects of a neighbour control plane (docs/scenarios.md#shared-gateway): its namespace and what lives in it
+ * (kube-apiserver Service, ConfigMap, generic kubeconfig, shoot-access secrets). The seed-wide objects of its plan
+ * (istio and garden namespaces, the gateway Service, the webhook registration) are the seed's, created once.
+ */
+export function controlPlaneSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[] {
+  return buildSeedObjects(plan, pems).filter(
+    (s) => s.object.metadata.namespace === plan.namespace || (s.object.kind === 'Namespace' && s.object.metadata.name === plan.namespace),
+  );
+}
+
 /** The generic token kubeconfig secret (docs/gardener.md#the-generic-token-kubeconfig) for a server address. */
 export function genericKubeconfigSecret(plan: PlanLayout, kubeconfig: GenericKubeconfig, pems: PemSource): SeedObject {
   const text = renderKubeconfig({

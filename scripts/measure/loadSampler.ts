@@ -35,6 +35,8 @@ export interface Incarnation {
 
 export interface ReplicaSeries {
   replica: string;
+  /** A neighbour control plane's replica (docs/scenarios.md#shared-gateway); absent for the one under test. */
+  controlPlane?: string;
   /** Per bucket: requests counted, 429s among them, the inflight watermark, open client connections (NaN: unknown). */
   requests: number[];
   tooManyRequests: number[];
@@ -79,7 +81,7 @@ interface Track {
   unexplainedFailures: { count: number; error: string };
 }
 
-type ScrapeOutcome = { replica: string; snapshot: ReplicaSnapshot } | { replica: string; error: string };
+type ScrapeOutcome = { replica: string; controlPlane?: string } & ({ snapshot: ReplicaSnapshot } | { error: string });
 
 /** One read of the cluster: every replica's scrape, and the open connections per replica where the target knows them. */
 interface Reading {
@@ -108,7 +110,7 @@ export class LoadSampler {
   /** The baseline: every replica's counters as the phase begins. Call right before the load starts. */
   async begin(): Promise<void> {
     for (const outcome of (await this.read()).outcomes) {
-      const track = this.track(outcome.replica);
+      const track = this.track(outcome.replica, outcome.controlPlane);
       if ('snapshot' in outcome) {
         track.series.incarnations.push({
           startTime: outcome.snapshot.startTime,
@@ -214,10 +216,11 @@ export class LoadSampler {
     });
     const outcomes = await Promise.all(
       this.source.replicaMetrics().map(async (endpoint): Promise<ScrapeOutcome> => {
+        const who = { replica: endpoint.replica, ...(endpoint.controlPlane ? { controlPlane: endpoint.controlPlane } : {}) };
         try {
-          return { replica: endpoint.replica, snapshot: snapshotOf(endpoint.replica, await endpoint.scrape()) };
+          return { ...who, snapshot: snapshotOf(endpoint.replica, await endpoint.scrape()) };
         } catch (error) {
-          return { replica: endpoint.replica, error: (error as Error).message };
+          return { ...who, error: (error as Error).message };
         }
       }),
     );
@@ -230,7 +233,7 @@ export class LoadSampler {
     const seen = new Set<string>();
     for (const outcome of outcomes) {
       seen.add(outcome.replica);
-      const track = this.track(outcome.replica);
+      const track = this.track(outcome.replica, outcome.controlPlane);
       const s = track.series;
       const answered = 'snapshot' in outcome;
       if (answered) this.observe(track, outcome.snapshot);
@@ -288,13 +291,14 @@ export class LoadSampler {
     incarnations.push({ startTime: snapshot.startTime, baseline: undefined, last: snapshot, ended: false, final: false });
   }
 
-  private track(replica: string): Track {
+  private track(replica: string, controlPlane: string | undefined): Track {
     let track = this.tracks.get(replica);
     if (!track) {
       const pad = <T>(value: T) => Array.from({ length: this.buckets }, () => value);
       track = {
         series: {
           replica,
+          ...(controlPlane ? { controlPlane } : {}),
           requests: pad(0),
           tooManyRequests: pad(0),
           inflight: pad(0),

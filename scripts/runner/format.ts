@@ -47,11 +47,21 @@ export function formatMode(result: ModeResult, tty: boolean): string {
       `(per-second max/mean ${n2(result.perSecondMaxOverMean)}; L4 theory 1+h(m-1) = ${n2(result.theory.hotClientMaxOverMean)} for heavy share h=${n2(result.theory.heavyShare)})`,
     `clients: ${answered} answered, ${errors} errors (rate ${pct(result.errorRate)}); latency from intended send time p50 ${n1(l.p50Ms)} p90 ${n1(l.p90Ms)} p99 ${n1(l.p99Ms)} p99.9 ${n1(l.p999Ms)} max ${n1(l.maxMs)} ms`,
     `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers${c.warmUpAnswered ? ` (${c.warmUpAnswered} of them warm-ups of pods started by events)` : ''}, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
+    ...neighbourLines(result),
     ...failureLines(result),
     ...apfLines(result),
     ...eventLines(result),
     ...selfCheckLines(result),
   ].join('\n');
+}
+
+/** Each neighbour control plane behind the same gateway: how its replicas shared its requests (its groups' latency is in the group table). */
+function neighbourLines(result: ModeResult): string[] {
+  return (result.neighbours ?? []).map(
+    (n) =>
+      `neighbour ${n.controlPlane} (groups ${n.groups.join(', ') || 'none'}): ${n.requests} requests over ${n.replicas.length} replicas ` +
+      `(${n.replicas.map((r) => `${r.replica.split('/').at(-1)} ${r.requests}`).join(', ')}), max/mean ${n2(n.fairness.maxOverMean)}`,
+  );
 }
 
 function failureLines(result: ModeResult): string[] {

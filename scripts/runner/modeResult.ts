@@ -14,7 +14,7 @@ import type { ComponentHealth, NetworkStats, RejectedPod } from '../targets/targ
 import { conservationOf } from './conservation.ts';
 import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from './convergence.ts';
 import { failureSummary } from './failures.ts';
-import type { ClientGroupResult, ModeResult, ReplicaResult, TimelineEvent } from './results.ts';
+import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, TimelineEvent } from './results.ts';
 import { selfCheckOf } from './selfCheck.ts';
 
 /** What one mode's load phase measured. */
@@ -41,8 +41,12 @@ export interface ModeResultInput extends LoadMeasurement {
 
 export function buildModeResult(input: ModeResultInput): ModeResult {
   const { scenario, clientResults, loadPhaseMs, samples } = input;
-  const total = samples.replicas.reduce((s, r) => s + r.totals.requests, 0);
-  const replicas: ReplicaResult[] = samples.replicas.map((r) => ({
+  // The balance figures are about the control plane under test; neighbours' replicas count for conservation and get
+  // their own table (docs/scenarios.md#shared-gateway).
+  const own = samples.replicas.filter((r) => r.controlPlane === undefined);
+  const total = own.reduce((s, r) => s + r.totals.requests, 0);
+  const countedEverywhere = samples.replicas.reduce((s, r) => s + r.totals.requests, 0);
+  const replicas: ReplicaResult[] = own.map((r) => ({
     replica: r.replica,
     requests: r.totals.requests,
     share: total > 0 ? r.totals.requests / total : NaN,
@@ -63,10 +67,10 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
   const attempts = sum((r) => r.attempts);
   const failures = sum((r) => sumValues(r.errors) + sumValues(r.gatewayByCode));
 
-  const offered = scenario.clients.flatMap((g) => Array.from({ length: g.count }, () => g.rate));
+  const offered = scenario.clients.filter((g) => g.controlPlane === undefined).flatMap((g) => Array.from({ length: g.count }, () => g.rate));
   const offeredTotal = offered.reduce((a, b) => a + b, 0);
   const heavyShare = offeredTotal > 0 ? Math.max(...offered) / offeredTotal : 0;
-  const perBucket = bucketMaxOverMean(samples.replicas);
+  const perBucket = bucketMaxOverMean(own);
   const threshold = scenario.convergence.maxOverMean;
 
   return {
@@ -78,7 +82,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     fairness: fairnessOf(replicas.map((r) => r.requests)),
     hottestShare: total > 0 ? Math.max(...replicas.map((r) => r.requests)) / total : NaN,
     perSecondMaxOverMean: meanOfFinite(perBucket),
-    finalFairness: finalFairness(samples.replicas),
+    finalFairness: finalFairness(own),
     theory: {
       heavyShare,
       hotClientMaxOverMean: hotClientMaxOverMean(heavyShare, scenario.topology.controlPlane.replicas),
@@ -90,7 +94,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     failures: failureSummary(clientResults, input.warmUpFailed),
     conservation: conservationOf(
       clientAnswered,
-      total,
+      countedEverywhere,
       sum((r) => r.inDoubt),
       input.warmUpAnswered,
     ),
@@ -98,7 +102,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     timeline: {
       bucketMs: samples.bucketMs,
       replicas: Object.fromEntries(
-        samples.replicas.map((r) => [
+        own.map((r) => [
           r.replica,
           { requests: r.requests, openConnections: r.openConnections, inflight: r.inflight, tooManyRequests: r.tooManyRequests, up: r.up },
         ]),
@@ -108,10 +112,33 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     },
     convergence: input.events.map((event) => convergenceOf(event, perBucket, samples.bucketMs, threshold)),
     selfCheck: selfCheckOf(input.health, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs),
+    ...optional('neighbours', neighbourResults(scenario, samples.replicas)),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,
     measurementNotes: samples.notes,
   };
+}
+
+/** Per neighbour control plane: how its replicas shared its requests (absent when the scenario has none). */
+function neighbourResults(scenario: Scenario, series: LoadSamples['replicas']): NeighbourResult[] | undefined {
+  if (scenario.topology.neighbours.length === 0) return undefined;
+  return scenario.topology.neighbours.map((neighbour) => {
+    const mine = series.filter((r) => r.controlPlane === neighbour.name);
+    const requests = mine.reduce((s, r) => s + r.totals.requests, 0);
+    return {
+      controlPlane: neighbour.name,
+      groups: scenario.clients.filter((g) => g.controlPlane === neighbour.name).map((g) => g.name),
+      requests,
+      fairness: fairnessOf(mine.map((r) => r.totals.requests)),
+      replicas: mine.map((r) => ({
+        replica: r.replica,
+        requests: r.totals.requests,
+        share: requests > 0 ? r.totals.requests / requests : NaN,
+        tooManyRequests: r.totals.byCode['429'] ?? 0,
+        p99Ms: histogramQuantile(0.99, r.totals.durationBuckets) * 1000,
+      })),
+    };
+  });
 }
 
 function groupResults(scenario: Scenario, results: ClientRunResult[]): ClientGroupResult[] {

@@ -56,10 +56,20 @@ export interface ClientGroupResult {
   identities: string[];
 }
 
+/** A neighbour control plane behind the same gateway (docs/scenarios.md#shared-gateway): how its replicas shared its load. */
+export interface NeighbourResult {
+  controlPlane: string;
+  /** Its client groups (their latency and errors are in `clients`). */
+  groups: string[];
+  requests: number;
+  fairness: Fairness;
+  replicas: { replica: string; requests: number; share: number; tooManyRequests: number; p99Ms: number }[];
+}
+
 export interface Conservation {
   /** Responses with an Audit-Id that clients received (answered by some replica). */
   clientAnswered: number;
-  /** Sum of apiserver_request_total increases over all replicas (counter resets on restart accounted for). */
+  /** Sum of apiserver_request_total increases over all replicas, neighbours' included (counter resets on restart accounted for). */
   replicaCounted: number;
   /** Requests aborted at the end (or cut by a reset) whose fate is unknown. */
   inDoubt: number;
@@ -167,6 +177,8 @@ export interface ModeResult {
   failures: FailureSummary;
   conservation: Conservation;
   rejectedPods: RejectedPodResult[];
+  /** Neighbour control planes sharing the gateway; absent when the scenario has none. */
+  neighbours?: NeighbourResult[];
   timeline: Timeline;
   convergence: Convergence[];
   selfCheck: SelfCheck;

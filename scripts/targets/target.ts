@@ -97,6 +97,8 @@ export interface GroupChange {
 
 export interface MetricsEndpoint {
   replica: string;
+  /** The neighbour control plane the replica belongs to (docs/scenarios.md#shared-gateway); absent: the one under test. */
+  controlPlane?: string;
   /** The Prometheus text of the replica's /metrics. */
   scrape(): Promise<string>;
 }

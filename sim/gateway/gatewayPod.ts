@@ -73,9 +73,12 @@ export interface GatewayStats {
   localReplies: Record<string, number>;
   retries: number;
   upstreamConnectionsOpened: number;
-  /** Upstream HTTP/2 connections open now, per host. */
+  /** Upstream HTTP/2 connections open now, per host (`<public host>/<host>` for every control plane after the first). */
   upstreamConnections: Record<string, number>;
-  /** Per cluster kind (default, mtls, connection-upgrade or passthrough): host → requests (or connections) and active. */
+  /**
+   * Per cluster kind (default, mtls, connection-upgrade or passthrough): host → requests (or connections) and active.
+   * The first control plane's under the kind; each further one's under `<kind>|<its public host>`.
+   */
   clusters: Record<string, Record<string, { requests: number; active: number }>>;
   rejectedConnections: Record<string, number>;
 }
@@ -197,11 +200,16 @@ async function startGatewayPod(config: GatewayPodConfig) {
       stats(): GatewayStats {
         const clusters: GatewayStats['clusters'] = {};
         const upstreamConnections: Record<string, number> = {};
-        for (const plane of planes) {
-          if (config.mode === 'passthrough') clusters.passthrough = plane.passthrough.stats();
-          else for (const kind of ROUTE_KINDS) clusters[kind] = plane.routes[kind].cluster.stats();
+        for (const [index, plane] of planes.entries()) {
+          // The first control plane's clusters by kind; every further one's under `<kind>|<its host>` (its upstream
+          // hosts are named like the first one's: every control plane has a kube-apiserver-0).
+          const clusterKey = (kind: string) => (index === 0 ? kind : `${kind}|${plane.hosts[0]}`);
+          const hostKey = (host: string) => (index === 0 ? host : `${plane.hosts[0]}/${host}`);
+          if (config.mode === 'passthrough') clusters[clusterKey('passthrough')] = plane.passthrough.stats();
+          else for (const kind of ROUTE_KINDS) clusters[clusterKey(kind)] = plane.routes[kind].cluster.stats();
           for (const pool of plane.pools)
-            for (const [host, n] of Object.entries(pool.connectionsByHost())) upstreamConnections[host] = (upstreamConnections[host] ?? 0) + n;
+            for (const [host, n] of Object.entries(pool.connectionsByHost()))
+              upstreamConnections[hostKey(host)] = (upstreamConnections[hostKey(host)] ?? 0) + n;
         }
         return {
           pod: config.name,

@@ -65,6 +65,31 @@ describe('scenario loader', () => {
     expect(issues.map((i) => i.path).sort()).toEqual(['clients[1].name', 'modes[1]']);
   });
 
+  it('rejects a client group of an unknown neighbour, and neighbours that clash with another control plane', () => {
+    const text = [
+      'name: x',
+      'topology:',
+      '  neighbours:',
+      '    - { name: quiet }',
+      '    - { name: quiet, namespace: shoot--local--hot }',
+      'clients:',
+      '  - { name: c, rate: 1, controlPlane: loud }',
+      '',
+    ].join('\n');
+    const issues = issuesOf(text);
+    expect(issues.map((i) => `${i.line}:${i.col} ${i.path}`).sort()).toEqual([
+      '5:15 topology.neighbours[1].name',
+      '5:33 topology.neighbours[1].namespace',
+      // Not written in the file (its default follows the name): reported at the neighbour's entry.
+      '5:7 topology.neighbours[1].publicHost',
+      '7:39 clients[0].controlPlane',
+    ]);
+    expect(issues.find((i) => i.path === 'clients[0].controlPlane')!.message).toMatch(
+      /no neighbour control plane "loud" \(topology.neighbours: quiet, quiet\)/,
+    );
+    expect(issues.find((i) => i.path === 'topology.neighbours[1].namespace')!.message).toMatch(/already another control plane's/);
+  });
+
   it('names an unknown scenario and lists the known ones', () => {
     expect(() => loadScenarioFile('no-such-scenario')).toThrow(/cannot read scenario file.*known scenarios: .*hot-client/);
   });

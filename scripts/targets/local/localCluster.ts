@@ -7,7 +7,7 @@ import controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import clientPods from '../../../sim/clients/clients.ts';
 import type { ClientPodSpec, ClientsConfig, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
 import gatewayPod from '../../../sim/gateway/gatewayPod.ts';
-import { RestClient, KubeApiError } from '../../../sim/kube/restClient.ts';
+import { KubeApiError } from '../../../sim/kube/restClient.ts';
 import kubeProxyComponent from '../../../sim/network/kubeProxy.ts';
 import type { PodIdentity } from '../../../sim/network/networkPolicy.ts';
 import type { ComponentEventListener, HandleOf } from '../../../sim/runtime/component.ts';
@@ -21,6 +21,7 @@ import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCer
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
 import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
+import { indexOf, ShootControlPlane } from './shootControlPlane.ts';
 import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
 import {
   gatewayEndpoint,
@@ -35,14 +36,13 @@ import {
   type PlannedComponents,
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
-import { buildSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
+import { buildSeedObjects, controlPlaneSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
 import { SeedCluster } from './seedCluster.ts';
 
-type ShootApiserver = HandleOf<typeof controlPlane>;
 type GatewayHandle = HandleOf<typeof gatewayPod>;
 type ClientsHandle = HandleOf<typeof clientPods>;
 
@@ -72,7 +72,6 @@ export class LocalCluster implements RunningCluster {
   /** The generic kubeconfig new pods mount (a set-kubeconfig-server change replaces it). */
   private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
-  private readonly metricsClients = new Map<string, RestClient>();
   private readonly hostThread = new ThreadHealthMonitor();
 
   private constructor(
@@ -85,7 +84,9 @@ export class LocalCluster implements RunningCluster {
     private readonly host: ComponentHost,
     private readonly teardown: Teardown,
     readonly seed: SeedCluster,
-    private readonly shoot: ShootApiserver,
+    private readonly shoot: ShootControlPlane,
+    /** The neighbour control planes sharing the seed and its gateway (docs/scenarios.md#shared-gateway). */
+    readonly neighbours: ShootControlPlane[],
     readonly kubeProxy: HandleOf<typeof kubeProxyComponent>,
     private readonly endpoints: EndpointsController,
   ) {
@@ -109,20 +110,25 @@ export class LocalCluster implements RunningCluster {
         lease.block === requested.addresses.block
           ? requested
           : planCluster(requested.topology, requested.mode, requested.randomSeed, { ...requested.options, addressBlock: lease.block });
-      const certificates = await issueCertificates(plan.certificates);
-      const pems = issuedPems(certificates);
-      const components = planComponents(plan, pems);
+      const [certificates, ...neighbourCertificates] = await Promise.all([plan, ...plan.neighbours].map((p) => issueCertificates(p.certificates)));
+      const pems = issuedPems(certificates!);
+      const neighbourPems = neighbourCertificates.map(issuedPems);
+      const components = planComponents(plan, pems, neighbourPems);
       const seedObjects = buildSeedObjects(plan, pems);
 
       // Worker threads boot in parallel (each loads its modules, ~0.3 s): every address is known up front.
       const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
+      const neighboursStarting = plan.neighbours.map((n, i) =>
+        host.start(controlPlane, `apiserver-${n.neighbour!.name}`, planComponents(n, neighbourPems[i]!).shootApiserver),
+      );
       const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
       const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
       const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
       const seed = await SeedCluster.start(plan, components, certificates.authorities['seed-ca'].certPem);
       teardown.add('seed cluster', () => seed.close());
       for (const object of seedObjects) await seed.create(object);
-      const all = await Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting]);
+      for (const [i, n] of plan.neighbours.entries()) for (const object of controlPlaneSeedObjects(n, neighbourPems[i]!)) await seed.create(object);
+      const all = await Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, ...neighboursStarting]);
       const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
 
@@ -138,12 +144,13 @@ export class LocalCluster implements RunningCluster {
             await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
           },
         },
-        { caPem: certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
+        { caPem: certificates!.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
         plan.replicas,
       );
+      const neighbours = await Promise.all(neighboursStarting);
       cluster = new LocalCluster(
         plan,
-        certificates,
+        certificates!,
         components,
         performance.now() - started,
         pems,
@@ -151,7 +158,8 @@ export class LocalCluster implements RunningCluster {
         host,
         teardown,
         seed,
-        await shootStarting,
+        new ShootControlPlane(plan, certificates!, await shootStarting),
+        plan.neighbours.map((n, i) => new ShootControlPlane(n, neighbourCertificates[i]!, neighbours[i]!)),
         proxy,
         endpoints,
       );
@@ -167,13 +175,7 @@ export class LocalCluster implements RunningCluster {
 
   /** Admin access to the shoot replicas (the runner's scrapes go through replicaMetrics()). */
   get shootAdmin() {
-    const first = this.plan.replicas[0]!;
-    return {
-      server: `https://${first.ip}:${first.port}`,
-      caPem: this.certificates.authorities.ca.certPem,
-      token: this.plan.tokens.shootAdmin,
-      servername: KUBE_APISERVER_SERVICE_NAME,
-    };
+    return this.shoot.admin;
   }
 
   get gatewayPods(): Endpoint[] {
@@ -181,20 +183,20 @@ export class LocalCluster implements RunningCluster {
   }
 
   async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
-    const plan = this.plan;
-    const ns = plan.namespace;
     const admission: PodAdmission = { admitted: [], rejected: [] };
-    if (groups.length === 0) return admission;
-    // What each pod's container would read from its projected volume.
-    const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, this.genericKubeconfig.secretName, 'kubeconfig'));
     const identities: PodIdentity[] = [];
     for (const group of groups) {
+      const shoot = this.controlPlaneOf(group);
+      const ns = shoot.plan.namespace;
+      // What each pod's container would read from its projected volume (a neighbour's kubeconfig never changes).
+      const genericKubeconfig = shoot === this.shoot ? this.genericKubeconfig : shoot.plan.genericKubeconfig;
+      const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, genericKubeconfig.secretName, 'kubeconfig'));
       // A token from the group's shoot access secret, or the group's client certificate (auth: client-certificate).
       const credentials =
         group.auth === 'client-certificate'
           ? {
-              clientCertPem: this.certificates.certificates[clientGroupCertificateId(group.name)].certPem,
-              clientKeyPem: this.certificates.certificates[clientGroupCertificateId(group.name)].keyPem,
+              clientCertPem: shoot.certificates.certificates[clientGroupCertificateId(group.name)].certPem,
+              clientKeyPem: shoot.certificates.certificates[clientGroupCertificateId(group.name)].keyPem,
             }
           : { token: await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token') };
       const generation = this.podGenerations.get(group.name) ?? 0;
@@ -210,7 +212,7 @@ export class LocalCluster implements RunningCluster {
               name,
               namespace: ns,
               app: group.name,
-              genericKubeconfigSecret: this.genericKubeconfig.secretName,
+              genericKubeconfigSecret: genericKubeconfig.secretName,
               accessSecret: shootAccessSecretName(group.name),
             }),
           );
@@ -219,7 +221,7 @@ export class LocalCluster implements RunningCluster {
           admission.rejected.push({ pod: `${ns}/${name}`, group: group.name, code: error.statusCode, message: error.status?.message ?? error.message });
           continue;
         }
-        const ip = clientPodIp(plan.addresses, this.nextPodIndex++);
+        const ip = clientPodIp(this.plan.addresses, this.nextPodIndex++);
         const labels = created.metadata.labels ?? {};
         identities.push({ name, namespace: ns, ip, labels });
         admission.admitted.push({
@@ -271,34 +273,14 @@ export class LocalCluster implements RunningCluster {
     return { replicas: this.endpoints.replicaNames().sort(byIndex), gatewayPods: [...this.gateways.keys()].sort(byIndex) };
   }
 
+  /** The replicas under test (as the endpoints controller knows them now), then every neighbour's (they never change). */
   replicaMetrics(): MetricsEndpoint[] {
-    return this.endpoints.replicaNames().map((name) => {
-      let client = this.metricsClients.get(name);
-      if (!client) {
-        const endpoint = this.replicaEndpointOf(name);
-        client = new RestClient({ ...this.shootAdmin, server: `https://${endpoint.ip}:${endpoint.port}` }, 5_000);
-        this.metricsClients.set(name, client);
-      }
-      const rest = client;
-      return {
-        replica: name,
-        async scrape() {
-          const res = await rest.request('GET', '/metrics', undefined, { accept: 'text/plain' });
-          if (res.statusCode !== 200) throw new Error(`scraping /metrics of ${name} failed: HTTP ${res.statusCode} ${res.text.slice(0, 200)}`);
-          return res.text;
-        },
-      };
-    });
+    return [...this.shoot.metrics(this.endpoints.replicaNames()), ...this.neighbours.flatMap((n) => n.metrics(n.plan.replicas.map((r) => r.name)))];
   }
 
-  /** Client connections per replica: every TLS connection it has open, less the runner's own /metrics connection. */
   async replicaConnections(): Promise<Record<string, number>> {
-    return Object.fromEntries(
-      (await this.shoot.remote.replicaStates()).map((r) => [
-        r.replica,
-        Math.max(0, r.connections - (this.metricsClients.get(r.replica)?.openConnections ?? 0)),
-      ]),
-    );
+    const all = await Promise.all([this.shoot, ...this.neighbours].map((s) => s.connections()));
+    return Object.assign({}, ...all) as Record<string, number>;
   }
 
   async apply(change: TopologyChange): Promise<ChangeOutcome> {
@@ -307,34 +289,39 @@ export class LocalCluster implements RunningCluster {
       case 'add-apiserver': {
         const index = this.nextReplicaIndex();
         const endpoint = replicaEndpoint(this.plan.addresses, index);
-        await this.shoot.remote.addReplica(endpoint);
+        await this.shoot.apiserver.remote.addReplica(endpoint);
         this.endpoints.add(endpoint);
         await this.endpoints.publishWhenReady(endpoint.name, READY_DEADLINE_MS);
         return done(`${endpoint.name} added and ready at ${endpoint.ip}:${endpoint.port}`, elapsed());
       }
       case 'remove-apiserver':
         await this.endpoints.withdraw(change.replica, true);
-        final.push(await this.shoot.remote.removeReplica(change.replica));
+        final.push(await this.shoot.apiserver.remote.removeReplica(change.replica));
         await this.endpoints.remove(change.replica);
-        this.metricsClients.get(change.replica)?.close();
-        this.metricsClients.delete(change.replica);
+        this.shoot.forget(change.replica);
         return done(`${change.replica} deleted; its connections were reset`);
       case 'stop-apiserver':
         final.push(await this.stopReplica(change.replica, change.mode));
         return done(`${change.replica} stopped (${change.mode})`);
       case 'start-apiserver':
-        await this.shoot.remote.startReplica(change.replica);
+        await this.shoot.apiserver.remote.startReplica(change.replica);
         return done(`${change.replica} started and ready`, await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS));
       case 'restart-apiserver': {
         final.push(await this.stopReplica(change.replica, change.mode));
-        await this.shoot.remote.startReplica(change.replica);
+        await this.shoot.apiserver.remote.startReplica(change.replica);
         await this.endpoints.publishWhenReady(change.replica, READY_DEADLINE_MS);
         return done(`${change.replica} restarted (${change.mode}) and ready`, elapsed());
       }
       case 'add-gateway': {
         const index = this.nextGatewayIndex();
         const endpoint = gatewayEndpoint(index, this.plan.addresses);
-        const config = gatewayPodConfig(this.plan, this.pems, endpoint, index);
+        const config = gatewayPodConfig(
+          this.plan,
+          this.pems,
+          endpoint,
+          index,
+          this.neighbours.map((n) => issuedPems(n.certificates)),
+        );
         config.controlPlanes[0]!.upstream.endpoints = this.endpoints.readyReplicas();
         const handle = await this.host.start(gatewayPod, endpoint.name, config);
         this.gateways.set(endpoint.name, handle);
@@ -397,8 +384,7 @@ export class LocalCluster implements RunningCluster {
   }
 
   async close(): Promise<void> {
-    for (const client of this.metricsClients.values()) client.close();
-    this.metricsClients.clear();
+    for (const shoot of [this.shoot, ...this.neighbours]) shoot.close();
     this.hostThread.close();
     const errors = await this.teardown.run();
     if (errors.length > 0) throw new AggregateError(errors, `cluster teardown: ${errors.map((e) => e.message).join('; ')}`);
@@ -408,10 +394,10 @@ export class LocalCluster implements RunningCluster {
     if (mode === 'graceful') {
       // A terminating pod leaves the endpoints first; its process then drains with GOAWAY.
       await this.endpoints.withdraw(name, false);
-      return this.shoot.remote.stopReplica(name, 'graceful');
+      return this.shoot.apiserver.remote.stopReplica(name, 'graceful');
     }
     // A killed process resets its connections; the endpoint goes when the kubelet notices.
-    const final = await this.shoot.remote.stopReplica(name, 'kill');
+    const final = await this.shoot.apiserver.remote.stopReplica(name, 'kill');
     await this.endpoints.withdraw(name, true);
     return final;
   }
@@ -421,6 +407,14 @@ export class LocalCluster implements RunningCluster {
     if (!object)
       throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${this.seedObjects.map((o) => o.id).join(', ')})`);
     return object;
+  }
+
+  /** The control plane a client group's pods belong to: the one under test, or a neighbour (group.controlPlane). */
+  private controlPlaneOf(group: ClientGroup): ShootControlPlane {
+    if (group.controlPlane === undefined) return this.shoot;
+    const neighbour = this.neighbours.find((n) => n.plan.neighbour?.name === group.controlPlane);
+    if (!neighbour) throw new Error(`client group ${group.name}: no neighbour control plane "${group.controlPlane}" in this cluster`);
+    return neighbour;
   }
 
   private replicaEndpointOf(name: string): Endpoint {
@@ -435,11 +429,6 @@ export class LocalCluster implements RunningCluster {
   private nextGatewayIndex(): number {
     for (let i = 0; ; i++) if (!this.gateways.has(gatewayEndpoint(i, this.plan.addresses).name)) return i;
   }
-}
-
-/** The index at the end of a replica or gateway pod name (`kube-apiserver-2` → 2). */
-function indexOf(name: string): number {
-  return Number(/-(\d+)$/.exec(name)?.[1]);
 }
 
 class LocalClientFleet implements ClientFleet {
