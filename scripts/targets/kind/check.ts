@@ -19,7 +19,9 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
   else {
     for (const mode of scenario.modes) {
       const plan = planCluster(topology, MODES[mode], 1, { clientGroups: scenario.clients });
-      for (const problem of unknownKubeApiserverFlags(minor, kubeApiserverFlags(plan))) problems.push(`mode ${mode}: ${problem}`);
+      for (const p of [plan, ...plan.neighbours])
+        for (const problem of unknownKubeApiserverFlags(minor, kubeApiserverFlags(p)))
+          problems.push(`mode ${mode}${p.neighbour ? ` (neighbour ${p.neighbour.name})` : ''}: ${problem}`);
     }
   }
   if (topology.gateway.namespace !== o.gatewayNamespace)
@@ -30,10 +32,6 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
     );
   if (topology.gateway.choiceCount !== 2)
     problems.push(`topology.gateway.choiceCount ${topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`);
-  if (topology.neighbours.length > 0)
-    problems.push(
-      `topology.neighbours (${topology.neighbours.map((n) => n.name).join(', ')}): the kind target brings up one control plane per run; neighbour control planes behind the same gateway run on the local target only (docs/kind.md#what-the-kind-target-refuses-checkts)`,
-    );
   const pods = scenario.clients.reduce((sum, g) => sum + g.count, 0);
   if (pods > o.maxClientPods) problems.push(`the scenario starts ${pods} client pods; this cluster takes at most ${o.maxClientPods} (option maxClientPods)`);
   scenario.events.forEach((event, index) => {

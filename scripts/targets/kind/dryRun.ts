@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eventName } from '../../../scenarios/events.ts';
 import type { ModeName, Scenario } from '../../../scenarios/schema.ts';
-import { issueCertificates, issuedPems } from '../../cluster/certificates.ts';
 import type { TopologyChange } from '../../cluster/changes.ts';
 import { KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
@@ -16,7 +15,7 @@ import { Rng } from '../../cluster/random.ts';
 import { checkScenarioForKind } from './check.ts';
 import { writePlanFiles } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
-import { generateRuntimeSecrets, type RenderContext } from './manifests/common.ts';
+import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { clientPodManifest } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions } from './options.ts';
@@ -56,64 +55,70 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
   ];
   for (const mode of input.modes ?? input.scenario.modes) {
     const clusterPlan = planForKind(planCluster(input.scenario.topology, MODES[mode], input.seed, { clientGroups: input.scenario.clients }), o);
-    const ctx: RenderContext = {
-      plan: clusterPlan,
-      pems: issuedPems(await issueCertificates(clusterPlan.certificates)),
-      secrets: generateRuntimeSecrets(),
-      options: o,
-    };
-    const plan = appendPlan(emptyPlan(), planControlPlane(ctx, access));
+    // The control plane under test first (it brings the seed-wide parts), then each neighbour (docs/scenarios.md#shared-gateway).
+    const contexts = await renderContexts(clusterPlan, o);
+    const ctx = contexts[0]!;
     const ns = clusterPlan.namespace;
-    // The shoot kubeconfig the target writes once its port-forward is open (the port is chosen then).
-    plan.files.push({
-      path: `${ns}/${mode}/shoot-admin.kubeconfig`,
-      mode: 0o600,
-      content: renderKubeconfig({
-        contextName: 'shoot-admin',
-        server: 'https://127.0.0.1:<port of `kubectl port-forward svc/kube-apiserver :443`>',
-        tlsServerName: 'kube-apiserver',
-        caPem: ctx.pems.authority('ca'),
-        token: clusterPlan.tokens.shootAdmin,
-      }),
-    });
+    const plan = emptyPlan();
+    for (const c of contexts) {
+      // The shoot kubeconfig the target writes once its port-forward is open (the port is chosen then).
+      const kubeconfigFile = `${c.plan.namespace}/${mode}/shoot-admin.kubeconfig`;
+      appendPlan(plan, withShootKubeconfig(planControlPlane(c, access), kubeconfigFile));
+      plan.files.push({
+        path: kubeconfigFile,
+        mode: 0o600,
+        content: renderKubeconfig({
+          contextName: 'shoot-admin',
+          server: 'https://127.0.0.1:<port of `kubectl port-forward svc/kube-apiserver :443`>',
+          tlsServerName: 'kube-apiserver',
+          caPem: c.pems.authority('ca'),
+          token: c.plan.tokens.shootAdmin,
+        }),
+      });
+    }
     const notes: string[] = [];
     const rng = new Rng(clusterPlan.randomSeed);
     const fleet = `f0-${mode}`;
+    const controlPlaneOf = (group: Scenario['clients'][number]) => contexts.find((c) => c.plan.neighbour?.name === group.controlPlane)!.plan;
     const pods = input.scenario.clients
       .filter((g) => !g.startStopped)
-      .flatMap((group) => Array.from({ length: group.count }, (_, i) => ({ name: `${group.name}-${i}`, group })));
-    const objects = pods.map((p) => ({
-      name: p.name,
-      object: clientPodManifest({
-        name: p.name,
-        namespace: ns,
-        group: p.group,
-        fleet,
-        genericKubeconfig: clusterPlan.genericKubeconfig,
-        randomSeed: rng.fork(`pod-${p.name}`).seed,
-        image: o.images.loadClient,
-        imagePullPolicy: o.imagePullPolicy,
-      }) as unknown as KubeManifest,
-    }));
-    appendPlan(plan, planClientPods(access, ns, fleet, objects, o.readyTimeoutMs));
-    const raw = (title: string, pod: string, pathWithQuery: string) => kubectl(access, title, ['get', '--raw', podProxyPath(ns, pod, pathWithQuery)]);
-    for (const replica of clusterPlan.replicas)
-      plan.steps.push(
-        kubectl(access, `port-forward to ${replica.name}'s pod, then GET https://127.0.0.1:<port>/metrics (every second during the load)`, [
-          'port-forward',
-          '-n',
-          ns,
-          `pod/<pod of ${replica.name}>`,
-          `:${KUBE_APISERVER_PORT}`,
-        ]),
-      );
-    for (const p of pods) plan.steps.push(raw(`warm up ${p.name}`, p.name, controlPath(CONTROL_PATHS.prepare, { retryForMs: 90_000 })));
+      .flatMap((group) => Array.from({ length: group.count }, (_, i) => ({ name: `${group.name}-${i}`, group, namespace: controlPlaneOf(group).namespace })));
+    for (const c of contexts) {
+      const objects = pods
+        .filter((p) => p.namespace === c.plan.namespace)
+        .map((p) => ({
+          name: p.name,
+          object: clientPodManifest({
+            name: p.name,
+            namespace: p.namespace,
+            group: p.group,
+            fleet,
+            genericKubeconfig: c.plan.genericKubeconfig,
+            randomSeed: rng.fork(`pod-${p.name}`).seed,
+            image: o.images.loadClient,
+            imagePullPolicy: o.imagePullPolicy,
+          }) as unknown as KubeManifest,
+        }));
+      if (objects.length > 0) appendPlan(plan, planClientPods(access, c.plan.namespace, fleet, objects, o.readyTimeoutMs));
+    }
+    const raw = (title: string, pod: { name: string; namespace: string }, pathWithQuery: string) =>
+      kubectl(access, title, ['get', '--raw', podProxyPath(pod.namespace, pod.name, pathWithQuery)]);
+    for (const c of contexts)
+      for (const replica of c.plan.replicas)
+        plan.steps.push(
+          kubectl(
+            access,
+            `port-forward to ${c.plan.neighbour ? `${c.plan.neighbour.name}/` : ''}${replica.name}'s pod, then GET https://127.0.0.1:<port>/metrics (every second during the load)`,
+            ['port-forward', '-n', c.plan.namespace, `pod/<pod of ${replica.name}>`, `:${KUBE_APISERVER_PORT}`],
+          ),
+        );
+    for (const p of pods) plan.steps.push(raw(`warm up ${p.name}`, p, controlPath(CONTROL_PATHS.prepare, { retryForMs: 90_000 })));
     const perPod = Math.max(1, Math.floor(input.scenario.maxRequests / Math.max(1, pods.length)));
     for (const p of pods)
       plan.steps.push(
         raw(
           `start ${p.name}'s load phase`,
-          p.name,
+          p,
           `${controlPath(CONTROL_PATHS.run, { durationMs: input.scenario.duration, maxRequests: perPod })}&epochUnixMs=<now + lead>`,
         ),
       );
@@ -141,27 +146,45 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
           plan.steps.push(
             raw(
               `at ${event.at} ms, event ${index} (${eventName(event)}): ${event.type === 'set-clients' ? 'reconfigure' : 'stop'} ${p.name}`,
-              p.name,
+              p,
               event.type === 'set-clients' ? controlPath(CONTROL_PATHS.set, { rate: event.rate, qps: event.qps, burst: event.burst }) : CONTROL_PATHS.stop,
             ),
           );
     }
-    for (const p of pods) plan.steps.push(raw(`read ${p.name}'s results (every second until it reports)`, p.name, CONTROL_PATHS.result));
-    if (pods.length > 0)
-      plan.steps.push(
-        kubectl(access, `delete fleet ${fleet}'s pods`, ['delete', 'pod', ...pods.map((p) => p.name), '-n', ns, '--wait=false', '--ignore-not-found']),
-      );
-    appendPlan(plan, planControlPlaneTeardown(access, ns, clusterPlan.istioNamespace, false));
+    for (const p of pods) plan.steps.push(raw(`read ${p.name}'s results (every second until it reports)`, p, CONTROL_PATHS.result));
+    for (const c of contexts) {
+      const names = pods.filter((p) => p.namespace === c.plan.namespace).map((p) => p.name);
+      if (names.length > 0)
+        plan.steps.push(
+          kubectl(access, `delete fleet ${fleet}'s pods in ${c.plan.namespace}`, [
+            'delete',
+            'pod',
+            ...names,
+            '-n',
+            c.plan.namespace,
+            '--wait=false',
+            '--ignore-not-found',
+          ]),
+        );
+    }
+    for (const c of [...contexts.slice(1), ctx])
+      appendPlan(plan, planControlPlaneTeardown(access, c.plan.namespace, c.plan.istioNamespace, false, c.plan.neighbour ? 'neighbour' : 'under-test'));
     modes.push({ mode, plan, clusterPlan, ctx });
-    sections.push(
-      `\n## mode ${mode}: ${MODES[mode].summary}\n${formatPlan(plan, root, { 'shoot-kubeconfig': path.join(root, ns, mode, 'shoot-admin.kubeconfig') })}${notes.map((n) => `\n  note: ${n}`).join('')}`,
-    );
+    sections.push(`\n## mode ${mode}: ${MODES[mode].summary}\n${formatPlan(plan, root)}${notes.map((n) => `\n  note: ${n}`).join('')}`);
   }
   const files = modes.flatMap((m) => writePlanFiles(m.plan, root));
   const text = `${sections.join('\n')}\n`;
   fs.mkdirSync(root, { recursive: true });
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { problems, modes, text, files: [...files, path.join(root, 'plan.txt')] };
+}
+
+/** A control plane's plan with its shoot kubeconfig named: the file the target writes once its port-forward is open. */
+function withShootKubeconfig(plan: CommandPlan, file: string): CommandPlan {
+  return {
+    ...plan,
+    steps: plan.steps.map((step) => ({ ...step, args: step.args.map((a) => (typeof a === 'object' && 'runtime' in a ? { file } : a)) })),
+  };
 }
 
 /** The topology changes an event makes (the runner's timeline does the same through members(); here by plan). */

@@ -1,17 +1,15 @@
 // The kind target (docs/kind.md): the same plan on a real cluster with Istio, real kube-apiservers and the deployed
 // webhook. `createKindTarget(options)` is a Target (scripts/targets/target.ts): start() brings one mode's control plane
-// up from the plan (plans.ts, run by executor.ts), admits the client pods through the webhook, drives the load
+// (and each neighbour's, docs/scenarios.md#shared-gateway; kindControlPlane.ts) up from the plan (plans.ts, run by executor.ts), admits the client pods through the webhook, drives the load
 // clients over their control port, scrapes every kube-apiserver pod's /metrics through a port-forward, and maps the
 // topology changes to kubectl actions. It loads no simulator code (the load client runs in the pods).
-import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
 import type { ClientGroup, Scenario } from '../../../scenarios/schema.ts';
-import { issueCertificates, issuedPems, type PemSource } from '../../cluster/certificates.ts';
+import type { PemSource } from '../../cluster/certificates.ts';
+import { clientBehaviour } from '../../cluster/clientPod.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
-import { GRM_NAMESPACE, KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
-import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
+import { GRM_NAMESPACE } from '../../cluster/gardener.ts';
 import { genericKubeconfigFor, type ClusterPlan, type GenericKubeconfig } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { pollUntil } from '../../runner/poll.ts';
@@ -30,7 +28,8 @@ import type {
 import { checkScenarioForKind } from './check.ts';
 import { executePlan } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
-import { FLEET_LABEL, generateRuntimeSecrets, type RenderContext } from './manifests/common.ts';
+import { KindControlPlane, type PortForwards } from './kindControlPlane.ts';
+import { FLEET_LABEL, renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { clientPodManifest } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
@@ -48,7 +47,7 @@ import {
 import { checkClusterReachable, checkPrerequisites } from './prerequisites.ts';
 import { parsePodList, podState, Roster } from './roster.ts';
 import { seedFlags, type CommandPlan, type KubeManifest, type SeedAccess } from './steps.ts';
-import { execaRunner, ToolFailedError, type SpawnedTool, type ToolRunner } from './tools.ts';
+import { execaRunner, ToolFailedError, type ToolRunner } from './tools.ts';
 
 /** At most this many kubectl calls at once (client pod creation and control calls). */
 const CONCURRENCY = 8;
@@ -115,47 +114,7 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   return results;
 }
 
-/** kubectl port-forwards to pods (or a Service), one per target, reopened when they end. */
-class PortForwards {
-  private readonly open = new Map<string, Promise<{ port: number; process: SpawnedTool }>>();
-
-  constructor(
-    private readonly runner: ToolRunner,
-    private readonly access: SeedAccess,
-    private readonly namespace: string,
-  ) {}
-
-  async port(target: string): Promise<number> {
-    let entry = this.open.get(target);
-    if (!entry) {
-      entry = this.runner
-        .spawn('kubectl', [...seedFlags(this.access), 'port-forward', '-n', this.namespace, target, `:${KUBE_APISERVER_PORT}`], {
-          readyLine: /Forwarding from 127\.0\.0\.1:\d+/,
-          timeoutMs: 30_000,
-        })
-        .then((process) => {
-          void process.exited.then(() => this.open.delete(target));
-          return { port: Number(/127\.0\.0\.1:(\d+)/.exec(process.readyLine)![1]), process };
-        });
-      this.open.set(target, entry);
-      entry.catch(() => this.open.delete(target));
-    }
-    return (await entry).port;
-  }
-
-  async closeOne(target: string): Promise<void> {
-    const entry = this.open.get(target);
-    this.open.delete(target);
-    if (entry) await (await entry.catch(() => undefined))?.process.close();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.open.keys()].map((t) => this.closeOne(t)));
-  }
-}
-
 export class KindCluster implements RunningCluster {
-  private readonly replicas = new Roster('kube-apiserver');
   private readonly gateways = new Roster(GATEWAY_DEPLOYMENT);
   private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
@@ -166,14 +125,28 @@ export class KindCluster implements RunningCluster {
   private constructor(
     readonly plan: ClusterPlan,
     readonly startupMs: number,
-    private readonly ctx: RenderContext,
+    /** The control plane under test. */
+    private readonly shoot: KindControlPlane,
+    /** The neighbour control planes behind the same gateway (docs/scenarios.md#shared-gateway). */
+    private readonly neighbours: KindControlPlane[],
     private readonly o: ResolvedKindOptions,
     private readonly runner: ToolRunner,
     private readonly access: SeedAccess,
-    private readonly forwards: PortForwards,
     private readonly log: (line: string) => void,
   ) {
     this.genericKubeconfig = plan.genericKubeconfig;
+  }
+
+  private get ctx(): RenderContext {
+    return this.shoot.ctx;
+  }
+
+  private get replicas(): Roster {
+    return this.shoot.replicas;
+  }
+
+  private get forwards(): PortForwards {
+    return this.shoot.forwards;
   }
 
   static async start(
@@ -193,38 +166,19 @@ export class KindCluster implements RunningCluster {
     }
     const plan = planForKind(requested, o);
     const access: SeedAccess = { kubeconfig: o.kubeconfig, context: o.context };
-    const pems = issuedPems(await issueCertificates(plan.certificates));
-    const ctx: RenderContext = { plan, pems, secrets: generateRuntimeSecrets(), options: o };
+    const [shoot, ...neighbours] = (await renderContexts(plan, o)).map((ctx) => new KindControlPlane(ctx, runner, access));
     const workDir = path.resolve(o.workDir);
-    const forwards = new PortForwards(runner, access, plan.namespace);
-    const cluster = new KindCluster(plan, 0, ctx, o, runner, access, forwards, log);
+    const cluster = new KindCluster(plan, 0, shoot!, neighbours, o, runner, access, log);
     try {
-      await executePlan(planControlPlane(ctx, access), { runner, workDir, log, runtime: () => cluster.shootKubeconfig(workDir) });
+      // The control plane under test first: it brings the seed-wide parts (webhook, gateway settings, registration).
+      for (const controlPlane of [shoot!, ...neighbours])
+        await executePlan(planControlPlane(controlPlane.ctx, access), { runner, workDir, log, runtime: () => controlPlane.shootKubeconfig(workDir) });
       await cluster.initRosters();
     } catch (error) {
-      await forwards.close();
+      await Promise.all([shoot!, ...neighbours].map((c) => c.forwards.close()));
       throw error;
     }
     return Object.assign(cluster, { startupMs: performance.now() - started });
-  }
-
-  /** A kubeconfig for the shoot's admin, through a port-forward to the kube-apiserver Service. */
-  private async shootKubeconfig(workDir: string): Promise<{ 'shoot-kubeconfig': string }> {
-    const port = await this.forwards.port(`svc/${KUBE_APISERVER_SERVICE_NAME}`);
-    const file = path.join(workDir, this.plan.namespace, 'shoot-admin.kubeconfig');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(
-      file,
-      renderKubeconfig({
-        contextName: 'shoot-admin',
-        server: `https://127.0.0.1:${port}`,
-        tlsServerName: 'kube-apiserver',
-        caPem: this.ctx.pems.authority('ca'),
-        token: this.plan.tokens.shootAdmin,
-      }),
-      { mode: 0o600 },
-    );
-    return { 'shoot-kubeconfig': file };
   }
 
   private kubectl(args: string[], timeoutMs = 60_000) {
@@ -237,8 +191,10 @@ export class KindCluster implements RunningCluster {
 
   /** Names the replica and gateway pods that exist once the control plane is up, oldest first. */
   private async initRosters(): Promise<void> {
-    const replicas = (await this.pods(this.plan.namespace, KUBE_APISERVER_POD_LABELS)).filter((p) => !p.deleting);
-    this.replicas.assign(replicas.map((p) => p.name));
+    for (const controlPlane of [this.shoot, ...this.neighbours]) {
+      const replicas = (await this.pods(controlPlane.plan.namespace, KUBE_APISERVER_POD_LABELS)).filter((p) => !p.deleting);
+      controlPlane.replicas.assign(replicas.map((p) => p.name));
+    }
     const gateways = (await this.pods(this.plan.istioNamespace, GATEWAY_POD_LABELS)).filter((p) => !p.deleting);
     this.gateways.assign(gateways.map((p) => p.name));
   }
@@ -267,10 +223,25 @@ export class KindCluster implements RunningCluster {
   }
 
   async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
-    const plan = this.plan;
+    const fleet = `f${this.fleets++}-${this.plan.mode.name}`;
+    const rng = new Rng(this.plan.randomSeed);
+    const admission: PodAdmission = { admitted: [], rejected: [] };
+    // Each control plane's pods in its own namespace, with its own generic kubeconfig (one fleet label over all).
+    for (const controlPlane of [this.shoot, ...this.neighbours]) {
+      const mine = groups.filter((g) => g.controlPlane === controlPlane.plan.neighbour?.name);
+      if (mine.length === 0) continue;
+      const admitted = await this.admitInto(controlPlane, mine, fleet, rng);
+      admission.admitted.push(...admitted.admitted);
+      admission.rejected.push(...admitted.rejected);
+    }
+    return admission;
+  }
+
+  private async admitInto(controlPlane: KindControlPlane, groups: ClientGroup[], fleet: string, rng: Rng): Promise<PodAdmission> {
+    const plan = controlPlane.plan;
     const ns = plan.namespace;
-    const fleet = `f${this.fleets++}-${plan.mode.name}`;
-    const rng = new Rng(plan.randomSeed);
+    // A neighbour's generic kubeconfig never changes (set-kubeconfig-server is about the control plane under test).
+    const genericKubeconfig = controlPlane === this.shoot ? this.genericKubeconfig : plan.genericKubeconfig;
     const wanted: { name: string; group: ClientGroup }[] = [];
     for (const group of groups) {
       const generation = this.podGenerations.get(group.name) ?? 0;
@@ -284,7 +255,7 @@ export class KindCluster implements RunningCluster {
         namespace: ns,
         group: w.group,
         fleet,
-        genericKubeconfig: this.genericKubeconfig,
+        genericKubeconfig,
         randomSeed: rng.fork(`pod-${w.name}`).seed,
         image: this.o.images.loadClient,
         imagePullPolicy: this.o.imagePullPolicy,
@@ -316,9 +287,9 @@ export class KindCluster implements RunningCluster {
     const states = await pollUntil(
       async () => (await this.pods(ns, `${FLEET_LABEL}=${fleet}`)).filter((p) => created.includes(p.name)),
       (pods) => pods.length === created.length && pods.every((p) => p.ready),
-      { timeoutMs: this.o.readyTimeoutMs, intervalMs: 1000, what: `client pods of ${fleet} to be ready` },
+      { timeoutMs: this.o.readyTimeoutMs, intervalMs: 1000, what: `client pods of ${fleet} in ${ns} to be ready` },
     );
-    const ca = this.ctx.pems.authority('ca');
+    const ca = controlPlane.ctx.pems.authority('ca');
     for (const w of wanted) {
       const state = states.find((s) => s.name === w.name);
       if (!state) continue;
@@ -329,66 +300,24 @@ export class KindCluster implements RunningCluster {
         ip: state.ip ?? '',
         labels: state.labels,
         hostAliases: state.hostAliases,
-        kubeconfig: { server: this.genericKubeconfig.server, caPem: ca, token: plan.tokens.clientGroups[w.group.name] ?? '' },
-        profile: w.group.profile,
-        qps: w.group.qps,
-        burst: w.group.burst,
-        rate: w.group.rate,
-        arrival: w.group.arrival,
-        mix: w.group.mix,
-        watches: w.group.watches,
-        http1: w.group.http1,
-        maxRetries: w.group.maxRetries,
+        kubeconfig: { server: genericKubeconfig.server, caPem: ca, token: plan.tokens.clientGroups[w.group.name] ?? '' },
+        ...clientBehaviour(w.group),
       });
     }
     return admission;
   }
 
   async startClients(pods: ClientPodSpec[]): Promise<ClientFleet> {
-    const fleet = new KindClientFleet(pods, this.plan.namespace, this.runner, this.access, this.loadStarted ? 0 : INITIAL_WARM_UP_RETRY_MS, () => {
+    const fleet = new KindClientFleet(pods, this.runner, this.access, this.loadStarted ? 0 : INITIAL_WARM_UP_RETRY_MS, () => {
       this.loadStarted = true;
     });
     this.openFleets.add(fleet);
     return fleet;
   }
 
+  /** The replicas under test, then every neighbour's, each scraped through a port-forward to its pod. */
   replicaMetrics(): MetricsEndpoint[] {
-    return this.replicas.names().map((replica) => ({ replica, scrape: () => this.scrape(replica) }));
-  }
-
-  /** GET /metrics of a replica's current pod, with the shoot admin's token, through a port-forward to the pod. */
-  private async scrape(replica: string): Promise<string> {
-    const pod = this.replicas.podOf(replica);
-    if (!pod) throw new Error(`${replica} has no pod right now (it is being replaced)`);
-    return this.scrapePod(pod);
-  }
-
-  private async scrapePod(pod: string): Promise<string> {
-    const port = await this.forwards.port(`pod/${pod}`);
-    return new Promise((resolve, reject) => {
-      const req = https.get(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/metrics',
-          servername: 'kube-apiserver',
-          ca: this.ctx.pems.authority('ca'),
-          headers: { authorization: `Bearer ${this.plan.tokens.shootAdmin}`, accept: 'text/plain' },
-          timeout: 10_000,
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () =>
-            res.statusCode === 200 ? resolve(text) : reject(new Error(`scraping /metrics of ${pod}: HTTP ${res.statusCode} ${text.slice(0, 200)}`)),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`scraping /metrics of ${pod}: timed out`)));
-      req.on('error', reject);
-    });
+    return [this.shoot, ...this.neighbours].flatMap((c) => c.metrics());
   }
 
   /** Scrapes a terminating pod until it stops answering: its last text holds every request it counted. */
@@ -398,7 +327,7 @@ export class KindCluster implements RunningCluster {
     void alsoWhile.finally(() => (done = true));
     for (;;) {
       try {
-        last = await this.scrapePod(pod);
+        last = await this.shoot.scrapePod(pod);
       } catch {
         if (done || last !== undefined) break;
       }
@@ -444,7 +373,7 @@ export class KindCluster implements RunningCluster {
       case 'restart-apiserver': {
         const pod = this.replicas.release(change.replica);
         if (change.mode === 'kill' && pod) {
-          const text = await this.scrapePod(pod).catch(() => undefined);
+          const text = await this.shoot.scrapePod(pod).catch(() => undefined);
           if (text) final.push({ replica: change.replica, text });
           await run(planChange(change, { ...base, count: this.replicas.size, pod }));
           await this.forwards.closeOne(`pod/${pod}`);
@@ -525,12 +454,15 @@ export class KindCluster implements RunningCluster {
   async close(): Promise<void> {
     await Promise.allSettled([...this.openFleets].map((f) => f.close()));
     this.openFleets.clear();
-    await this.forwards.close();
-    await executePlan(planControlPlaneTeardown(this.access, this.plan.namespace, this.plan.istioNamespace, false), {
-      runner: this.runner,
-      workDir: path.resolve(this.o.workDir),
-      log: this.log,
-    });
+    for (const controlPlane of [...this.neighbours, this.shoot]) {
+      await controlPlane.forwards.close();
+      const { namespace, istioNamespace } = controlPlane.plan;
+      await executePlan(planControlPlaneTeardown(this.access, namespace, istioNamespace, false, controlPlane.plan.neighbour ? 'neighbour' : 'under-test'), {
+        runner: this.runner,
+        workDir: path.resolve(this.o.workDir),
+        log: this.log,
+      });
+    }
   }
 
   /** For tests and logs: the rendered context (plan, certificates, secrets). */
@@ -544,18 +476,18 @@ export class KindClientFleet implements ClientFleet {
   private readonly stopped = new Set<string>();
 
   constructor(
+    /** Each pod in its own control plane's namespace (pod.namespace). */
     private readonly pods: ClientPodSpec[],
-    private readonly namespace: string,
     private readonly runner: ToolRunner,
     private readonly access: SeedAccess,
     private readonly warmUpRetryMs: number,
     private readonly onRun: () => void,
   ) {}
 
-  private async control<T>(pod: string, pathWithQuery: string, timeoutMs = 30_000): Promise<T> {
+  private async control<T>(pod: ClientPodSpec, pathWithQuery: string, timeoutMs = 30_000): Promise<T> {
     const result = await this.runner.run(
       'kubectl',
-      [...seedFlags(this.access), 'get', '--raw', podProxyPath(this.namespace, pod, pathWithQuery), `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`],
+      [...seedFlags(this.access), 'get', '--raw', podProxyPath(pod.namespace, pod.name, pathWithQuery), `--request-timeout=${Math.ceil(timeoutMs / 1000)}s`],
       { timeoutMs: timeoutMs + 5_000 },
     );
     return JSON.parse(result.stdout) as T;
@@ -563,7 +495,7 @@ export class KindClientFleet implements ClientFleet {
 
   async prepare(): Promise<PrepareResult> {
     const prepared = await mapLimited(this.pods, CONCURRENCY, (pod) =>
-      this.control<PodPrepared>(pod.name, controlPath(CONTROL_PATHS.prepare, { retryForMs: this.warmUpRetryMs }), this.warmUpRetryMs + 120_000).catch(
+      this.control<PodPrepared>(pod, controlPath(CONTROL_PATHS.prepare, { retryForMs: this.warmUpRetryMs }), this.warmUpRetryMs + 120_000).catch(
         (error: Error): PodPrepared => ({ answered: 0, error: error.message }),
       ),
     );
@@ -579,10 +511,7 @@ export class KindClientFleet implements ClientFleet {
     const epochUnixMs = Date.now() + 3_000 + 30 * this.pods.length;
     const maxRequests = Math.max(1, Math.floor(options.maxRequests / Math.max(1, this.pods.length)));
     await mapLimited(this.pods, CONCURRENCY, (pod) =>
-      this.control(
-        pod.name,
-        controlPath(CONTROL_PATHS.run, { durationMs: options.durationMs, maxRequests, drainTimeoutMs: options.drainTimeoutMs, epochUnixMs }),
-      ),
+      this.control(pod, controlPath(CONTROL_PATHS.run, { durationMs: options.durationMs, maxRequests, drainTimeoutMs: options.drainTimeoutMs, epochUnixMs })),
     );
     const deadline = epochUnixMs + options.durationMs + (options.drainTimeoutMs ?? 10_000) + 60_000;
     const results = new Map<string, ClientRunResult>();
@@ -593,7 +522,7 @@ export class KindClientFleet implements ClientFleet {
           this.pods.filter((p) => !results.has(p.name)),
           CONCURRENCY,
           async (pod) => {
-            const answer = await this.control<ClientRunResult | { running: boolean }>(pod.name, CONTROL_PATHS.result);
+            const answer = await this.control<ClientRunResult | { running: boolean }>(pod, CONTROL_PATHS.result);
             if ('pod' in answer) results.set(pod.name, answer);
           },
         );
@@ -602,36 +531,36 @@ export class KindClientFleet implements ClientFleet {
       (n) => n === this.pods.length,
       { timeoutMs: Math.max(1_000, deadline - Date.now()), intervalMs: 1_000, what: 'every load client to report its results' },
     );
-    for (const name of this.stopped) await this.deletePod(name);
+    for (const pod of this.pods.filter((p) => this.stopped.has(p.name))) await this.deletePods(pod.namespace, [pod.name]);
     return this.pods.map((p) => results.get(p.name)!);
   }
 
   async setGroup(group: string, change: GroupChange): Promise<void> {
     const pods = this.pods.filter((p) => p.group === group && !this.stopped.has(p.name));
     await mapLimited(pods, CONCURRENCY, (pod) =>
-      this.control(pod.name, controlPath(CONTROL_PATHS.set, { rate: change.rate, qps: change.qps, burst: change.burst })),
+      this.control(pod, controlPath(CONTROL_PATHS.set, { rate: change.rate, qps: change.qps, burst: change.burst })),
     );
   }
 
   /** The pods' load ends now (their connections close); the pods are deleted once their results are read. */
   async stopPods(pods: string[]): Promise<void> {
     const mine = this.pods.filter((p) => pods.includes(p.name));
-    await mapLimited(mine, CONCURRENCY, (pod) => this.control(pod.name, CONTROL_PATHS.stop));
+    await mapLimited(mine, CONCURRENCY, (pod) => this.control(pod, CONTROL_PATHS.stop));
     for (const pod of mine) this.stopped.add(pod.name);
   }
 
-  private async deletePod(name: string): Promise<void> {
-    await this.runner.run('kubectl', [...seedFlags(this.access), 'delete', 'pod', name, '-n', this.namespace, '--wait=false', '--ignore-not-found'], {
-      timeoutMs: 60_000,
+  private async deletePods(namespace: string, names: string[]): Promise<void> {
+    await this.runner.run('kubectl', [...seedFlags(this.access), 'delete', 'pod', ...names, '-n', namespace, '--wait=false', '--ignore-not-found'], {
+      timeoutMs: 120_000,
     });
   }
 
   async close(): Promise<void> {
-    const names = this.pods.map((p) => p.name);
-    if (names.length === 0) return;
-    await this.runner.run('kubectl', [...seedFlags(this.access), 'delete', 'pod', ...names, '-n', this.namespace, '--wait=false', '--ignore-not-found'], {
-      timeoutMs: 120_000,
-    });
+    for (const namespace of new Set(this.pods.map((p) => p.namespace)))
+      await this.deletePods(
+        namespace,
+        this.pods.filter((p) => p.namespace === namespace).map((p) => p.name),
+      );
   }
 }
 

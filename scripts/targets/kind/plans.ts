@@ -5,6 +5,7 @@ import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_LABELS, KUBE_APISERVER_SERVICE_
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import { stringify } from 'yaml';
 import { genericKubeconfigFor, planCluster, type ClusterPlan } from '../../cluster/plan.ts';
+import { neighbourIdentity } from '../../../scenarios/schema.ts';
 import { genericKubeconfigSecret } from '../../cluster/seedObjects.ts';
 import { CONTROL_PLANE_LABEL, FLEET_LABEL, type RenderContext } from './manifests/common.ts';
 import {
@@ -152,15 +153,28 @@ export function planClusterDown(clusterName: string): CommandPlan {
   };
 }
 
-/** Removes what an earlier run left of this control plane: the webhook registration first (its CA is stale). */
-export function planControlPlaneTeardown(access: SeedAccess, namespace: string, istioNamespace: string, wait: boolean): CommandPlan {
-  const steps: Step[] = [
-    kubectl(access, 'remove the webhook registration (pods in shoot namespaces are admitted without it)', [
-      'delete',
-      'mutatingwebhookconfiguration',
-      WEBHOOK_CONFIGURATION_NAME,
-      '--ignore-not-found',
-    ]),
+/**
+ * Removes what an earlier run left of this control plane: the webhook registration first (its CA is stale), unless
+ * the control plane is a neighbour (the registration is the seed's, removed with the control plane under test).
+ */
+export function planControlPlaneTeardown(
+  access: SeedAccess,
+  namespace: string,
+  istioNamespace: string,
+  wait: boolean,
+  role: 'under-test' | 'neighbour' = 'under-test',
+): CommandPlan {
+  const steps: Step[] = [];
+  if (role === 'under-test')
+    steps.push(
+      kubectl(access, 'remove the webhook registration (pods in shoot namespaces are admitted without it)', [
+        'delete',
+        'mutatingwebhookconfiguration',
+        WEBHOOK_CONFIGURATION_NAME,
+        '--ignore-not-found',
+      ]),
+    );
+  steps.push(
     kubectl(access, `delete this control plane's objects in ${istioNamespace}`, [
       'delete',
       'envoyfilter,secret',
@@ -171,7 +185,7 @@ export function planControlPlaneTeardown(access: SeedAccess, namespace: string, 
       '--ignore-not-found',
     ]),
     kubectl(access, `delete the control-plane namespace ${namespace}`, ['delete', 'namespace', namespace, '--ignore-not-found', `--wait=${wait}`], 300_000),
-  ];
+  );
   if (wait)
     steps.push(
       kubectl(access, `wait until ${namespace} is gone`, ['wait', '--for=delete', `namespace/${namespace}`, '--timeout=240s'], 250_000, {
@@ -185,11 +199,19 @@ export function planControlPlaneTeardown(access: SeedAccess, namespace: string, 
  * One mode's control plane, from scratch: the namespaces, the webhook, the seed objects, etcd, the kube-apiserver
  * replicas, the gateway's settings and the mode's Istio objects, the webhook registration last (it must not admit
  * pods of a half-set-up control plane, buildSeedObjects' order), then the shoot's own bootstrap objects.
+ *
+ * A neighbour's plan (docs/scenarios.md#shared-gateway) gets only what is its own: its namespace and the seed objects
+ * in it, its secrets, etcd, kube-apiserver replicas, Istio objects and shoot bootstrap. The webhook, the gateway's
+ * settings and the registration are the seed's and come with the control plane under test, planned first.
  */
 export function planControlPlane(ctx: RenderContext, access: SeedAccess): CommandPlan {
   const { plan } = ctx;
+  const role = plan.neighbour ? 'neighbour' : 'under-test';
   const dir = `${plan.namespace}/${plan.mode.name}`;
-  const seed = seedObjectsForCluster(ctx);
+  const seed = seedObjectsForCluster(ctx).filter(
+    (s) =>
+      role === 'under-test' || s.object.metadata.namespace === plan.namespace || (s.object.kind === 'Namespace' && s.object.metadata.name === plan.namespace),
+  );
   const namespaces = seed.filter((s) => s.object.kind === 'Namespace').map((s) => s.object);
   const registration = seed.filter((s) => s.object.kind === 'MutatingWebhookConfiguration').map((s) => s.object);
   const seedRest = seed.filter((s) => s.object.kind !== 'Namespace' && s.object.kind !== 'MutatingWebhookConfiguration').map((s) => s.object);
@@ -199,25 +221,34 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
 
   const files = {
     namespaces: manifestFile(`${dir}/00-namespaces.yaml`, namespaces),
-    webhook: manifestFile(`${dir}/10-webhook.yaml`, webhookObjects(ctx), 0o600),
+    webhook: manifestFile(`${dir}/10-webhook.yaml`, role === 'under-test' ? webhookObjects(ctx) : [], 0o600),
     seed: manifestFile(`${dir}/20-seed-objects.yaml`, seedRest, secretLike(seedRest)),
     secrets: manifestFile(`${dir}/30-control-plane-secrets.yaml`, controlPlaneSecrets(ctx), 0o600),
     etcd: manifestFile(`${dir}/31-etcd.yaml`, etcdObjects(ctx)),
     apiserver: manifestFile(`${dir}/32-kube-apiserver.yaml`, [kubeApiserverDeployment(ctx)], 0o600),
-    gatewayWide: manifestFile(`${dir}/40-gateway-filters.yaml`, gatewayWideObjects(plan.istioNamespace, plan.topology.gateway.maxConcurrentStreams)),
+    gatewayWide: manifestFile(
+      `${dir}/40-gateway-filters.yaml`,
+      role === 'under-test' ? gatewayWideObjects(plan.istioNamespace, plan.topology.gateway.maxConcurrentStreams) : [],
+    ),
     istio: manifestFile(`${dir}/41-istio-${plan.mode.name}.yaml`, controlPlaneIstioObjects(ctx), 0o600),
     registration: manifestFile(`${dir}/50-webhook-configuration.yaml`, registration),
     shoot: manifestFile(`${dir}/60-shoot-bootstrap.yaml`, shootBootstrapObjects(plan)),
   };
   const gateway = plan.topology.gateway;
+  const seedWide = role === 'under-test';
   const steps: Step[] = [
-    ...planControlPlaneTeardown(access, plan.namespace, plan.istioNamespace, true).steps,
+    ...planControlPlaneTeardown(access, plan.namespace, plan.istioNamespace, true, role).steps,
     applyFile(access, 'create the namespaces (control plane: gardener.cloud/role=shoot)', files.namespaces),
-    applyFile(access, `deploy the webhook (${GRM_NAMESPACE}/${GRM_NAME}) with this run's serving certificate`, files.webhook),
-    rolloutStatus(access, GRM_NAMESPACE, `deployment/${GRM_NAME}`),
+  ];
+  if (seedWide)
+    steps.push(
+      applyFile(access, `deploy the webhook (${GRM_NAMESPACE}/${GRM_NAME}) with this run's serving certificate`, files.webhook),
+      rolloutStatus(access, GRM_NAMESPACE, `deployment/${GRM_NAME}`),
+    );
+  steps.push(
     applyFile(
       access,
-      'create the seed objects: Services, the generic token kubeconfig, shoot-access tokens' +
+      `create the seed objects${seedWide ? '' : ` of ${plan.namespace}`}: Services, the generic token kubeconfig, shoot-access tokens` +
         (plan.mode.internalLoadBalancingConfigMap ? ', the ConfigMap istio-internal-load-balancing' : ''),
       files.seed,
     ),
@@ -226,28 +257,34 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
     rolloutStatus(access, plan.namespace, `deployment/${ETCD_NAME}`),
     applyFile(access, `deploy ${plan.topology.controlPlane.replicas} kube-apiserver replicas (${ctx.options.kubeApiserverVersion})`, files.apiserver),
     rolloutStatus(access, plan.namespace, `deployment/${KUBE_APISERVER_SERVICE_NAME}`, ctx.options.readyTimeoutMs),
-    kubectl(access, `give the ingress gateway ${gateway.pods} pods with ${gateway.upstreamConnectionsPerEndpoint} Envoy worker(s) each`, [
-      'patch',
-      'deployment',
-      GATEWAY_DEPLOYMENT,
-      '-n',
-      plan.istioNamespace,
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        spec: {
-          replicas: gateway.pods,
-          template: { metadata: { annotations: { 'proxy.istio.io/config': JSON.stringify({ concurrency: gateway.upstreamConnectionsPerEndpoint }) } } },
-        },
-      }),
-    ]),
-    applyFile(access, 'configure the gateway: Lua filters (X-Remote-* strip, 421 on SNI mismatch), HTTP/2 settings', files.gatewayWide),
-  ];
+  );
+  if (seedWide)
+    steps.push(
+      kubectl(access, `give the ingress gateway ${gateway.pods} pods with ${gateway.upstreamConnectionsPerEndpoint} Envoy worker(s) each`, [
+        'patch',
+        'deployment',
+        GATEWAY_DEPLOYMENT,
+        '-n',
+        plan.istioNamespace,
+        '--type=merge',
+        '-p',
+        JSON.stringify({
+          spec: {
+            replicas: gateway.pods,
+            template: { metadata: { annotations: { 'proxy.istio.io/config': JSON.stringify({ concurrency: gateway.upstreamConnectionsPerEndpoint }) } } },
+          },
+        }),
+      ]),
+      applyFile(access, 'configure the gateway: Lua filters (X-Remote-* strip, 421 on SNI mismatch), HTTP/2 settings', files.gatewayWide),
+    );
   if ((files.istio.objects ?? []).length > 0) steps.push(applyFile(access, `create the ${plan.mode.name} Istio objects of ${plan.namespace}`, files.istio));
+  if (seedWide)
+    steps.push(
+      rolloutStatus(access, plan.istioNamespace, `deployment/${GATEWAY_DEPLOYMENT}`, ctx.options.readyTimeoutMs),
+      applyFile(access, 'register the webhook (MutatingWebhookConfiguration, caBundle of this run)', files.registration),
+    );
   steps.push(
-    rolloutStatus(access, plan.istioNamespace, `deployment/${GATEWAY_DEPLOYMENT}`, ctx.options.readyTimeoutMs),
-    applyFile(access, 'register the webhook (MutatingWebhookConfiguration, caBundle of this run)', files.registration),
-    shootKubectl("create the clients' namespace, RBAC and API Priority and Fairness objects in the shoot", [
+    shootKubectl(`create the clients' namespace, RBAC and API Priority and Fairness objects in the shoot${seedWide ? '' : ` of ${plan.namespace}`}`, [
       'apply',
       '--server-side',
       '--field-manager=apiserver-l7-testbed',
@@ -425,12 +462,13 @@ export function changeObjectFile(change: TopologyChange, ctx: RenderContext, dir
   return undefined;
 }
 
-/** The plan as the kind target runs it: its control-plane namespace gets the configured prefix. */
+/** The plan as the kind target runs it: its control-plane namespaces (its neighbours' too) get the configured prefix. */
 export function planForKind(plan: ClusterPlan, o: ResolvedKindOptions): ClusterPlan {
   if (!o.namespacePrefix) return plan;
   const topology = {
     ...plan.topology,
     controlPlane: { ...plan.topology.controlPlane, namespace: `${o.namespacePrefix}${plan.topology.controlPlane.namespace}` },
+    neighbours: plan.topology.neighbours.map((n) => ({ ...n, namespace: `${o.namespacePrefix}${neighbourIdentity(n).namespace}` })),
   };
   return planCluster(topology, plan.mode, plan.randomSeed, plan.options);
 }

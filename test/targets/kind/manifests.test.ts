@@ -57,7 +57,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'networking.istio.io/v1alpha3/EnvoyFilter': EnvoyFilter,
 };
 
-function scenario(overrides: { replicas?: number; lbPolicy?: string; apf?: boolean } = {}) {
+function scenario(overrides: { replicas?: number; lbPolicy?: string; apf?: boolean; neighbour?: boolean } = {}) {
   return Scenario.parse({
     name: 'kind-test',
     duration: '5s',
@@ -91,10 +91,12 @@ function scenario(overrides: { replicas?: number; lbPolicy?: string; apf?: boole
           : {}),
       },
       gateway: { pods: 2, ...(overrides.lbPolicy ? { lbPolicy: overrides.lbPolicy } : {}) },
+      ...(overrides.neighbour ? { neighbours: [{ name: 'quiet', replicas: 2 }] } : {}),
     },
     clients: [
       { name: 'heavy', rate: 50, qps: 100, burst: 200 },
       { name: 'light', count: 2, rate: 2, watches: [{ resource: 'leases' }] },
+      ...(overrides.neighbour ? [{ name: 'other', count: 2, rate: 2, controlPlane: 'quiet' }] : []),
     ],
   });
 }
@@ -103,13 +105,16 @@ const SETTINGS = [
   { label: '3 replicas', replicas: 3 },
   { label: '1 replica', replicas: 1 },
   { label: '5 replicas, ROUND_ROBIN, APF objects', replicas: 5, lbPolicy: 'ROUND_ROBIN', apf: true },
+  { label: '3 replicas and a neighbour control plane', replicas: 3, neighbour: true },
 ];
 
 let tmp: string;
+/** Each setting's own folder (two settings may have the same replica count). */
+const outDir = (setting: (typeof SETTINGS)[number]) => setting.label.replace(/[^a-z0-9]+/gi, '-');
 const runs = new Map<string, KindDryRun>();
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-manifests-'));
-  for (const s of SETTINGS) runs.set(s.label, await dryRunKindScenario({ scenario: scenario(s), seed: 7, out: path.join(tmp, String(s.replicas)) }));
+  for (const s of SETTINGS) runs.set(s.label, await dryRunKindScenario({ scenario: scenario(s), seed: 7, out: path.join(tmp, outDir(s)) }));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -145,7 +150,7 @@ describe.each(SETTINGS)('rendered manifests ($label)', (setting) => {
     let count = 0;
     for (const { plan } of run().modes) {
       for (const file of plan.files.filter((f) => f.objects)) {
-        const written = parseAllDocuments(fs.readFileSync(path.join(tmp, String(setting.replicas), file.path), 'utf8')).map((d) => d.toJS());
+        const written = parseAllDocuments(fs.readFileSync(path.join(tmp, outDir(setting), file.path), 'utf8')).map((d) => d.toJS());
         expect(written).toEqual(file.objects);
         for (const object of written) {
           const Model = MODELS[`${object.apiVersion}/${object.kind}`];
@@ -252,7 +257,7 @@ describe.each(SETTINGS)('rendered manifests ($label)', (setting) => {
         expect(rules).toEqual([]);
         continue;
       }
-      expect(rules.length).toBe(mode === 'l7' ? 3 : 1);
+      expect(rules.length).toBe((mode === 'l7' ? 3 : 1) * (1 + clusterPlan.neighbours.length));
       for (const rule of rules) {
         const policy = rule.spec.trafficPolicy;
         expect(policy.connectionPool.tcp).toEqual({ maxConnectionDuration: '86400s', tcpKeepalive: { time: '7200s', interval: '75s' } });
@@ -280,6 +285,71 @@ describe.each(SETTINGS)('rendered manifests ($label)', (setting) => {
       expect(args.some((a) => a.startsWith('--goaway-chance='))).toBe(mode === 'goaway');
       if (mode === 'goaway') expect(args).toContain('--goaway-chance=0.002');
       expect(args.includes('--feature-gates=UnauthenticatedHTTP2DOSMitigation=false')).toBe(mode === 'l7');
+    }
+  });
+});
+
+describe('a neighbour control plane behind the same gateway (docs/scenarios.md#shared-gateway)', () => {
+  const run = () => runs.get('3 replicas and a neighbour control plane')!;
+
+  it('gets its own namespace, etcd, kube-apiserver and Istio objects, and none of the seed-wide ones', () => {
+    for (const { plan, clusterPlan, mode } of run().modes) {
+      const neighbour = clusterPlan.neighbours[0]!;
+      const own = objectsOf(plan.files.filter((f) => f.path.startsWith(`${neighbour.namespace}/${mode}/`)));
+      expect(find(own, 'Namespace', neighbour.namespace)).toBeDefined();
+      expect(find(own, 'Deployment', 'kube-apiserver', neighbour.namespace).spec.replicas).toBe(2);
+      expect(find(own, 'Deployment', 'etcd', neighbour.namespace)).toBeDefined();
+      for (const kind of ['MutatingWebhookConfiguration', 'EnvoyFilter'])
+        expect(own.filter((o) => o.kind === kind && o.metadata.namespace !== neighbour.namespace && !o.metadata.name.startsWith(neighbour.namespace))).toEqual(
+          [],
+        );
+      expect(own.filter((o) => o.metadata.namespace === 'garden' || (o.kind === 'Namespace' && o.metadata.name !== neighbour.namespace))).toEqual([]);
+      // The seed's webhook registration is removed once, with the control plane under test.
+      const registrationDeletes = plan.steps.filter((s) => s.args.includes('mutatingwebhookconfiguration'));
+      expect(registrationDeletes).toHaveLength(2); // the fresh start's and the run's end
+      if (mode === 'l7') {
+        const gateway = find(own, 'Gateway', 'kube-apiserver', neighbour.namespace);
+        expect(gateway.spec.servers[0].hosts).toEqual([neighbour.publicHost]);
+        expect(own.filter((o) => o.kind === 'DestinationRule')).toHaveLength(3);
+      }
+    }
+  });
+
+  it("admits its pods to its own host and serves them its own certificate, which the other control plane's CA does not verify", async () => {
+    for (const { plan, clusterPlan, mode } of run().modes) {
+      const neighbour = clusterPlan.neighbours[0]!;
+      const objects = objectsOf(plan.files);
+      const pod = objects.find((o) => o.kind === 'Pod' && o.metadata.namespace === neighbour.namespace) as any;
+      expect(pod.metadata.name).toBe('other-0');
+      const secretName = pod.spec.volumes[0].projected.sources[0].secret.name;
+      expect(secretName).toBe(neighbour.genericKubeconfig.secretName);
+      const outcome = await defaultPod(
+        pod,
+        neighbour.namespace,
+        {
+          getConfigMap: async () => find(objects, 'ConfigMap', 'istio-internal-load-balancing', neighbour.namespace),
+          getService: async () => ({ spec: { clusterIP: '10.96.0.42', clusterIPs: ['10.96.0.42'] } }),
+        },
+        { info: () => undefined, debug: () => undefined },
+      );
+      const serving = new X509Certificate(Buffer.from(find(objects, 'Secret', 'kube-apiserver-tls', neighbour.namespace).data['tls.crt'], 'base64'));
+      const kubeconfigOf = (namespace: string, name: string) =>
+        parseKubeconfig(Buffer.from(find(objects, 'Secret', name, namespace).data.kubeconfig, 'base64').toString('utf8'));
+      const kubeconfig = kubeconfigOf(neighbour.namespace, secretName);
+      const ownCa = new X509Certificate(kubeconfig.caPem);
+      const otherCa = new X509Certificate(kubeconfigOf(clusterPlan.namespace, clusterPlan.genericKubeconfig.secretName).caPem);
+      expect(serving.verify(ownCa.publicKey)).toBe(true);
+      expect(serving.verify(otherCa.publicKey)).toBe(false);
+      if (mode === 'l7' || mode === 'passthrough') {
+        expect(outcome.kind).toBe('mutated');
+        if (outcome.kind !== 'mutated') continue;
+        expect(outcome.hostAliases).toEqual([{ ip: '10.96.0.42', hostnames: [neighbour.publicHost] }]);
+        expect(new URL(kubeconfig.server).hostname).toBe(neighbour.publicHost);
+        expect(serving.subjectAltName).toContain(`DNS:${neighbour.publicHost}`);
+      } else {
+        expect(outcome).toEqual({ kind: 'skipped', reason: 'configmap-not-found' });
+        expect(kubeconfig.server).toBe('https://kube-apiserver');
+      }
     }
   });
 });
@@ -320,7 +390,7 @@ describe('offline validation is not vacuous', () => {
 
 describe('dry run output', () => {
   it('writes plan.txt with every step of every mode, and keeps key material private', () => {
-    const root = path.join(tmp, '3');
+    const root = path.join(tmp, outDir(SETTINGS[0]!));
     const text = fs.readFileSync(path.join(root, 'plan.txt'), 'utf8');
     for (const mode of ['direct', 'l7', 'passthrough', 'goaway']) expect(text).toContain(`## mode ${mode}`);
     expect(text).toMatch(/kubectl --context kind-apiserver-lb apply --server-side .* -f \S+\/l7\/41-istio-l7\.yaml/);

@@ -139,6 +139,9 @@ describe('check(scenario)', () => {
     const target = createKindTarget();
     expect(target.name).toBe('kind');
     expect(target.check(Scenario.parse(base))).toEqual([]);
+    // Neighbour control planes run too (docs/scenarios.md#shared-gateway), and their pods count towards maxClientPods.
+    const shared = { ...base, topology: { neighbours: [{ name: 'n' }] }, clients: [...base.clients, { name: 'b', rate: 1, count: 100, controlPlane: 'n' }] };
+    expect(target.check(Scenario.parse(shared))).toEqual(['the scenario starts 101 client pods; this cluster takes at most 100 (option maxClientPods)']);
     const problems = target.check(
       Scenario.parse({
         ...base,
@@ -263,10 +266,10 @@ describe('stable replica names over replaced pods', () => {
 });
 
 describe('the client fleet over the pod proxy', () => {
-  const pod = (name: string, group: string): ClientPodSpec => ({ name, group }) as ClientPodSpec;
+  const pod = (name: string, group: string, namespace = 'shoot--a--b'): ClientPodSpec => ({ name, group, namespace }) as ClientPodSpec;
   const result = (name: string): ClientRunResult => ({ pod: name, group: 'g', attempts: 3 }) as ClientRunResult;
 
-  it('warm-up, one shared start, results collected until every pod reports, stopped pods deleted after', async () => {
+  it('warm-up, one shared start, results collected until every pod reports, stopped pods deleted after; each pod in its own namespace', async () => {
     const polls = new Map<string, number>();
     const runner = recordingRunner((_tool, args) => {
       const raw = args[args.indexOf('--raw') + 1] ?? '';
@@ -279,13 +282,14 @@ describe('the client fleet over the pod proxy', () => {
       }
       return JSON.stringify({ ok: true });
     });
-    const fleet = new KindClientFleet([pod('a', 'g'), pod('b', 'g'), pod('c', 'h')], 'shoot--a--b', runner, { context: 'kind-x' }, 90_000, () => undefined);
+    // c is a pod of a neighbour control plane (docs/scenarios.md#shared-gateway): it lives in its own namespace.
+    const fleet = new KindClientFleet([pod('a', 'g'), pod('b', 'g'), pod('c', 'h', 'shoot--a--n')], runner, { context: 'kind-x' }, 90_000, () => undefined);
     expect(await fleet.prepare()).toEqual({ answered: 5, failed: [{ pod: 'b', error: 'dial tcp: lookup api.x: no such host' }] });
     expect(runner.calls[0]).toBe(
       'kubectl --context kind-x get --raw /api/v1/namespaces/shoot--a--b/pods/a:8080/proxy/prepare?retryForMs=90000 --request-timeout=210s',
     );
     await fleet.setGroup('h', { rate: 7 });
-    expect(runner.calls.at(-1)).toContain('/pods/c:8080/proxy/set?rate=7');
+    expect(runner.calls.at(-1)).toContain('/api/v1/namespaces/shoot--a--n/pods/c:8080/proxy/set?rate=7');
     await fleet.stopPods(['a']);
     const results = await fleet.run({ durationMs: 1, maxRequests: 30 });
     expect(results.map((r) => r.pod)).toEqual(['a', 'b', 'c']);
@@ -297,6 +301,9 @@ describe('the client fleet over the pod proxy', () => {
     expect(runs[0]).toContain('durationMs=1&maxRequests=10&');
     expect(runner.calls.some((c) => c === 'kubectl --context kind-x delete pod a -n shoot--a--b --wait=false --ignore-not-found')).toBe(true);
     await fleet.close();
-    expect(runner.calls.at(-1)).toBe('kubectl --context kind-x delete pod a b c -n shoot--a--b --wait=false --ignore-not-found');
+    expect(runner.calls.slice(-2)).toEqual([
+      'kubectl --context kind-x delete pod a b -n shoot--a--b --wait=false --ignore-not-found',
+      'kubectl --context kind-x delete pod c -n shoot--a--n --wait=false --ignore-not-found',
+    ]);
   });
 });

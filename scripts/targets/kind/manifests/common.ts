@@ -1,7 +1,7 @@
 // What every kind manifest builder shares: the render context (a plan, its certificates and the run's secrets), the
 // labels that mark the objects this project owns, and small object helpers.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { PemSource } from '../../../cluster/certificates.ts';
+import { issueCertificates, issuedPems, type PemSource } from '../../../cluster/certificates.ts';
 import type { ClusterPlan } from '../../../cluster/plan.ts';
 import type { ResolvedKindOptions } from '../options.ts';
 import type { KubeManifest } from '../steps.ts';
@@ -37,6 +37,21 @@ export interface RenderContext {
   pems: PemSource;
   secrets: RuntimeSecrets;
   options: ResolvedKindOptions;
+}
+
+/**
+ * The render context of a plan and of each of its neighbours (docs/scenarios.md#shared-gateway), in that order: each
+ * control plane with its own certificates and runtime secrets.
+ */
+export async function renderContexts(plan: ClusterPlan, options: ResolvedKindOptions): Promise<RenderContext[]> {
+  return Promise.all(
+    [plan, ...plan.neighbours].map(async (p) => ({
+      plan: p,
+      pems: issuedPems(await issueCertificates(p.certificates)),
+      secrets: generateRuntimeSecrets(),
+      options,
+    })),
+  );
 }
 
 export function secretObject(
