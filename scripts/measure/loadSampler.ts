@@ -61,7 +61,7 @@ export interface LoadSamples {
 /** One bucket as it closes, for live displays. */
 export interface BucketSample {
   index: number;
-  replicas: { replica: string; requests: number; tooManyRequests: number; up: boolean }[];
+  replicas: { replica: string; controlPlane?: string; requests: number; tooManyRequests: number; up: boolean }[];
 }
 
 export interface LoadSamplerOptions {
@@ -264,6 +264,7 @@ export class LoadSampler {
       index,
       replicas: [...this.tracks.values()].map((t) => ({
         replica: t.series.replica,
+        ...(t.series.controlPlane ? { controlPlane: t.series.controlPlane } : {}),
         requests: t.series.requests[index]!,
         tooManyRequests: t.series.tooManyRequests[index]!,
         up: t.series.up[index]!,

@@ -143,6 +143,17 @@ const Mode = z.object({
   // Added in schema version 2 (docs/results.md); absent in v1 files.
   failures: z.object({ byKind: counts.default({}), retried: num.default(NaN), finallyFailed: num.default(NaN) }).optional(),
   rejectedPods: z.array(z.object({ pod: str, group: str.default(''), code: num.default(NaN), message: str.default('') })).optional(),
+  neighbours: z
+    .array(
+      z.object({
+        controlPlane: str,
+        groups: z.array(str).default([]),
+        requests: num,
+        fairness: Fairness,
+        replicas: z.array(z.object({ replica: str, requests: num, share: num, tooManyRequests: num.default(NaN), p99Ms: num.default(NaN) })),
+      }),
+    )
+    .optional(),
   timeline: Timeline.optional(),
   convergence: z.array(z.object({ event: str, threshold: num, seconds: z.union([num, z.literal('never')]) })).optional(),
   selfCheck: SelfCheck.optional(),

@@ -41,6 +41,7 @@ export function renderReport(results: ScenarioResults | ReportResults): string {
     overview(ctx),
     timelines(ctx),
     shares(ctx),
+    neighbours(ctx),
     connections(ctx),
     latency(ctx),
     errors(ctx),
@@ -297,6 +298,29 @@ function replicaTable(ctx: Context): string {
       ]),
   );
   return table(['mode', 'replica', 'requests', 'share', 'req/s', 'inflight peak', '429s', 'p50*', 'p99*'], rows, 2);
+}
+
+/** Neighbour control planes behind the same gateway (docs/scenarios.md#shared-gateway); nothing when there are none. */
+function neighbours(ctx: Context): string {
+  const rows = ctx.r.modes.flatMap((m) =>
+    (m.neighbours ?? []).flatMap((n) =>
+      n.replicas.map((x, i) => [
+        i === 0 ? `<b>${esc(m.mode)}</b> ${esc(n.controlPlane)}` : '',
+        esc(x.replica),
+        fmtInt(x.requests),
+        fmtPct(x.share),
+        fmtInt(x.tooManyRequests),
+        fmtMs(x.p99Ms),
+        i === 0 ? `${fmt(n.fairness.maxOverMean, 2)} (groups ${esc(n.groups.join(', '))})` : '',
+      ]),
+    ),
+  );
+  if (rows.length === 0) return '';
+  return `<section id="neighbours">
+<h2>Neighbour control planes behind the same gateway</h2>
+<p class="small muted">Each neighbour's own replicas and how they shared its requests; the charts and fairness figures above are the control plane under test's. Its clients' latency is in the client group table below; conservation counts every control plane's replicas.</p>
+${table(['mode / neighbour', 'replica', 'requests', 'share', '429s', 'p99*', 'max/mean'], rows, 2)}
+</section>`;
 }
 
 function connections(ctx: Context): string {

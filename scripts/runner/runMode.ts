@@ -108,7 +108,10 @@ async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, option
 }
 
 function liveSample(mode: string, bucket: BucketSample, elapsedMs: number, totalMs: number, timeline: TimelineRunner | undefined): LiveSample {
-  const replicas = bucket.replicas.map((r) => ({ replica: r.replica, requestsPerSecond: r.requests, tooManyRequests: r.tooManyRequests }));
+  // The control plane under test only: its split is what the live views show (neighbours are in the results).
+  const replicas = bucket.replicas
+    .filter((r) => r.controlPlane === undefined)
+    .map((r) => ({ replica: r.replica, requestsPerSecond: r.requests, tooManyRequests: r.tooManyRequests }));
   return {
     mode,
     elapsedMs,

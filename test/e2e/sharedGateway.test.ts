@@ -5,6 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
+import { parseResultsText } from '../../scripts/report/load.ts';
+import { renderReport } from '../../scripts/report/render.ts';
 import { runScenario } from '../../scripts/runner/runScenario.ts';
 import type { ModeResult, ScenarioResults } from '../../scripts/runner/results.ts';
 import { localTarget } from '../../scripts/targets/local/localTarget.ts';
@@ -56,5 +58,15 @@ describe('shared gateway: a neighbour control plane behind the same gateway pods
     for (const r of neighbour.replicas) expect(r.share, r.replica).toBeGreaterThan(0.3);
     // And direct mode runs no gateway at all: the neighbour's pods used its own ClusterIP Service.
     expect((mode('direct').network as { gateways: unknown[] }).gateways).toEqual([]);
+  });
+
+  it('the results file keeps the neighbours, and the HTML report shows them in their own section', () => {
+    const loaded = parseResultsText(JSON.stringify(results));
+    const neighbour = loaded.modes.find((m) => m.mode === 'l7')!.neighbours![0]!;
+    expect(neighbour.replicas.map((r) => r.replica)).toEqual(['quiet/kube-apiserver-0', 'quiet/kube-apiserver-1']);
+    const html = renderReport(loaded);
+    const section = html.slice(html.indexOf('<section id="neighbours">'));
+    expect(section).toContain('quiet/kube-apiserver-1');
+    expect(section.slice(0, section.indexOf('</section>'))).toContain('(groups neighbour)');
   });
 });
