@@ -9,7 +9,10 @@ import { Scenario } from '../../../scenarios/schema.ts';
 import { createKindTarget, KindClientFleet, parseServerError } from '../../../scripts/targets/kind/kindTarget.ts';
 import { dryRunPlan, executePlan, StepFailedError } from '../../../scripts/targets/kind/executor.ts';
 import { resolveClusterUpOptions } from '../../../scripts/targets/kind/options.ts';
-import { planChange, planClusterDown, planClusterUp, type ChangeContext } from '../../../scripts/targets/kind/plans.ts';
+import { planChange, planClusterDown, planClusterUp, planForKind, type ChangeContext } from '../../../scripts/targets/kind/plans.ts';
+import { planCluster } from '../../../scripts/cluster/plan.ts';
+import { MODES } from '../../../scripts/cluster/modes.ts';
+import { resolveKindOptions } from '../../../scripts/targets/kind/options.ts';
 import { parsePodList, Roster } from '../../../scripts/targets/kind/roster.ts';
 import { kubectl, manifestFile, type CommandPlan } from '../../../scripts/targets/kind/steps.ts';
 import { ToolFailedError, type KindToolName, type ToolResult, type ToolRunner } from '../../../scripts/targets/kind/tools.ts';
@@ -171,6 +174,25 @@ describe('check(scenario)', () => {
       'kube-apiserver v1.20.0: no flag list for this version (supported: 1.33 to 1.36)',
       "topology.gateway.namespace is istio-ingress, but the cluster's ingress gateway runs in gw",
     ]);
+  });
+});
+
+describe('the plan as the kind target runs it', () => {
+  it("prefixes every control plane's namespace, the neighbours' too, and keeps each client group with its own", () => {
+    const scenario = Scenario.parse({
+      name: 't',
+      topology: { neighbours: [{ name: 'q' }] },
+      clients: [
+        { name: 'a', rate: 1 },
+        { name: 'b', rate: 1, controlPlane: 'q' },
+      ],
+    });
+    const plan = planForKind(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: scenario.clients }), resolveKindOptions({ namespacePrefix: 'x-' }));
+    expect(plan.namespace).toBe('x-shoot--local--hot');
+    expect(plan.neighbours.map((n) => [n.namespace, n.publicHost, n.clientGroups])).toEqual([
+      ['x-shoot--local--q', 'api.q.local.internal.local.gardener.cloud', ['b']],
+    ]);
+    expect(plan.clientGroups).toEqual(['a']);
   });
 });
 
