@@ -69,9 +69,15 @@ export interface PlanOptions {
   addressBlock?: number;
 }
 
-/** Which control plane of the seed a plan is: the one under test, or a neighbour (its name and address slot). */
+/** A neighbour control plane's name and address slot (docs/scenarios.md#shared-gateway). */
+export interface NeighbourRole {
+  name: string;
+  slot: number;
+}
+
+/** Which control plane of the seed a plan is: the one under test, or a neighbour. */
 export interface PlanRole {
-  neighbour?: { name: string; slot: number };
+  neighbour?: NeighbourRole;
 }
 
 /** Everything about the cluster except the certificate-bearing parts (which builders make from a PemSource). */
@@ -98,7 +104,7 @@ export interface PlanLayout {
   genericKubeconfig: GenericKubeconfig;
   clientGroups: string[];
   /** Set when this plan is a neighbour's (docs/scenarios.md#shared-gateway). */
-  neighbour?: { name: string; slot: number };
+  neighbour?: NeighbourRole;
   /** The neighbours' plans (always empty in a neighbour's own plan). */
   neighbours: ClusterPlan[];
 }
@@ -224,6 +230,14 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     neighbours,
   };
   return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };
+}
+
+/**
+ * How the results name a replica of a plan's control plane: by its pod name for the one under test, as
+ * `<neighbour>/kube-apiserver-<i>` with the neighbour's name for a neighbour's (both targets' MetricsEndpoint).
+ */
+export function replicaIdentity(plan: Pick<PlanLayout, 'neighbour'>, replica: string): { replica: string; controlPlane?: string } {
+  return plan.neighbour ? { replica: `${plan.neighbour.name}/${replica}`, controlPlane: plan.neighbour.name } : { replica };
 }
 
 /** The group (O) of every client group's certificate. */

@@ -7,6 +7,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
+import { replicaIdentity } from '../../cluster/plan.ts';
 import type { MetricsEndpoint } from '../target.ts';
 import type { RenderContext } from './manifests/common.ts';
 import { Roster } from './roster.ts';
@@ -69,11 +70,6 @@ export class KindControlPlane {
     return this.ctx.plan;
   }
 
-  /** A neighbour's replicas are reported as `<neighbour>/kube-apiserver-<i>`, the one under test's by their stable name. */
-  displayName(replica: string): string {
-    return this.plan.neighbour ? `${this.plan.neighbour.name}/${replica}` : replica;
-  }
-
   /** A kubeconfig for the shoot's admin, through a port-forward to the kube-apiserver Service. */
   async shootKubeconfig(workDir: string): Promise<{ 'shoot-kubeconfig': string }> {
     const port = await this.forwards.port(`svc/${KUBE_APISERVER_SERVICE_NAME}`);
@@ -94,11 +90,7 @@ export class KindControlPlane {
   }
 
   metrics(): MetricsEndpoint[] {
-    return this.replicas.names().map((replica) => ({
-      replica: this.displayName(replica),
-      ...(this.plan.neighbour ? { controlPlane: this.plan.neighbour.name } : {}),
-      scrape: () => this.scrape(replica),
-    }));
+    return this.replicas.names().map((replica) => ({ ...replicaIdentity(this.plan, replica), scrape: () => this.scrape(replica) }));
   }
 
   /** GET /metrics of a replica's current pod, with the shoot admin's token, through a port-forward to the pod. */

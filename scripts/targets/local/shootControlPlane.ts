@@ -5,7 +5,7 @@
 import type controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import { RestClient } from '../../../sim/kube/restClient.ts';
 import type { HandleOf } from '../../../sim/runtime/component.ts';
-import { replicaEndpoint, type ClusterPlan } from '../../cluster/plan.ts';
+import { replicaEndpoint, replicaIdentity, type ClusterPlan } from '../../cluster/plan.ts';
 import type { IssuedCertificates } from '../../cluster/certificates.ts';
 import { KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import type { MetricsEndpoint } from '../target.ts';
@@ -20,11 +20,6 @@ export class ShootControlPlane {
     readonly certificates: IssuedCertificates,
     readonly apiserver: ShootApiserver,
   ) {}
-
-  /** A neighbour's replicas are reported as `<neighbour>/kube-apiserver-<i>`; the one under test's by pod name. */
-  displayName(replica: string): string {
-    return this.plan.neighbour ? `${this.plan.neighbour.name}/${replica}` : replica;
-  }
 
   /** Admin access to the first replica (system:masters token, verified against the cluster CA). */
   get admin() {
@@ -47,10 +42,10 @@ export class ShootControlPlane {
         this.metricsClients.set(name, client);
       }
       const rest = client;
-      const replica = this.displayName(name);
+      const identity = replicaIdentity(this.plan, name);
+      const replica = identity.replica;
       return {
-        replica,
-        ...(this.plan.neighbour ? { controlPlane: this.plan.neighbour.name } : {}),
+        ...identity,
         async scrape() {
           const res = await rest.request('GET', '/metrics', undefined, { accept: 'text/plain' });
           if (res.statusCode !== 200) throw new Error(`scraping /metrics of ${replica} failed: HTTP ${res.statusCode} ${res.text.slice(0, 200)}`);
@@ -64,7 +59,7 @@ export class ShootControlPlane {
   async connections(): Promise<Record<string, number>> {
     return Object.fromEntries(
       (await this.apiserver.remote.replicaStates()).map((r) => [
-        this.displayName(r.replica),
+        replicaIdentity(this.plan, r.replica).replica,
         Math.max(0, r.connections - (this.metricsClients.get(r.replica)?.openConnections ?? 0)),
       ]),
     );
