@@ -2,7 +2,8 @@
 // webhook. `createKindTarget(options)` is a Target (scripts/targets/target.ts): start() brings one mode's control plane
 // (and each neighbour's, docs/scenarios.md#shared-gateway; kindControlPlane.ts) up from the plan (plans.ts, run by
 // executor.ts), admits the client pods through the webhook, drives the load clients over their control port,
-// scrapes every kube-apiserver pod's /metrics through a port-forward, and maps the topology changes to kubectl actions. It loads no simulator code (the load client runs in the pods).
+// scrapes every kube-apiserver pod's /metrics through a port-forward, and maps the topology changes to kubectl actions.
+// It loads no simulator code (the load client runs in the pods).
 import path from 'node:path';
 import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
 import type { ClientGroup, Scenario } from '../../../scenarios/schema.ts';
