@@ -107,6 +107,15 @@ describe('local cluster: two control planes behind one gateway', () => {
         });
         expect(res.status).toBe(200);
       }
+      // A request on the neighbour's connection for the other control plane's host is misdirected (Gardener's
+      // misdirected-requests Lua filter): it never reaches either control plane's replicas.
+      const crossed = await h2request(session, {
+        ':method': 'GET',
+        ':path': '/api/v1/namespaces/default/configmaps',
+        ':authority': c.plan.publicHost,
+        authorization: `Bearer ${c.plan.tokens.shootAdmin}`,
+      });
+      expect(crossed.status).toBe(421);
     } finally {
       session.close();
     }
