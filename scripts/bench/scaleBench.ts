@@ -16,7 +16,7 @@ import { MODES } from '../cluster/modes.ts';
 import { planCluster } from '../cluster/plan.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
-import { SELF_CHECK_THRESHOLDS, selfCheckOf } from '../runner/selfCheck.ts';
+import { openHealthWindow, SELF_CHECK_THRESHOLDS, selfCheckOf } from '../runner/selfCheck.ts';
 import { localTarget } from '../targets/local/localTarget.ts';
 import type { ClientFleet, RunningCluster } from '../targets/target.ts';
 import { round } from './stats.ts';
@@ -186,16 +186,17 @@ async function measurePoint(point: ScalePoint, ladder: number[], stepSeconds: nu
     for (const offered of ladder) {
       const perPod = offered / point.clientPods;
       for (const group of scenario.clients) await fleet.setGroup(group.name, { rate: perPod });
-      await cluster.componentHealth(true);
+      const readHealth = await openHealthWindow(cluster);
       const started = performance.now();
       // The request bound is split per pod (sim/clients/clients.ts): twice the step's mean, plus room for a Poisson
       // pod's tail where each pod sends only a request or two (a bound of 2x the mean alone capped 2,000 pods at one each).
       const maxRequests = offered * stepSeconds * 2 + point.clientPods * 20;
       const runs = await fleet.run({ durationMs: stepSeconds * 1000, maxRequests, drainTimeoutMs: 3000 });
       const loadPhaseMs = performance.now() - started;
-      const health = await cluster.componentHealth();
+      const health = await readHealth();
       rss();
-      const step = stepOf(offered, runs, selfCheckOf(health, mergeEncodedHistograms(runs.map((r) => r.sendLagHistogram)), loadPhaseMs), stepSeconds);
+      const sendLag = mergeEncodedHistograms(runs.map((r) => r.sendLagHistogram));
+      const step = stepOf(offered, runs, selfCheckOf(health.components, sendLag, loadPhaseMs, health.machine), stepSeconds);
       result.steps.push(step);
       log(
         `  ${offered} req/s offered: ${step.answeredPerSecond} answered/s, worst loop p99 ${step.worstLoopDelay.p99Ms} ms (${step.worstLoopDelay.component}), busiest ${step.busiest.component} ${Math.round(step.busiest.cpuShare * 100)} %, ${step.coresUsed} cores, send lag p99 ${step.sendLagP99Ms} ms, latency p99 ${step.latencyP99Ms} ms${step.clean ? '' : `: ${step.warnings.join('; ')}`}`,

@@ -120,6 +120,7 @@ const SelfCheck = z.object({
     )
     .default([]),
   clientSendLag: z.object({ p50Ms: num, p99Ms: num, maxMs: num }).optional(),
+  machine: z.object({ cpus: num, busyShare: num, processShare: num, othersShare: num }).optional(),
   warnings: z.array(str).default([]),
   clean: z.boolean().optional(),
 });

@@ -564,7 +564,7 @@ ${rows.length ? table(['mode', 'metric', 'actual', 'expected', 'result'], rows) 
 function selfCheck(ctx: Context): string {
   return `<section id="selfcheck">
 <h2>Self-check of the simulator</h2>
-<p class="small muted">Whether the simulator itself kept up: event-loop delay and CPU of every component thread, and how late clients sent against their schedule. A warning means some figures of that mode are distorted by the machine, not by the balancing.</p>
+<p class="small muted">Whether the simulator itself kept up: event-loop delay and CPU of every component thread, how late clients sent against their schedule, and how busy the machine's CPUs were (and how much of that other programs took). A warning means some figures of that mode are distorted by the machine, not by the balancing.</p>
 ${modeGrid(
   ctx,
   (m) => {
@@ -575,8 +575,11 @@ ${modeGrid(
     const lag = s.clientSendLag
       ? `<p class="small">client send lag p50 ${fmtMs(s.clientSendLag.p50Ms)} · p99 ${fmtMs(s.clientSendLag.p99Ms)} · max ${fmtMs(s.clientSendLag.maxMs)}</p>`
       : '';
+    const machine = s.machine
+      ? `<p class="small">machine: ${fmtInt(s.machine.cpus)} CPUs ${fmtPct(s.machine.busyShare, 0)} busy · this run ${fmtPct(s.machine.processShare, 0)} · other programs ${fmtPct(s.machine.othersShare, 0)}</p>`
+      : '';
     const rows = s.components.map((c) => [esc(c.component), fmtMs(c.loopDelayP99Ms), fmtMs(c.loopDelayMaxMs), fmtPct(c.cpuShare, 0)]);
-    return `<p><span class="badge ${clean ? 'ok' : 'warn'}">${clean ? 'clean' : `${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}`}</span></p>${warnings}${lag}
+    return `<p><span class="badge ${clean ? 'ok' : 'warn'}">${clean ? 'clean' : `${s.warnings.length} warning${s.warnings.length === 1 ? '' : 's'}`}</span></p>${warnings}${lag}${machine}
 ${rows.length ? table(['component', 'loop p99', 'max', 'CPU'], rows) : naText('no component figures')}`;
   },
   420,

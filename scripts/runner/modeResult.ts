@@ -10,12 +10,12 @@ import { apfOfProcesses } from '../measure/apfMetrics.ts';
 import { histogramQuantile } from '../measure/histogramQuantile.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
 import type { LoadSamples } from '../measure/loadSampler.ts';
-import type { ComponentHealth, NetworkStats, RejectedPod } from '../targets/target.ts';
+import type { NetworkStats, RejectedPod } from '../targets/target.ts';
 import { conservationOf } from './conservation.ts';
 import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from './convergence.ts';
 import { failureSummary } from './failures.ts';
 import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, TimelineEvent } from './results.ts';
-import { selfCheckOf } from './selfCheck.ts';
+import { selfCheckOf, type HealthReading } from './selfCheck.ts';
 
 /** What one mode's load phase measured. */
 export interface LoadMeasurement {
@@ -28,8 +28,8 @@ export interface LoadMeasurement {
   events: TimelineEvent[];
   loadPhaseMs: number;
   network: NetworkStats;
-  /** Each component thread's health over the load phase. */
-  health: ComponentHealth[];
+  /** Each component thread's health and the machine's CPU over the load phase. */
+  health: HealthReading;
 }
 
 export interface ModeResultInput extends LoadMeasurement {
@@ -111,7 +111,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
       events: input.events,
     },
     convergence: input.events.map((event) => convergenceOf(event, perBucket, samples.bucketMs, threshold)),
-    selfCheck: selfCheckOf(input.health, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs),
+    selfCheck: selfCheckOf(input.health.components, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs, input.health.machine),
     ...optional('neighbours', neighbourResults(scenario, samples.replicas)),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,

@@ -143,6 +143,8 @@ export interface SelfCheck {
   components: SelfCheckComponent[];
   /** Actual minus intended send time of the clients' requests (open-loop lag), ms. */
   clientSendLag: { p50Ms: number; p99Ms: number; maxMs: number };
+  /** How busy the machine's CPUs were over the load phase (absent on targets whose cluster is not this process). */
+  machine?: { cpus: number; busyShare: number; processShare: number; othersShare: number };
   /** One line per threshold passed, e.g. "gateway-0 event loop p99 38 ms: l7 latencies are inflated by the simulator". */
   warnings: string[];
   clean: boolean;

@@ -11,6 +11,7 @@ import { ClientFleets } from './clientFleets.ts';
 import type { LiveSample } from './liveSample.ts';
 import { buildModeResult, type LoadMeasurement } from './modeResult.ts';
 import type { ModeResult, TimelineEvent } from './results.ts';
+import { openHealthWindow } from './selfCheck.ts';
 import { TimelineRunner } from './timeline.ts';
 
 export interface RunModeOptions {
@@ -64,7 +65,7 @@ async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, option
       ? (bucket) => options.onSample!(liveSample(mode, bucket, performance.now() - loadStartedAt, scenario.duration, timeline))
       : undefined,
   });
-  await cluster.componentHealth(true);
+  const readHealth = await openHealthWindow(cluster);
   await sampler.begin();
   progress(`${mode}: load phase ${scenario.duration / 1000} s${scenario.events.length > 0 ? `, ${scenario.events.length} timeline events` : ''}`);
   loadStartedAt = performance.now();
@@ -86,7 +87,7 @@ async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, option
     const events = await timeline.finish();
     const clients = await fleets.results();
     const loadPhaseMs = performance.now() - loadStartedAt;
-    const health = await cluster.componentHealth();
+    const health = await readHealth();
     const answered = clients.clientResults.reduce((s, r) => s + Object.values(r.answeredByCode).reduce((a, b) => a + b, 0), 0) + clients.warmUpAnswered;
     const samples = await sampler.finish({ expectedRequests: answered });
     return {

@@ -1,9 +1,11 @@
 // The simulator's check of itself (docs/architecture.md#self-check, thresholds: docs/performance.md#self-check): a result counts only while the simulator was not
 // the bottleneck. Over the load phase, per component thread: event-loop delay and CPU time; for the clients: how late
-// their open-loop schedule sent (actual minus intended send time). A value past its threshold gives a warning that
+// their open-loop schedule sent (actual minus intended send time); for the machine: how busy its CPUs were and how
+// much of that was other programs (scripts/measure/machineCpu.ts). A value past its threshold gives a warning that
 // names the component and what it means for the figures.
 import type { LatencySummary } from '../measure/latency.ts';
-import type { ComponentHealth } from '../targets/target.ts';
+import type { MachineCpu } from '../measure/machineCpu.ts';
+import type { ComponentHealth, RunningCluster } from '../targets/target.ts';
 import type { SelfCheck, SelfCheckComponent } from './results.ts';
 
 /**
@@ -17,6 +19,10 @@ export const SELF_CHECK_THRESHOLDS = {
   cpuShare: 0.85,
   /** p99 of the clients' send lag, ms: clean runs <= 22 ms, overloaded steps >= 47 ms. */
   clientSendLagP99Ms: 30,
+  /** Share of all the machine's CPU time that was busy: every thread then waits for a CPU. */
+  machineBusyShare: 0.95,
+  /** Share of all the machine's CPU time used by other programs: they took CPU the simulator's threads needed. */
+  othersShare: 0.25,
 };
 
 /** What a lagging component inflates, for the warning text. */
@@ -29,7 +35,13 @@ const EFFECT: Record<string, string> = {
   host: 'scrapes and timeline events may be late',
 };
 
-export function selfCheckOf(components: ComponentHealth[], sendLag: LatencySummary, loadPhaseMs: number, thresholds = SELF_CHECK_THRESHOLDS): SelfCheck {
+export function selfCheckOf(
+  components: ComponentHealth[],
+  sendLag: LatencySummary,
+  loadPhaseMs: number,
+  machine?: MachineCpu,
+  thresholds = SELF_CHECK_THRESHOLDS,
+): SelfCheck {
   const rows: SelfCheckComponent[] = components.map((c) => ({
     component: c.component,
     kind: c.kind,
@@ -48,12 +60,42 @@ export function selfCheckOf(components: ComponentHealth[], sendLag: LatencySumma
   if (sendLag.count > 0 && sendLag.p99Ms > thresholds.clientSendLagP99Ms) {
     warnings.push(`clients sent late: send lag p99 ${Math.round(sendLag.p99Ms)} ms: ${EFFECT['client-pods']}`);
   }
+  if (machine) {
+    const pct = (x: number) => `${Math.round(x * 100)} %`;
+    const split = `(this run ${pct(machine.processShare)}, other programs ${pct(machine.othersShare)})`;
+    if (machine.othersShare > thresholds.othersShare)
+      warnings.push(
+        `other programs used ${pct(machine.othersShare)} of the machine's ${machine.cpus} CPUs during the load phase: every latency includes waiting for a CPU they held`,
+      );
+    else if (machine.busyShare > thresholds.machineBusyShare)
+      warnings.push(`the machine's ${machine.cpus} CPUs were ${pct(machine.busyShare)} busy ${split}: every latency includes waiting for a CPU`);
+  }
   return {
     components: rows,
+    ...(machine ? { machine: roundMachine(machine) } : {}),
     clientSendLag: { p50Ms: round(sendLag.p50Ms), p99Ms: round(sendLag.p99Ms), maxMs: round(sendLag.maxMs) },
     warnings,
     clean: warnings.length === 0,
   };
+}
+
+/** What the self-check reads over one load phase. */
+export interface HealthReading {
+  components: ComponentHealth[];
+  machine?: MachineCpu;
+}
+
+/** Starts the self-check's window at the start of a load phase; the function it returns reads the window at its end. */
+export async function openHealthWindow(cluster: Pick<RunningCluster, 'componentHealth' | 'machineCpu'>): Promise<() => Promise<HealthReading>> {
+  await Promise.all([cluster.componentHealth(true), cluster.machineCpu(true)]);
+  return async () => {
+    const [components, machine] = await Promise.all([cluster.componentHealth(), cluster.machineCpu()]);
+    return { components, ...(machine ? { machine } : {}) };
+  };
+}
+
+function roundMachine(m: MachineCpu): MachineCpu {
+  return { cpus: m.cpus, busyShare: round(m.busyShare), processShare: round(m.processShare), othersShare: round(m.othersShare) };
 }
 
 function round(x: number): number {

@@ -9,6 +9,7 @@ import type { ThreadHealth } from '../../sim/runtime/threadHealth.ts';
 import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../cluster/changes.ts';
 import type { ClusterPlan } from '../cluster/plan.ts';
+import type { MachineCpu } from '../measure/machineCpu.ts';
 
 export type TargetName = 'local' | 'kind' | 'cluster';
 
@@ -49,6 +50,12 @@ export interface RunningCluster {
   networkStats(): Promise<NetworkStats>;
   /** Event-loop delay, utilisation and CPU time of every component thread (the simulator's self-check). */
   componentHealth(reset?: boolean): Promise<ComponentHealth[]>;
+  /**
+   * How busy this machine's CPUs were since the last reset, and this process's part (the self-check's machine line,
+   * docs/performance.md#self-check). Undefined where the cluster does not run in this process (kind: its pods are other
+   * processes) or the machine has no /proc/stat.
+   */
+  machineCpu(reset?: boolean): Promise<MachineCpu | undefined>;
   close(): Promise<void>;
 }
 

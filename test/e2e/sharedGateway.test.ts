@@ -29,6 +29,17 @@ describe('shared gateway: a neighbour control plane behind the same gateway pods
     expect(results.checks.filter((c) => !c.ok)).toEqual([]);
   });
 
+  it("measures the machine's CPU over each load phase (the self-check's machine line)", () => {
+    for (const m of results.modes) {
+      const machine = m.selfCheck.machine!;
+      expect(machine, m.mode).toBeDefined();
+      expect(machine.cpus).toBeGreaterThanOrEqual(1);
+      // Two modes of a real cluster ran here: the machine was busy, much of it with this process.
+      expect(machine.busyShare).toBeGreaterThan(0.05);
+      expect(machine.processShare).toBeGreaterThan(0.05);
+    }
+  });
+
   it("counts the neighbour's requests on its own replicas, and conserves the requests of both control planes", () => {
     for (const m of results.modes) {
       const neighbour = m.neighbours?.find((n) => n.controlPlane === 'quiet');

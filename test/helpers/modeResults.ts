@@ -98,7 +98,7 @@ export function modeResultOf(
     events: options.events ?? [],
     loadPhaseMs: Math.max(...samples.replicas.map((r) => r.requests.length)) * 1000,
     network: { kubeProxy: [], gateways: [] },
-    health: [],
+    health: { components: [] },
   });
 }
 

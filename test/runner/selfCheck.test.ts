@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { LatencySummary } from '../../scripts/measure/latency.ts';
 import { SELF_CHECK_THRESHOLDS, selfCheckOf } from '../../scripts/runner/selfCheck.ts';
 import type { ComponentHealth } from '../../scripts/targets/target.ts';
+import type { MachineCpu } from '../../scripts/measure/machineCpu.ts';
 
 const T = SELF_CHECK_THRESHOLDS;
 const health = (component: string, kind: string, over: Partial<ComponentHealth> = {}): ComponentHealth => ({
@@ -53,7 +54,31 @@ describe('selfCheckOf', () => {
   });
 
   it('custom thresholds', () => {
-    const strict = { loopDelayP99Ms: 1, cpuShare: 0.05, clientSendLagP99Ms: 0.5 };
-    expect(selfCheckOf([health('gateway-0', 'gateway-pod')], lag(1), 10_000, strict).warnings).toHaveLength(2);
+    const strict = { ...T, loopDelayP99Ms: 1, cpuShare: 0.05, clientSendLagP99Ms: 0.5 };
+    expect(selfCheckOf([health('gateway-0', 'gateway-pod')], lag(1), 10_000, undefined, strict).warnings).toHaveLength(2);
+  });
+
+  it("the machine: other programs' CPU past its share warns first; a saturated machine warns with the split; absent, nothing", () => {
+    const machine = (busyShare: number, processShare: number): MachineCpu => ({
+      cpus: 2,
+      busyShare,
+      processShare,
+      othersShare: Math.max(0, busyShare - processShare),
+    });
+    const quiet = selfCheckOf([], lag(1), 10_000, machine(0.6, 0.55));
+    expect(quiet.clean).toBe(true);
+    expect(quiet.machine).toEqual({ cpus: 2, busyShare: 0.6, processShare: 0.55, othersShare: 0.05 });
+    expect(selfCheckOf([], lag(1), 10_000, machine(T.othersShare + 0.1, 0)).warnings).toEqual([
+      `other programs used ${Math.round((T.othersShare + 0.1) * 100)} % of the machine's 2 CPUs during the load phase: every latency includes waiting for a CPU they held`,
+    ]);
+    // Both past: the other programs are named (they are the cause a reader can remove).
+    expect(selfCheckOf([], lag(1), 10_000, machine(1, 0.5)).warnings).toHaveLength(1);
+    expect(selfCheckOf([], lag(1), 10_000, machine(1, 0.5)).warnings[0]).toMatch(/^other programs used 50 %/);
+    const saturated = selfCheckOf([], lag(1), 10_000, machine(T.machineBusyShare + 0.02, T.machineBusyShare - 0.1));
+    expect(saturated.warnings).toEqual([
+      `the machine's 2 CPUs were ${Math.round((T.machineBusyShare + 0.02) * 100)} % busy (this run ${Math.round((T.machineBusyShare - 0.1) * 100)} %, other programs 12 %): every latency includes waiting for a CPU`,
+    ]);
+    expect(selfCheckOf([], lag(1), 10_000, machine(T.machineBusyShare, T.machineBusyShare)).clean).toBe(true);
+    expect(selfCheckOf([], lag(1), 10_000).machine).toBeUndefined();
   });
 });

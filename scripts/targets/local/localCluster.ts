@@ -36,6 +36,7 @@ import {
   type PlannedComponents,
 } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
+import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import { buildSeedObjects, controlPlaneSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
@@ -73,6 +74,8 @@ export class LocalCluster implements RunningCluster {
   private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
   private readonly hostThread = new ThreadHealthMonitor();
+  /** The simulator's threads all run in this process: the machine's CPU is theirs and other programs'. */
+  private readonly machine = MachineCpuMeter.open();
 
   private constructor(
     readonly plan: ClusterPlan,
@@ -381,6 +384,11 @@ export class LocalCluster implements RunningCluster {
     );
     // The seed kube-apiserver, the scrapes and the run's bookkeeping share this thread.
     return [...workers, { component: 'runner', kind: 'host', ...this.hostThread.read(reset) }];
+  }
+
+  async machineCpu(reset = false): Promise<MachineCpu | undefined> {
+    if (reset) this.machine?.reset();
+    return this.machine?.read();
   }
 
   async close(): Promise<void> {
