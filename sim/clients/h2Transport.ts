@@ -11,11 +11,10 @@ import http2 from 'node:http2';
 import type tls from 'node:tls';
 import { DialError } from './podDialer.ts';
 import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
+import { DEFAULT_STREAM_PRIORITY } from '../network/http2Priority.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
 
 const INITIAL_MAX_CONCURRENT_STREAMS = 100;
-/** RFC 7540 §5.3.5 default priority, which node:http2 fills in when a request gives none. */
-const DEFAULT_PRIORITY = { weight: 16, parent: 0, exclusive: false } as const;
 
 export interface TransportCounters {
   opened: number;
@@ -73,8 +72,11 @@ export class ClientGoTransport {
       const connection = await this.connection();
       let stream: http2.ClientHttp2Stream;
       try {
-        // Node's default priority given explicitly: request() then only validates it (docs/performance.md#gateway).
-        stream = connection.session.request(headers, { endStream: body === undefined, signal, ...DEFAULT_PRIORITY } as http2.ClientSessionRequestOptions);
+        stream = connection.session.request(headers, {
+          endStream: body === undefined,
+          signal,
+          ...DEFAULT_STREAM_PRIORITY,
+        } as http2.ClientSessionRequestOptions);
       } catch (error) {
         // The session went away between picking and using it (GOAWAY just arrived): the request was never sent.
         connection.usable = false;

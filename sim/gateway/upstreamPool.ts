@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import type { Endpoint } from '../../scripts/cluster/addresses.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
+import { DEFAULT_STREAM_PRIORITY } from '../network/http2Priority.ts';
 
 export interface UpstreamTls {
   caPem: string;
@@ -40,9 +41,7 @@ export class H2UpstreamPool {
     if (this.closed) throw new Error('upstream pool closed');
     const pooled = this.sessionFor(host);
     pooled.active++;
-    // The priority fields are Node's defaults (weight 16, no parent, not exclusive), given so that request() only
-    // validates them instead of adding three properties to its copy of the options (measured: docs/performance.md#gateway).
-    const stream = pooled.session.request(headers, { endStream, weight: 16, parent: 0, exclusive: false });
+    const stream = pooled.session.request(headers, { endStream, ...DEFAULT_STREAM_PRIORITY });
     stream.once('close', () => {
       pooled.active--;
     });
