@@ -106,9 +106,12 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
  * (istio and garden namespaces, the gateway Service, the webhook registration) are the seed's, created once.
  */
 export function controlPlaneSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[] {
-  return buildSeedObjects(plan, pems).filter(
-    (s) => s.object.metadata.namespace === plan.namespace || (s.object.kind === 'Namespace' && s.object.metadata.name === plan.namespace),
-  );
+  return buildSeedObjects(plan, pems).filter((s) => ownsSeedObject(plan, s.object));
+}
+
+/** Whether an object is the control plane's own: its namespace, or in it (not the seed's). */
+export function ownsSeedObject(plan: Pick<PlanLayout, 'namespace'>, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
+  return object.metadata.namespace === plan.namespace || (object.kind === 'Namespace' && object.metadata.name === plan.namespace);
 }
 
 /** The generic token kubeconfig secret (docs/gardener.md#the-generic-token-kubeconfig) for a server address. */

@@ -6,7 +6,7 @@ import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import { stringify } from 'yaml';
 import { genericKubeconfigFor, planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { neighbourIdentity } from '../../../scenarios/schema.ts';
-import { genericKubeconfigSecret } from '../../cluster/seedObjects.ts';
+import { genericKubeconfigSecret, ownsSeedObject } from '../../cluster/seedObjects.ts';
 import { CONTROL_PLANE_LABEL, FLEET_LABEL, type RenderContext } from './manifests/common.ts';
 import {
   controlPlaneSecrets,
@@ -208,10 +208,7 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
   const { plan } = ctx;
   const role = plan.neighbour ? 'neighbour' : 'under-test';
   const dir = `${plan.namespace}/${plan.mode.name}`;
-  const seed = seedObjectsForCluster(ctx).filter(
-    (s) =>
-      role === 'under-test' || s.object.metadata.namespace === plan.namespace || (s.object.kind === 'Namespace' && s.object.metadata.name === plan.namespace),
-  );
+  const seed = seedObjectsForCluster(ctx).filter((s) => role === 'under-test' || ownsSeedObject(plan, s.object));
   const namespaces = seed.filter((s) => s.object.kind === 'Namespace').map((s) => s.object);
   const registration = seed.filter((s) => s.object.kind === 'MutatingWebhookConfiguration').map((s) => s.object);
   const seedRest = seed.filter((s) => s.object.kind !== 'Namespace' && s.object.kind !== 'MutatingWebhookConfiguration').map((s) => s.object);
