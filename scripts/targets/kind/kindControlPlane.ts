@@ -7,7 +7,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
-import { replicaIdentity } from '../../cluster/plan.ts';
+import { replicaIdentity, type GenericKubeconfig } from '../../cluster/plan.ts';
 import type { MetricsEndpoint } from '../target.ts';
 import type { RenderContext } from './manifests/common.ts';
 import { Roster } from './roster.ts';
@@ -57,6 +57,8 @@ export class KindControlPlane {
   /** Stable replica names over the pods the Deployment replaces. */
   readonly replicas = new Roster(KUBE_APISERVER_SERVICE_NAME);
   readonly forwards: PortForwards;
+  /** The generic token kubeconfig pods created from now on mount (a set-kubeconfig-server change replaces it). */
+  genericKubeconfig: GenericKubeconfig;
 
   constructor(
     readonly ctx: RenderContext,
@@ -64,6 +66,7 @@ export class KindControlPlane {
     access: SeedAccess,
   ) {
     this.forwards = new PortForwards(runner, access, ctx.plan.namespace);
+    this.genericKubeconfig = ctx.plan.genericKubeconfig;
   }
 
   get plan() {

@@ -11,7 +11,7 @@ import type { PemSource } from '../../cluster/certificates.ts';
 import { clientBehaviour } from '../../cluster/clientPod.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { GRM_NAMESPACE } from '../../cluster/gardener.ts';
-import { genericKubeconfigFor, type ClusterPlan, type GenericKubeconfig } from '../../cluster/plan.ts';
+import { genericKubeconfigFor, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { pollUntil } from '../../runner/poll.ts';
 import type {
@@ -117,7 +117,6 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 
 export class KindCluster implements RunningCluster {
   private readonly gateways = new Roster(GATEWAY_DEPLOYMENT);
-  private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
   private loadStarted = false;
   private readonly podGenerations = new Map<string, number>();
@@ -134,9 +133,7 @@ export class KindCluster implements RunningCluster {
     private readonly runner: ToolRunner,
     private readonly access: SeedAccess,
     private readonly log: (line: string) => void,
-  ) {
-    this.genericKubeconfig = plan.genericKubeconfig;
-  }
+  ) {}
 
   private get ctx(): RenderContext {
     return this.shoot.ctx;
@@ -241,8 +238,7 @@ export class KindCluster implements RunningCluster {
   private async admitInto(controlPlane: KindControlPlane, groups: ClientGroup[], fleet: string, rng: Rng): Promise<PodAdmission> {
     const plan = controlPlane.plan;
     const ns = plan.namespace;
-    // A neighbour's generic kubeconfig never changes (set-kubeconfig-server is about the control plane under test).
-    const genericKubeconfig = controlPlane === this.shoot ? this.genericKubeconfig : plan.genericKubeconfig;
+    const genericKubeconfig = controlPlane.genericKubeconfig;
     const wanted: { name: string; group: ClientGroup }[] = [];
     for (const group of groups) {
       const generation = this.podGenerations.get(group.name) ?? 0;
@@ -432,10 +428,9 @@ export class KindCluster implements RunningCluster {
         if (!objectFile) throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object for ${JSON.stringify(change)}`);
         await run(planChange(change, { ...base, count: 0, objectFile }));
         if (change.type === 'recreate-seed-object') return done(`${change.object} created`);
-        this.genericKubeconfig = genericKubeconfigFor(ns, this.plan.publicHost, change.address);
-        return done(
-          `generic token kubeconfig now ${this.genericKubeconfig.secretName} (server ${this.genericKubeconfig.server}); pods created from now on mount it`,
-        );
+        const kubeconfig = genericKubeconfigFor(ns, this.plan.publicHost, change.address);
+        this.shoot.genericKubeconfig = kubeconfig;
+        return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
       case 'set-namespace-alias':
         throw new Error(UNSUPPORTED_CHANGES['set-namespace-alias']);

@@ -31,7 +31,6 @@ import {
   planComponents,
   replicaEndpoint,
   genericKubeconfigFor,
-  type GenericKubeconfig,
   type ClusterPlan,
   type PlannedComponents,
 } from '../../cluster/plan.ts';
@@ -71,7 +70,6 @@ export class LocalCluster implements RunningCluster {
   /** How often each group's pods were created: later generations get new names, as a rollout's new pods do. */
   private readonly podGenerations = new Map<string, number>();
   /** The generic kubeconfig new pods mount (a set-kubeconfig-server change replaces it). */
-  private genericKubeconfig: GenericKubeconfig;
   private fleets = 0;
   private readonly hostThread = new ThreadHealthMonitor();
   /** The simulator's threads all run in this process: the machine's CPU is theirs and other programs'. */
@@ -92,9 +90,7 @@ export class LocalCluster implements RunningCluster {
     readonly neighbours: ShootControlPlane[],
     readonly kubeProxy: HandleOf<typeof kubeProxyComponent>,
     private readonly endpoints: EndpointsController,
-  ) {
-    this.genericKubeconfig = plan.genericKubeconfig;
-  }
+  ) {}
 
   static async start(requested: ClusterPlan, options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const started = performance.now();
@@ -191,8 +187,8 @@ export class LocalCluster implements RunningCluster {
     for (const group of groups) {
       const shoot = this.controlPlaneOf(group);
       const ns = shoot.plan.namespace;
-      // What each pod's container would read from its projected volume (a neighbour's kubeconfig never changes).
-      const genericKubeconfig = shoot === this.shoot ? this.genericKubeconfig : shoot.plan.genericKubeconfig;
+      // What each pod's container would read from its projected volume.
+      const genericKubeconfig = shoot.genericKubeconfig;
       const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, genericKubeconfig.secretName, 'kubeconfig'));
       // A token from the group's shoot access secret, or the group's client certificate (auth: client-certificate).
       const credentials =
@@ -355,7 +351,7 @@ export class LocalCluster implements RunningCluster {
       case 'set-kubeconfig-server': {
         const kubeconfig = genericKubeconfigFor(this.plan.namespace, this.plan.publicHost, change.address);
         await this.seed.create(genericKubeconfigSecret(this.plan, kubeconfig, this.pems));
-        this.genericKubeconfig = kubeconfig;
+        this.shoot.genericKubeconfig = kubeconfig;
         return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
       case 'set-namespace-alias': {

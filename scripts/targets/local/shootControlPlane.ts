@@ -5,7 +5,7 @@
 import type controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import { RestClient } from '../../../sim/kube/restClient.ts';
 import type { HandleOf } from '../../../sim/runtime/component.ts';
-import { replicaEndpoint, replicaIdentity, type ClusterPlan } from '../../cluster/plan.ts';
+import { replicaEndpoint, replicaIdentity, type ClusterPlan, type GenericKubeconfig } from '../../cluster/plan.ts';
 import type { IssuedCertificates } from '../../cluster/certificates.ts';
 import { KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import type { MetricsEndpoint } from '../target.ts';
@@ -14,12 +14,16 @@ export type ShootApiserver = HandleOf<typeof controlPlane>;
 
 export class ShootControlPlane {
   private readonly metricsClients = new Map<string, RestClient>();
+  /** The generic token kubeconfig pods created from now on mount (a set-kubeconfig-server change replaces it). */
+  genericKubeconfig: GenericKubeconfig;
 
   constructor(
     readonly plan: ClusterPlan,
     readonly certificates: IssuedCertificates,
     readonly apiserver: ShootApiserver,
-  ) {}
+  ) {
+    this.genericKubeconfig = plan.genericKubeconfig;
+  }
 
   /** Admin access to the first replica (system:masters token, verified against the cluster CA). */
   get admin() {
