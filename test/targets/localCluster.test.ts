@@ -221,4 +221,15 @@ describe('local cluster: gateway pods, the webhook and seed objects while load r
     ]);
     await expect(c.apply({ type: 'delete-seed-object', object: 'no-such-object' as never })).rejects.toThrow(/has no seed object "no-such-object"/);
   });
+
+  it('a regenerated kubeconfig (set-kubeconfig-server) is mounted by pods created from then on, not by earlier ones', async () => {
+    const c = await start();
+    const before = (await c.admitClientPods([GROUP])).admitted[0]!;
+    expect(before.kubeconfig.server).toBe(`https://${c.plan.publicHost}`);
+    const outcome = await c.apply({ type: 'set-kubeconfig-server', address: 'kube-apiserver' });
+    expect(outcome.detail).toMatch(/^generic token kubeconfig now generic-token-kubeconfig-[0-9a-f]{8} \(server https:\/\/kube-apiserver\)/);
+    const after = (await c.admitClientPods([GROUP])).admitted[0]!;
+    expect(after.kubeconfig.server).toBe('https://kube-apiserver');
+    expect(before.kubeconfig.server).toBe(`https://${c.plan.publicHost}`);
+  });
 });
