@@ -61,23 +61,29 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
   return {
     name: resolved.target,
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
-    preflight: async () => {
-      const prerequisites = await checkPrerequisites(runner, resolved.target === 'kind' ? 'kind-run' : 'cluster-run');
-      if (!prerequisites.ok) return prerequisites.problems;
-      if (resolved.target === 'kind') {
-        const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
-        if (!clusters.stdout.split('\n').some((l) => l.trim() === resolved.clusterName))
-          return [`there is no kind cluster "${resolved.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`];
-      }
-      const advice =
-        resolved.target === 'kind'
-          ? `is the kind cluster "${resolved.clusterName}" running? \`npm run cluster:up\` (re)creates it`
-          : 'pass --kubeconfig <file> (and --context <name>) of a running cluster, or use --target kind after `npm run cluster:up`';
-      const unreachable = await checkClusterReachable(runner, seedFlags(resolved), advice);
-      return unreachable ? [unreachable] : [];
-    },
+    preflight: () => runProblems(runner, resolved),
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
   };
+}
+
+/**
+ * What keeps a run from starting on this machine, one line each (none: it can run): the tools and their versions,
+ * for --target kind that the kind cluster exists, and that kubectl reaches the cluster's API server.
+ */
+async function runProblems(runner: ToolRunner, o: ResolvedKindOptions): Promise<string[]> {
+  const prerequisites = await checkPrerequisites(runner, o.target === 'kind' ? 'kind-run' : 'cluster-run');
+  if (!prerequisites.ok) return prerequisites.problems;
+  if (o.target === 'kind') {
+    const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
+    if (!clusters.stdout.split('\n').some((l) => l.trim() === o.clusterName))
+      return [`there is no kind cluster "${o.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`];
+  }
+  const advice =
+    o.target === 'kind'
+      ? `is the kind cluster "${o.clusterName}" running? \`npm run cluster:up\` (re)creates it`
+      : 'pass --kubeconfig <file> (and --context <name>) of a running cluster, or use --target kind after `npm run cluster:up`';
+  const unreachable = await checkClusterReachable(runner, seedFlags(o), advice);
+  return unreachable ? [unreachable] : [];
 }
 
 /** Maps kubectl's "Error from server (Reason): message" to the HTTP code kube-apiserver answered with. */
@@ -155,13 +161,9 @@ export class KindCluster implements RunningCluster {
     _options?: TargetStartOptions,
   ): Promise<KindCluster> {
     const started = performance.now();
-    const prerequisites = await checkPrerequisites(runner, o.target === 'kind' ? 'kind-run' : 'cluster-run');
-    if (!prerequisites.ok) throw new Error(`the ${o.target} target cannot run here:\n  ${prerequisites.problems.join('\n  ')}`);
-    if (o.target === 'kind') {
-      const clusters = await runner.run('kind', ['get', 'clusters'], { timeoutMs: 30_000 });
-      if (!clusters.stdout.split('\n').some((l) => l.trim() === o.clusterName))
-        throw new Error(`there is no kind cluster "${o.clusterName}": create it with \`npm run cluster:up\` (or pass --target cluster --kubeconfig <file>)`);
-    }
+    // Also when nobody ran preflight() first (a programmatic run): nothing is created on a machine that cannot run it.
+    const problems = await runProblems(runner, o);
+    if (problems.length > 0) throw new Error(`the ${o.target} target cannot run here:\n  ${problems.join('\n  ')}`);
     const plan = planForKind(requested, o);
     const access: SeedAccess = { kubeconfig: o.kubeconfig, context: o.context };
     const [shoot, ...neighbours] = (await renderContexts(plan, o)).map((ctx) => new KindControlPlane(ctx, runner, access));
