@@ -17,10 +17,10 @@ import { writePlanFiles } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
 import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
-import { clientPodManifest } from './manifests/workloads.ts';
+import { fleetPodObjects } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions } from './options.ts';
 import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind, UNSUPPORTED_CHANGES } from './plans.ts';
-import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type KubeManifest, type SeedAccess } from './steps.ts';
+import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess } from './steps.ts';
 
 export interface KindDryRunInput {
   scenario: Scenario;
@@ -84,21 +84,10 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
       .filter((g) => !g.startStopped)
       .flatMap((group) => Array.from({ length: group.count }, (_, i) => ({ name: `${group.name}-${i}`, group, namespace: controlPlaneOf(group).namespace })));
     for (const c of contexts) {
-      const objects = pods
-        .filter((p) => p.namespace === c.plan.namespace)
-        .map((p) => ({
-          name: p.name,
-          object: clientPodManifest({
-            name: p.name,
-            namespace: p.namespace,
-            group: p.group,
-            fleet,
-            genericKubeconfig: c.plan.genericKubeconfig,
-            randomSeed: rng.fork(`pod-${p.name}`).seed,
-            image: o.images.loadClient,
-            imagePullPolicy: o.imagePullPolicy,
-          }) as unknown as KubeManifest,
-        }));
+      const objects = fleetPodObjects(
+        pods.filter((p) => p.namespace === c.plan.namespace),
+        { name: fleet, namespace: c.plan.namespace, genericKubeconfig: c.plan.genericKubeconfig, rng, options: o },
+      );
       if (objects.length > 0) appendPlan(plan, planClientPods(access, c.plan.namespace, fleet, objects, o.readyTimeoutMs));
     }
     const raw = (title: string, pod: { name: string; namespace: string }, pathWithQuery: string) =>

@@ -32,7 +32,7 @@ import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.
 import { KindControlPlane, type PortForwards } from './kindControlPlane.ts';
 import { FLEET_LABEL, renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
-import { clientPodManifest } from './manifests/workloads.ts';
+import { fleetPodObjects } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
 import {
   changeObjectFile,
@@ -47,7 +47,7 @@ import {
 } from './plans.ts';
 import { checkClusterReachable, checkPrerequisites } from './prerequisites.ts';
 import { parsePodList, podState, Roster } from './roster.ts';
-import { seedFlags, type CommandPlan, type KubeManifest, type SeedAccess } from './steps.ts';
+import { seedFlags, type CommandPlan, type SeedAccess } from './steps.ts';
 import { execaRunner, ToolFailedError, type ToolRunner } from './tools.ts';
 
 /** At most this many kubectl calls at once (client pod creation and control calls). */
@@ -247,19 +247,7 @@ export class KindCluster implements RunningCluster {
       this.podGenerations.set(group.name, generation + 1);
       for (let i = 0; i < group.count; i++) wanted.push({ name: generation === 0 ? `${group.name}-${i}` : `${group.name}-g${generation}-${i}`, group });
     }
-    const objects = wanted.map((w) => ({
-      name: w.name,
-      object: clientPodManifest({
-        name: w.name,
-        namespace: ns,
-        group: w.group,
-        fleet,
-        genericKubeconfig,
-        randomSeed: rng.fork(`pod-${w.name}`).seed,
-        image: this.o.images.loadClient,
-        imagePullPolicy: this.o.imagePullPolicy,
-      }) as unknown as KubeManifest,
-    }));
+    const objects = fleetPodObjects(wanted, { name: fleet, namespace: ns, genericKubeconfig, rng, options: this.o });
     const podPlan = planClientPods(this.access, ns, fleet, objects, this.o.readyTimeoutMs);
     const admission: PodAdmission = { admitted: [], rejected: [] };
     if (wanted.length === 0) return admission;

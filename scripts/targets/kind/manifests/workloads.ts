@@ -6,6 +6,8 @@ import { stringify } from 'yaml';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
 import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../../cluster/gardener.ts';
 import type { GenericKubeconfig } from '../../../cluster/plan.ts';
+import type { Rng } from '../../../cluster/random.ts';
+import type { ResolvedKindOptions } from '../options.ts';
 import { buildSeedObjects, type SeedObject } from '../../../cluster/seedObjects.ts';
 import { renderManifests } from '../../../../webhook/manifests.ts';
 import type { ClientGroup } from '../../../../scenarios/schema.ts';
@@ -72,6 +74,29 @@ export interface ClientPodRender {
   randomSeed: number;
   image: string;
   imagePullPolicy: string;
+}
+
+/**
+ * The client pods of one fleet in one control plane's namespace, as planClientPods takes them: each mounts the
+ * control plane's current generic kubeconfig and gets its own random seed, forked from `rng` by its name.
+ */
+export function fleetPodObjects(
+  pods: { name: string; group: ClientGroup }[],
+  fleet: { name: string; namespace: string; genericKubeconfig: GenericKubeconfig; rng: Rng; options: Pick<ResolvedKindOptions, 'images' | 'imagePullPolicy'> },
+): { name: string; object: KubeManifest }[] {
+  return pods.map((p) => ({
+    name: p.name,
+    object: clientPodManifest({
+      name: p.name,
+      namespace: fleet.namespace,
+      group: p.group,
+      fleet: fleet.name,
+      genericKubeconfig: fleet.genericKubeconfig,
+      randomSeed: fleet.rng.fork(`pod-${p.name}`).seed,
+      image: fleet.options.images.loadClient,
+      imagePullPolicy: fleet.options.imagePullPolicy,
+    }) as unknown as KubeManifest,
+  }));
 }
 
 /**
