@@ -1,0 +1,68 @@
+// One kube-apiserver as a process (docs/binary-target.md#kube-apiserver): started with the flags it is given, ready
+// once its /readyz answers `ok` over TLS (the same probe the kubelet's readiness check makes), with the CA that signed
+// its serving certificate, or without verification when it made its own self-signed one (--cert-dir).
+import https from 'node:https';
+import { pollUntil } from '../../runner/poll.ts';
+import { ManagedProcess } from './managedProcess.ts';
+
+export interface KubeApiserverOptions {
+  name: string;
+  binary: string;
+  args: string[];
+  /** https://host:port of its secure port. */
+  url: string;
+  /** The CA of its serving certificate; undefined: do not verify (a self-signed --cert-dir certificate). */
+  caPem?: string;
+  logFile?: string;
+  prefix?: string[];
+  startTimeoutMs?: number;
+}
+
+export interface KubeApiserverProcess {
+  process: ManagedProcess;
+  url: string;
+  /** GET a path on it (anonymous unless headers say otherwise). */
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  close(): Promise<void>;
+}
+
+export async function startKubeApiserver(o: KubeApiserverOptions): Promise<KubeApiserverProcess> {
+  const process = new ManagedProcess({ name: o.name, command: o.binary, args: o.args, logFile: o.logFile, prefix: o.prefix });
+  const agent = new https.Agent({ keepAlive: true, ...(o.caPem ? { ca: o.caPem } : { rejectUnauthorized: false }) });
+  const get = (path: string, headers: Record<string, string> = {}) => httpsGet(agent, `${o.url}${path}`, headers);
+  const close = async () => {
+    await process.stop(10_000);
+    agent.destroy();
+  };
+  try {
+    await pollUntil(
+      async () => {
+        if (!process.running) throw new Error(process.describeExit());
+        return get('/readyz').then(
+          (r) => r.status === 200 && r.body === 'ok',
+          () => false,
+        );
+      },
+      (ok) => ok,
+      { timeoutMs: o.startTimeoutMs ?? 60_000, intervalMs: 200, what: `${o.name} /readyz at ${o.url}` },
+    );
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { process, url: o.url, get, close };
+}
+
+function httpsGet(agent: https.Agent, url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = https.get(url, { agent, headers, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on('error', reject);
+  });
+}
