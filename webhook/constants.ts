@@ -1,6 +1,5 @@
 // Names and values of Gardener's pod-kube-apiserver-load-balancing webhook, defined once for the webhook, the simulator
 // and the kind target (docs/gardener.md#the-webhook-pod-kube-apiserver-load-balancing, docs/webhook.md).
-export const HANDLER_NAME = 'pod-kube-apiserver-load-balancing';
 export const WEBHOOK_PATH = '/webhooks/pod-kube-apiserver-load-balancing';
 export const WEBHOOK_CONFIGURATION_WEBHOOK_NAME = 'pod-kube-apiserver-load-balancing.resources.gardener.cloud';
 /** v1beta1constants.SecretNameGenericTokenKubeconfig; real secrets carry a hash suffix, hence a prefix match. */

@@ -222,10 +222,6 @@ async function startKubeProxy(config: KubeProxyConfig) {
       registerPods(list: PodIdentity[]): void {
         for (const pod of list) pods.set(pod.ip, pod);
       },
-      /** Pods that were deleted: their addresses count as unknown again. */
-      unregisterPods(ips: string[]): void {
-        for (const ip of ips) pods.delete(ip);
-      },
       stats(): ServiceProxyStats[] {
         return [...proxies.values()].map((proxy) => structuredClone(proxy.stats));
       },

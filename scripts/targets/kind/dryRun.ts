@@ -19,7 +19,7 @@ import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { fleetPodObjects } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions } from './options.ts';
-import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind, UNSUPPORTED_CHANGES } from './plans.ts';
+import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind } from './plans.ts';
 import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess } from './steps.ts';
 
 export interface KindDryRunInput {
@@ -213,5 +213,3 @@ function changesOf(event: Scenario['events'][number], plan: ClusterPlan): Topolo
       return [];
   }
 }
-
-export { UNSUPPORTED_CHANGES };

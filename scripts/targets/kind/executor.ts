@@ -3,7 +3,7 @@
 // the same commands without running any (docs/kind.md#dry-run).
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatPlan, formatStep, renderArgs, type CommandPlan, type RuntimeValue, type Step } from './steps.ts';
+import { formatPlan, renderArgs, type CommandPlan, type RuntimeValue, type Step } from './steps.ts';
 import { ToolFailedError, type ToolResult, type ToolRunner } from './tools.ts';
 
 export interface ExecuteOptions {
@@ -87,5 +87,3 @@ export function dryRunPlan(plan: CommandPlan, dir: string, heading: string): Dry
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { text, files: [...files, path.join(root, 'plan.txt')] };
 }
-
-export { formatStep };

@@ -2,7 +2,7 @@
 // `cluster:up` and `cluster:down`, bringing one control plane up for a mode (and tearing it down), the client pods of
 // a fleet, and each topology change. The executor (executor.ts) runs them; the dry run prints them.
 import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_LABELS, KUBE_APISERVER_SERVICE_NAME, WEBHOOK_CONFIGURATION_NAME } from '../../cluster/gardener.ts';
-import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
+import type { TopologyChange } from '../../cluster/changes.ts';
 import { stringify } from 'yaml';
 import { genericKubeconfigFor, planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { neighbourIdentity } from '../../../scenarios/schema.ts';
@@ -469,5 +469,3 @@ export function planForKind(plan: ClusterPlan, o: ResolvedKindOptions): ClusterP
   };
   return planCluster(topology, plan.mode, plan.randomSeed, plan.options);
 }
-
-export type { ChangeOutcome };

@@ -4,7 +4,6 @@
 // tool runner.
 import { TOOL_INSTALL_HINTS, ToolFailedError, ToolNotFoundError, type KindToolName, type ToolRunner } from './tools.ts';
 
-export { findExecutable } from './tools.ts';
 import { MINIMUM_TOOL_VERSIONS } from './versions.ts';
 
 /** The probe per tool: the command that prints its version without needing a cluster, and how to read it. */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
-import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../../cluster/gardener.ts';
+import { GRM_NAME, GRM_NAMESPACE, shootAccessSecretName } from '../../../cluster/gardener.ts';
 import type { GenericKubeconfig } from '../../../cluster/plan.ts';
 import type { Rng } from '../../../cluster/random.ts';
 import type { ResolvedKindOptions } from '../options.ts';
@@ -154,5 +154,3 @@ export function kindClusterConfig(workers: number, nodeImage: string, kubeProxyM
     nodes: [{ role: 'control-plane', image: nodeImage }, ...Array.from({ length: workers }, () => ({ role: 'worker', image: nodeImage }))],
   });
 }
-
-export { KUBE_APISERVER_SERVICE_NAME };
