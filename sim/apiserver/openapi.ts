@@ -2,7 +2,8 @@
 // --validate=strict by default: it looks in the group-version's OpenAPI v3 document for a PATCH operation tagged
 // with the object's GroupVersionKind that accepts the `fieldValidation` query parameter
 // (k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go); if it finds one it leaves validation to the server.
-// Schemas are permissive (type: object): this simulator does not validate fields, which docs/apiserver.md states.
+// Schemas are permissive (type: object): this simulator does not validate fields
+// (docs/kube-apiserver.md#where-the-simulator-differs).
 import { createHash } from 'node:crypto';
 import { ALL_DISCOVERABLE, apiVersionOf, type ResourceInfo } from './resources.ts';
 
