@@ -106,7 +106,9 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
           metadata: { labels },
           spec: {
             serviceAccountName: name,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            // fsGroup: the kubelet gives the TLS Secret's files this group (and adds 0440 to their mode), so the
+            // non-root server can read its key from a volume written root-owned (docs/kind.md#file-permissions).
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {
                 name: 'webhook',

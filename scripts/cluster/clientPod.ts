@@ -1,5 +1,5 @@
 // Client pods as Gardener deploys control-plane components (docs/gardener.md#pod-wiring): a projected volume
-// `kubeconfig` (mode 0420) with the generic token kubeconfig secret (item kubeconfig) and the component's
+// `kubeconfig` (Gardener's `DefaultMode: ptr.To[int32](420)`: decimal 420, i.e. 0644) with the generic token kubeconfig secret (item kubeconfig) and the component's
 // `shoot-access-<name>` secret (item token), mounted at /var/run/secrets/gardener.cloud/shoot/generic-kubeconfig.
 // The pods carry `to-kube-apiserver-tcp-443: allowed` themselves; the webhook adds the istio label in L7 mode.
 import { createHash } from 'node:crypto';
@@ -58,7 +58,8 @@ export function clientPodObject(options: ClientPodOptions): PodObject {
         {
           name: 'kubeconfig',
           projected: {
-            defaultMode: 0o420,
+            // Gardener writes 420 in Go, a decimal literal: 0o644, readable by any user (the load client runs as 65532).
+            defaultMode: 0o644,
             sources: [
               { secret: { name: options.genericKubeconfigSecret, items: [{ key: 'kubeconfig', path: 'kubeconfig' }], optional: false } },
               { secret: { name: options.accessSecret, items: [{ key: 'token', path: 'token' }], optional: false } },
