@@ -1,0 +1,10 @@
+// The project's exit codes (scripts/cli/exitCodes.ts).
+
+package main
+
+const (
+	exitOK          = 0
+	exitBadInput    = 2
+	exitIncomplete  = 3
+	exitInterrupted = 130
+)

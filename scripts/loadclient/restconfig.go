@@ -1,0 +1,79 @@
+// The pod's rest.Config and clients. The kubeconfig is read with clientcmd, as a Gardener control-plane component
+// reads the generic token kubeconfig from its projected volume (gardener pkg/utils/gardener/shoot.go
+// InjectGenericKubeconfig: the kubeconfig names `tokenFile`, which client-go re-reads, transport/token_source.go
+// NewCachedFileTokenSource). Without a token or certificate in the kubeconfig, the token file next to it is used, as
+// the Node load client does. On top of what clientcmd returns, three instrumentation points, none of which changes
+// how client-go talks to the server: Dial (dialer.go), WrapTransport (observe.go) and RateLimiter (limiter.go).
+// UserAgent stays empty, so kubernetes.NewForConfig sets client-go's default, naming this program
+// (rest.DefaultKubernetesUserAgent: "<argv[0]>/<version> (<os>/<arch>) kubernetes/<commit>").
+
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/transport"
+)
+
+// loadKubeconfig reads a kubeconfig file into a rest.Config; tokenFile is used when it names no credentials.
+func loadKubeconfig(path, tokenFile string) (*rest.Config, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("kubeconfig: %v", err)
+	}
+	config, err := clientcmd.BuildConfigFromFlags("", path)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %v", path, err)
+	}
+	hasCredentials := config.BearerToken != "" || config.BearerTokenFile != "" || len(config.CertData) > 0 || config.CertFile != ""
+	if !hasCredentials && tokenFile != "" {
+		if _, err := os.Stat(tokenFile); err != nil {
+			return nil, fmt.Errorf("kubeconfig %s has no credentials and the token file is missing: %v", path, err)
+		}
+		config.BearerTokenFile = tokenFile
+	}
+	return config, nil
+}
+
+// kubeconfigInMount is the projected volume's kubeconfig and token (scripts/cluster/clientPod.ts).
+func kubeconfigInMount(mountPath string) (*rest.Config, error) {
+	return loadKubeconfig(filepath.Join(mountPath, "kubeconfig"), filepath.Join(mountPath, "token"))
+}
+
+// podClients is what a pod talks through: one http.Client (one transport, one connection pool) under a clientset.
+type podClients struct {
+	httpClient *http.Client
+	clientset  *kubernetes.Clientset
+	// rest is the core group's REST client; AbsPath reaches every group's paths with the same client.
+	rest    rest.Interface
+	dialer  *countingDialer
+	limiter *podRateLimiter
+}
+
+func newPodClients(base *rest.Config, spec *LoadClientSpec) (*podClients, error) {
+	config := rest.CopyConfig(base)
+	c := &podClients{dialer: newCountingDialer(), limiter: newPodRateLimiter(spec.QPS, spec.Burst)}
+	config.Dial = c.dialer.DialContext
+	config.WrapTransport = transport.Wrappers(observe, config.WrapTransport)
+	config.RateLimiter = c.limiter
+	// As a controller does: kubernetes.NewForConfig fills in the default User-Agent and builds one http.Client that
+	// every group client shares.
+	clientset, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("clientset: %v", err)
+	}
+	core := clientset.CoreV1().RESTClient().(*rest.RESTClient)
+	c.httpClient, c.clientset, c.rest = core.Client, clientset, core
+	return c, nil
+}
+
+// close drops the pod's idle connections (a deleted pod's connections close with it).
+func (c *podClients) close() {
+	utilnet.CloseIdleConnectionsFor(c.httpClient.Transport)
+}
