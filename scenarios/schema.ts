@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { ApfSettings } from './apfSchema.ts';
 import { eventName, TimelineEvent, validateTimeline } from './events.ts';
-import { parseRelativeBound } from './relativeBound.ts';
+import { boundRefs, parseRelativeBound } from './relativeBound.ts';
 import { CLIENT_RESOURCES, CLIENT_VERBS, GROUP_METRICS, MODE_NAMES, RANGE_METRICS, type GroupMetric, type RangeMetric } from './vocabulary.ts';
 
 export { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric };
@@ -282,12 +282,18 @@ export const Scenario = z
     scenario.expect.compare.forEach((text, index) => {
       try {
         const bound = parseRelativeBound(text);
-        for (const ref of [bound.left, bound.right.ref]) {
-          if (ref && !modes.has(ref.mode))
+        for (const ref of boundRefs(bound)) {
+          if (!modes.has(ref.mode))
             ctx.addIssue({
               code: 'custom',
               path: ['expect', 'compare', index],
               message: `mode "${ref.mode}" is not one of this scenario's modes (${scenario.modes.join(', ')})`,
+            });
+          if (ref.group !== undefined && !scenario.clients.some((g) => g.name === ref.group))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['expect', 'compare', index],
+              message: `no client group "${ref.group}" (groups: ${scenario.clients.map((g) => g.name).join(', ')})`,
             });
         }
       } catch (error) {

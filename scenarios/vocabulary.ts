@@ -35,6 +35,13 @@ export const GROUP_METRICS = ['p50Ms', 'p99Ms', 'errorRate', 'tooManyRequestsRat
 export type GroupMetric = (typeof GROUP_METRICS)[number];
 
 /**
+ * The latency metrics (mode or client group): what the simulator's own lag inflates when the self-check says the
+ * machine limited a mode, so a check on them there can be inconclusive (docs/scenarios.md#inconclusive-and-not-applicable).
+ */
+export const LATENCY_METRICS = ['p50Ms', 'p99Ms'] as const;
+export type LatencyMetric = (typeof LATENCY_METRICS)[number];
+
+/**
  * The seed objects a timeline event may delete and create again, named as `kubectl get` names them. The cluster
  * model uses the same `<kind>/<name>` form for every seed object's id.
  */

@@ -1,5 +1,5 @@
 // npm run compare -- <a.json> <b.json> [--fail-on <expr>...] [--json] (docs/report.md#compare)
+import { runCommand } from './cli/runCommand.ts';
 import { compareCommand } from './report/compareCommand.ts';
-import { runCli } from './report/cliExit.ts';
 
-await runCli(compareCommand().name('npm run compare --'), process.argv);
+await runCommand(compareCommand().name('npm run compare --'), process.argv);

@@ -1,4 +1,5 @@
 // npm run cluster:up | cluster:down [-- options]: the kind cluster of the kind target (docs/kind.md).
+import { runCommand } from './cli/runCommand.ts';
 import { kindClusterCommand } from './targets/kind/clusterCommand.ts';
 
-await kindClusterCommand().name('npm run cluster:up|cluster:down --').parseAsync(process.argv);
+await runCommand(kindClusterCommand().name('npm run cluster:up|cluster:down --'), process.argv);

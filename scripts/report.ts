@@ -1,5 +1,5 @@
 // npm run report -- <results.json> [--out file.html] (docs/report.md)
+import { runCommand } from './cli/runCommand.ts';
 import { reportCommand } from './report/reportCommand.ts';
-import { runCli } from './report/cliExit.ts';
 
-await runCli(reportCommand().name('npm run report --'), process.argv);
+await runCommand(reportCommand().name('npm run report --'), process.argv);

@@ -1,34 +1,31 @@
 // `npm run gate [scenario...]`: runs the gate suite (every scenario with gate.include, the default) or the named
 // scenarios, each with its gate duration; prints a pass/fail table and every failure with scenario, mode, metric,
-// bound and measured value; writes results/gate-<time>.json (summary), results/gate-<time>.junit.xml and each
-// scenario's results under results/gate-<time>/. Exit codes: 0 all pass, 1 an expectation failed, 2 bad input
-// (nothing was run), 3 a run could not be completed (docs/scenarios.md#the-gate).
+// bound and measured value, and every inconclusive check with its reason; writes results/gate-<time>.json (summary),
+// results/gate-<time>.junit.xml and each scenario's results under results/gate-<time>/. Exit codes: 0 every check
+// passed (or was inconclusive or not applicable), 1 an expectation failed (or, with --fail-on-inconclusive, was
+// inconclusive), 2 bad input (nothing was run), 3 a run could not be completed (docs/scenarios.md#the-gate).
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDurationMs } from '../../scenarios/duration.ts';
-import { failureLines, formatValue, outcomeOf, summarize, type GateScenarioOutcome, type GateSummary } from '../gate/summary.ts';
+import { Command, Option } from 'commander';
+import { failureLines, formatValue, outcomeOf, statusOf, summarize, type GateScenarioOutcome, type GateSummary } from '../gate/summary.ts';
 import { renderJUnit } from '../gate/junit.ts';
 import { selectGateSuite } from '../gate/suite.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { table } from '../runner/format.ts';
 import { EXIT_BAD_INPUT } from './exitCodes.ts';
+import { durationParser } from './flags.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';
-import { addTargetOptions, resolveTarget, targetProblems, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
-
-function parseDuration(value: string): number {
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms < 500) throw new InvalidArgumentError('must be a duration of at least 500ms, e.g. 5s');
-  return ms;
-}
+import { validateRun } from './validateRun.ts';
 
 interface GateFlags extends TargetFlags {
   out: string;
   duration?: number;
   failOnSelfCheck?: boolean;
+  failOnInconclusive?: boolean;
   list?: boolean;
   quiet?: boolean;
 }
@@ -38,8 +35,9 @@ export function gateCommand(): Command {
     .description("run the CI gate: the scenarios' expectations, pass/fail, JUnit XML and a JSON summary")
     .argument('[scenarios...]', 'scenario names or .yaml paths (default: every scenario with gate.include)')
     .option('--out <dir>', 'directory for the summary, the JUnit XML and the results', 'results')
-    .addOption(new Option('--duration <d>', "load phase per mode for every scenario, instead of each one's gate.duration").argParser(parseDuration))
+    .addOption(new Option('--duration <d>', "load phase per mode for every scenario, instead of each one's gate.duration").argParser(durationParser(500)))
     .option('--fail-on-self-check', 'fail a scenario whose run the simulator itself bottlenecked (self-check warnings)')
+    .option('--fail-on-inconclusive', 'fail on a latency check the self-check made inconclusive (default: reported, exit 0)')
     .option('--list', 'list the scenarios the gate would run, with their durations, and exit')
     .option('--quiet', 'no progress lines');
   return addTargetOptions(command).action(async (names: string[], opts: GateFlags) => {
@@ -47,7 +45,7 @@ export function gateCommand(): Command {
     const selection = selectGateSuite(names, { durationMs: opts.duration });
     if (selection.problems.length > 0) {
       for (const problem of selection.problems) console.error(problem);
-      console.error(`${selection.problems.length} scenario file(s) with problems; nothing was run.`);
+      console.error(`${selection.problems.length} problem(s) in the scenario files or with --duration; nothing was run.`);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }
@@ -58,9 +56,9 @@ export function gateCommand(): Command {
       return;
     }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
-    const problems = await targetProblems(
+    const problems = await validateRun(
+      selection.entries.map((e) => ({ scenario: e.scenario, options: {} })),
       target,
-      selection.entries.map((e) => e.scenario),
     );
     if (problems.length > 0) {
       for (const line of problems) console.error(line);
@@ -73,7 +71,7 @@ export function gateCommand(): Command {
     const outDir = opts.out;
     const runDir = path.join(outDir, `gate-${stamp}`);
     const progress = createProgress(opts.quiet === true);
-    const failOnSelfCheck = opts.failOnSelfCheck === true;
+    const flags = { failOnSelfCheck: opts.failOnSelfCheck === true, failOnInconclusive: opts.failOnInconclusive === true };
     const started = performance.now();
     const outcomes: GateScenarioOutcome[] = [];
     print(
@@ -95,15 +93,15 @@ export function gateCommand(): Command {
           parameters: entry.shortened ? { duration: entry.durationMs } : {},
         });
         const saved = saveResults(results, runDir, (m) => console.error(m));
-        outcome = outcomeOf(entry, { results, resultsFile: saved.json }, failOnSelfCheck);
+        outcome = outcomeOf(entry, { results, resultsFile: saved.json }, flags);
       } catch (error) {
-        outcome = outcomeOf(entry, { error: error as Error, wallMs: performance.now() - scenarioStarted }, failOnSelfCheck);
+        outcome = outcomeOf(entry, { error: error as Error, wallMs: performance.now() - scenarioStarted }, flags);
       }
       outcomes.push(outcome);
       progress.done();
       print(scenarioLine(outcome));
     }
-    const summary = summarize(outcomes, { startedAt, wallMs: performance.now() - started, target: target.name, failOnSelfCheck });
+    const summary = summarize(outcomes, { startedAt, wallMs: performance.now() - started, target: target.name, ...flags });
     print();
     print(formatGateTable(summary, process.stdout.isTTY === true));
     const failures = failureLines(summary);
@@ -119,16 +117,22 @@ export function gateCommand(): Command {
     fs.copyFileSync(summaryFile, path.join(outDir, 'gate-latest.json'));
     fs.copyFileSync(junitFile, path.join(outDir, 'gate-latest.junit.xml'));
     print();
-    print(`gate: ${summary.passed} checks passed, ${summary.failed} failed, ${summary.errors} runs failed; wall time ${(summary.wallMs / 1000).toFixed(1)} s`);
+    print(
+      `gate: ${summary.passed} checks passed, ${summary.failed} failed, ${summary.inconclusive} inconclusive, ${summary.notApplicable} not applicable, ${summary.errors} runs failed; wall time ${(summary.wallMs / 1000).toFixed(1)} s`,
+    );
     print(`summary ${summaryFile}, JUnit ${junitFile}, results in ${runDir}/`);
     process.exitCode = summary.exitCode;
   });
 }
 
+const RESULT_WORD = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'not-applicable': 'N/A' } as const;
+
 function scenarioLine(o: GateScenarioOutcome): string {
-  const failed = o.checks.filter((c) => !c.ok).length;
+  const failed = o.checks.filter((c) => statusOf(c) === 'fail').length;
+  const undecided = o.checks.filter((c) => statusOf(c) === 'inconclusive').length;
   const status = o.error !== undefined ? 'ERROR' : failed > 0 ? 'FAIL ' : 'PASS ';
-  const detail = o.error ?? `${o.checks.length - failed}/${o.checks.length} checks`;
+  const detail =
+    o.error ?? `${o.checks.filter((c) => statusOf(c) === 'pass').length}/${o.checks.length} checks passed${undecided > 0 ? `, ${undecided} inconclusive` : ''}`;
   const warnings = o.selfCheckWarnings.length > 0 ? `, ${o.selfCheckWarnings.length} self-check warnings` : '';
   return `${status} ${o.scenario} (${(o.wallMs / 1000).toFixed(1)} s): ${detail}${warnings}`;
 }
@@ -137,7 +141,7 @@ export function formatGateTable(summary: GateSummary, tty: boolean): string {
   const rows = summary.scenarios.flatMap((o) =>
     o.error !== undefined
       ? [[o.scenario, '-', 'run', 'ERROR', o.error.slice(0, 80), 'completed']]
-      : o.checks.map((c) => [o.scenario, c.mode, c.metric, c.ok ? 'PASS' : 'FAIL', formatValue(c.actual).slice(0, 80), c.expected]),
+      : o.checks.map((c) => [o.scenario, c.mode, c.metric, RESULT_WORD[statusOf(c)], formatValue(c.actual).slice(0, 80), c.expected]),
   );
   return table(['scenario', 'mode', 'metric', 'result', 'measured', 'expected'], rows, tty, 'left');
 }

@@ -1,9 +1,11 @@
-// `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere.
+// `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere; flag
+// problems exit 2 with one line, as in every command (scripts/cli/runCommand.ts).
 import { Command } from 'commander';
 import { compareCommand } from '../report/compareCommand.ts';
 import { reportCommand } from '../report/reportCommand.ts';
 import { gateCommand } from './gateCommand.ts';
 import { scenarioCommand } from './scenarioCommand.ts';
+import { runCommand } from './runCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { exitWhenDone } from '../runner/interrupts.ts';
 
@@ -14,8 +16,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(gateCommand())
     .addCommand(reportCommand())
     .addCommand(compareCommand())
-    .addCommand(simCommand())
-    .showHelpAfterError();
-  await program.parseAsync(argv);
+    .addCommand(simCommand());
+  await runCommand(program, argv);
   exitWhenDone();
 }

@@ -1,44 +1,24 @@
 // `npm run scenario <name>` / `apiserver-lb scenario <name>`: run a scenario's modes side by side on a target (the
 // local simulator by default), print per-replica tables, fairness, events and checks, write
 // results/<name>-<time>.json, and exit non-zero when an expectation fails (1) or the run could not be done (2: bad
-// input, 3: runtime failure; cli/exitCodes.ts).
+// input, 3: runtime failure; cli/exitCodes.ts). Inconclusive and not-applicable checks do not fail the run
+// (--fail-on-inconclusive makes the former fail).
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { listScenarioNames, loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
 import { MODE_NAMES, Scenario, type ModeName } from '../../scenarios/schema.ts';
-import { parseDurationMs } from '../../scenarios/duration.ts';
 import { formatChecks, formatClientGroups, formatComparison, formatMode, LATENCY_FOOTNOTE } from '../runner/format.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
+import type { ScenarioResults } from '../runner/results.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
+import { durationParser, parseModes, parseSeed } from './flags.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';
-import { addTargetOptions, kindTargetOptions, resolveTarget, targetProblems, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, kindTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
-
-function parseModes(value: string): ModeName[] {
-  const modes = value
-    .split(',')
-    .map((m) => m.trim())
-    .filter(Boolean);
-  for (const mode of modes) {
-    if (!(MODE_NAMES as readonly string[]).includes(mode)) throw new InvalidArgumentError(`unknown mode "${mode}" (known: ${MODE_NAMES.join(', ')})`);
-  }
-  return modes as ModeName[];
-}
-
-function parseSeed(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('must be an integer from 0 to 4294967295');
-  return n;
-}
-
-function parseDuration(value: string): number {
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms < 500) throw new InvalidArgumentError('must be a duration of at least 500ms, e.g. 5s');
-  return ms;
-}
+import { applyRunOptions, validateRun } from './validateRun.ts';
 
 interface ScenarioFlags extends TargetFlags {
   modes?: ModeName[];
@@ -51,6 +31,7 @@ interface ScenarioFlags extends TargetFlags {
   list?: boolean;
   schema?: boolean;
   failOnSelfCheck?: boolean;
+  failOnInconclusive?: boolean;
   dryRun?: string;
 }
 
@@ -60,7 +41,7 @@ export function scenarioCommand(): Command {
     .argument('[scenario]', `scenario name (${listScenarioNames().join(', ')}) or path to a .yaml file`)
     .addOption(new Option('--modes <list>', `comma-separated subset of the scenario's modes (${MODE_NAMES.join(', ')})`).argParser(parseModes))
     .addOption(new Option('--seed <n>', "seed for every random choice (default: the scenario's, else a fresh one)").argParser(parseSeed))
-    .addOption(new Option('--duration <d>', 'override the load phase per mode, e.g. 5s').argParser(parseDuration))
+    .addOption(new Option('--duration <d>', 'override the load phase per mode, e.g. 5s').argParser(durationParser(500)))
     .option('--out <dir>', 'directory for the JSON results', 'results')
     .option('--no-write', 'do not write a results file')
     .option('--json', 'print the results JSON to stdout (human output goes to stderr)')
@@ -68,6 +49,7 @@ export function scenarioCommand(): Command {
     .option('--list', 'list the known scenarios and exit')
     .option('--schema', 'print the scenario JSON Schema and exit')
     .option('--fail-on-self-check', 'exit 1 when the self-check found the simulator itself was a bottleneck')
+    .option('--fail-on-inconclusive', 'exit 1 when a latency check was inconclusive (the self-check says the machine limited its mode)')
     .option('--dry-run <dir>', 'targets kind and cluster: print every command and write every manifest to <dir>; run nothing');
   return addTargetOptions(command).action(async (name: string | undefined, opts: ScenarioFlags) => {
     if (opts.list) {
@@ -95,14 +77,13 @@ export function scenarioCommand(): Command {
       }
       throw error;
     }
-    const scenario = opts.duration ? { ...loaded.scenario, duration: opts.duration } : loaded.scenario;
-    if (opts.modes) {
-      const unknown = (opts.modes as ModeName[]).filter((m) => !scenario.modes.includes(m));
-      if (unknown.length > 0) {
-        console.error(`--modes: ${unknown.join(', ')} not in this scenario's modes (${scenario.modes.join(', ')})`);
-        process.exitCode = EXIT_BAD_INPUT;
-        return;
-      }
+    const runOptions = { durationMs: opts.duration, modes: opts.modes };
+    const scenario = applyRunOptions(loaded.scenario, runOptions);
+    const optionProblems = await validateRun([{ scenario: loaded.scenario, options: runOptions }]);
+    if (optionProblems.length > 0) {
+      for (const line of optionProblems) console.error(line);
+      process.exitCode = EXIT_BAD_INPUT;
+      return;
     }
     if (opts.dryRun !== undefined) {
       if (opts.target === 'local') {
@@ -124,7 +105,7 @@ export function scenarioCommand(): Command {
       return;
     }
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
-    const problems = await targetProblems(target, [scenario]);
+    const problems = await validateRun([{ scenario: loaded.scenario, options: runOptions }], target);
     if (problems.length > 0) {
       for (const line of problems) console.error(line);
       process.exitCode = EXIT_BAD_INPUT;
@@ -181,7 +162,14 @@ export function scenarioCommand(): Command {
     }
     print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
     if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    const selfCheckFailed = opts.failOnSelfCheck && results.modes.some((m) => !m.selfCheck.clean);
-    if (results.checks.some((c) => !c.ok) || selfCheckFailed) process.exitCode = EXIT_CHECK_FAILED;
+    process.exitCode = scenarioExitCode(results, opts);
   });
+}
+
+/** 1 when a check failed, or what --fail-on-self-check / --fail-on-inconclusive make fail; else 0. */
+export function scenarioExitCode(results: ScenarioResults, flags: { failOnSelfCheck?: boolean; failOnInconclusive?: boolean }): number {
+  const failed = results.checks.some((c) => c.status === 'fail');
+  const selfCheckFailed = flags.failOnSelfCheck === true && results.modes.some((m) => !m.selfCheck.clean);
+  const inconclusiveFailed = flags.failOnInconclusive === true && results.checks.some((c) => c.status === 'inconclusive');
+  return failed || selfCheckFailed || inconclusiveFailed ? EXIT_CHECK_FAILED : 0;
 }

@@ -1,9 +1,11 @@
 // Which scenarios `npm run gate` runs, and how (docs/scenarios.md#the-gate): the named ones, or every scenario in
 // scenarios/ whose `gate.include` is true (the default); each with its `gate.duration` as the load phase when it
 // gives one (a shorter run where the statistics allow). All files are loaded and checked before anything runs, so one
-// bad file stops the gate with every problem listed (exit 2) instead of failing half-way.
+// bad file or a --duration that cuts off an event stops the gate with every problem listed (exit 2) instead of failing
+// half-way.
 import { listScenarioNames, loadScenarioFile, ScenarioError, type LoadedScenario } from '../../scenarios/loader.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
+import { optionProblems } from '../cli/validateRun.ts';
 
 export interface GateEntry {
   name: string;
@@ -39,12 +41,11 @@ export function selectGateSuite(names: string[], options: { durationMs?: number 
       continue;
     }
     const durationMs = options.durationMs ?? scenario.gate.duration ?? scenario.duration;
-    // The schema checks events against gate.duration; a --duration given on the command line is checked here.
-    const late = scenario.events.filter((e) => e.at >= durationMs);
+    // The schema checks the events against gate.duration; a --duration given on the command line is checked here,
+    // by the validation `npm run scenario` and `npm run sim` use too.
+    const late = optionProblems(scenario, { durationMs: options.durationMs });
     if (late.length > 0) {
-      selection.problems.push(
-        `${name}: a load phase of ${durationMs} ms ends before its events at ${late.map((e) => `${e.at} ms`).join(', ')}; give a longer --duration`,
-      );
+      selection.problems.push(...late);
       continue;
     }
     selection.entries.push({

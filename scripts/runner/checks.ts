@@ -1,10 +1,13 @@
 // Evaluates a scenario's `expect:` block against the measured results (docs/results.md#expectations). Every
 // expectation gives one check with the measured value; a value that could not be measured (NaN, a missing event or
-// priority level, a mode that was not run) fails its check rather than passing silently. `npm run scenario` prints
+// priority level) fails its check rather than passing silently. Two outcomes besides pass and fail
+// (docs/scenarios.md#inconclusive-and-not-applicable): a latency check whose outcome the machine could have decided,
+// because it read a latency in a mode the self-check says the machine limited, is `inconclusive`; a relative bound
+// that reads a mode which did not run (`--modes`) is `not-applicable`. Neither fails a run. `npm run scenario` prints
 // the checks and exits 1 when one fails; `npm run gate` builds on the same checks.
-import { holds, parseRelativeBound, type MetricRef } from '../../scenarios/relativeBound.ts';
+import { boundRefs, holds, parseRelativeBound, type MetricRef } from '../../scenarios/relativeBound.ts';
 import type { Expect, Expectations } from '../../scenarios/schema.ts';
-import { GROUP_METRICS, RANGE_METRICS, type GroupMetric, type RangeMetric } from '../../scenarios/vocabulary.ts';
+import { GROUP_METRICS, LATENCY_METRICS, RANGE_METRICS, type GroupMetric, type RangeMetric } from '../../scenarios/vocabulary.ts';
 import type { CheckResult, ClientGroupResult, ModeResult } from './results.ts';
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -69,6 +72,44 @@ function inRange(actual: number, range: Range): boolean {
   return Number.isFinite(actual) && (range.min === undefined || actual >= range.min) && (range.max === undefined || actual <= range.max);
 }
 
+/** A check before the machine is taken into account. */
+type Judged = Omit<CheckResult, 'ok' | 'status' | 'reason'> & { passed: boolean };
+
+/**
+ * A latency a check read, in a mode, and where a higher value pushes the check: the simulator's own lag only ever
+ * adds latency, so in a mode the self-check says the machine limited, an outcome in that direction is not evidence.
+ */
+interface LatencyInput {
+  mode: ModeResult;
+  higherTowards: 'pass' | 'fail';
+}
+
+const isLatency = (metric: string) => (LATENCY_METRICS as readonly string[]).includes(metric);
+
+/** For a range on a latency: a max is failed by a higher value, a min passed by it. */
+function rangeInputs(metric: string, range: Range, mode: ModeResult): LatencyInput[] {
+  if (!isLatency(metric)) return [];
+  return [
+    ...(range.max !== undefined ? [{ mode, higherTowards: 'fail' as const }] : []),
+    ...(range.min !== undefined ? [{ mode, higherTowards: 'pass' as const }] : []),
+  ];
+}
+
+/** pass or fail, or inconclusive when a latency the machine inflated pushed the check the way it went. */
+function verdict(judged: Judged, latencies: LatencyInput[] = []): CheckResult {
+  const { passed, ...check } = judged;
+  const measured = typeof check.actual !== 'number' || Number.isFinite(check.actual);
+  const decisive = measured ? latencies.filter((l) => !l.mode.selfCheck.clean && l.higherTowards === (passed ? 'pass' : 'fail')) : [];
+  if (decisive.length === 0) return { ...check, ok: passed, status: passed ? 'pass' : 'fail' };
+  const limited = [...new Set(decisive.map((l) => l.mode))].map((m) => `${m.mode} (${m.selfCheck.warnings.join('; ')})`);
+  return {
+    ...check,
+    ok: true,
+    status: 'inconclusive',
+    reason: `it would have ${passed ? 'passed' : 'failed'}, but the self-check says the machine limited ${limited.join(' and ')}: the simulator's lag adds to every latency there`,
+  };
+}
+
 export function evaluateChecks(expect: Expect, results: ModeResult[]): CheckResult[] {
   const checks: CheckResult[] = [];
   for (const result of results) {
@@ -87,78 +128,128 @@ function modeChecks(result: ModeResult, expectations: Expectations): CheckResult
     const range = expectations[metric];
     if (!range) continue;
     const actual = METRIC_VALUE[metric](result);
-    checks.push({ mode, metric, actual, expected: rangeText(range), ok: inRange(actual, range) });
+    checks.push(verdict({ mode, metric, actual, expected: rangeText(range), passed: inRange(actual, range) }, rangeInputs(metric, range, result)));
   }
   if (expectations.conservation !== undefined) {
     const c = result.conservation;
-    checks.push({
-      mode,
-      metric: 'conservation',
-      actual: c.ok,
-      expected: expectations.conservation ? 'every answered request counted by exactly one replica' : 'conservation broken',
-      ok: c.ok === expectations.conservation,
-    });
+    checks.push(
+      verdict({
+        mode,
+        metric: 'conservation',
+        actual: c.ok,
+        expected: expectations.conservation ? 'every answered request counted by exactly one replica' : 'conservation broken',
+        passed: c.ok === expectations.conservation,
+      }),
+    );
   }
   for (const [event, bound] of Object.entries(expectations.convergenceSeconds ?? {})) {
     const found = result.convergence.find((c) => c.event === event);
     const actual = found === undefined ? 'no such event' : found.seconds;
-    const ok = bound === 'never' ? actual === 'never' : typeof actual === 'number' && inRange(actual, bound);
-    checks.push({ mode, metric: `convergenceSeconds[${event}]`, actual, expected: bound === 'never' ? 'never' : rangeText(bound), ok });
+    const passed = bound === 'never' ? actual === 'never' : typeof actual === 'number' && inRange(actual, bound);
+    checks.push(verdict({ mode, metric: `convergenceSeconds[${event}]`, actual, expected: bound === 'never' ? 'never' : rangeText(bound), passed }));
   }
   for (const [level, range] of Object.entries(expectations.priorityLevelRejections ?? {})) {
     const counts = result.replicas.map((r) => r.apf?.priorityLevels[level]);
     const actual = counts.some((c) => c !== undefined) ? sum(counts.map((c) => (c ? sum(Object.values(c.rejected)) : 0))) : NaN;
-    checks.push({ mode, metric: `priorityLevelRejections[${level}]`, actual, expected: rangeText(range), ok: inRange(actual, range) });
+    checks.push(verdict({ mode, metric: `priorityLevelRejections[${level}]`, actual, expected: rangeText(range), passed: inRange(actual, range) }));
   }
   for (const [group, username] of Object.entries(expectations.identity ?? {})) {
     const identities = result.clients.find((c) => c.group === group)?.identities ?? [];
-    checks.push({
-      mode,
-      metric: `identity[${group}]`,
-      actual: identities.length > 0 ? identities.join(', ') : 'no identity reported',
-      expected: `every pod authenticated as ${username}`,
-      ok: identities.length === 1 && identities[0] === username,
-    });
+    checks.push(
+      verdict({
+        mode,
+        metric: `identity[${group}]`,
+        actual: identities.length > 0 ? identities.join(', ') : 'no identity reported',
+        expected: `every pod authenticated as ${username}`,
+        passed: identities.length === 1 && identities[0] === username,
+      }),
+    );
   }
   for (const [group, bounds] of Object.entries(expectations.groups ?? {})) {
-    const found = result.clients.find((c) => c.group === group);
     for (const metric of GROUP_METRICS) {
       const range = bounds[metric];
       if (!range) continue;
-      const actual = found ? GROUP_METRIC_VALUE[metric](found) : NaN;
-      checks.push({ mode, metric: `groups[${group}].${metric}`, actual, expected: rangeText(range), ok: inRange(actual, range) });
+      const actual = groupValue(result, group, metric);
+      checks.push(
+        verdict(
+          { mode, metric: `groups[${group}].${metric}`, actual, expected: rangeText(range), passed: inRange(actual, range) },
+          rangeInputs(metric, range, result),
+        ),
+      );
     }
   }
   if (expectations.selfCheckClean !== undefined) {
     const clean = result.selfCheck.clean;
-    checks.push({
-      mode,
-      metric: 'selfCheckClean',
-      actual: clean ? true : result.selfCheck.warnings.join('; '),
-      expected: expectations.selfCheckClean ? 'the simulator was not the bottleneck' : 'self-check warnings',
-      ok: clean === expectations.selfCheckClean,
-    });
+    checks.push(
+      verdict({
+        mode,
+        metric: 'selfCheckClean',
+        actual: clean ? true : result.selfCheck.warnings.join('; '),
+        expected: expectations.selfCheckClean ? 'the simulator was not the bottleneck' : 'self-check warnings',
+        passed: clean === expectations.selfCheckClean,
+      }),
+    );
   }
   return checks;
+}
+
+function groupValue(result: ModeResult, group: string, metric: GroupMetric): number {
+  const found = result.clients.find((c) => c.group === group);
+  return found ? GROUP_METRIC_VALUE[metric](found) : NaN;
 }
 
 /** A timeline event that could not be applied fails the run: what it was meant to show did not happen. */
 function eventChecks(result: ModeResult): CheckResult[] {
   return result.timeline.events
     .filter((event) => event.error !== undefined)
-    .map((event) => ({ mode: result.mode, metric: `event[${event.name}]`, actual: event.error!, expected: 'applied', ok: false }));
+    .map((event) => verdict({ mode: result.mode, metric: `event[${event.name}]`, actual: event.error!, expected: 'applied', passed: false }));
 }
 
 function compareCheck(text: string, results: ModeResult[]): CheckResult {
   const bound = parseRelativeBound(text);
-  const value = (ref: MetricRef) => {
-    const result = results.find((r) => r.mode === ref.mode);
-    return result ? METRIC_VALUE[ref.metric](result) : NaN;
-  };
-  const left = value(bound.left);
-  const right = bound.right.factor * (bound.right.ref ? value(bound.right.ref) : 0) + bound.right.offset;
-  const ok = Number.isFinite(left) && Number.isFinite(right) && holds(left, bound.op, right);
-  return { mode: 'compare', metric: text, actual: left, expected: `${bound.op} ${Number.isFinite(right) ? round(right) : 'n/a (a mode was not run)'}`, ok };
+  const resultOf = (ref: MetricRef) => results.find((r) => r.mode === ref.mode);
+  const notRun = [
+    ...new Set(
+      boundRefs(bound)
+        .filter((ref) => !resultOf(ref))
+        .map((ref) => ref.mode),
+    ),
+  ];
+  if (notRun.length > 0) {
+    const left = resultOf(bound.left);
+    return {
+      mode: 'compare',
+      metric: text,
+      actual: left ? valueOf(bound.left, left) : `${bound.left.mode} not run`,
+      expected: `${bound.op} n/a`,
+      ok: true,
+      status: 'not-applicable',
+      reason: `it compares with ${notRun.join(' and ')}, which did not run (this run: ${results.map((r) => r.mode).join(', ') || 'no mode'})`,
+    };
+  }
+  const left = valueOf(bound.left, resultOf(bound.left)!);
+  const rightRef = bound.right.ref;
+  const right = bound.right.factor * (rightRef ? valueOf(rightRef, resultOf(rightRef)!) : 0) + bound.right.offset;
+  const measured = Number.isFinite(left) && Number.isFinite(right);
+  const below = bound.op === '<=' || bound.op === '<';
+  const latencies: LatencyInput[] = [
+    ...(isLatency(bound.left.metric) ? [{ mode: resultOf(bound.left)!, higherTowards: below ? ('fail' as const) : ('pass' as const) }] : []),
+    ...(rightRef && isLatency(rightRef.metric) ? [{ mode: resultOf(rightRef)!, higherTowards: below ? ('pass' as const) : ('fail' as const) }] : []),
+  ];
+  return verdict(
+    {
+      mode: 'compare',
+      metric: text,
+      actual: left,
+      expected: `${bound.op} ${measured ? round(right) : 'not measured'}`,
+      passed: measured && holds(left, bound.op, right),
+    },
+    measured ? latencies : [],
+  );
+}
+
+function valueOf(ref: MetricRef, result: ModeResult): number {
+  return ref.group !== undefined ? groupValue(result, ref.group, ref.metric) : METRIC_VALUE[ref.metric](result);
 }
 
 function round(x: number): number {

@@ -143,8 +143,12 @@ export function formatComparison(results: ScenarioResults, tty: boolean): string
 
 export function formatChecks(checks: CheckResult[]): string {
   if (checks.length === 0) return 'checks: none in this scenario';
+  const word = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'not-applicable': 'N/A' } as const;
   return checks
-    .map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.mode}: ${c.metric} = ${typeof c.actual === 'number' ? n2(c.actual) : c.actual} (expected ${c.expected})`)
+    .map(
+      (c) =>
+        `${word[c.status]}  ${c.mode}: ${c.metric} = ${typeof c.actual === 'number' ? n2(c.actual) : c.actual} (expected ${c.expected})${c.reason ? `: ${c.reason}` : ''}`,
+    )
     .join('\n');
 }
 

@@ -150,13 +150,25 @@ export interface SelfCheck {
   clean: boolean;
 }
 
+/**
+ * How a check ended (docs/scenarios.md#inconclusive-and-not-applicable): pass or fail; `inconclusive` when it read a
+ * latency in a mode the self-check says the machine limited and the machine's lag could have decided it; or
+ * `not-applicable` when it compares with a mode that did not run. Only `fail` fails a run (`--fail-on-inconclusive`
+ * makes inconclusive fail the gate).
+ */
+export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'not-applicable';
+
 export interface CheckResult {
   /** The mode the check is about, or "compare" for a relative bound between modes. */
   mode: ModeName | 'compare';
   metric: string;
   actual: number | boolean | string;
   expected: string;
+  /** False only for a failed check (status `fail`); files written before `status` existed have only this. */
   ok: boolean;
+  status: CheckStatus;
+  /** Why a check is inconclusive or not applicable. */
+  reason?: string;
 }
 
 export interface ModeResult {

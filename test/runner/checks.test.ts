@@ -1,8 +1,11 @@
 // Expectations against measured results (scripts/runner/checks.ts, docs/results.md#expectations): every bound gives
-// one check with its measured value, and what could not be measured fails rather than passing.
+// one check with its measured value, and what could not be measured fails rather than passing; a latency the machine
+// limited makes its check inconclusive, a comparison with a mode that did not run is not applicable
+// (docs/scenarios.md#inconclusive-and-not-applicable).
 import { describe, expect, it } from 'vitest';
 import { Scenario, type ScenarioInput } from '../../scenarios/schema.ts';
 import { evaluateChecks } from '../../scripts/runner/checks.ts';
+import type { ModeResult } from '../../scripts/runner/results.ts';
 import { BASE_SCENARIO, clientResult, event, modeResultOf } from '../helpers/modeResults.ts';
 
 const expectOf = (expect: ScenarioInput['expect'], extra: Partial<ScenarioInput> = {}) => Scenario.parse({ ...BASE_SCENARIO, ...extra, expect }).expect;
@@ -57,17 +60,23 @@ describe('evaluateChecks', () => {
     ]);
     const failed = modeResultOf('l7', { a: { requests: [1, 1] } }, { events: [event('scale', 1000, undefined, 'there is no kube-apiserver replica 5 now')] });
     expect(evaluateChecks(expectOf({}), [failed])).toEqual([
-      { mode: 'l7', metric: 'event[scale]', actual: 'there is no kube-apiserver replica 5 now', expected: 'applied', ok: false },
+      { mode: 'l7', metric: 'event[scale]', actual: 'there is no kube-apiserver replica 5 now', expected: 'applied', ok: false, status: 'fail' },
     ]);
   });
 
-  it('relative bounds between modes; a mode that did not run fails the bound', () => {
+  it('relative bounds between modes; a mode that did not run makes the bound not applicable, not failed', () => {
     const scenario = { modes: ['direct', 'l7'] } as Partial<ScenarioInput>;
     const [ok] = evaluateChecks(expectOf({ compare: ['l7.maxOverMean <= 0.5 * direct.maxOverMean'] }, scenario), [hot, even]);
-    expect(ok).toMatchObject({ mode: 'compare', ok: true });
+    expect(ok).toMatchObject({ mode: 'compare', ok: true, status: 'pass' });
     expect(ok!.expected).toBe('<= 1.2');
     const [missing] = evaluateChecks(expectOf({ compare: ['l7.maxOverMean <= 0.5 * direct.maxOverMean'] }, scenario), [even]);
-    expect(missing).toMatchObject({ ok: false, expected: '<= n/a (a mode was not run)' });
+    expect(missing).toMatchObject({
+      ok: true,
+      status: 'not-applicable',
+      expected: '<= n/a',
+      reason: 'it compares with direct, which did not run (this run: l7)',
+    });
+    expect(missing!.actual).toBeCloseTo(1);
   });
 
   it("group bounds read the group's own accounting", () => {
@@ -101,5 +110,68 @@ describe('evaluateChecks', () => {
     const bound = expectOf({ l7: { identity: { ctl: 'alice' } } });
     expect(evaluateChecks(bound, [agree])[0]).toMatchObject({ metric: 'identity[ctl]', ok: true });
     expect(evaluateChecks(bound, [differ])[0]).toMatchObject({ actual: 'alice, system:anonymous', ok: false });
+  });
+
+  describe('latency in a mode the self-check says the machine limited', () => {
+    const limitedBy = 'other programs used 54 % of the machine';
+    /** The mode's client latency p99 and each group's, and the self-check's warnings. */
+    const measured = (r: ModeResult, p99Ms: number, groups: Record<string, number>, warnings: string[]): ModeResult => ({
+      ...r,
+      latency: { ...r.latency, p99Ms },
+      clients: r.clients.map((c) => (groups[c.group] !== undefined ? { ...c, latency: { ...c.latency, p99Ms: groups[c.group]! } } : c)),
+      selfCheck: { ...r.selfCheck, warnings, clean: warnings.length === 0 },
+    });
+    const scenario = {
+      clients: [
+        { name: 'flood', rate: 1 },
+        { name: 'quiet', rate: 1 },
+      ],
+      modes: ['direct', 'l7'],
+    } as Partial<ScenarioInput>;
+    const base = (mode: 'direct' | 'l7') =>
+      modeResultOf(
+        mode,
+        { a: { requests: [10] } },
+        { scenario: { ...BASE_SCENARIO, ...scenario }, clients: [clientResult('flood', 5), clientResult('quiet', 5)] },
+      );
+
+    it('an upper bound that failed is inconclusive there, with the reason; one that held passes; a clean mode fails', () => {
+      const bound = expectOf({ l7: { p99Ms: { max: 100 }, groups: { quiet: { p99Ms: { max: 100 } } } } }, scenario);
+      const [slow, slowGroup] = evaluateChecks(bound, [measured(base('l7'), 150, { quiet: 150 }, [limitedBy])]);
+      expect(slow).toMatchObject({ metric: 'p99Ms', actual: 150, ok: true, status: 'inconclusive' });
+      expect(slow!.reason).toBe(
+        `it would have failed, but the self-check says the machine limited l7 (${limitedBy}): the simulator's lag adds to every latency there`,
+      );
+      expect(slowGroup).toMatchObject({ metric: 'groups[quiet].p99Ms', status: 'inconclusive' });
+      expect(evaluateChecks(bound, [measured(base('l7'), 50, { quiet: 50 }, [limitedBy])]).map((c) => c.status)).toEqual(['pass', 'pass']);
+      expect(evaluateChecks(bound, [measured(base('l7'), 150, { quiet: 150 }, [])]).map((c) => [c.status, c.ok])).toEqual([
+        ['fail', false],
+        ['fail', false],
+      ]);
+    });
+
+    it('a lower bound on a latency that held there is inconclusive (the lag could have lifted it); a latency not measured still fails', () => {
+      const bound = expectOf({ l7: { p99Ms: { min: 100 } } }, scenario);
+      expect(evaluateChecks(bound, [measured(base('l7'), 150, {}, [limitedBy])])[0]).toMatchObject({ status: 'inconclusive', ok: true });
+      expect(evaluateChecks(bound, [measured(base('l7'), 50, {}, [limitedBy])])[0]).toMatchObject({ status: 'fail', ok: false });
+      expect(evaluateChecks(expectOf({ l7: { p99Ms: { max: 100 } } }, scenario), [measured(base('l7'), NaN, {}, [limitedBy])])[0]).toMatchObject({
+        status: 'fail',
+      });
+    });
+
+    it('relative bounds on client groups: judged when clean; inconclusive where the limited side could have decided it', () => {
+      const bound = expectOf({ compare: ['direct.groups[quiet].p99Ms <= 0.5 * direct.groups[flood].p99Ms', 'l7.p99Ms <= direct.p99Ms + 20'] }, scenario);
+      const clean = evaluateChecks(bound, [measured(base('direct'), 30, { quiet: 40, flood: 500 }, []), measured(base('l7'), 60, {}, [])]);
+      expect(clean.map((c) => [c.status, c.actual, c.expected])).toEqual([
+        ['pass', 40, '<= 250'],
+        ['fail', 60, '<= 50'],
+      ]);
+      // l7 limited: the failure of "l7 <= direct + 20" could be its lag. direct limited: its inflated baseline could
+      // have made either bound hold.
+      const l7Limited = evaluateChecks(bound, [measured(base('direct'), 30, { quiet: 40, flood: 500 }, []), measured(base('l7'), 60, {}, [limitedBy])]);
+      expect(l7Limited.map((c) => c.status)).toEqual(['pass', 'inconclusive']);
+      const directLimited = evaluateChecks(bound, [measured(base('direct'), 50, { quiet: 40, flood: 500 }, [limitedBy]), measured(base('l7'), 60, {}, [])]);
+      expect(directLimited.map((c) => c.status)).toEqual(['inconclusive', 'inconclusive']);
+    });
   });
 });

@@ -95,6 +95,16 @@ describe('timeline events in the schema', () => {
     ]);
   });
 
+  it('compare bounds on client groups: the group must exist and the metric be a group metric', () => {
+    const issues = issuesOf(
+      `name: t\nmodes: [direct, l7]\nclients:\n  - { name: c, rate: 1 }\nexpect:\n  compare: [ "l7.groups[c].p99Ms <= 2 * direct.groups[c].p99Ms + 20", "l7.groups[ghost].p99Ms < 2", "l7.groups[c].jain < 2" ]\n`,
+    );
+    expect(where(issues)).toEqual([
+      expect.stringMatching(/^6:71 expect\.compare\[1\]: no client group "ghost" \(groups: c\)/),
+      expect.stringMatching(/^6:101 expect\.compare\[2\]: unknown group metric "jain" \(known: p50Ms, p99Ms, /),
+    ]);
+  });
+
   it('a gate duration that ends before an event, or is longer than the scenario', () => {
     const issues = issuesOf(`${HEAD}gate: { duration: 3s }\nevents:\n  - { at: 4s, type: stop-webhook }\n`);
     expect(where(issues)).toEqual([expect.stringMatching(/^8:11 events\[0\]\.at: not before the end of the gate's shorter load phase/)]);
