@@ -12,6 +12,12 @@ export const LAST_ADDRESS_BLOCK = 249;
 export interface AddressPlan {
   /** Second octet of the cluster's 127.<block>.0.0/16. */
   block: number;
+  /**
+   * The first two octets of the cluster's /16 when it is not on loopback: the binary target puts its cluster in
+   * 198.18.0.0/16 (RFC 2544's benchmark range) inside network namespaces of its own, where kube-proxy can DNAT to it
+   * and EndpointSlices may hold it (docs/binary-target-network.md). Absent: 127.<block>.
+   */
+  prefix?: string;
   privilegedPortOffset: number;
   /**
    * Which control plane of the seed this plan describes: 0 the one under test, 1.. its neighbours
@@ -73,5 +79,5 @@ export function mapPrivilegedPort(port: number, privilegedPortOffset: number): n
 
 function ip(plan: AddressPlan, third: number, fourth: number): string {
   if (fourth < 1 || fourth > 254) throw new RangeError(`address index out of range (${third}.${fourth})`);
-  return `127.${plan.block}.${third}.${fourth}`;
+  return `${plan.prefix ?? `127.${plan.block}`}.${third}.${fourth}`;
 }

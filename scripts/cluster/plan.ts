@@ -67,6 +67,10 @@ export interface PlanOptions {
   gateways?: 'when-used' | 'always';
   /** The loopback 127.<block>.0.0/16; the local target moves a plan to a free block if this one is taken. */
   addressBlock?: number;
+  /** A /16 other than loopback, as its first two octets (`198.18`: the binary target; AddressPlan.prefix). */
+  addressPrefix?: string;
+  /** Overrides the scenario's privileged-port offset (the binary target binds 443 itself: 0). */
+  privilegedPortOffset?: number;
 }
 
 /** A neighbour control plane's name and address slot (docs/scenarios.md#shared-gateway). */
@@ -146,11 +150,15 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     clientGroups: options.clientGroups ?? [],
     gateways: options.gateways ?? 'when-used',
     addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK,
+    addressPrefix: options.addressPrefix ?? '',
+    privilegedPortOffset: options.privilegedPortOffset ?? -1,
   };
   const cp = topology.controlPlane;
   const addresses: AddressPlan = {
     block: opts.addressBlock,
-    privilegedPortOffset: topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET,
+    ...(opts.addressPrefix ? { prefix: opts.addressPrefix } : {}),
+    privilegedPortOffset:
+      opts.privilegedPortOffset >= 0 ? opts.privilegedPortOffset : (topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET),
     ...(role.neighbour ? { controlPlaneSlot: role.neighbour.slot } : {}),
   };
   const ownGroups = opts.clientGroups.filter((g) => g.controlPlane === role.neighbour?.name);

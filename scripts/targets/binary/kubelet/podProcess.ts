@@ -1,0 +1,80 @@
+// A pod's container as a process, the way a kubelet and a container runtime would start it (docs/binary-target.md#pods):
+// its volumes written with the kubelet's owners and modes (volumes.ts), its environment and `$(VAR)` references
+// expanded (expansion.ts), mount paths in its arguments pointed at those files, its own UTS namespace with the pod name
+// as hostname (kube-apiserver derives its identity Lease from the hostname, kubernetes#113307), its user, group and
+// supplementary groups (runAsUser, runAsGroup, fsGroup) set with setpriv, inside the pod's network namespace.
+import path from 'node:path';
+import { containerIdentity, type ImageUsers, type PodSpecLike } from '../../../cluster/podFiles.ts';
+import { ManagedProcess } from '../managedProcess.ts';
+import { containerEnvironment, expand } from './expansion.ts';
+import { materializeVolumes, remapArgument, type ObjectData } from './volumes.ts';
+
+export interface ContainerLike {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+  securityContext?: { runAsUser?: number; runAsGroup?: number };
+}
+
+export interface PodToRun {
+  name: string;
+  namespace: string;
+  ip: string;
+  spec: PodSpecLike & { containers: ContainerLike[] };
+}
+
+export interface PodProcessOptions {
+  pod: PodToRun;
+  container: string;
+  /** The Secrets and ConfigMaps the volumes read. */
+  data: ObjectData;
+  /** This pod's own directory (volumes, log). */
+  podDir: string;
+  /** The executable for a container's image and command (the real binaries, or node for the project's own images). */
+  executable: (image: string, command: string[]) => { command: string; args: string[] };
+  imageUsers: ImageUsers;
+  /** What enters the pod's network namespace, e.g. `ip netns exec <ns>`. */
+  enterNetwork: string[];
+  extraEnv?: Record<string, string>;
+}
+
+/** The command line the pod's container runs with, as a process of this machine (exported for tests). */
+export function containerCommandLine(o: PodProcessOptions): { argv: string[]; env: Record<string, string> } {
+  const container = (o.pod.spec.containers as ContainerLike[]).find((c) => c.name === o.container);
+  if (!container) throw new Error(`pod ${o.pod.name} has no container ${o.container}`);
+  const mounts = materializeVolumes(o.pod.spec, o.container, o.data, path.join(o.podDir, 'volumes'));
+  const env = containerEnvironment(container.env, o.pod);
+  const expandAll = (list: string[] | undefined) => (list ?? []).map((a) => remapArgument(mounts, expand(a, env)));
+  const command = expandAll(container.command);
+  const { command: executable, args: prefixArgs } = o.executable(container.image, command);
+  const identity = containerIdentity(o.pod.spec, o.container, o.imageUsers);
+  if (typeof identity === 'string') throw new Error(`pod ${o.pod.name}: ${identity}`);
+  const user =
+    identity.uid === 0 && identity.gid === 0 && identity.groups.length === 0
+      ? []
+      : [
+          'setpriv',
+          `--reuid=${identity.uid}`,
+          `--regid=${identity.gid}`,
+          identity.groups.length > 0 ? `--groups=${identity.groups.join(',')}` : '--clear-groups',
+          '--',
+        ];
+  // The hostname is set in a UTS namespace of its own before the user is dropped.
+  const hostname = ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', o.pod.name];
+  return { argv: [...o.enterNetwork, ...hostname, ...user, executable, ...prefixArgs, ...expandAll(container.args)], env: { ...env, ...o.extraEnv } };
+}
+
+export function startPodProcess(o: PodProcessOptions): ManagedProcess {
+  const { argv, env } = containerCommandLine(o);
+  const [command, ...args] = argv;
+  return new ManagedProcess({
+    name: `${o.pod.namespace}/${o.pod.name}`,
+    command: command!,
+    args,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...env },
+    logFile: path.join(o.podDir, `${o.container}.log`),
+  });
+}
