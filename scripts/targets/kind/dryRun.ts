@@ -13,7 +13,7 @@ import { MODES } from '../../cluster/modes.ts';
 import { planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { checkScenarioForKind } from './check.ts';
-import { writePlanFiles } from './executor.ts';
+import { prepareDryRunDir, writePlanFiles } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
 import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
@@ -46,7 +46,7 @@ export interface KindDryRun {
 export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDryRun> {
   const o = resolveKindOptions(input.options);
   const access: SeedAccess = { kubeconfig: o.kubeconfig, context: o.context };
-  const root = path.resolve(input.out);
+  const root = prepareDryRunDir(input.out);
   const problems = checkScenarioForKind(input.scenario, o);
   const modes: KindDryRun['modes'] = [];
   const sections: string[] = [
@@ -163,7 +163,6 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
   }
   const files = modes.flatMap((m) => writePlanFiles(m.plan, root));
   const text = `${sections.join('\n')}\n`;
-  fs.mkdirSync(root, { recursive: true });
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { problems, modes, text, files: [...files, path.join(root, 'plan.txt')] };
 }

@@ -66,6 +66,11 @@ export async function executePlan(plan: CommandPlan, options: ExecuteOptions): P
         results.push(error.result);
         continue;
       }
+      if (step.optional && error instanceof ToolFailedError) {
+        options.log?.(`     optional step failed, going on (${step.optional}): ${firstLine(error.message)}`);
+        results.push(error.result);
+        continue;
+      }
       throw new StepFailedError(step, index, error as Error);
     }
   }
@@ -79,11 +84,26 @@ export interface DryRunOutput {
   files: string[];
 }
 
+/**
+ * Creates a dry run's folder (and its parents) and keeps git out of it: a `.gitignore` of `*`, because the rendered
+ * files hold private keys and tokens and the folder may be anywhere, in this repository too (`--dry-run out/`).
+ */
+export function prepareDryRunDir(dir: string): string {
+  const root = path.resolve(dir);
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(path.join(root, '.gitignore'), '# A dry run of the kind target wrote this folder: its files hold private keys and tokens.\n*\n');
+  return root;
+}
+
 /** The dry run: files under `dir`, the plan printed with paths into `dir`, and the same text saved as `plan.txt`. */
 export function dryRunPlan(plan: CommandPlan, dir: string, heading: string): DryRunOutput {
-  const root = path.resolve(dir);
+  const root = prepareDryRunDir(dir);
   const files = writePlanFiles(plan, root);
   const text = `${heading}\n${formatPlan(plan, root)}\n`;
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { text, files: [...files, path.join(root, 'plan.txt')] };
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
 }

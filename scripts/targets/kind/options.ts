@@ -1,6 +1,7 @@
 // The options of the kind target and of `npm run cluster:up|down` (docs/kind.md#options), and their defaults.
 // `--target kind` drives a cluster that `cluster:up` created; `--target cluster` drives any existing cluster through
 // a kubeconfig (then the project's images must be pullable by its nodes, and the cluster must have Istio).
+import type { ClusterRecord } from './clusterRecord.ts';
 import type { ToolRunner } from './tools.ts';
 import { DEFAULT_IMAGES, DEFAULT_KUBE_APISERVER_VERSION, ETCD_IMAGE, ISTIO_VERSION, KIND_NODE_IMAGE } from './versions.ts';
 
@@ -35,6 +36,11 @@ export interface KindTargetOptions {
   log?: (line: string) => void;
   /** The CLI runner (default: execa on $PATH); tests inject one. */
   runner?: ToolRunner;
+  /**
+   * What `cluster:up` recorded for this kind cluster (clusterRecord.ts): the defaults of the options above that it
+   * configured (kube-apiserver version, etcd image, kube-proxy mode, images, gateway namespace). Kind target only.
+   */
+  clusterRecord?: ClusterRecord;
 }
 
 export interface ClusterUpOptions {
@@ -72,6 +78,8 @@ export interface ResolvedKindOptions {
 }
 
 export const DEFAULT_CLUSTER_NAME = 'apiserver-lb';
+/** Where cluster:up installs the ingress gateway (Gardener's istio-ingress namespace). */
+export const DEFAULT_GATEWAY_NAMESPACE = 'istio-ingress';
 
 export function resolveKindOptions(options: KindTargetOptions = {}): ResolvedKindOptions {
   const target = options.target ?? 'kind';
@@ -80,18 +88,22 @@ export function resolveKindOptions(options: KindTargetOptions = {}): ResolvedKin
     throw new Error(`cluster name "${clusterName}" must be a DNS label of at most 40 characters`);
   const prefix = options.namespacePrefix ?? '';
   if (prefix && !/^[a-z0-9][-a-z0-9]*$/.test(prefix)) throw new Error(`namespace prefix "${prefix}" must be lowercase letters, digits and "-"`);
+  const record = target === 'kind' ? options.clusterRecord : undefined;
   return {
     target,
     clusterName,
     kubeconfig: options.kubeconfig,
     context: options.context ?? (target === 'kind' ? `kind-${clusterName}` : undefined),
     namespacePrefix: prefix,
-    kubeApiserverVersion: options.kubeApiserverVersion ?? DEFAULT_KUBE_APISERVER_VERSION,
-    etcdImage: options.etcdImage ?? ETCD_IMAGE,
-    images: { webhook: options.images?.webhook ?? DEFAULT_IMAGES.webhook, loadClient: options.images?.loadClient ?? DEFAULT_IMAGES.loadClient },
+    kubeApiserverVersion: options.kubeApiserverVersion ?? record?.kubeApiserverVersion ?? DEFAULT_KUBE_APISERVER_VERSION,
+    etcdImage: options.etcdImage ?? record?.etcdImage ?? ETCD_IMAGE,
+    images: {
+      webhook: options.images?.webhook ?? record?.images.webhook ?? DEFAULT_IMAGES.webhook,
+      loadClient: options.images?.loadClient ?? record?.images.loadClient ?? DEFAULT_IMAGES.loadClient,
+    },
     imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
-    kubeProxyMode: options.kubeProxyMode ?? (target === 'kind' ? 'iptables' : undefined),
-    gatewayNamespace: options.gatewayNamespace ?? 'istio-ingress',
+    kubeProxyMode: options.kubeProxyMode ?? record?.kubeProxyMode ?? (target === 'kind' ? 'iptables' : undefined),
+    gatewayNamespace: options.gatewayNamespace ?? record?.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE,
     workDir: options.workDir ?? `.kind/${clusterName}/run`,
     maxClientPods: options.maxClientPods ?? 100,
     readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
@@ -126,7 +138,7 @@ export function resolveClusterUpOptions(options: ClusterUpOptions = {}): Resolve
     kubeApiserverVersion: options.kubeApiserverVersion ?? DEFAULT_KUBE_APISERVER_VERSION,
     etcdImage: options.etcdImage ?? ETCD_IMAGE,
     images: { webhook: options.images?.webhook ?? DEFAULT_IMAGES.webhook, loadClient: options.images?.loadClient ?? DEFAULT_IMAGES.loadClient },
-    gatewayNamespace: options.gatewayNamespace ?? 'istio-ingress',
+    gatewayNamespace: options.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE,
     repoRoot: options.repoRoot ?? '.',
   };
 }

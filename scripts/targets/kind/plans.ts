@@ -1,13 +1,20 @@
 // The command plans of the kind target, as pure functions of their inputs (docs/kind.md#plans-and-the-executor):
 // `cluster:up` and `cluster:down`, bringing one control plane up for a mode (and tearing it down), the client pods of
 // a fleet, and each topology change. The executor (executor.ts) runs them; the dry run prints them.
-import { GRM_NAME, GRM_NAMESPACE, KUBE_APISERVER_LABELS, KUBE_APISERVER_SERVICE_NAME, WEBHOOK_CONFIGURATION_NAME } from '../../cluster/gardener.ts';
+import {
+  GRM_NAME,
+  GRM_NAMESPACE,
+  KUBE_APISERVER_LABELS,
+  KUBE_APISERVER_SERVICE_NAME,
+  SHOOT_NAMESPACE_ROLE,
+  WEBHOOK_CONFIGURATION_NAME,
+} from '../../cluster/gardener.ts';
 import type { TopologyChange } from '../../cluster/changes.ts';
 import { stringify } from 'yaml';
 import { genericKubeconfigFor, planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { neighbourIdentity } from '../../../scenarios/schema.ts';
 import { genericKubeconfigSecret, ownsSeedObject } from '../../cluster/seedObjects.ts';
-import { CONTROL_PLANE_LABEL, FLEET_LABEL, type RenderContext } from './manifests/common.ts';
+import { CONTROL_PLANE_LABEL, FLEET_LABEL, MANAGED_BY, type RenderContext } from './manifests/common.ts';
 import {
   controlPlaneSecrets,
   ETCD_NAME,
@@ -34,6 +41,7 @@ import {
 import { ISTIO_HELM_REPO, ISTIO_SYSTEM_NAMESPACE, kubeApiserverImage } from './versions.ts';
 
 export const GATEWAY_POD_LABELS = 'app=istio-ingressgateway,istio=ingressgateway';
+const MANAGED_BY_KEY = 'app.kubernetes.io/managed-by';
 export const KUBE_APISERVER_POD_LABELS = Object.entries(KUBE_APISERVER_LABELS)
   .map(([k, v]) => `${k}=${v}`)
   .join(',');
@@ -46,7 +54,6 @@ export function planClusterUp(o: ResolvedClusterUpOptions, installer: 'helm' | '
   const access: SeedAccess = { context: `kind-${o.clusterName}` };
   const config: RenderedFile = { path: `${dir}/kind-config.yaml`, content: kindClusterConfig(o.workers, o.nodeImage, o.kubeProxyMode) };
   const files: RenderedFile[] = [config];
-  const images = [o.images.webhook, o.images.loadClient, kubeApiserverImage(o.kubeApiserverVersion), o.etcdImage];
   const steps: Step[] = [
     {
       title: `create the kind cluster ${o.clusterName} (${o.workers} workers, kube-proxy ${o.kubeProxyMode})`,
@@ -67,13 +74,13 @@ export function planClusterUp(o: ResolvedClusterUpOptions, installer: 'helm' | '
       args: ['build', '-f', `${o.repoRoot}/scripts/targets/kind/loadClient/Dockerfile`, '-t', o.images.loadClient, o.repoRoot],
       timeoutMs: 900_000,
     },
-    ...[kubeApiserverImage(o.kubeApiserverVersion), o.etcdImage].map((image): Step => ({
-      title: `pull ${image}`,
-      tool: 'docker',
-      args: ['pull', image],
-      timeoutMs: 600_000,
-    })),
-    { title: 'load the images into the kind nodes', tool: 'kind', args: ['load', 'docker-image', ...images, '--name', o.clusterName], timeoutMs: 900_000 },
+    {
+      title: "load the project's images into the kind nodes",
+      tool: 'kind',
+      args: ['load', 'docker-image', o.images.webhook, o.images.loadClient, '--name', o.clusterName],
+      timeoutMs: 900_000,
+    },
+    ...prePullSteps(o),
   ];
   if (installer === 'helm') {
     const istiod: RenderedFile = { path: `${dir}/istiod-values.yaml`, content: stringify(istiodHelmValues()) };
@@ -122,6 +129,34 @@ export function planClusterUp(o: ResolvedClusterUpOptions, installer: 'helm' | '
   return { steps, files };
 }
 
+/** The nodes kind creates: `<name>-control-plane`, `<name>-worker`, `<name>-worker2`, ... (kind's node namer). */
+export function kindNodeNames(clusterName: string, workers: number): { controlPlane: string; workers: string[] } {
+  return {
+    controlPlane: `${clusterName}-control-plane`,
+    workers: Array.from({ length: workers }, (_, i) => `${clusterName}-worker${i === 0 ? '' : i + 1}`),
+  };
+}
+
+/**
+ * The registry.k8s.io images the control planes run, pulled by the nodes that will run them (the workers; the
+ * control-plane node when there are none) with their own containerd (`crictl pull` inside the node container). Not
+ * `docker pull` + `kind load`: with Docker's containerd image store (the default of Docker Desktop and of new Docker
+ * Engines) loading a multi-arch image fails with "content digest not found" (kubernetes-sigs/kind#3795). Optional: a
+ * node pulls the image itself when the first pod needs it, so a failed pre-pull only makes the first start slower.
+ */
+function prePullSteps(o: ResolvedClusterUpOptions): Step[] {
+  const nodes = kindNodeNames(o.clusterName, o.workers);
+  return (nodes.workers.length > 0 ? nodes.workers : [nodes.controlPlane]).flatMap((node) =>
+    [kubeApiserverImage(o.kubeApiserverVersion), o.etcdImage].map((image): Step => ({
+      title: `pre-pull ${image} in node ${node}`,
+      tool: 'docker',
+      args: ['exec', node, 'crictl', 'pull', image],
+      timeoutMs: 600_000,
+      optional: 'the node pulls the image when the first pod needs it',
+    })),
+  );
+}
+
 /** The same gateway as the Helm values, for `istioctl install` (IstioOperator). */
 function istioOperator(o: ResolvedClusterUpOptions): Record<string, unknown> {
   const values = gatewayHelmValues(2, 1) as { labels: Record<string, string>; service: { ports: unknown[] } };
@@ -149,6 +184,44 @@ function istioOperator(o: ResolvedClusterUpOptions): Record<string, unknown> {
 export function planClusterDown(clusterName: string): CommandPlan {
   return {
     steps: [{ title: `delete the kind cluster ${clusterName}`, tool: 'kind', args: ['delete', 'cluster', '--name', clusterName], timeoutMs: 300_000 }],
+    files: [],
+  };
+}
+
+/**
+ * `npm run cluster:clean`: what runs left on a cluster they did not finish on (Ctrl-C cut short, a crash), found by the
+ * label every object the target creates carries (MANAGED_BY). The webhook registration first: with failurePolicy Fail
+ * on shoot namespaces, a registration whose webhook is gone refuses every pod created there. Then the control-plane
+ * namespaces (only those labelled as shoots: the `garden` and gateway namespaces the runs also label are never
+ * deleted), the gateway-wide and per-control-plane objects in the gateway namespace, and the webhook's objects. The
+ * Istio installation and the gateway Deployment stay.
+ */
+export function planClusterClean(access: SeedAccess, gatewayNamespace: string): CommandPlan {
+  const managed = `${MANAGED_BY_KEY}=${MANAGED_BY[MANAGED_BY_KEY]}`;
+  const remove = (title: string, args: string[], timeoutMs = 120_000) => kubectl(access, title, ['delete', ...args, '--ignore-not-found'], timeoutMs);
+  return {
+    steps: [
+      remove('remove the webhook registration (pods in shoot namespaces are refused while it points at no webhook)', [
+        'mutatingwebhookconfiguration',
+        '-l',
+        managed,
+      ]),
+      remove('delete the control-plane namespaces the runs created', [
+        'namespace',
+        '-l',
+        `${managed},gardener.cloud/role=${SHOOT_NAMESPACE_ROLE}`,
+        '--wait=false',
+      ]),
+      remove(`delete the runs' EnvoyFilters, TLS secrets and the internal gateway Service in ${gatewayNamespace}`, [
+        'envoyfilter,secret,service,configmap',
+        '-n',
+        gatewayNamespace,
+        '-l',
+        managed,
+      ]),
+      remove(`delete the webhook in ${GRM_NAMESPACE}`, ['deployment,service,secret,serviceaccount,poddisruptionbudget', '-n', GRM_NAMESPACE, '-l', managed]),
+      remove("delete the webhook's cluster-wide RBAC", ['clusterrole,clusterrolebinding', '-l', managed]),
+    ],
     files: [],
   };
 }

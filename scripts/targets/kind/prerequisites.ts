@@ -86,11 +86,12 @@ export async function probeTool(runner: ToolRunner, tool: KindToolName): Promise
 
 /**
  * Checks what a command needs: `cluster:up` needs docker, kind, kubectl and helm or istioctl; a run on an existing
- * cluster (`--target cluster`) needs only kubectl; a run on kind needs kubectl and kind.
+ * cluster (`--target cluster`) needs only kubectl; a run on kind needs docker (kind's nodes are Docker containers:
+ * `kind get clusters` lists them through `docker ps`), kind and kubectl; `cluster:down` docker and kind.
  */
 export async function checkPrerequisites(runner: ToolRunner, needs: 'cluster-up' | 'kind-run' | 'cluster-run' | 'cluster-down'): Promise<PrerequisiteReport> {
   const required: KindToolName[] =
-    needs === 'cluster-up' ? ['docker', 'kind', 'kubectl'] : needs === 'cluster-down' ? ['kind'] : needs === 'kind-run' ? ['kind', 'kubectl'] : ['kubectl'];
+    needs === 'cluster-up' || needs === 'kind-run' ? ['docker', 'kind', 'kubectl'] : needs === 'cluster-down' ? ['docker', 'kind'] : ['kubectl'];
   const tools = await Promise.all(required.map((t) => probeTool(runner, t)));
   const problems = tools.filter((t) => !t.ok).map((t) => t.problem!);
   let istioInstaller: PrerequisiteReport['istioInstaller'];

@@ -18,6 +18,8 @@ export interface Step {
   skipIf?: { tool: KindToolName; args: Arg[]; stdoutLine: string };
   /** Treat a failure whose stderr matches as success (e.g. "not found" on a delete). */
   okIfStderr?: RegExp;
+  /** A step whose failure does not stop the plan: what happens without it (printed with the step and on failure). */
+  optional?: string;
 }
 
 export interface RenderedFile {
@@ -108,7 +110,8 @@ export function formatStep(step: Step, fileRoot: string, index?: number, runtime
   const skip = step.skipIf
     ? `\n       (skipped when \`${commandLine(step.skipIf.tool, renderArgs(step.skipIf.args, fileRoot))}\` prints "${step.skipIf.stdoutLine}")`
     : '';
-  return `${prefix}# ${step.title}\n       ${commandLine(step.tool, renderArgs(step.args, fileRoot, runtime))}${skip}`;
+  const optional = step.optional ? `\n       (optional: when it fails, ${step.optional})` : '';
+  return `${prefix}# ${step.title}\n       ${commandLine(step.tool, renderArgs(step.args, fileRoot, runtime))}${skip}${optional}`;
 }
 
 export function formatPlan(plan: CommandPlan, fileRoot: string, runtime: Partial<Record<RuntimeValue, string>> = {}): string {

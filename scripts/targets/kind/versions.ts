@@ -1,5 +1,8 @@
-// Pinned versions of everything the kind target installs or checks (docs/kind.md#versions). Changing one is a
-// one-line edit here; `cluster:up --kube-apiserver-version` and `--istio-version` override them per run.
+// Pinned versions of everything the kind target installs or checks (docs/kind.md#versions). The real components both
+// real targets run (kube-apiserver, etcd) are pinned once, in scripts/binaries/versions.ts, and taken from there; the
+// kind node image, Istio and the other kube-apiserver minors are the kind target's own. `cluster:up
+// --kube-apiserver-version` and `--istio-version` override them for a cluster (and its runs, clusterRecord.ts).
+import { ETCD_IMAGE_TAG, KUBERNETES_VERSION } from '../../binaries/versions.ts';
 import { KUBE_APISERVER_FLAG_SETS, type SupportedKubeMinor } from './kubeApiserverFlags.ts';
 
 /** The kind node image (the seed cluster's own Kubernetes); kind v0.30.0 publishes it. */
@@ -13,20 +16,26 @@ export const ISTIO_VERSION = '1.29.6';
 export const ISTIO_HELM_REPO = 'https://istio-release.storage.googleapis.com/charts';
 export const ISTIO_SYSTEM_NAMESPACE = 'istio-system';
 
-/** The shoot kube-apiservers (registry.k8s.io/kube-apiserver:<version>): the newest patch of each supported minor. */
+/**
+ * The shoot kube-apiservers (registry.k8s.io/kube-apiserver:<version>) per supported minor: the newest patch tag of
+ * each in kubernetes/apiserver, and for KUBERNETES_VERSION's minor that version itself (the default).
+ */
 export const KUBE_APISERVER_VERSIONS: Record<SupportedKubeMinor, string> = {
   '1.33': 'v1.33.13',
   '1.34': 'v1.34.10',
   '1.35': 'v1.35.7',
   '1.36': 'v1.36.3',
+  ...{ [kubeMinorOf(KUBERNETES_VERSION) ?? '1.34']: KUBERNETES_VERSION },
 };
-export const DEFAULT_KUBE_APISERVER_VERSION = KUBE_APISERVER_VERSIONS['1.34'];
+/** What a run deploys unless told otherwise: the version the binary target builds (scripts/binaries/versions.ts). */
+export const DEFAULT_KUBE_APISERVER_VERSION = KUBERNETES_VERSION;
 
 /**
- * etcd for the control plane (one member, emptyDir): the 3.5 line kube-apiserver's storage backend supports on every
- * supported minor; 3.5.21-0 is the image kubeadm 1.33 deploys. Override with `etcdImage`.
+ * etcd for the control plane (one member, emptyDir): the image of ETCD_VERSION (scripts/binaries/versions.ts), the
+ * `<version>-0` tag kubeadm deploys with kube-apiserver 1.34 (cmd/kubeadm/app/constants/constants.go
+ * SupportedEtcdVersion[34] = "3.6.5-0"). Override with `etcdImage`.
  */
-export const ETCD_IMAGE = 'registry.k8s.io/etcd:3.5.21-0';
+export const ETCD_IMAGE = `registry.k8s.io/etcd:${ETCD_IMAGE_TAG}`;
 
 /** The project's own images, built here and loaded into the kind nodes (never pushed anywhere). */
 export const DEFAULT_IMAGES = {

@@ -12,35 +12,20 @@ import { parseServerError } from '../../../scripts/targets/kind/serverError.ts';
 import { dryRunPlan, executePlan, StepFailedError } from '../../../scripts/targets/kind/executor.ts';
 import { resolveClusterUpOptions } from '../../../scripts/targets/kind/options.ts';
 import { planChange, planClusterDown, planClusterUp, planForKind, type ChangeContext } from '../../../scripts/targets/kind/plans.ts';
+import { ETCD_VERSION, KUBERNETES_VERSION } from '../../../scripts/binaries/versions.ts';
 import { planCluster } from '../../../scripts/cluster/plan.ts';
 import { MODES } from '../../../scripts/cluster/modes.ts';
 import { resolveKindOptions } from '../../../scripts/targets/kind/options.ts';
 import { parsePodList, Roster } from '../../../scripts/targets/kind/roster.ts';
 import { kubectl, manifestFile, type CommandPlan } from '../../../scripts/targets/kind/steps.ts';
-import { ToolFailedError, type KindToolName, type ToolResult, type ToolRunner } from '../../../scripts/targets/kind/tools.ts';
 import type { ClientPodSpec, ClientRunResult } from '../../../sim/clients/types.ts';
+import { recordingRunner } from './recordingRunner.ts';
 
 let tmp: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-plans-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Records every call; answers with `answer` (a thrown error fails the call). */
-function recordingRunner(answer: (tool: KindToolName, args: readonly string[]) => string | Error = () => ''): ToolRunner & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    async run(tool, args) {
-      const command = [tool, ...args].join(' ');
-      calls.push(command);
-      const out = answer(tool, args);
-      if (out instanceof Error) throw new ToolFailedError({ command, exitCode: 1, stdout: '', stderr: out.message, durationMs: 0 }, 'exit', 1000);
-      return { command, exitCode: 0, stdout: out, stderr: '', durationMs: 0 } satisfies ToolResult;
-    },
-    spawn: () => Promise.reject(new Error('no processes in this test')),
-  };
-}
 
 describe('executor', () => {
   const access = { context: 'kind-x' };
@@ -88,6 +73,26 @@ describe('executor', () => {
     expect(runner.calls).toHaveLength(3);
   });
 
+  it('an optional step that fails is logged and the plan goes on; a required one stops it', async () => {
+    const optional: CommandPlan = {
+      files: [],
+      steps: [
+        { title: 'pre-pull', tool: 'docker', args: ['exec', 'n', 'crictl', 'pull', 'img'], timeoutMs: 1000, optional: 'the node pulls it later' },
+        kubectl(access, 'last', ['get', 'ns']),
+      ],
+    };
+    const runner = recordingRunner((tool) => (tool === 'docker' ? new Error('ctr: content digest sha256:82 not found') : ''));
+    const lines: string[] = [];
+    const results = await executePlan(optional, { runner, workDir: path.join(tmp, 'optional'), log: (l) => lines.push(l) });
+    expect(results.map((r) => r.exitCode)).toEqual([1, 0]);
+    expect(runner.calls).toEqual(['docker exec n crictl pull img', 'kubectl --context kind-x get ns']);
+    expect(lines[1]).toMatch(/^ {5}optional step failed, going on \(the node pulls it later\): `docker exec n crictl pull img` exited with code 1:$/);
+    const required = { ...optional, steps: [{ ...optional.steps[0]!, optional: undefined }, optional.steps[1]!] };
+    await expect(executePlan(required, { runner, workDir: path.join(tmp, 'required') })).rejects.toThrow(
+      /^step 1 \(pre-pull\) failed: `docker exec n crictl pull img` exited with code 1/,
+    );
+  });
+
   it('the dry run prints every call in order and runs none', () => {
     const dir = path.join(tmp, 'dry');
     const out = dryRunPlan(plan(), dir, 'heading');
@@ -102,7 +107,7 @@ describe('executor', () => {
 });
 
 describe('cluster:up and cluster:down', () => {
-  it('creates the cluster idempotently, builds and loads the images, installs pinned Istio with Helm', () => {
+  it("creates the cluster idempotently, builds and loads the project's images, pre-pulls the rest in the nodes, installs pinned Istio with Helm", () => {
     const o = resolveClusterUpOptions({ clusterName: 'lab', workers: 3, kubeProxyMode: 'ipvs', repoRoot: '/repo' });
     const plan = planClusterUp(o, 'helm');
     expect(
@@ -117,15 +122,32 @@ describe('cluster:up and cluster:down', () => {
       'kind create cluster --name',
       'docker build -f /repo/webhook/Dockerfile',
       'docker build -f /repo/scripts/targets/kind/loadClient/Dockerfile',
-      'docker pull registry.k8s.io/kube-apiserver:v1.34.10',
-      'docker pull registry.k8s.io/etcd:3.5.21-0',
       'kind load docker-image localhost/pod-kube-apiserver-load-balancing:dev',
+      ...['lab-worker', 'lab-worker2', 'lab-worker3'].flatMap((node) => [`docker exec ${node} crictl`, `docker exec ${node} crictl`]),
       'helm upgrade --install istio-base',
       'helm upgrade --install istiod',
       'helm upgrade --install istio-ingressgateway',
       'kubectl --context kind-lab rollout',
     ]);
     expect(plan.steps[0]!.skipIf).toEqual({ tool: 'kind', args: ['get', 'clusters'], stdoutLine: 'lab' });
+    // Only the project's own single-platform images go through `kind load` (kubernetes-sigs/kind#3795: multi-arch
+    // registry images fail to load with Docker's containerd image store); the nodes pull the others themselves.
+    expect(plan.steps.find((s) => s.tool === 'kind' && s.args[0] === 'load')!.args).toEqual([
+      'load',
+      'docker-image',
+      'localhost/pod-kube-apiserver-load-balancing:dev',
+      'localhost/apiserver-lb-load-client:dev',
+      '--name',
+      'lab',
+    ]);
+    const prePulls = plan.steps.filter((s) => s.args[0] === 'exec');
+    expect(prePulls.map((s) => s.args.slice(1).join(' '))).toContain('lab-worker2 crictl pull registry.k8s.io/kube-apiserver:v1.34.10');
+    expect(prePulls.every((s) => s.optional !== undefined)).toBe(true);
+    expect(
+      planClusterUp(resolveClusterUpOptions({ clusterName: 'solo', workers: 0 }), 'helm')
+        .steps.filter((s) => s.args[0] === 'exec')
+        .map((s) => s.args[1]),
+    ).toEqual(['solo-control-plane', 'solo-control-plane']);
     const config = plan.files.find((f) => f.path.endsWith('kind-config.yaml'))!.content;
     expect(config).toContain('kubeProxyMode: ipvs');
     expect(config.match(/role: worker/g)).toHaveLength(3);
@@ -135,6 +157,17 @@ describe('cluster:up and cluster:down', () => {
     expect(gatewayValues).toContain('istio: ingressgateway');
     expect(planClusterUp(o, 'istioctl').steps.some((s) => s.tool === 'istioctl')).toBe(true);
     expect(planClusterDown('lab').steps.map((s) => [s.tool, ...s.args])).toEqual([['kind', 'delete', 'cluster', '--name', 'lab']]);
+  });
+});
+
+describe('versions', () => {
+  it('the kind target deploys the kube-apiserver and etcd that scripts/binaries/versions.ts pins (one source of truth)', () => {
+    const o = resolveKindOptions();
+    expect(o.kubeApiserverVersion).toBe(KUBERNETES_VERSION);
+    expect(o.etcdImage).toBe(`registry.k8s.io/etcd:${ETCD_VERSION.replace(/^v/, '')}-0`);
+    expect(o.etcdImage).toBe('registry.k8s.io/etcd:3.6.5-0');
+    const up = resolveClusterUpOptions();
+    expect([up.kubeApiserverVersion, up.etcdImage]).toEqual([o.kubeApiserverVersion, o.etcdImage]);
   });
 });
 

@@ -215,6 +215,16 @@ describe('prerequisite parsing', () => {
     expect(ok).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('a run on kind without Docker names Docker (kind finds its nodes through it)', async () => {
+    const kindAndKubectl = { kind: { stdout: 'kind v0.30.0 go1.24.6 linux/amd64' }, kubectl: { stdout: '{"clientVersion":{"gitVersion":"v1.34.1"}}' } };
+    const run = await checkPrerequisites(fake(kindAndKubectl), 'kind-run');
+    expect(run.problems).toEqual([`docker not found on PATH; install it: ${TOOL_INSTALL_HINTS.docker}`]);
+    const down = await checkPrerequisites(fake({ ...kindAndKubectl, docker: { fail: 'Cannot connect to the Docker daemon' } }), 'cluster-down');
+    expect(down.problems).toEqual([
+      `the Docker daemon is not reachable (Cannot connect to the Docker daemon); start it or fix DOCKER_HOST: ${TOOL_INSTALL_HINTS.docker}`,
+    ]);
+  });
+
   it('quotes printed arguments for a shell', () => {
     expect(shellQuote('--replicas=3')).toBe('--replicas=3');
     expect(shellQuote('{"a": 1}')).toBe(`'{"a": 1}'`);
