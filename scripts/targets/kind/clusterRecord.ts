@@ -1,5 +1,5 @@
 // What `npm run cluster:up` configured, kept next to the kind cluster's other files (`.kind/<name>/cluster.json`,
-// docs/kind.md#what-cluster-up-records) once it succeeded. Every `--target kind` run and its dry run read it as their
+// docs/kind.md#what-clusterup-records) once it succeeded. Every `--target kind` run and its dry run read it as their
 // defaults, so the kube-apiserver version and etcd image cluster:up pre-pulled, the kube-proxy mode the nodes run, the
 // images it built and the gateway namespace it installed are what the runs deploy and check against: one source of
 // truth, whatever flags cluster:up was given. Flags of the run still override it.
