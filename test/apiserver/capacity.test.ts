@@ -22,22 +22,41 @@ describe('capacity model (unit)', () => {
   });
 
   it('runs at most `workers` executions at once, FIFO', async () => {
-    const c = new ReplicaCapacity({ ...FAST_CAPACITY, workers: 2, serviceTimeMs: { ...FAST_CAPACITY.serviceTimeMs, get: 20 } }, new Rng(1));
+    // Each execution stays open until the test releases it, so the limit is what keeps the others waiting.
+    const c = new ReplicaCapacity({ ...FAST_CAPACITY, workers: 2 }, new Rng(1));
+    const started: number[] = [];
+    const release = new Map<number, () => void>();
     let running = 0;
     let peak = 0;
-    const order: number[] = [];
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        c.execute('get', () => {
-          running++;
-          peak = Math.max(peak, running);
-          order.push(i);
-          running--;
-        }),
-      ),
-    );
-    expect(peak).toBeLessThanOrEqual(2);
-    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+    const submit = (i: number) =>
+      c.execute('get', () => {
+        running++;
+        peak = Math.max(peak, running);
+        started.push(i);
+        return new Promise<void>((resolve) =>
+          release.set(i, () => {
+            running--;
+            resolve();
+          }),
+        );
+      });
+    const accounted = (n: number) => () => started.length + c.queued === n;
+    const executions = Array.from({ length: 6 }, (_, i) => submit(i));
+    await waitFor(accounted(6), { timeoutMs: 2000, what: 'all six executions to start or queue' });
+    expect({ started: [...started], queued: c.queued }).toEqual({ started: [0, 1], queued: 4 });
+    // A finished execution hands its worker to the head of the queue; one submitted now waits behind the others.
+    release.get(0)!();
+    await waitFor(() => started.length === 3, { timeoutMs: 2000, what: 'the queue head to start' });
+    executions.push(submit(6));
+    await waitFor(accounted(7), { timeoutMs: 2000, what: 'the late execution to start or queue' });
+    expect({ started: started.length, queued: c.queued }).toEqual({ started: 3, queued: 4 });
+    // Finish the rest in the order they started: each release starts the next one in line.
+    for (let k = 1; k < 7; k++) {
+      release.get(started[k]!)!();
+      await waitFor(() => started.length === Math.min(7, k + 3), { timeoutMs: 2000, what: `the execution after ${started[k]} to start` });
+    }
+    await Promise.all(executions);
+    expect({ started, peak, running, queued: c.queued }).toEqual({ started: [0, 1, 2, 3, 4, 5, 6], peak: 2, running: 0, queued: 0 });
   });
 
   it('draws exponential service times with the configured mean (seeded)', async () => {
