@@ -1,0 +1,94 @@
+// Helpers for the tests of the binary target's network: `itWithNetwork(...binaries)` runs a test only as root with
+// ip/iptables/sysctl present (and the named binaries built); otherwise it is skipped with a one-line reason, and
+// under CI=true it fails instead (.ci/run runs as root, installs iproute2 and iptables, builds the binaries).
+// routingTable() reads a namespace's routes, both families, every table; startEchoServers() and getInto() are a server
+// inside a namespace and a request to it through the run's tunnel.
+import http from 'node:http';
+import { it, type TestFunction } from 'vitest';
+import type { BinaryName } from '../../../../scripts/binaries/components.ts';
+import { locateBinary, missingBinaryMessage } from '../../../../scripts/binaries/locate.ts';
+import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
+import { networkProblems, run } from '../../../../scripts/targets/binary/network/hostTools.ts';
+import type { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';
+
+const reported = new Set<string>();
+
+export function itWithNetwork(...binaries: BinaryName[]) {
+  return (name: string, fn: TestFunction, timeout?: number) => {
+    const missing = binaries.filter((b) => !locateBinary(b));
+    const reason = networkProblems()[0] ?? (missing.length > 0 ? missingBinaryMessage(missing[0]!) : undefined);
+    if (!reason) return it(name, fn, timeout);
+    if (process.env.CI === 'true') {
+      return it(name, () => {
+        throw new Error(`CI=true and ${reason}`);
+      });
+    }
+    if (!reported.has(reason)) {
+      reported.add(reason);
+      console.warn(`skipping tests: ${reason}`);
+    }
+    return it.skip(`${name} [skipped: ${reason}]`, fn);
+  };
+}
+
+/** Every route of a namespace, IPv4 and IPv6, in every table, one normalised line each. */
+export async function routingTable(namespace: string): Promise<{ v4: string[]; v6: string[] }> {
+  const read = async (family: '-4' | '-6') =>
+    (await run('ip', [family, '-n', namespace, 'route', 'show', 'table', 'all']))
+      .split('\n')
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .filter(Boolean);
+  return { v4: await read('-4'), v6: await read('-6') };
+}
+
+/**
+ * A small HTTP server inside a namespace, listening on `port` of each address; it answers every request with the
+ * address the connection came in on and closes the connection (one request per connection).
+ */
+const ECHO_SERVER = `
+const http = require('node:http');
+const [port, ...addresses] = process.argv.slice(1);
+let listening = 0;
+for (const address of addresses) {
+  const server = http.createServer((req, res) => {
+    res.setHeader('connection', 'close');
+    res.end(req.socket.localAddress + ' ' + req.socket.remoteAddress);
+  });
+  server.listen(Number(port), address, () => {
+    if (++listening === addresses.length) console.log('listening');
+  });
+}
+`;
+
+export async function startEchoServers(network: NetworkRun, enter: string[], port: number, addresses: string[]): Promise<ManagedProcess> {
+  const server = network.adopt(
+    new ManagedProcess({ name: `echo-${port}`, command: process.execPath, args: ['-e', ECHO_SERVER, String(port), ...addresses], prefix: enter }),
+  );
+  await pollUntil(
+    () => {
+      if (!server.running) throw new Error(server.describeExit());
+      return server.lastLines().includes('listening');
+    },
+    (ok) => ok,
+    { timeoutMs: 10_000, what: `echo servers on ${addresses.join(', ')}:${port}` },
+  );
+  return server;
+}
+
+/** GET http://host:port/ into the node namespace through the run's tunnel; resolves with status and body. */
+export function getInto(network: NetworkRun, host: string, port: number, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const agent = network.tunnel.httpAgent();
+    const request = http.get({ host, port, path, agent, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${host}:${port}${path} timed out`)));
+    request.on('error', reject);
+    request.on('close', () => agent.destroy());
+  });
+}
