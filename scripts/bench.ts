@@ -3,12 +3,15 @@
 // reference L7 balancer; installed with apt when missing, skipped with a message when they cannot be). Nothing here
 // is asserted in tests; a table per part goes to the terminal, everything to results/bench-<time>.json.
 //
-//   npm run bench                       # everything
+//   npm run bench                       # everything but gate-repeat
 //   npm run bench -- --only gateway,loadgen,webhook,scale,startup,scenario,gate
+//   npm run bench -- gate-repeat --runs 10   # the gate's false-failure rate (parts can also be given as arguments)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { runCommand, UsageError } from './cli/runCommand.ts';
+import { integerParser, listParser } from './cli/flags.ts';
 import { MODES } from './cluster/modes.ts';
 import { planCluster } from './cluster/plan.ts';
 import { LocalCluster } from './targets/local/localCluster.ts';
@@ -18,14 +21,24 @@ import { runScenario } from './runner/runScenario.ts';
 import { exitWhenDone, onInterrupt } from './runner/interrupts.ts';
 import { gatewayTables, gateTables, loadGeneratorTables, scaleTables, webhookTables } from './bench/benchTables.ts';
 import { runGateBench } from './bench/gateBench.ts';
+import { gateRepeatTables, runGateRepeat } from './bench/gateRepeat.ts';
 import { runGatewayBench } from './bench/gatewayBench.ts';
 import { runLoadGeneratorBench } from './bench/loadGeneratorBench.ts';
 import { ensurePeer } from './bench/peers.ts';
 import { runScaleBench } from './bench/scaleBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
 
-const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'startup', 'scenario', 'gate'] as const;
+const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
 type Part = (typeof PARTS)[number];
+/** What `npm run bench` runs without --only: everything but gate-repeat, which takes about 7 minutes per run. */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'gate-repeat');
+
+interface BenchFlags {
+  only?: Part[];
+  out: string;
+  runs: number;
+  scenarios?: string[];
+}
 
 async function benchStartup(repeats: number): Promise<Record<string, unknown>> {
   const { scenario } = loadScenarioFile('hot-client');
@@ -68,23 +81,26 @@ function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** Parts given as arguments, checked as --only checks them. */
+function partsOf(positional: string[]): Part[] {
+  try {
+    return listParser(PARTS)(positional.join(','));
+  } catch (error) {
+    throw new UsageError(`npm run bench: error: argument '${positional.join(' ')}' is invalid. ${(error as Error).message}`);
+  }
+}
+
 const program = new Command('npm run bench --')
   .description(
-    'measure the gateway (vs HAProxy and direct), the load generator (vs h2load), the webhook, scale tables, start-up, and the hot-client and gate wall times',
+    "measure the gateway (vs HAProxy and direct), the load generator (vs h2load), the webhook, scale tables, start-up, the hot-client and gate wall times, and (gate-repeat) the gate's false-failure rate",
   )
-  .addOption(new Option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')}`).default(PARTS.join(',')))
+  .argument('[parts...]', `parts to run, as --only (${PARTS.join(', ')})`)
+  .addOption(new Option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')} (default: all but gate-repeat)`).argParser(listParser(PARTS)))
   .option('--out <dir>', 'where to write the JSON', 'results')
-  .action(async (opts) => {
-    const parts = String(opts.only)
-      .split(',')
-      .map((p) => p.trim()) as Part[];
-    for (const part of parts) {
-      if (!PARTS.includes(part)) {
-        console.error(`--only: unknown part "${part}" (known: ${PARTS.join(', ')})`);
-        process.exitCode = 2;
-        return;
-      }
-    }
+  .addOption(new Option('--runs <n>', 'gate-repeat: how many gate runs').default(10).argParser(integerParser(1, 100)))
+  .addOption(new Option('--scenarios <list>', 'gate-repeat: scenarios to gate (default: the default suite)').argParser((v) => v.split(',').filter(Boolean)))
+  .action(async (positional: string[], opts: BenchFlags) => {
+    const parts: Part[] = positional.length > 0 ? partsOf(positional) : (opts.only ?? DEFAULT_PARTS);
     const report: Record<string, unknown> = {
       startedAt: new Date().toISOString(),
       machine: { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model },
@@ -131,6 +147,11 @@ const program = new Command('npm run bench --')
           text = gateTables(r, tty);
           report.gate = r;
         }
+        if (part === 'gate-repeat') {
+          const r = await runGateRepeat({ runs: opts.runs, names: opts.scenarios, outDir: opts.out, log, registerCleanup: onInterrupt });
+          text = gateRepeatTables(r, tty);
+          report['gate-repeat'] = r;
+        }
       } catch (error) {
         report[part] = { error: (error as Error).message };
         text = `${part} failed: ${(error as Error).message}`;
@@ -144,5 +165,5 @@ const program = new Command('npm run bench --')
     console.error(`bench results: ${file}`);
   });
 
-await program.parseAsync(process.argv);
+await runCommand(program, process.argv);
 exitWhenDone();

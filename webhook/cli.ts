@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   CERTIFICATE_FILES,
   KUBE_APISERVER_MAX_REQUEST_BODY_BYTES,
@@ -49,10 +49,7 @@ function readFile(file: string, what: string, flag: string): string {
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export function buildProgram(): Command {
-  const program = new Command('webhook')
-    .description("Gardener's pod-kube-apiserver-load-balancing admission webhook (docs/webhook.md)")
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (text, write) => write(text) });
+  const program = new Command('webhook').description("Gardener's pod-kube-apiserver-load-balancing admission webhook (docs/webhook.md)");
 
   program
     .command('certs')
@@ -219,11 +216,34 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Flag problems exit 2 with one line, as every command of the project does (README.md#exit-codes): commander throws
+ * instead of exiting and prints nothing itself; the line adds the command's options to an unknown option and the
+ * commands to an unknown or missing command.
+ */
+function throwUsageErrors(command: Command): void {
+  command.configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  command.exitOverride((error) => {
+    if (error.exitCode === 0) throw error;
+    const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    const options = [...command.options.map((o) => o.long ?? o.flags), '--help'].join(', ');
+    const commands = command.commands.map((c) => c.name()).join(', ');
+    if (error.code === 'commander.unknownOption') throw new UsageError(`${command.name()}: ${message}; options: ${options}`);
+    if (error.code === 'commander.unknownCommand') throw new UsageError(`${message}; commands: ${commands}`);
+    if (error.code === 'commander.help') throw new UsageError(`give a command: ${commands} (--help explains each)`);
+    throw new UsageError(`${command.name()}: ${message}`);
+  });
+  for (const sub of command.commands) throwUsageErrors(sub);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  throwUsageErrors(program);
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
     return 0;
   } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode; // --help (0)
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return error instanceof UsageError ? 2 : 1;
   }

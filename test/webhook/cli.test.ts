@@ -91,7 +91,7 @@ describe('webhook CLI', () => {
       exitCode: 2,
       stderr: expect.stringMatching(/kubeconfig \/nonexistent\/kubeconfig does not exist; check --kubeconfig/),
     });
-    expect(badPort.exitCode).not.toBe(0);
+    expect(badPort.exitCode).toBe(2);
     expect(badPort.stderr).toMatch(/expected an integer from 0 to 65535, got "70000"/);
   });
 
