@@ -1,92 +1,146 @@
-// The load client that runs in the kind target's client pods: its image copies every module it loads, its pod
-// network is the system resolver (systemPodNetwork), it reads the generic kubeconfig from the projected volume, and
-// over its control port it warms up, runs the client-go profile against a real (simulated) kube-apiserver and reports
-// a ClientRunResult.
+// The load client of the kind target's client pods: its image (scripts/targets/kind/loadClient/Dockerfile) builds the
+// Go client-go load client of scripts/loadclient/ as a static binary; the binary that build line makes, started as the
+// image starts it (`serve`) with the environment and the projected kubeconfig volume the rendered pod gives it, serves
+// the control protocol the target drives (loadClient/protocol.ts) against a real (simulated) kube-apiserver. No Docker
+// here: the Dockerfile's build stage is replayed in a folder holding what its .dockerignore lets into the context.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../../scenarios/schema.ts';
 import { renderKubeconfig } from '../../../scripts/cluster/kubeconfig.ts';
 import { pollUntil } from '../../../scripts/runner/poll.ts';
-import { podSpecFromEnvironment, prepareWithRetries, serveLoadClient } from '../../../scripts/targets/kind/loadClient/main.ts';
-import { controlPath, CONTROL_PATHS, parseLoadClientSpec, parseRunRequest, podProxyPath } from '../../../scripts/targets/kind/loadClient/protocol.ts';
-import { loadClientSpec } from '../../../scripts/targets/kind/manifests/workloads.ts';
-import { systemPodNetwork } from '../../../sim/clients/podNetwork.ts';
-import type { ClientPodSpec, ClientRunResult } from '../../../sim/clients/types.ts';
+import { findExecutable } from '../../../scripts/targets/kind/tools.ts';
+import {
+  controlPath,
+  CONTROL_PATHS,
+  LOAD_CLIENT_ENV,
+  parseLoadClientSpec,
+  parseRunRequest,
+  podProxyPath,
+} from '../../../scripts/targets/kind/loadClient/protocol.ts';
+import { clientPodManifest } from '../../../scripts/targets/kind/manifests/workloads.ts';
+import type { ClientRunResult } from '../../../sim/clients/types.ts';
 import { ADMIN_TOKEN, startTestControlPlane, type TestControlPlane } from '../../helpers/controlPlane.ts';
-import { expectImageHoldsModules, importClosure, readDockerfile } from '../../helpers/dockerImage.ts';
+import { allowedByDockerignore, readDockerfile } from '../../helpers/dockerImage.ts';
 
-const LOAD_CLIENT = 'scripts/targets/kind/loadClient';
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const DOCKERFILE = 'scripts/targets/kind/loadClient/Dockerfile';
+const GO = findExecutable('go') ?? (fs.existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+const onCi = process.env.CI === 'true';
+
+interface Stage {
+  from: string;
+  name?: string;
+  lines: string[];
+}
+
+/** The Dockerfile's stages, each with its instructions (continuation lines joined, comments dropped). */
+function stages(text: string): Stage[] {
+  const out: Stage[] = [];
+  for (const line of text.replace(/\\\n/g, ' ').split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue;
+    const from = /^FROM (\S+)(?: AS (\S+))?$/i.exec(line);
+    if (from) out.push({ from: from[1]!, name: from[2], lines: [] });
+    else out.at(-1)?.lines.push(line);
+  }
+  return out;
+}
+
+function ignorePatterns(): string[] {
+  return fs
+    .readFileSync(path.join(ROOT, `${DOCKERFILE}.dockerignore`), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** Whether an ELF executable asks for a dynamic loader (a PT_INTERP program header): distroless `static` has none. */
+function needsDynamicLoader(file: string): boolean {
+  const elf = fs.readFileSync(file);
+  expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const phentsize = elf.readUInt16LE(0x36);
+  const phnum = elf.readUInt16LE(0x38);
+  return Array.from({ length: phnum }, (_, i) => elf.readUInt32LE(phoff + i * phentsize)).includes(3);
+}
+
+/**
+ * Replays the build stage: the context is what the .dockerignore lets in, WORKDIR and COPY place it, RUN runs with
+ * the build image's settings (no cgo unless the line says so); absolute output paths land under `out`. Returns the
+ * path of the file the runtime stage copies from the build stage.
+ */
+function replayBuildStage(build: Stage, runtime: Stage, dir: string): string {
+  const root = path.join(dir, 'rootfs');
+  let workdir = '/';
+  const inRoot = (p: string) => path.join(root, p);
+  for (const line of build.lines) {
+    const [instruction, ...rest] = line.split(/\s+/);
+    if (instruction === 'WORKDIR') workdir = rest[0]!;
+    else if (instruction === 'COPY') {
+      const dest = path.posix.resolve(workdir, rest.at(-1)!);
+      for (const src of rest.slice(0, -1)) {
+        const files = src.endsWith('/')
+          ? fs
+              .readdirSync(path.join(ROOT, src), { recursive: true, withFileTypes: true })
+              .filter((e) => e.isFile())
+              .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)))
+          : [src];
+        for (const file of files.filter((f) => allowedByDockerignore(f, ignorePatterns()))) {
+          const target = src.endsWith('/') ? path.join(inRoot(dest), path.relative(src, file)) : path.join(inRoot(dest), path.basename(file));
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.copyFileSync(path.join(ROOT, file), target);
+        }
+      }
+    } else if (instruction === 'RUN') {
+      const command = rest.join(' ').replace(/(\s)\/(out|src)\//g, (_m, space: string, top: string) => `${space}${inRoot(`/${top}/`)}`);
+      fs.mkdirSync(inRoot(workdir), { recursive: true });
+      execFileSync('sh', ['-c', command], {
+        cwd: inRoot(workdir),
+        env: { ...process.env, PATH: `${path.dirname(GO!)}:${process.env.PATH}` },
+        stdio: 'pipe',
+        timeout: 600_000,
+      });
+    }
+  }
+  const copy = runtime.lines.find((l) => l.startsWith(`COPY --from=${build.name} `))!;
+  return inRoot(copy.split(/\s+/)[2]!);
+}
 
 describe('load-client image', () => {
-  it('copies every module the entry loads, and the build context includes them', () => {
-    const modules = importClosure(`${LOAD_CLIENT}/main.ts`);
-    expect(modules).toEqual(
-      expect.arrayContaining(['sim/clients/clientGoPod.ts', 'sim/clients/http1PoolPod.ts', 'sim/clients/podNetwork.ts', `${LOAD_CLIENT}/protocol.ts`]),
-    );
-    expectImageHoldsModules(`${LOAD_CLIENT}/Dockerfile`, modules);
-    const dockerfile = readDockerfile(`${LOAD_CLIENT}/Dockerfile`);
-    expect(dockerfile).toMatch(/ENTRYPOINT \["\/nodejs\/bin\/node", "--import", "tsx", "scripts\/targets\/kind\/loadClient\/main\.ts"\]/);
+  const [build, runtime] = stages(readDockerfile(DOCKERFILE));
+
+  it('two stages: a static Go build of scripts/loadclient on golang:1.26, then distroless static as nonroot', () => {
+    expect(build).toMatchObject({ from: 'golang:1.26', name: 'build' });
+    expect(build!.lines).toContain('RUN CGO_ENABLED=0 go build -trimpath -ldflags=-s -o /out/loadclient .');
+    expect(runtime!.from).toBe('gcr.io/distroless/static-debian12:nonroot');
+    expect(runtime!.lines).toEqual(['COPY --from=build /out/loadclient /loadclient', 'USER 65532:65532', 'EXPOSE 8080', 'ENTRYPOINT ["/loadclient", "serve"]']);
+    // The context holds the Go module (go build leaves its _test.go files out), not the rest of the repository.
+    const patterns = ignorePatterns();
+    for (const file of ['scripts/loadclient/go.mod', 'scripts/loadclient/go.sum', 'scripts/loadclient/main.go'])
+      expect(allowedByDockerignore(file, patterns), file).toBe(true);
+    expect(allowedByDockerignore('package.json', patterns)).toBe(false);
+    expect(fs.readFileSync(path.join(ROOT, 'scripts/loadclient/go.mod'), 'utf8')).toMatch(/^module \S+$/m);
+    expect(fs.readFileSync(path.join(ROOT, 'scripts/loadclient/main.go'), 'utf8')).toMatch(/^package main$/m);
   });
 });
 
-describe('systemPodNetwork', () => {
-  const pod = { name: 'p', namespace: 'ns', ip: '10.244.1.7' } as ClientPodSpec;
-  it('resolves through the system resolver (/etc/hosts first), passes IP literals, binds no source address', async () => {
-    const network = systemPodNetwork();
-    const local = await network.resolve(pod, 'localhost', 443);
-    expect(local).toMatchObject({ port: 443 });
-    expect(['127.0.0.1', '::1']).toContain((local as { ip: string }).ip);
-    expect(await network.resolve(pod, '10.96.0.1', 443)).toEqual({ ip: '10.96.0.1', port: 443 });
-    expect(network.sourceAddress(pod)).toBeUndefined();
-  });
-
-  it("an unknown name is a DNS error in Go's words", async () => {
-    const network = systemPodNetwork(async () => {
-      throw Object.assign(new Error('getaddrinfo ENOTFOUND api.example.invalid'), { code: 'ENOTFOUND' });
-    });
-    expect(await network.resolve(pod, 'api.example.invalid', 443)).toEqual({ error: 'dial tcp: lookup api.example.invalid: no such host (pod ns/p)' });
-    const real = await systemPodNetwork().resolve(pod, 'no-such-host.invalid', 443);
-    expect(real).toHaveProperty('error');
-  });
-});
-
-describe('protocol', () => {
-  it('builds pod-proxy paths and parses run requests strictly', () => {
-    expect(podProxyPath('shoot--a--b', 'heavy-0', controlPath(CONTROL_PATHS.run, { durationMs: 8000, maxRequests: 10, drainTimeoutMs: undefined }))).toBe(
-      '/api/v1/namespaces/shoot--a--b/pods/heavy-0:8080/proxy/run?durationMs=8000&maxRequests=10',
-    );
-    expect(parseRunRequest(new URLSearchParams('durationMs=8000&maxRequests=10.7&epochUnixMs=5'))).toEqual({
-      durationMs: 8000,
-      maxRequests: 10,
-      drainTimeoutMs: undefined,
-      epochUnixMs: 5,
-    });
-    expect(() => parseRunRequest(new URLSearchParams('durationMs=0&maxRequests=1&epochUnixMs=1'))).toThrow(/durationMs must be > 0/);
-    expect(() => parseRunRequest(new URLSearchParams('maxRequests=1'))).toThrow(/missing durationMs/);
-    expect(() => parseLoadClientSpec('{"group":"g"}')).toThrow(/has no "profile"/);
-  });
-
-  it("keeps trying the warm-up while it fails, counting every attempt's answers", async () => {
-    const outcomes = [{ answered: 1, error: 'HTTP 503' }, { answered: 0, error: 'connection refused' }, { answered: 4 }];
-    const pod = { prepare: async () => outcomes.shift()! };
-    expect(await prepareWithRetries(pod, 10_000, 1)).toEqual({ answered: 5 });
-    const failing = { prepare: async () => ({ answered: 0, error: 'no such host' }) };
-    expect(await prepareWithRetries(failing, 0, 1)).toEqual({ answered: 0, error: 'no such host' });
-  });
-});
-
-describe('the load client in a pod, against a kube-apiserver', () => {
+describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a kube-apiserver', () => {
+  let tmp: string;
+  let binary: string;
   let cp: TestControlPlane;
-  let mount: string;
-  let server: http.Server | undefined;
+  let child: ChildProcess | undefined;
+  let output = '';
   beforeAll(async () => {
+    if (!GO) throw new Error('the Go toolchain (go) is needed to build the load client: https://go.dev/doc/install');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-load-client-'));
+    const [build, runtime] = stages(readDockerfile(DOCKERFILE));
+    binary = replayBuildStage(build!, runtime!, tmp);
     cp = await startTestControlPlane({}, 1);
-    mount = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-load-client-'));
     // The projected volume of docs/gardener.md#pod-wiring: the generic kubeconfig (tokenFile) and the token.
+    const mount = path.join(tmp, 'generic-kubeconfig');
+    fs.mkdirSync(mount);
     fs.writeFileSync(path.join(mount, 'token'), `${ADMIN_TOKEN}\n`);
     fs.writeFileSync(
       path.join(mount, 'kubeconfig'),
@@ -98,35 +152,55 @@ describe('the load client in a pod, against a kube-apiserver', () => {
         tlsServerName: 'kube-apiserver',
       }),
     );
-  });
+    // The environment the rendered client pod gives the container (values; the downward API's fields filled in).
+    const group = Scenario.parse({
+      name: 't',
+      clients: [{ name: 'ctl', rate: 40, qps: 100, burst: 100, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', objects: 2 }] }],
+    }).clients[0]!;
+    const pod = clientPodManifest({
+      name: 'ctl-0',
+      namespace: 'test',
+      group,
+      fleet: 'f0',
+      genericKubeconfig: { secretName: 'generic-token-kubeconfig-x' } as never,
+      randomSeed: 5,
+      image: 'img',
+      imagePullPolicy: 'IfNotPresent',
+    });
+    const container = pod.spec.containers[0]!;
+    const env = Object.fromEntries(
+      (container.env as { name: string; value?: string }[]).map((e) => [
+        e.name,
+        e.value ?? { POD_NAME: 'ctl-0', POD_NAMESPACE: 'test', POD_IP: '127.0.0.1' }[e.name]!,
+      ]),
+    );
+    expect(Object.keys(env).sort()).toEqual(Object.values(LOAD_CLIENT_ENV).sort());
+    child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--kubeconfig-dir', mount], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  }, 660_000);
   afterAll(async () => {
-    await new Promise((r) => (server ? server.close(r) : r(undefined)));
+    child?.kill('SIGTERM');
     await cp?.close();
-    fs.rmSync(mount, { recursive: true, force: true });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const group = Scenario.parse({
-    name: 't',
-    clients: [{ name: 'ctl', rate: 40, qps: 100, burst: 100, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', objects: 2 }] }],
-  }).clients[0]!;
-  const env = () => ({ LOAD_CLIENT_SPEC: JSON.stringify(loadClientSpec(group, 5)), POD_NAME: 'ctl-0', POD_NAMESPACE: 'test', POD_IP: '127.0.0.1' });
-
-  it('reads its pod spec from the projected volume and the environment', () => {
-    const { spec } = podSpecFromEnvironment(env(), mount);
-    expect(spec).toMatchObject({ name: 'ctl-0', group: 'ctl', namespace: 'test', profile: 'client-go', rate: 40, qps: 100 });
-    expect(spec.kubeconfig).toEqual({ server: cp.urls[0], caPem: cp.pki.authorities.ca.certPem, token: ADMIN_TOKEN, tlsServerName: 'kube-apiserver' });
+  it('is a static executable (distroless static has no dynamic loader)', () => {
+    expect(needsDynamicLoader(binary)).toBe(false);
   });
 
   it('warms up, runs from the shared start and reports its accounting over the control port', async () => {
-    server = await serveLoadClient(env(), { port: 0, mountPath: mount });
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const address = await pollUntil(
+      async () => /"control":"(127\.0\.0\.1:\d+)"/.exec(output)?.[1],
+      (a) => a !== undefined,
+      { timeoutMs: 20_000, intervalMs: 50, what: `the load client's "serving" line (output so far: ${output.slice(0, 300)})` },
+    );
     const get = async (p: string) => {
-      const res = await fetch(`${base}${p}`);
+      const res = await fetch(`http://${address}${p}`);
       return { status: res.status, body: (await res.json()) as any };
     };
-    expect(await get(CONTROL_PATHS.healthz)).toEqual({ status: 200, body: { ok: true, pod: 'ctl-0' } });
+    expect(await get(CONTROL_PATHS.healthz)).toMatchObject({ status: 200, body: { ok: true, pod: 'ctl-0' } });
     const prepared = await get(controlPath(CONTROL_PATHS.prepare, { retryForMs: 0 }));
-    // Two leases created, plus whatever else the client-go profile's warm-up asks (it is the simulator's, unchanged).
     expect(prepared.status).toBe(200);
     expect(prepared.body.error).toBeUndefined();
     expect(prepared.body.answered).toBeGreaterThanOrEqual(2);
@@ -145,6 +219,22 @@ describe('the load client in a pod, against a kube-apiserver', () => {
     expect(result.answeredByCode['200']).toBeGreaterThan(10);
     expect(result.errors).toEqual({});
     expect(result.connections.opened).toBe(1);
-    expect((await get('/nope')).status).toBe(404);
+  });
+});
+
+describe('protocol', () => {
+  it('builds pod-proxy paths and parses run requests strictly', () => {
+    expect(podProxyPath('shoot--a--b', 'heavy-0', controlPath(CONTROL_PATHS.run, { durationMs: 8000, maxRequests: 10, drainTimeoutMs: undefined }))).toBe(
+      '/api/v1/namespaces/shoot--a--b/pods/heavy-0:8080/proxy/run?durationMs=8000&maxRequests=10',
+    );
+    expect(parseRunRequest(new URLSearchParams('durationMs=8000&maxRequests=10.7&epochUnixMs=5'))).toEqual({
+      durationMs: 8000,
+      maxRequests: 10,
+      drainTimeoutMs: undefined,
+      epochUnixMs: 5,
+    });
+    expect(() => parseRunRequest(new URLSearchParams('durationMs=0&maxRequests=1&epochUnixMs=1'))).toThrow(/durationMs must be > 0/);
+    expect(() => parseRunRequest(new URLSearchParams('maxRequests=1'))).toThrow(/missing durationMs/);
+    expect(() => parseLoadClientSpec('{"group":"g"}')).toThrow(/has no "profile"/);
   });
 });
