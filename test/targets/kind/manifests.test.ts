@@ -259,6 +259,8 @@ describe.each(SETTINGS)('rendered manifests ($label)', (setting) => {
       }
       expect(rules.length).toBe((mode === 'l7' ? 3 : 1) * (1 + clusterPlan.neighbours.length));
       for (const rule of rules) {
+        // Gardener exports them to the istio ingress namespaces only (destinationRuleWithTrafficPolicy at HEAD; "*" at PR time).
+        expect(rule.spec.exportTo).toEqual([clusterPlan.istioNamespace]);
         const policy = rule.spec.trafficPolicy;
         expect(policy.connectionPool.tcp).toEqual({ maxConnectionDuration: '86400s', tcpKeepalive: { time: '7200s', interval: '75s' } });
         if (mode === 'l7') {
@@ -273,6 +275,14 @@ describe.each(SETTINGS)('rendered manifests ($label)', (setting) => {
           );
         }
       }
+    }
+  });
+
+  it("the connection-upgrade cluster's patch matches context ANY, as Gardener's template does (a CLUSTER is not of a listener)", () => {
+    for (const { plan, mode } of run().modes) {
+      if (mode !== 'l7') continue;
+      const filter = objectsOf(plan.files).find((o) => o.kind === 'EnvoyFilter' && o.metadata.name.endsWith('-istio-tls-termination')) as any;
+      expect(filter.spec.configPatches.map((p: any) => `${p.applyTo}:${p.match.context}`)).toEqual(['HTTP_ROUTE:GATEWAY', 'CLUSTER:ANY', 'HTTP_ROUTE:GATEWAY']);
     }
   });
 

@@ -235,7 +235,7 @@ export function controlPlaneIstioObjects(ctx: RenderContext): KubeManifest[] {
         kind: 'DestinationRule',
         metadata: gatewayMeta,
         spec: {
-          exportTo: ['*'],
+          exportTo: [istioNs],
           host: serviceHost(plan),
           trafficPolicy: {
             connectionPool: { tcp: { maxConnectionDuration: '86400s', tcpKeepalive: { time: '7200s', interval: '75s' } } },
@@ -255,7 +255,7 @@ export function controlPlaneIstioObjects(ctx: RenderContext): KubeManifest[] {
     apiVersion: 'networking.istio.io/v1beta1',
     kind: 'DestinationRule',
     metadata: { ...gatewayMeta, name: `${KUBE_APISERVER_SERVICE_NAME}${suffix}` },
-    spec: { exportTo: ['*'], host: serviceHost(plan, suffix), trafficPolicy: tlsTerminationTrafficPolicy(plan, tlsMode) },
+    spec: { exportTo: [istioNs], host: serviceHost(plan, suffix), trafficPolicy: tlsTerminationTrafficPolicy(plan, tlsMode) },
   });
   return [
     // sni.go reconcileIstioTLSSecrets: the gateway presents the apiserver's serving certificate and verifies client
@@ -318,6 +318,8 @@ export function controlPlaneIstioObjects(ctx: RenderContext): KubeManifest[] {
             },
           })),
           {
+            // context ANY, as Gardener's template has it (pkg/component/kubernetes/apiserverexposure/templates/
+            // envoyfilter-istio-tls-termination.yaml); its HTTP_ROUTE patches say GATEWAY.
             applyTo: 'CLUSTER',
             match: { context: 'ANY', cluster: { name: `outbound|${KUBE_APISERVER_PORT}||${serviceHost(plan, '-connection-upgrade')}` } },
             patch: {
