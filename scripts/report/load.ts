@@ -166,6 +166,9 @@ const Check = z.object({
   actual: z.union([z.number(), z.boolean(), z.string(), z.null()]).transform((v) => (v === null ? NaN : v)),
   expected: str,
   ok: z.boolean(),
+  /** Absent in files written before checks had a status: read from ok. */
+  status: z.enum(['pass', 'fail', 'inconclusive', 'not-applicable']).optional(),
+  reason: z.string().optional(),
 });
 
 const Results = z.object({

@@ -71,11 +71,12 @@ export function writeReportNextTo(results: ScenarioResults | ReportResults, json
 
 function header({ r }: Context): string {
   const failed = r.checks.filter((c) => !c.ok).length;
+  const undecided = r.checks.filter((c) => c.status === 'inconclusive' || c.status === 'not-applicable').length;
   const verdict =
     r.checks.length === 0
       ? '<span class="badge na">no expectations</span>'
       : failed === 0
-        ? `<span class="badge ok">all ${r.checks.length} expectations passed</span>`
+        ? `<span class="badge ok">${undecided === 0 ? `all ${r.checks.length} expectations passed` : `no expectation failed; ${undecided} of ${r.checks.length} inconclusive or not applicable`}</span>`
         : `<span class="badge bad">${failed} of ${r.checks.length} expectations failed</span>`;
   const facts = [
     `run ${esc(r.startedAt)}`,
@@ -553,12 +554,19 @@ function checks({ r }: Context): string {
     esc(c.metric),
     typeof c.actual === 'number' ? fmt(c.actual) : esc(String(c.actual)),
     esc(c.expected),
-    `<span class="badge ${c.ok ? 'ok' : 'bad'}">${c.ok ? 'pass' : 'fail'}</span>`,
+    checkBadge(c),
   ]);
   return `<section id="checks">
 <h2>Expectations</h2>
 ${rows.length ? table(['mode', 'metric', 'actual', 'expected', 'result'], rows) : naText('this scenario has no expectations')}
 </section>`;
+}
+
+/** pass / fail, or inconclusive (the machine limited the mode) and not applicable (a mode did not run) with the reason. */
+function checkBadge(c: Context['r']['checks'][number]): string {
+  if (c.status === 'inconclusive' || c.status === 'not-applicable')
+    return `<span class="badge warn" title="${esc(c.reason ?? '')}">${c.status === 'inconclusive' ? 'inconclusive' : 'n/a'}</span>`;
+  return `<span class="badge ${c.ok ? 'ok' : 'bad'}">${c.ok ? 'pass' : 'fail'}</span>`;
 }
 
 function selfCheck(ctx: Context): string {

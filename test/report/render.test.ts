@@ -82,6 +82,18 @@ describe('renderReport', () => {
     expect(html.match(/class="badge ok">pass</g)).toHaveLength(3);
   });
 
+  it('an inconclusive or not applicable check is neither pass nor fail, with its reason', () => {
+    const file = raw('synthetic-full-v2.json');
+    const reason = 'it would have failed, but the self-check says the machine limited l7';
+    file.checks = file.checks.map((c: Record<string, unknown>) => ({ ...c, ok: true, status: 'inconclusive', reason }));
+    const html = renderReport(normalizeResults(file));
+    expect(html).toContain(`no expectation failed; ${file.checks.length} of ${file.checks.length} inconclusive or not applicable`);
+    expect(html.match(/class="badge warn" title="it would have failed, but the self-check says the machine limited l7">inconclusive</g)).toHaveLength(
+      file.checks.length,
+    );
+    expect(html).not.toMatch(/class="badge (ok|bad)">(pass|fail)</);
+  });
+
   it('the v1 file and a v2 file with empty timeline arrays render, saying what was not recorded', () => {
     const v1 = renderReport(loadResultsFile(fixture('hot-client-v1.json')));
     expect(v1).toContain('Failures by kind are not recorded in this results file');
