@@ -108,8 +108,8 @@ describe('fair queuing', () => {
     runClosedLoop(qs, clock, flows, 10, 20_000, () => {
       const s = qs.snapshot();
       maxSeen = Math.max(maxSeen, s.seatsInUse);
-      expect(s.seatsInUse).toBeLessThanOrEqual(7);
     });
+    expect(maxSeen).toBeLessThanOrEqual(7);
     expect(maxSeen).toBeGreaterThanOrEqual(6);
     expect(flows.every((f) => f.completed > 0)).toBe(true);
   });

@@ -391,7 +391,7 @@ describe('offline validation is not vacuous', () => {
     expect(() => new DestinationRule(rule).validate()).toThrow(/simple/);
     const filter = structuredClone(objects.find((o) => o.kind === 'EnvoyFilter')) as any;
     filter.spec.configPatches[0].applyTo = 'NOT_A_THING';
-    expect(() => new EnvoyFilter(filter).validate()).toThrow();
+    expect(() => new EnvoyFilter(filter).validate()).toThrow('configPatches/0/applyTo must be equal to one of the allowed values');
     const deployment = structuredClone(find(objects, 'Deployment', 'kube-apiserver'));
     deployment.spec.template.spec.containers[0].ports[0].containerPort = 'https';
     expect(() => new Deployment(deployment).validate()).toThrow(/containerPort/);
