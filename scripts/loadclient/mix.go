@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 )
 
 // restCall is one request of the load, ready for client-go's REST client.
@@ -110,4 +111,11 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return data
+}
+
+// nextLocked draws under mu, for callers other than the schedule's goroutine.
+func (m *requestMix) nextLocked(mu *sync.Mutex) restCall {
+	mu.Lock()
+	defer mu.Unlock()
+	return m.next()
 }
