@@ -5,6 +5,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptsStream, startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
+import { waitFor } from '../../scripts/runner/poll.ts';
 
 interface Answer {
   status?: number;
@@ -44,14 +45,16 @@ describe('graceful GOAWAY', () => {
     const served: number[] = [];
     let markedClosed: boolean | undefined;
     let serverSession: http2.ServerHttp2Session | undefined;
+    let answerSlow: (() => void) | undefined;
     const url = await start((stream, path) => {
       served.push(stream.id!);
       serverSession = stream.session as http2.ServerHttp2Session;
       if (path === '/slow') {
-        setTimeout(() => {
+        // Held open until the test answers it, after the shutdown has begun.
+        answerSlow = () => {
           stream.respond({ ':status': 200 });
           stream.end('slow');
-        }, 200);
+        };
         return;
       }
       stream.respond({ ':status': 200 });
@@ -66,10 +69,16 @@ describe('graceful GOAWAY', () => {
     const goaway = new Promise<{ code: number; lastStreamID: number }>((resolve) =>
       client.once('goaway', (code, lastStreamID) => resolve({ code, lastStreamID })),
     );
-    const closed = new Promise<number>((resolve) => client.once('close', () => resolve(performance.now())));
+    let clientClosedAt: number | undefined;
+    const closed = new Promise<number>((resolve) =>
+      client.once('close', () => {
+        clientClosedAt = performance.now();
+        resolve(clientClosedAt);
+      }),
+    );
 
-    const slow = request(client, '/slow'); // stream 1, answered 200 ms later
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const slow = request(client, '/slow'); // stream 1, in flight until answerSlow()
+    await waitFor(() => answerSlow !== undefined, { timeoutMs: 3000, what: 'the server to hold stream 1' });
     // Streams 3 and 5 leave in one write: the server reads both before it answers 3 and shuts down, so 5 reaches
     // it in exactly the window where Node's session.close() would refuse it from inside nghttp2.
     const trigger = request(client, '/trigger');
@@ -78,6 +87,9 @@ describe('graceful GOAWAY', () => {
     expect(await trigger).toMatchObject({ status: 200, rstCode: 0 });
     expect(await goaway).toEqual({ code: http2.constants.NGHTTP2_NO_ERROR, lastStreamID: 3 });
     expect(await late).toEqual({ status: undefined, rstCode: http2.constants.NGHTTP2_REFUSED_STREAM });
+    // Stream 1 is still in flight, so the connection is still open on both ends.
+    expect({ clientClosedAt, serverDestroyed: serverSession?.destroyed }).toEqual({ clientClosedAt: undefined, serverDestroyed: false });
+    answerSlow!();
     const slowAnswer = await slow;
     const slowDone = performance.now();
     expect(slowAnswer).toMatchObject({ status: 200, rstCode: 0 });
@@ -86,8 +98,7 @@ describe('graceful GOAWAY', () => {
     // them from inside nghttp2 (the use-after-free this module exists to avoid).
     expect(markedClosed).toBe(false);
     expect(await closed).toBeGreaterThanOrEqual(slowDone - 1); // the server closed the connection after the last stream
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(serverSession?.destroyed).toBe(true);
+    await waitFor(() => serverSession?.destroyed === true, { timeoutMs: 3000, what: 'the server session to be destroyed' });
   });
 
   it('closes at once when nothing is in flight, and a second shutdown is a no-op', async () => {
