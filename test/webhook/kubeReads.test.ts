@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReadError } from '../../webhook/handler.ts';
 import { KubeReader, loadKubeConfig } from '../../webhook/kubeReads.ts';
 import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
@@ -130,22 +130,29 @@ describe('connection reuse (one keep-alive agent)', () => {
 
 describe('read-through cache', () => {
   it('serves repeated reads (NotFound included) from the cache within the TTL, then reads again', async () => {
-    api.setObject('configmaps', 'cached', 'istio-internal-load-balancing', { data: { hosts: 'h' } });
-    const r = reader({ cacheTtlMs: 300 });
-    const path = '/api/v1/namespaces/cached/configmaps/istio-internal-load-balancing';
-    const missing = '/api/v1/namespaces/cached/services/istio-ingressgateway-internal';
-    for (let i = 0; i < 5; i++) {
+    // A fake Date (the cache's clock) and real timers and sockets: the TTL's edge is exact, not a sleep past it.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    try {
+      api.setObject('configmaps', 'cached', 'istio-internal-load-balancing', { data: { hosts: 'h' } });
+      const r = reader({ cacheTtlMs: 300 });
+      const path = '/api/v1/namespaces/cached/configmaps/istio-internal-load-balancing';
+      const missing = '/api/v1/namespaces/cached/services/istio-ingressgateway-internal';
+      for (let i = 0; i < 5; i++) {
+        expect((await r.getConfigMap('cached', 'istio-internal-load-balancing'))?.data?.hosts).toBe('h');
+        expect(await r.getService('cached', 'istio-ingressgateway-internal')).toBeUndefined();
+      }
+      expect(api.stats.byPath.get(path)).toBe(1);
+      expect(api.stats.byPath.get(missing)).toBe(1);
+      // Staleness is bounded by the TTL: a change is seen only after it expires.
+      api.setObject('configmaps', 'cached', 'istio-internal-load-balancing', { data: { hosts: 'h2' } });
+      vi.setSystemTime(1_000_299);
       expect((await r.getConfigMap('cached', 'istio-internal-load-balancing'))?.data?.hosts).toBe('h');
-      expect(await r.getService('cached', 'istio-ingressgateway-internal')).toBeUndefined();
+      vi.setSystemTime(1_000_300);
+      expect((await r.getConfigMap('cached', 'istio-internal-load-balancing'))?.data?.hosts).toBe('h2');
+      expect(api.stats.byPath.get(path)).toBe(2);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(api.stats.byPath.get(path)).toBe(1);
-    expect(api.stats.byPath.get(missing)).toBe(1);
-    // Staleness is bounded by the TTL: a change is seen only after it expires.
-    api.setObject('configmaps', 'cached', 'istio-internal-load-balancing', { data: { hosts: 'h2' } });
-    expect((await r.getConfigMap('cached', 'istio-internal-load-balancing'))?.data?.hosts).toBe('h');
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    expect((await r.getConfigMap('cached', 'istio-internal-load-balancing'))?.data?.hosts).toBe('h2');
-    expect(api.stats.byPath.get(path)).toBe(2);
   });
 
   it('concurrent misses share one read (single flight); errors are not cached', async () => {
