@@ -77,3 +77,13 @@ func TestSpecValidation(t *testing.T) {
 		t.Fatalf("watches default to none: %v %v", spec, err)
 	}
 }
+
+func TestVersionNamesTheClientGoItWasBuiltWith(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := realMain(context.Background(), []string{"--version"}, os.Getenv, &stdout, &stdout); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if got := stdout.String(); got != "loadclient client-go v0.34.10\n" {
+		t.Fatalf("--version printed %q", got)
+	}
+}

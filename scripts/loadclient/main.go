@@ -4,6 +4,7 @@
 //
 //	loadclient [serve] [--listen addr] [--kubeconfig-dir dir]   pod mode: the control port (the kind target's image)
 //	loadclient run --spec f --kubeconfig f --duration d --max-requests n [...]   one-shot mode
+//	loadclient --version                                        "loadclient client-go v0.34.10"
 //
 // main stays thin: the modes are serve.go and oneshot.go.
 
@@ -21,6 +22,7 @@ import (
 )
 
 const usage = `usage:
+  loadclient --version
   loadclient [serve] [--listen host:port] [--kubeconfig-dir dir]
   loadclient run --spec spec.json --kubeconfig file --duration 10s --max-requests N
                  [--drain-timeout 10s] [--result out.json] [--pod name] [--namespace ns] [--prepare-retry 0s]
@@ -35,6 +37,10 @@ func main() {
 func realMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
 		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	if len(args) > 0 && (args[0] == "version" || args[0] == "--version") {
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	// Before the first request, so that every GOAWAY the process's transports read is counted.

@@ -117,7 +117,7 @@ func TestDefaultQPSFiveBurstTen(t *testing.T) {
 	for i, at := range offsets {
 		// The 11th and later wait (i-9) * 200 ms for a token.
 		want := time.Duration(max(0, i-9)) * 200 * time.Millisecond
-		if at < want-20*time.Millisecond || at > want+150*time.Millisecond {
+		if at < want-20*time.Millisecond || at > want+250*time.Millisecond {
 			t.Errorf("request %d arrived at %v, want about %v", i+1, at, want)
 		}
 	}
