@@ -2,12 +2,14 @@
 // reads through client-node against the fixture apiserver, every bad-input case, health and metrics.
 import http2 from 'node:http2';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCertificates, type WebhookCertificates } from '../../webhook/certs.ts';
 import { KubeReader } from '../../webhook/kubeReads.ts';
 import { createLogger } from '../../webhook/logger.ts';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.ts';
+import { waitFor } from '../../scripts/runner/poll.ts';
 import { h1Client, h2Client, type WebhookClient } from './client.ts';
 import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
 import { applyResponsePatch, ISTIO_NS, pod, projectedKubeconfigVolume, review, secretKubeconfigVolume, SHOOT_NS } from './pods.ts';
@@ -44,6 +46,17 @@ afterAll(async () => {
   reader?.close();
   await api?.close();
 });
+
+/** What a plain TCP connect to the port gets: 'connected', or the error code (ECONNREFUSED once nothing listens). */
+const connectOutcome = (port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
 
 const client = (protocol: 'h2' | 'h1') => {
   const c = protocol === 'h2' ? h2Client(server.url, certs.caPem) : h1Client(server.url, certs.caPem);
@@ -283,7 +296,9 @@ describe('lifecycle', () => {
     expect((await c.get('/healthz')).status).toBe(200);
     await Promise.all([s.close(), s.close()]);
     await s.close();
-    await expect(h2Client(s.url, certs.caPem).get('/healthz')).rejects.toThrow();
+    // The new session fails to connect, and Node closes its pending stream with rst 2 (INTERNAL_ERROR).
+    await expect(h2Client(s.url, certs.caPem).get('/healthz')).rejects.toThrow('stream closed without a response (rst 2)');
+    expect(await connectOutcome(s.port)).toBe('ECONNREFUSED');
     c.close();
   });
 
@@ -329,8 +344,10 @@ describe('lifecycle', () => {
   });
 
   it('close() with a shutdown delay: /readyz fails at once, serving goes on, the in-flight admission finishes', async () => {
+    // The admission's read is held open until the test answers it.
+    let answerRead: (() => void) | undefined;
     const slow = {
-      getConfigMap: async () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 300)),
+      getConfigMap: async () => new Promise<undefined>((resolve) => (answerRead = () => resolve(undefined))),
       getService: async () => undefined,
     };
     const s = await startWebhookServer({ host: '127.0.0.1', port: 0, tls: certs, reader: slow, logLevel: 'silent', shutdownDelayMs: 200 });
@@ -339,9 +356,12 @@ describe('lifecycle', () => {
     try {
       expect((await probe.get('/readyz')).status).toBe(200);
       const inFlight = c.post(PATH, JSON.stringify(review(pod({ volumes: [projectedKubeconfigVolume()] }), { uid: 'late' })));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor(() => answerRead !== undefined, { timeoutMs: 3000, what: 'the admission to be reading' });
       const closing = s.close();
       expect((await probe.get('/readyz')).status).toBe(503);
+      // After the delay the listener closes; the admission still in flight then gets its answer.
+      await waitFor(async () => (await connectOutcome(s.port)) === 'ECONNREFUSED', { timeoutMs: 3000, what: 'the listener to close' });
+      answerRead!();
       expect((await inFlight).json().response).toEqual({ uid: 'late', allowed: true });
       await closing;
     } finally {
