@@ -43,16 +43,27 @@ export function runIdOf(name: string): RunId | undefined {
   return OWNED_NAME.exec(name)?.[1];
 }
 
-/** Whether the process that made `runId` still runs: its pid exists and has the same start time. */
+/** Whether the process that made `runId` still runs: its pid exists, is not a zombie, and has the same start time. */
 export function ownerAlive(runId: RunId): boolean {
   const match = RUN_ID.exec(runId);
   if (!match) return false;
-  const start = processStartTime(Number(match[1]));
-  return start !== undefined && start.toString(36) === match[2];
+  const stat = processStat(Number(match[1]));
+  return stat !== undefined && stat.state !== 'Z' && stat.startTime.toString(36) === match[2];
 }
 
 /** Field 22 (starttime) of /proc/<pid>/stat, or undefined when there is no such process. */
 export function processStartTime(pid: number): number | undefined {
+  return processStat(pid)?.startTime;
+}
+
+/** Whether a process runs (exists and is not a zombie waiting for its parent to reap it). */
+export function processRunning(pid: number): boolean {
+  const state = processStat(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** State (field 3) and start time (field 22) from /proc/<pid>/stat, or undefined when there is no such process. */
+function processStat(pid: number): { state: string; startTime: number } | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -61,6 +72,6 @@ export function processStartTime(pid: number): number | undefined {
   }
   // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const value = Number(fields[22 - 3]);
-  return Number.isFinite(value) ? value : undefined;
+  const startTime = Number(fields[22 - 3]);
+  return Number.isFinite(startTime) ? { state: fields[0]!, startTime } : undefined;
 }

@@ -4,6 +4,7 @@
 // routingTable() reads a namespace's routes, both families, every table; startEchoServers() and getInto() are a server
 // inside a namespace and a request to it through the run's tunnel.
 import http from 'node:http';
+import { execa } from 'execa';
 import { it, type TestFunction } from 'vitest';
 import type { BinaryName } from '../../../../scripts/binaries/components.ts';
 import { locateBinary, missingBinaryMessage } from '../../../../scripts/binaries/locate.ts';
@@ -91,4 +92,47 @@ export function getInto(network: NetworkRun, host: string, port: number, path = 
     request.on('error', reject);
     request.on('close', () => agent.destroy());
   });
+}
+
+/**
+ * `count` requests to `url`, each on a NEW TCP connection (no agent, Connection: close), at most `parallel` at a
+ * time, from a Node process inside a namespace. Resolves with the answers per backend address (what the echo
+ * servers reply), the client addresses the backends saw, and the errors.
+ */
+const CONNECTIONS_CLIENT = `
+const http = require('node:http');
+const [url, count, parallel] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const byBackend = {}, sources = {}, errors = [];
+let started = 0, finished = 0;
+function next() {
+  if (started >= count) return;
+  started++;
+  const done = () => { if (++finished === count) console.log(JSON.stringify({ byBackend, sources, errors })); else next(); };
+  const req = http.get(url, { agent: false, headers: { connection: 'close' }, timeout: 5000 }, (res) => {
+    let body = '';
+    res.on('data', (c) => (body += c));
+    res.on('end', () => {
+      const [backend, source] = body.split(' ');
+      byBackend[backend] = (byBackend[backend] || 0) + 1;
+      sources[source] = (sources[source] || 0) + 1;
+      done();
+    });
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', (e) => { errors.push(e.message); done(); });
+}
+for (let i = 0; i < parallel; i++) next();
+`;
+
+export interface ConnectionCounts {
+  byBackend: Record<string, number>;
+  sources: Record<string, number>;
+  errors: string[];
+}
+
+export async function connectionsFrom(enter: string[], url: string, count: number, parallel = 8): Promise<ConnectionCounts> {
+  const result = await execa(enter[0]!, [...enter.slice(1), process.execPath, '-e', CONNECTIONS_CLIENT, url, String(count), String(parallel)], {
+    timeout: 60_000,
+  });
+  return JSON.parse(result.stdout) as ConnectionCounts;
 }
