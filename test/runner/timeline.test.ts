@@ -1,7 +1,7 @@
 // What each timeline event does to a cluster (scripts/runner/timeline.ts, docs/scenarios.md#timeline-events), against a
 // recording fake of the Target seam: the changes in order, one kind at a time, final /metrics to the sampler, pods
 // started and stopped through the fleets, and an event that fails recorded instead of thrown.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ClientPodSpec } from '../../sim/clients/types.ts';
 import { Scenario, type ScenarioInput } from '../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../scripts/cluster/changes.ts';
@@ -16,7 +16,8 @@ class FakeCluster {
   members: ClusterMembers = { replicas: ['kube-apiserver-0', 'kube-apiserver-1', 'kube-apiserver-2'], gatewayPods: ['gw-0', 'gw-1'] };
   /** ms each change takes. */
   delayMs = 0;
-  rejectGroup: string | undefined;
+  /** Admissions of this group are rejected from this admission generation on (0 is the fleets' first). */
+  reject: { group: string; fromGeneration: number } | undefined;
   fail: TopologyChange['type'] | undefined;
   inFlight = 0;
   maxInFlight = 0;
@@ -64,7 +65,7 @@ class FakeCluster {
     for (const g of groups) {
       for (let i = 0; i < g.count; i++) {
         const name = `${g.name}-g${generation}-${i}`;
-        if (g.name === this.rejectGroup)
+        if (g.name === this.reject?.group && generation >= this.reject.fromGeneration)
           admission.rejected.push({ pod: name, group: g.name, code: 404, message: 'services "istio-ingressgateway-internal" not found' });
         else admission.admitted.push({ name, group: g.name, hostAliases: [{ ip: '127.100.0.2', hostnames: ['api'] }] } as ClientPodSpec);
       }
@@ -160,7 +161,7 @@ describe('TimelineRunner', () => {
     ]);
     await fleets.setUp();
     fleets.runInitial(30_000);
-    setTimeout(() => (fake.rejectGroup = 'ctl'), 30);
+    fake.reject = { group: 'ctl', fromGeneration: 2 }; // the first rollout (generation 1) is admitted, the second not
     runner.start();
     const records = await runner.finish();
     expect(fake.log.filter((l) => l.startsWith('stop'))).toEqual(['stop ctl-g0-0,ctl-g0-1']);
@@ -203,10 +204,16 @@ describe('TimelineRunner', () => {
   });
 
   it('cancel: no event fires after it', async () => {
-    const { fake, runner } = setUp([{ at: '100ms', type: 'stop-webhook' }]);
-    runner.start();
-    runner.cancel();
-    await new Promise((r) => setTimeout(r, 150));
-    expect(fake.applied).toEqual([]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { fake, runner } = setUp([{ at: '100ms', type: 'stop-webhook' }]);
+      runner.start();
+      const scheduled = vi.getTimerCount();
+      runner.cancel();
+      await vi.advanceTimersByTimeAsync(1000); // well past the event's time
+      expect({ scheduled, left: vi.getTimerCount(), applied: fake.applied }).toEqual({ scheduled: 1, left: 0, applied: [] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
