@@ -3,7 +3,12 @@
 // /metrics. Request handling follows controller-runtime's webhook server (pkg/webhook/admission/http.go): a bad
 // request is answered with HTTP 200 and an errored AdmissionReview (response.allowed=false, status.code 400/413), so
 // kube-apiserver reports a clear message. The body is bounded in size and time; the server never buffers more than
-// the limit and never waits on a slow client forever.
+// the limit and never waits on a slow client forever. A body over the limit is handled as Go's net/http server does
+// under controller-runtime (its handler reads up to the limit through an io.LimitedReader, the server then discards
+// up to maxPostHandlerReadBytes, 256 KiB, of the rest): when the rest ended there the HTTP/1.1 connection stays
+// open; otherwise the answer carries Connection: close and the socket is closed as net/http's closeWriteAndWait does,
+// FIN first and the close rstAvoidanceDelay (500 ms) later, so the client reads the answer before any RST that the
+// unread rest of its body causes (go/src/net/http/server.go).
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { acceptsStream, startGracefulShutdown } from './gracefulGoaway.ts';
@@ -51,6 +56,11 @@ export interface WebhookServer {
 type Req = http2.Http2ServerRequest;
 type Res = http2.Http2ServerResponse;
 type BodyResult = { kind: 'ok'; body: Buffer } | { kind: 'too-large' } | { kind: 'timeout' } | { kind: 'aborted' };
+
+/** net/http's maxPostHandlerReadBytes: what the server reads of a body the handler left unread, to keep the connection. */
+export const MAX_POST_HANDLER_READ_BYTES = 256 * 1024;
+/** net/http's rstAvoidanceDelay: between the FIN and the close of a connection whose client may still be sending. */
+export const RST_AVOIDANCE_DELAY_MS = 500;
 
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'info');
@@ -119,8 +129,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
   }
 
   async function admit(req: Req, res: Res): Promise<AdmissionResult> {
-    const declared = Number(req.headers['content-length']);
-    const body = Number.isFinite(declared) && declared > maxBodyBytes ? ({ kind: 'too-large' } as const) : await readBody(req, maxBodyBytes, bodyTimeoutMs);
+    const readStarted = performance.now();
+    const body = await readBody(req, maxBodyBytes, bodyTimeoutMs);
     if (body.kind === 'aborted') return 'errored';
     if (body.kind === 'too-large' || body.kind === 'timeout') {
       const [code, message] =
@@ -128,8 +138,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           ? [413, `request entity is too large; limit is ${maxBodyBytes} bytes`]
           : [408, `the request body was not received within ${bodyTimeoutMs} ms`];
       log.warn('bad admission request', { message });
-      // The rest of the body is never read: answer, then end the connection (HTTP/1.1) or the stream (HTTP/2).
-      send(res, erroredResponse('admission.k8s.io/v1', '', code, message), true);
+      // Up to 256 KiB more of an oversized body is read; a rest beyond that (or a stalled body) ends the connection
+      // (HTTP/1.1, after the FIN and rstAvoidanceDelay) or the stream (HTTP/2).
+      const rest = body.kind === 'too-large' ? await discard(req, MAX_POST_HANDLER_READ_BYTES, bodyTimeoutMs - (performance.now() - readStarted)) : 'more';
+      if (rest === 'aborted') return 'errored';
+      send(res, erroredResponse('admission.k8s.io/v1', '', code, message), rest !== 'ended');
       return 'errored';
     }
     const contentType = String(req.headers['content-type'] ?? '');
@@ -179,7 +192,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const body = JSON.stringify(review);
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const h2 = res.stream !== undefined;
-    if (endConnection && !h2) headers.connection = 'close';
+    if (endConnection && !h2) {
+      headers.connection = 'close';
+      closeWriteAndWait(res.socket as net.Socket);
+    }
     res.writeHead(200, headers);
     res.end(body);
     // RFC 9113 §8.1: a server that answered before the whole request arrived may send RST_STREAM(NO_ERROR).
@@ -218,6 +234,47 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 function text(res: Res, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(body);
+}
+
+/**
+ * Node's HTTP/1.1 server closes a Connection: close socket as soon as the answer is written (destroySoon: end, then
+ * destroy on finish), which resets the connection while the client may still be sending, and the client can lose
+ * the answer to that RST. This socket instead closes as net/http's closeWriteAndWait does: the FIN with the answer,
+ * the close rstAvoidanceDelay later.
+ */
+function closeWriteAndWait(socket: net.Socket): void {
+  const lingering = socket as net.Socket & { destroySoon?: () => void };
+  lingering.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), RST_AVOIDANCE_DELAY_MS).unref();
+  };
+}
+
+/** Reads and drops up to `limit` more bytes of a body: 'ended' when it ended within them, 'more' when it did not. */
+function discard(req: Req, limit: number, timeoutMs: number): Promise<'ended' | 'more' | 'aborted'> {
+  if (req.readableEnded) return Promise.resolve('ended');
+  return new Promise((resolve) => {
+    let size = 0;
+    let settled = false;
+    const finish = (result: 'ended' | 'more' | 'aborted') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.off('data', onData);
+      if (result !== 'ended') req.pause();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish('more'), Math.max(0, timeoutMs));
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish('more');
+    };
+    req.on('data', onData);
+    req.on('end', () => finish('ended'));
+    req.on('error', () => finish('aborted'));
+    req.on('close', () => finish(req.readableEnded ? 'ended' : 'aborted'));
+    req.resume();
+  });
 }
 
 /** Reads the body up to `limit` bytes within `timeoutMs`; past the limit it stops buffering and reports it. */
