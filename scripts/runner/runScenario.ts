@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { freshSeed } from '../cluster/random.ts';
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
+import { scaleScenarioTime } from '../../scenarios/timeScale.ts';
 import type { Target } from '../targets/target.ts';
 import { evaluateChecks } from './checks.ts';
 import { RESULTS_SCHEMA_VERSION, type ModeResult, type ScenarioResults } from './results.ts';
@@ -25,7 +26,9 @@ export interface RunScenarioOptions {
 }
 
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResults> {
-  const { scenario } = options;
+  // A slower target runs every time of the scenario longer (Target.timeScale, docs/scenarios.md#time-scale).
+  const timeScale = options.target.timeScale ?? 1;
+  const scenario = scaleScenarioTime(options.scenario, timeScale);
   const seed = options.seed ?? scenario.seed ?? freshSeed();
   const modes = options.modes ?? scenario.modes;
   const startedAt = new Date();
@@ -50,7 +53,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     tool: { name: 'apiserver-l7-testbed', version: options.toolVersion ?? '0.0.0' },
     scenario: { name: scenario.name, file: options.file, description: scenario.description, events: scenario.events },
     target: options.target.name,
-    parameters: options.parameters ?? {},
+    parameters: { ...(options.parameters ?? {}), ...(timeScale !== 1 ? { timeScale } : {}) },
     seed,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),

@@ -15,6 +15,11 @@ export type TargetName = 'local' | 'kind' | 'cluster';
 
 export interface Target {
   readonly name: TargetName;
+  /**
+   * Every time of a scenario (load phase, event times) runs this many times longer on this target; the runner scales
+   * the scenario (scenarios/timeScale.ts). Absent: 1 (the local target). The kind target's default is 10.
+   */
+  readonly timeScale?: number;
   /** What stops a scenario from running on this target, found before anything starts (empty: it can run). */
   check(scenario: Scenario): string[];
   /** What this machine lacks for the target (tools, a cluster), each line saying what to do; empty: ready. */

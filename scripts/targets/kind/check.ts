@@ -1,10 +1,13 @@
 // What stops a scenario from running on a real cluster, found before anything starts (Target.check,
 // docs/kind.md#what-the-kind-target-refuses): settings the real systems do not have, events with no real equivalent,
-// and kube-apiserver flags the chosen version lacks.
+// kube-apiserver flags the chosen version lacks, and a timeline a real cluster cannot keep at the target's time scale
+// (clusterTiming.ts).
 import { eventName } from '../../../scenarios/events.ts';
 import type { Scenario } from '../../../scenarios/schema.ts';
+import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { MODES } from '../../cluster/modes.ts';
 import { planCluster } from '../../cluster/plan.ts';
+import { timingProblems } from './clusterTiming.ts';
 import { unknownKubeApiserverFlags } from './kubeApiserverFlags.ts';
 import { kubeApiserverFlags } from './manifests/controlPlane.ts';
 import type { ResolvedKindOptions } from './options.ts';
@@ -42,5 +45,6 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
       );
     if (event.type === 'set-namespace-alias') problems.push(`${where}: ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
   });
+  problems.push(...timingProblems(scaleScenarioTime(scenario, o.timeScale), o.timeScale));
   return problems;
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eventName } from '../../../scenarios/events.ts';
 import type { ModeName, Scenario } from '../../../scenarios/schema.ts';
+import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import type { TopologyChange } from '../../cluster/changes.ts';
 import { KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
@@ -13,14 +14,15 @@ import { MODES } from '../../cluster/modes.ts';
 import { planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../cluster/random.ts';
 import { checkScenarioForKind } from './check.ts';
+import { formatSeconds, timingLines } from './clusterTiming.ts';
 import { prepareDryRunDir, writePlanFiles } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
 import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { fleetPodObjects } from './manifests/workloads.ts';
-import { resolveKindOptions, type KindTargetOptions } from './options.ts';
+import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
 import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind } from './plans.ts';
-import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess } from './steps.ts';
+import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess, type Step } from './steps.ts';
 
 export interface KindDryRunInput {
   scenario: Scenario;
@@ -45,126 +47,172 @@ export interface KindDryRun {
 
 export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDryRun> {
   const o = resolveKindOptions(input.options);
+  // The scenario as this target runs it: every time `o.timeScale` times longer (docs/kind.md#time-scale).
+  const scenario = scaleScenarioTime(input.scenario, o.timeScale);
   const access: SeedAccess = { kubeconfig: o.kubeconfig, context: o.context };
   const root = prepareDryRunDir(input.out);
   const problems = checkScenarioForKind(input.scenario, o);
   const modes: KindDryRun['modes'] = [];
   const sections: string[] = [
-    `dry run of scenario ${input.scenario.name} on the ${o.target} target (seed ${input.seed}); nothing was run`,
+    `dry run of scenario ${scenario.name} on the ${o.target} target (seed ${input.seed}); nothing was run`,
     problems.length > 0 ? `check(scenario) refuses it:\n  ${problems.join('\n  ')}` : 'check(scenario): no problems',
+    `time scale ${o.timeScale}: the load phase runs ${formatSeconds(scenario.duration)} (the scenario says ${formatSeconds(input.scenario.duration)}), every event ${o.timeScale} times later` +
+      (scenario.events.length > 0 ? `; what each event waits for on a real cluster:\n${timingLines(scenario).join('\n')}` : ''),
   ];
-  for (const mode of input.modes ?? input.scenario.modes) {
-    const clusterPlan = planForKind(planCluster(input.scenario.topology, MODES[mode], input.seed, { clientGroups: input.scenario.clients }), o);
-    // The control plane under test first (it brings the seed-wide parts), then each neighbour (docs/scenarios.md#shared-gateway).
-    const contexts = await renderContexts(clusterPlan, o);
-    const ctx = contexts[0]!;
-    const ns = clusterPlan.namespace;
-    const plan = emptyPlan();
-    for (const c of contexts) {
-      // The shoot kubeconfig the target writes once its port-forward is open (the port is chosen then).
-      const kubeconfigFile = `${c.plan.namespace}/${mode}/shoot-admin.kubeconfig`;
-      appendPlan(plan, withShootKubeconfig(planControlPlane(c, access), kubeconfigFile));
-      plan.files.push({
-        path: kubeconfigFile,
-        mode: 0o600,
-        content: renderKubeconfig({
-          contextName: 'shoot-admin',
-          server: 'https://127.0.0.1:<port of `kubectl port-forward svc/kube-apiserver :443`>',
-          tlsServerName: 'kube-apiserver',
-          caPem: c.pems.authority('ca'),
-          token: c.plan.tokens.shootAdmin,
-        }),
-      });
-    }
-    const notes: string[] = [];
-    const rng = new Rng(clusterPlan.randomSeed);
-    const fleet = `f0-${mode}`;
-    const controlPlaneOf = (group: Scenario['clients'][number]) => contexts.find((c) => c.plan.neighbour?.name === group.controlPlane)!.plan;
-    const pods = input.scenario.clients
-      .filter((g) => !g.startStopped)
-      .flatMap((group) => Array.from({ length: group.count }, (_, i) => ({ name: `${group.name}-${i}`, group, namespace: controlPlaneOf(group).namespace })));
-    for (const c of contexts) {
-      const objects = fleetPodObjects(
-        pods.filter((p) => p.namespace === c.plan.namespace),
-        { name: fleet, namespace: c.plan.namespace, genericKubeconfig: c.plan.genericKubeconfig, rng, options: o },
-      );
-      if (objects.length > 0) appendPlan(plan, planClientPods(access, c.plan.namespace, fleet, objects, o.readyTimeoutMs));
-    }
-    const raw = (title: string, pod: { name: string; namespace: string }, pathWithQuery: string) =>
-      kubectl(access, title, ['get', '--raw', podProxyPath(pod.namespace, pod.name, pathWithQuery)]);
-    for (const c of contexts)
-      for (const replica of c.plan.replicas)
-        plan.steps.push(
-          kubectl(
-            access,
-            `port-forward to ${c.plan.neighbour ? `${c.plan.neighbour.name}/` : ''}${replica.name}'s pod, then GET https://127.0.0.1:<port>/metrics (every second during the load)`,
-            ['port-forward', '-n', c.plan.namespace, `pod/<pod of ${replica.name}>`, `:${KUBE_APISERVER_PORT}`],
-          ),
-        );
-    for (const p of pods) plan.steps.push(raw(`warm up ${p.name}`, p, controlPath(CONTROL_PATHS.prepare, { retryForMs: 90_000 })));
-    const perPod = Math.max(1, Math.floor(input.scenario.maxRequests / Math.max(1, pods.length)));
-    for (const p of pods)
-      plan.steps.push(
-        raw(
-          `start ${p.name}'s load phase`,
-          p,
-          `${controlPath(CONTROL_PATHS.run, { durationMs: input.scenario.duration, maxRequests: perPod })}&epochUnixMs=<now + lead>`,
-        ),
-      );
-    for (const [index, event] of input.scenario.events.entries()) {
-      for (const change of changesOf(event, clusterPlan)) {
-        try {
-          const objectFile = changeObjectFile(change, ctx, `${ns}/${mode}/changes`);
-          const changePlan = planChange(change, {
-            access,
-            namespace: ns,
-            istioNamespace: clusterPlan.istioNamespace,
-            pod: `<pod of ${'replica' in change ? change.replica : 'pod' in change ? change.pod : 'the new pod'}>`,
-            count: clusterPlan.replicas.length,
-            objectFile,
-            webhookReplicas: 2,
-          });
-          for (const step of changePlan.steps) step.title = `at ${event.at} ms, event ${index} (${eventName(event)}): ${step.title}`;
-          appendPlan(plan, changePlan);
-        } catch (error) {
-          notes.push(`event ${index} (${eventName(event)}) has no real equivalent: ${(error as Error).message}`);
-        }
-      }
-      if (event.type === 'set-clients' || event.type === 'stop-clients')
-        for (const p of pods.filter((x) => x.group.name === event.group))
-          plan.steps.push(
-            raw(
-              `at ${event.at} ms, event ${index} (${eventName(event)}): ${event.type === 'set-clients' ? 'reconfigure' : 'stop'} ${p.name}`,
-              p,
-              event.type === 'set-clients' ? controlPath(CONTROL_PATHS.set, { rate: event.rate, qps: event.qps, burst: event.burst }) : CONTROL_PATHS.stop,
-            ),
-          );
-    }
-    for (const p of pods) plan.steps.push(raw(`read ${p.name}'s results (every second until it reports)`, p, CONTROL_PATHS.result));
-    for (const c of contexts) {
-      const names = pods.filter((p) => p.namespace === c.plan.namespace).map((p) => p.name);
-      if (names.length > 0)
-        plan.steps.push(
-          kubectl(access, `delete fleet ${fleet}'s pods in ${c.plan.namespace}`, [
-            'delete',
-            'pod',
-            ...names,
-            '-n',
-            c.plan.namespace,
-            '--wait=false',
-            '--ignore-not-found',
-          ]),
-        );
-    }
-    for (const c of [...contexts.slice(1), ctx])
-      appendPlan(plan, planControlPlaneTeardown(access, c.plan.namespace, c.plan.istioNamespace, false, c.plan.neighbour ? 'neighbour' : 'under-test'));
-    modes.push({ mode, plan, clusterPlan, ctx });
-    sections.push(`\n## mode ${mode}: ${MODES[mode].summary}\n${formatPlan(plan, root)}${notes.map((n) => `\n  note: ${n}`).join('')}`);
+  for (const mode of input.modes ?? scenario.modes) {
+    const { notes, ...dry } = await dryRunMode(scenario, mode, input.seed, o, access);
+    modes.push(dry);
+    sections.push(`\n## mode ${mode}: ${MODES[mode].summary}\n${formatPlan(dry.plan, root)}${notes.map((n) => `\n  note: ${n}`).join('')}`);
   }
   const files = modes.flatMap((m) => writePlanFiles(m.plan, root));
   const text = `${sections.join('\n')}\n`;
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { problems, modes, text, files: [...files, path.join(root, 'plan.txt')] };
+}
+
+/** A client pod of the initial fleet: its group and its control plane's namespace. */
+interface FleetPod {
+  name: string;
+  group: Scenario['clients'][number];
+  namespace: string;
+}
+
+/** One mode, in the order the target runs it: bring up, admit, scrape, load, the timeline, results, teardown. */
+async function dryRunMode(scenario: Scenario, mode: ModeName, seed: number, o: ResolvedKindOptions, access: SeedAccess) {
+  const clusterPlan = planForKind(planCluster(scenario.topology, MODES[mode], seed, { clientGroups: scenario.clients }), o);
+  // The control plane under test first (it brings the seed-wide parts), then each neighbour (docs/scenarios.md#shared-gateway).
+  const contexts = await renderContexts(clusterPlan, o);
+  const plan = emptyPlan();
+  for (const c of contexts) appendPlan(plan, bringUp(c, mode, access));
+  const fleet = `f0-${mode}`;
+  const controlPlaneOf = (group: FleetPod['group']) => contexts.find((c) => c.plan.neighbour?.name === group.controlPlane)!.plan;
+  const pods: FleetPod[] = scenario.clients
+    .filter((g) => !g.startStopped)
+    .flatMap((group) => Array.from({ length: group.count }, (_, i) => ({ name: `${group.name}-${i}`, group, namespace: controlPlaneOf(group).namespace })));
+  const rng = new Rng(clusterPlan.randomSeed);
+  for (const c of contexts) {
+    const objects = fleetPodObjects(
+      pods.filter((p) => p.namespace === c.plan.namespace),
+      { name: fleet, namespace: c.plan.namespace, genericKubeconfig: c.plan.genericKubeconfig, rng, options: o },
+    );
+    if (objects.length > 0) appendPlan(plan, planClientPods(access, c.plan.namespace, fleet, objects, o.readyTimeoutMs));
+  }
+  plan.steps.push(...scrapeSteps(contexts, access), ...loadSteps(scenario, pods, access));
+  const notes = appendEventSteps(plan, scenario, contexts[0]!, pods, access);
+  for (const p of pods) plan.steps.push(controlCall(access, `read ${p.name}'s results (every second until it reports)`, p, CONTROL_PATHS.result));
+  appendPlan(plan, teardown(contexts, pods, fleet, access));
+  return { mode, plan, clusterPlan, ctx: contexts[0]!, notes };
+}
+
+/** A control plane brought up, with the shoot kubeconfig the target writes once its port-forward is open. */
+function bringUp(c: RenderContext, mode: ModeName, access: SeedAccess): CommandPlan {
+  const kubeconfigFile = `${c.plan.namespace}/${mode}/shoot-admin.kubeconfig`;
+  const plan = withShootKubeconfig(planControlPlane(c, access), kubeconfigFile);
+  plan.files.push({
+    path: kubeconfigFile,
+    mode: 0o600,
+    content: renderKubeconfig({
+      contextName: 'shoot-admin',
+      server: 'https://127.0.0.1:<port of `kubectl port-forward svc/kube-apiserver :443`>',
+      tlsServerName: 'kube-apiserver',
+      caPem: c.pems.authority('ca'),
+      token: c.plan.tokens.shootAdmin,
+    }),
+  });
+  return plan;
+}
+
+/** A control call to a load client through the seed API server's pod proxy. */
+function controlCall(access: SeedAccess, title: string, pod: { name: string; namespace: string }, pathWithQuery: string): Step {
+  return kubectl(access, title, ['get', '--raw', podProxyPath(pod.namespace, pod.name, pathWithQuery)]);
+}
+
+function scrapeSteps(contexts: RenderContext[], access: SeedAccess): Step[] {
+  return contexts.flatMap((c) =>
+    c.plan.replicas.map((replica) =>
+      kubectl(
+        access,
+        `port-forward to ${c.plan.neighbour ? `${c.plan.neighbour.name}/` : ''}${replica.name}'s pod, then GET https://127.0.0.1:<port>/metrics (every second during the load)`,
+        ['port-forward', '-n', c.plan.namespace, `pod/<pod of ${replica.name}>`, `:${KUBE_APISERVER_PORT}`],
+      ),
+    ),
+  );
+}
+
+/** Warm-up, then one shared start of the load phase with the (time-scaled) duration and each pod's share of the budget. */
+function loadSteps(scenario: Scenario, pods: FleetPod[], access: SeedAccess): Step[] {
+  const perPod = Math.max(1, Math.floor(scenario.maxRequests / Math.max(1, pods.length)));
+  return [
+    ...pods.map((p) => controlCall(access, `warm up ${p.name}`, p, controlPath(CONTROL_PATHS.prepare, { retryForMs: 90_000 }))),
+    ...pods.map((p) =>
+      controlCall(
+        access,
+        `start ${p.name}'s load phase`,
+        p,
+        `${controlPath(CONTROL_PATHS.run, { durationMs: scenario.duration, maxRequests: perPod })}&epochUnixMs=<now + lead>`,
+      ),
+    ),
+  ];
+}
+
+/** The timeline's kubectl calls and control calls at their (time-scaled) times; notes for events with no real equivalent. */
+function appendEventSteps(plan: CommandPlan, scenario: Scenario, ctx: RenderContext, pods: FleetPod[], access: SeedAccess): string[] {
+  const notes: string[] = [];
+  const { plan: clusterPlan } = ctx;
+  for (const [index, event] of scenario.events.entries()) {
+    const when = `at ${formatSeconds(event.at)}, event ${index} (${eventName(event)})`;
+    for (const change of changesOf(event, clusterPlan)) {
+      try {
+        const changePlan = planChange(change, {
+          access,
+          namespace: clusterPlan.namespace,
+          istioNamespace: clusterPlan.istioNamespace,
+          pod: `<pod of ${'replica' in change ? change.replica : 'pod' in change ? change.pod : 'the new pod'}>`,
+          count: clusterPlan.replicas.length,
+          objectFile: changeObjectFile(change, ctx, `${clusterPlan.namespace}/${clusterPlan.mode.name}/changes`),
+          webhookReplicas: 2,
+        });
+        for (const step of changePlan.steps) step.title = `${when}: ${step.title}`;
+        appendPlan(plan, changePlan);
+      } catch (error) {
+        notes.push(`event ${index} (${eventName(event)}) has no real equivalent: ${(error as Error).message}`);
+      }
+    }
+    if (event.type === 'set-clients' || event.type === 'stop-clients')
+      for (const p of pods.filter((x) => x.group.name === event.group))
+        plan.steps.push(
+          controlCall(
+            access,
+            `${when}: ${event.type === 'set-clients' ? 'reconfigure' : 'stop'} ${p.name}`,
+            p,
+            event.type === 'set-clients' ? controlPath(CONTROL_PATHS.set, { rate: event.rate, qps: event.qps, burst: event.burst }) : CONTROL_PATHS.stop,
+          ),
+        );
+  }
+  return notes;
+}
+
+/** What close() runs: the fleet's pods deleted, then each neighbour's control plane, then the one under test's. */
+function teardown(contexts: RenderContext[], pods: FleetPod[], fleet: string, access: SeedAccess): CommandPlan {
+  const plan = emptyPlan();
+  for (const c of contexts) {
+    const names = pods.filter((p) => p.namespace === c.plan.namespace).map((p) => p.name);
+    if (names.length > 0)
+      plan.steps.push(
+        kubectl(access, `delete fleet ${fleet}'s pods in ${c.plan.namespace}`, [
+          'delete',
+          'pod',
+          ...names,
+          '-n',
+          c.plan.namespace,
+          '--wait=false',
+          '--ignore-not-found',
+        ]),
+      );
+  }
+  for (const c of [...contexts.slice(1), contexts[0]!])
+    appendPlan(plan, planControlPlaneTeardown(access, c.plan.namespace, c.plan.istioNamespace, false, c.plan.neighbour ? 'neighbour' : 'under-test'));
+  return plan;
 }
 
 /** A control plane's plan with its shoot kubeconfig named: the file the target writes once its port-forward is open. */

@@ -17,6 +17,7 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
   const runner = options.runner ?? execaRunner();
   return {
     name: resolved.target,
+    timeScale: resolved.timeScale,
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
     preflight: () => preflightProblems(runner, resolved),
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),

@@ -2,6 +2,7 @@
 // `--target kind` drives a cluster that `cluster:up` created; `--target cluster` drives any existing cluster through
 // a kubeconfig (then the project's images must be pullable by its nodes, and the cluster must have Istio).
 import type { ClusterRecord } from './clusterRecord.ts';
+import { DEFAULT_TIME_SCALE } from './clusterTiming.ts';
 import type { ToolRunner } from './tools.ts';
 import { DEFAULT_IMAGES, DEFAULT_KUBE_APISERVER_VERSION, ETCD_IMAGE, ISTIO_VERSION, KIND_NODE_IMAGE } from './versions.ts';
 
@@ -32,6 +33,11 @@ export interface KindTargetOptions {
   maxClientPods?: number;
   /** How long a replica, gateway pod or client pod may take to become ready (ms, default 180 s). */
   readyTimeoutMs?: number;
+  /**
+   * Every time of a scenario (load phase, event times) runs this many times longer here (default DEFAULT_TIME_SCALE):
+   * a real cluster needs seconds where the simulator needs milliseconds (clusterTiming.ts, docs/kind.md#time-scale).
+   */
+  timeScale?: number;
   /** Progress lines (every CLI call as it starts). */
   log?: (line: string) => void;
   /** The CLI runner (default: execa on $PATH); tests inject one. */
@@ -75,6 +81,7 @@ export interface ResolvedKindOptions {
   workDir: string;
   maxClientPods: number;
   readyTimeoutMs: number;
+  timeScale: number;
 }
 
 export const DEFAULT_CLUSTER_NAME = 'apiserver-lb';
@@ -107,7 +114,17 @@ export function resolveKindOptions(options: KindTargetOptions = {}): ResolvedKin
     workDir: options.workDir ?? `.kind/${clusterName}/run`,
     maxClientPods: options.maxClientPods ?? 100,
     readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
+    timeScale: checkedTimeScale(options.timeScale ?? DEFAULT_TIME_SCALE),
   };
+}
+
+/** The range --time-scale accepts: a real cluster is never faster than the simulator, and 100 turns 10 s into 17 min. */
+export const TIME_SCALE_RANGE = { min: 1, max: 100 } as const;
+
+function checkedTimeScale(value: number): number {
+  if (!Number.isFinite(value) || value < TIME_SCALE_RANGE.min || value > TIME_SCALE_RANGE.max)
+    throw new Error(`time scale must be a number from ${TIME_SCALE_RANGE.min} to ${TIME_SCALE_RANGE.max}, got ${value}`);
+  return value;
 }
 
 export interface ResolvedClusterUpOptions {

@@ -198,6 +198,10 @@ describe('check(scenario)', () => {
       'the scenario starts 150 client pods; this cluster takes at most 100 (option maxClientPods)',
       'events[0] (kill-apiserver@1s): downFor 2000 ms cannot be honoured: the kube-apiserver Deployment replaces a deleted pod at once (use downFor: 0, or run it on the local target)',
       'events[2] (set-namespace-alias@5s): set-namespace-alias has no effect on this cluster: no gardener-resource-manager NetworkPolicy controller turns the annotation into NetworkPolicies here',
+      // At the default time scale 10: the kill at 10 s waits 20 s, then its replacement needs up to 30 s.
+      'events[1] (kill-apiserver@2s) starts at 20s, before events[0] (kill-apiserver@1s, at 10s) can be done on a real cluster (about 60s: the replacement pod ready); raise --time-scale (now 10)',
+      'events[2] (set-namespace-alias@5s) starts at 50s, before events[1] (kill-apiserver@2s, at 20s) can be done on a real cluster (about 90s: the replacement pod ready); raise --time-scale (now 10)',
+      'the load phase ends at 100s, but events[2] (set-namespace-alias@5s) is done only at about 92s on a real cluster (one object applied or deleted) and measuring what it did needs 10 s more; raise --time-scale (now 10)',
     ]);
   });
 
