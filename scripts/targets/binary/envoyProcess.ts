@@ -20,6 +20,8 @@ export interface EnvoyOptions {
   concurrency: number;
   baseId: number;
   prefix?: string[];
+  /** Further command-line flags (the gateway passes Istio's pilot-agent flags: drain time and strategy). */
+  extraArgs?: string[];
   startTimeoutMs?: number;
 }
 
@@ -35,6 +37,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProcess> {
   const configPath = path.join(o.workDir, `${o.name}.json`);
   fs.writeFileSync(configPath, JSON.stringify(o.bootstrap, null, 2));
   const args = ['-c', configPath, '--concurrency', String(o.concurrency), '--base-id', String(o.baseId), '--disable-hot-restart', '--log-level', 'warn'];
+  args.push(...(o.extraArgs ?? []));
   const process = new ManagedProcess({ name: o.name, command: o.binary, args, logFile: path.join(o.workDir, `${o.name}.log`), prefix: o.prefix });
   const admin = (pathAndQuery: string) => httpGet(`http://${o.adminAddress}${pathAndQuery}`);
   try {

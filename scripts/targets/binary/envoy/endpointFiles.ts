@@ -51,8 +51,9 @@ export class EndpointFiles {
 /**
  * The ClusterLoadAssignment istiod sends for a Service's ready endpoints (pilot/pkg/xds/endpoints/endpoint_builder.go
  * BuildClusterLoadAssignment, buildEnvoyLbEndpoint): one locality (the seed has one zone), every endpoint HEALTHY with
- * weight 1, the locality weighted by its endpoint count (needed when the cluster uses locality-weighted balancing),
- * all in priority 0. Not-ready endpoints are not sent at all, so the caller passes only ready ones.
+ * weight 1, the locality weighted by the sum of its endpoints' weights (as istiod sets it; the passthrough cluster uses
+ * locality-weighted balancing), all in priority 0 (one zone: Istio's failoverPriority puts the gateway's own zone in
+ * 0). Not-ready endpoints are not sent at all, so the caller passes only ready ones.
  */
 export function discoveryResponse(cluster: string, addresses: Address[], version: number): JsonObject {
   const endpoints =

@@ -4,10 +4,12 @@
 // threads (Istio's ProxyConfig concurrency), and its stats (gatewayStats.ts).
 import path from 'node:path';
 import { GATEWAY_TARGET_PORT } from '../../../../webhook/constants.ts';
+import type { ClusterPlan } from '../../../cluster/plan.ts';
 import { pollUntil } from '../../../runner/poll.ts';
 import type { KubeManifest } from '../../kind/steps.ts';
 import { startEnvoy, type EnvoyProcess } from '../envoyProcess.ts';
 import { gatewayBootstrap } from './bootstrap.ts';
+import { drainListeners, PILOT_AGENT_ENVOY_ARGS, TERMINATION_DRAIN_MS } from './pilotAgent.ts';
 import { EndpointFiles, type Address } from './endpointFiles.ts';
 import { readGatewayStats, type GatewayStats } from './gatewayStats.ts';
 import { translateGateway } from './translate.ts';
@@ -41,6 +43,13 @@ export interface GatewayEnvoy {
   /** Replaces a cluster's endpoints and resolves once Envoy serves exactly those hosts (10 s at most). */
   setEndpoints(cluster: string, addresses: Address[]): Promise<void>;
   stats(): Promise<GatewayStats>;
+  /** Starts Envoy's graceful listener drain (pilot-agent's first step on SIGTERM); Envoy keeps serving meanwhile. */
+  drain(): Promise<void>;
+  /**
+   * The pod's termination as pilot-agent runs it: drain every listener (HTTP/2 clients get a GOAWAY at once), give
+   * requests in flight `drainMs` (terminationDrainDuration, 5 s), then stop Envoy. `close()` stops it at once.
+   */
+  terminate(drainMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,6 +74,7 @@ export async function startGatewayEnvoy(o: GatewayEnvoyOptions): Promise<Gateway
     concurrency: o.concurrency,
     baseId: o.baseId,
     prefix: o.prefix,
+    extraArgs: PILOT_AGENT_ENVOY_ARGS,
     startTimeoutMs: o.startTimeoutMs,
   });
   const stats = () => readGatewayStats(envoy.admin);
@@ -74,6 +84,12 @@ export async function startGatewayEnvoy(o: GatewayEnvoyOptions): Promise<Gateway
     clusters,
     stats,
     close: () => envoy.close(),
+    drain: () => drainListeners(`${o.admin.ip}:${o.admin.port}`),
+    async terminate(drainMs = TERMINATION_DRAIN_MS) {
+      if (envoy.process.running) await drainListeners(`${o.admin.ip}:${o.admin.port}`);
+      await Promise.race([envoy.process.exited, new Promise((resolve) => setTimeout(resolve, drainMs))]);
+      await envoy.close();
+    },
     async setEndpoints(cluster, addresses) {
       if (!clusters.includes(cluster)) throw new Error(`${o.name}: no cluster ${cluster} (clusters: ${clusters.join(', ')})`);
       files.write(cluster, addresses);
@@ -85,6 +101,15 @@ export async function startGatewayEnvoy(o: GatewayEnvoyOptions): Promise<Gateway
       );
     },
   };
+}
+
+/**
+ * Envoy worker threads of a gateway pod: what the kind target writes into `proxy.istio.io/config` concurrency
+ * (scripts/targets/kind/plans.ts, the scenario's gateway.upstreamConnectionsPerEndpoint: one upstream HTTP/2
+ * connection per worker and host). Istio's gateway chart with its 2-CPU limit would run 2.
+ */
+export function gatewayConcurrency(plan: Pick<ClusterPlan, 'topology'>): number {
+  return plan.topology.gateway.upstreamConnectionsPerEndpoint;
 }
 
 /** The clusters of one control plane (its kube-apiserver Services live in its namespace). */

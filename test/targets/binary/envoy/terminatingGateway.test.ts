@@ -141,4 +141,28 @@ describe('the terminating gateway on real Envoy', () => {
     expect(gw.envoy.process.pid).toBe(pid);
     expect(gw.envoy.process.running).toBe(true);
   });
+
+  it('drains as pilot-agent does on SIGTERM: after the graceful drain the next response on a connection carries a GOAWAY; then Envoy stops', async () => {
+    const { planned, replicas, port, gw } = await l7Gateway(1);
+    const session = await h2Client(planned, port);
+    const goaways: number[] = [];
+    session.on('goaway', (code: number) => goaways.push(code));
+    const watch = h2Get(session, { ':path': '/watch' });
+    await waitFor(() => replicas[0]!.held.length === 1, { timeoutMs: 5_000, what: 'the watch to reach the replica' });
+    await gw.drain();
+    // Envoy's HTTP connection manager decides at the end of a stream whether to drain its connection: with
+    // --drain-strategy immediate every decision after the drain started says yes (the gradual default says yes with a
+    // probability growing over --drain-time-s 45 s); a connection busy with one long watch hears nothing until then.
+    expect(goaways).toEqual([]);
+    replicas[0]!.held.splice(0).forEach((answer) => answer());
+    expect((await watch).status).toBe(200);
+    await waitFor(() => goaways.length > 0, { timeoutMs: 2_000, what: 'a GOAWAY after the response' });
+    expect(goaways).toEqual([0]);
+    await expect(h2Get(session)).rejects.toThrow('New streams cannot be created after receiving a GOAWAY');
+    expect((await gw.envoy.admin('/stats?filter=downstream_cx_drain_close$')).body).toContain('http.outbound_0.0.0.0_9443.downstream_cx_drain_close: 1');
+    expect(gw.envoy.process.running).toBe(true);
+    // terminate(): the drain again (idempotent), terminationDrainDuration, then the process is stopped.
+    await gw.terminate(200);
+    expect(gw.envoy.process.running).toBe(false);
+  });
 });
