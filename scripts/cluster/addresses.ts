@@ -18,6 +18,8 @@ export interface AddressPlan {
    * and EndpointSlices may hold it (docs/binary-target-network.md). Absent: 127.<block>.
    */
   prefix?: string;
+  /** With `prefix`: the first two octets of the Service VIPs' /16 (`198.19`, the other half of RFC 2544's range). */
+  servicePrefix?: string;
   privilegedPortOffset: number;
   /**
    * Which control plane of the seed this plan describes: 0 the one under test, 1.. its neighbours
@@ -41,6 +43,10 @@ export interface Endpoint {
 
 /** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service under test, 1 the istio internal gateway Service, 2.. neighbours. */
 export function serviceIp(plan: AddressPlan, index: number): string {
+  // Off loopback the VIPs have a /16 of their own (a real kube-apiserver's Service range), whose first address it
+  // gives its own `default/kubernetes` Service: the plan's VIPs start one later, in the range's static band, which
+  // dynamic allocation avoids (KEP-3070).
+  if (plan.servicePrefix) return `${plan.servicePrefix}.0.${2 + index}`;
   return ip(plan, 0, 1 + index);
 }
 

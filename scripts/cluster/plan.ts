@@ -69,6 +69,8 @@ export interface PlanOptions {
   addressBlock?: number;
   /** A /16 other than loopback, as its first two octets (`198.18`: the binary target; AddressPlan.prefix). */
   addressPrefix?: string;
+  /** With addressPrefix: the Service VIPs' /16, as its first two octets (`198.19`; AddressPlan.servicePrefix). */
+  servicePrefix?: string;
   /** Overrides the scenario's privileged-port offset (the binary target binds 443 itself: 0). */
   privilegedPortOffset?: number;
 }
@@ -151,12 +153,14 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     gateways: options.gateways ?? 'when-used',
     addressBlock: options.addressBlock ?? FIRST_ADDRESS_BLOCK,
     addressPrefix: options.addressPrefix ?? '',
+    servicePrefix: options.servicePrefix ?? '',
     privilegedPortOffset: options.privilegedPortOffset ?? -1,
   };
   const cp = topology.controlPlane;
   const addresses: AddressPlan = {
     block: opts.addressBlock,
     ...(opts.addressPrefix ? { prefix: opts.addressPrefix } : {}),
+    ...(opts.servicePrefix ? { servicePrefix: opts.servicePrefix } : {}),
     privilegedPortOffset:
       opts.privilegedPortOffset >= 0 ? opts.privilegedPortOffset : (topology.network.privilegedPortOffset ?? DEFAULT_PRIVILEGED_PORT_OFFSET),
     ...(role.neighbour ? { controlPlaneSlot: role.neighbour.slot } : {}),

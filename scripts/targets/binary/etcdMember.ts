@@ -17,6 +17,8 @@ export interface EtcdOptions {
   logFile?: string;
   prefix?: string[];
   startTimeoutMs?: number;
+  /** Its readiness, when it runs where fetch() cannot reach (another network namespace): true once /readyz is ok. */
+  probe?: (clientUrl: string) => Promise<boolean>;
 }
 
 export interface EtcdMember {

@@ -3,6 +3,7 @@
 // its serving certificate, or without verification when it made its own self-signed one (--cert-dir).
 import https from 'node:https';
 import { pollUntil } from '../../runner/poll.ts';
+import { ConnectorAgent, type Connector } from './kubeApi.ts';
 import { ManagedProcess } from './managedProcess.ts';
 
 export interface KubeApiserverOptions {
@@ -16,6 +17,10 @@ export interface KubeApiserverOptions {
   logFile?: string;
   prefix?: string[];
   startTimeoutMs?: number;
+  /** How to reach it when it runs in another network namespace (default: directly). */
+  connect?: Connector;
+  /** Sent with every probe and get (e.g. a bearer token: the shoot's replicas refuse anonymous requests). */
+  headers?: Record<string, string>;
 }
 
 export interface KubeApiserverProcess {
@@ -28,8 +33,9 @@ export interface KubeApiserverProcess {
 
 export async function startKubeApiserver(o: KubeApiserverOptions): Promise<KubeApiserverProcess> {
   const process = new ManagedProcess({ name: o.name, command: o.binary, args: o.args, logFile: o.logFile, prefix: o.prefix });
-  const agent = new https.Agent({ keepAlive: true, ...(o.caPem ? { ca: o.caPem } : { rejectUnauthorized: false }) });
-  const get = (path: string, headers: Record<string, string> = {}) => httpsGet(agent, `${o.url}${path}`, headers);
+  const tlsOptions = { keepAlive: true, ...(o.caPem ? { ca: o.caPem } : { rejectUnauthorized: false }) };
+  const agent = o.connect ? new ConnectorAgent(o.connect, tlsOptions) : new https.Agent(tlsOptions);
+  const get = (path: string, headers: Record<string, string> = {}) => httpsGet(agent, `${o.url}${path}`, { ...o.headers, ...headers });
   const close = async () => {
     await process.stop(10_000);
     agent.destroy();

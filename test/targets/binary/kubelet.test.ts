@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { containerEnvironment, expand } from '../../../scripts/targets/binary/kubelet/expansion.ts';
-import { containerCommandLine, type PodToRun } from '../../../scripts/targets/binary/kubelet/podProcess.ts';
-import { hostPath, materializeVolumes, remapArgument } from '../../../scripts/targets/binary/kubelet/volumes.ts';
+import { MountPoints } from '../../../scripts/targets/binary/kubelet/mountPoints.ts';
+import { containerCommandLine, startPodProcess, type PodToRun } from '../../../scripts/targets/binary/kubelet/podProcess.ts';
+import { hostPath, materializeVolumes } from '../../../scripts/targets/binary/kubelet/volumes.ts';
 
+const itAsRoot = process.getuid?.() === 0 ? it : it.skip;
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelet-'));
@@ -85,7 +87,7 @@ describe('volumes', () => {
   };
   const data = (kind: 'Secret' | 'ConfigMap', name: string) => (kind === 'Secret' && name === 'tls' ? { 'tls.crt': 'CERT', 'tls.key': 'KEY' } : undefined);
 
-  it('writes each key with the kubelet mode and fsGroup, and remaps mount paths in arguments', () => {
+  it('writes each key with the kubelet mode and fsGroup, and says where each mount path is', () => {
     const dir = tempDir();
     const map = materializeVolumes(pod.spec, 'c', data, dir);
     const crt = path.join(dir, 'tls', 'tls.crt');
@@ -95,49 +97,83 @@ describe('volumes', () => {
     expect(stat.gid).toBe(65532);
     expect(stat.uid).toBe(0);
     expect(hostPath(map, '/srv/tls/tls.key')).toBe(path.join(dir, 'tls', 'tls.key'));
-    expect(remapArgument(map, '--tls-cert-file=/srv/tls/tls.crt')).toBe(`--tls-cert-file=${crt}`);
-    expect(remapArgument(map, '--data-dir=/var/lib/etcd')).toBe(`--data-dir=${path.join(dir, 'data')}`);
-    expect(remapArgument(map, '--other=/srv/tlsx')).toBe('--other=/srv/tlsx');
+    expect(hostPath(map, '/srv/tlsx')).toBe('/srv/tlsx');
+    expect(map.mounts).toEqual([
+      ['/srv/tls', path.join(dir, 'tls')],
+      ['/var/lib/etcd', path.join(dir, 'data')],
+    ]);
+    expect([...map.readOnly]).toEqual(['/srv/tls']);
   });
 
   it('refuses a pod whose Secret does not exist (it would stay in ContainerCreating)', () => {
     expect(() => materializeVolumes(pod.spec, 'c', () => undefined, tempDir())).toThrow('Secret tls that container c mounts does not exist');
   });
 
-  it('gives the command line: network, hostname, user, executable, expanded and remapped arguments', () => {
+  it('gives the command line: network, namespaces with the volumes mounted, user, executable, expanded arguments', () => {
     const dir = tempDir();
-    const { argv, env } = containerCommandLine({
+    const { argv, env, mountPoints } = containerCommandLine({
       pod,
       container: 'c',
       data,
       podDir: dir,
-      executable: (image, command) => ({ command: `/bin/${command[0]}`, args: [] }),
+      executable: (_image, command) => ({ command: `/bin/${command[0]}`, args: [] }),
       imageUsers: () => undefined,
       enterNetwork: ['ip', 'netns', 'exec', 'pod-ns'],
     });
     expect(env.POD_IP).toBe('198.18.1.1');
+    expect(mountPoints).toEqual(['/srv/tls', '/var/lib/etcd']);
+    const tls = path.join(dir, 'volumes', 'tls');
+    const data_ = path.join(dir, 'volumes', 'data');
     expect(argv).toEqual([
-      'ip',
-      'netns',
-      'exec',
-      'pod-ns',
-      'unshare',
-      '--uts',
-      '--',
-      'sh',
-      '-c',
-      'hostname "$0" && exec "$@"',
+      ...['ip', 'netns', 'exec', 'pod-ns'],
+      ...['unshare', '--uts', '--mount', '--propagation', 'private', '--', 'sh', '-c'],
+      `mount --bind '${tls}' '/srv/tls' && mount -o remount,bind,ro '/srv/tls' && mount --bind '${data_}' '/var/lib/etcd' && hostname "$0" && exec "$@"`,
       'kube-apiserver-0',
-      'setpriv',
-      '--reuid=65532',
-      '--regid=65532',
-      '--groups=65532',
-      '--',
+      ...['setpriv', '--reuid=65532', '--regid=65532', '--groups=65532', '--'],
       '/bin/kube-apiserver',
       '--advertise-address=198.18.1.1',
-      `--tls-cert-file=${path.join(dir, 'volumes', 'tls', 'tls.crt')}`,
-      `--data-dir=${path.join(dir, 'volumes', 'data')}`,
+      '--tls-cert-file=/srv/tls/tls.crt',
+      '--data-dir=/var/lib/etcd',
       '--other=/srv/tlsx',
     ]);
+  });
+
+  itAsRoot('runs the container as its user, with its files at its own paths, read-only, and its pod name as hostname', async () => {
+    const dir = tempDir();
+    const mountPath = `/srv/apiserver-lb-kubelet-test-${process.pid}/tls`;
+    const shell: PodToRun = {
+      ...pod,
+      spec: {
+        ...pod.spec,
+        containers: [
+          {
+            ...pod.spec.containers[0]!,
+            command: ['sh', '-c', `cat ${mountPath}/tls.key; echo; id -u; id -G; hostname; touch ${mountPath}/x 2>&1 || true`],
+            args: [],
+            volumeMounts: [{ name: 'tls', mountPath, readOnly: true }],
+          },
+        ],
+      },
+    };
+    const mountPoints = new MountPoints();
+    const child = startPodProcess(
+      {
+        pod: shell,
+        container: 'c',
+        data,
+        podDir: dir,
+        executable: (_i, command) => ({ command: '/bin/sh', args: command.slice(1) }),
+        imageUsers: () => undefined,
+        enterNetwork: [],
+      },
+      mountPoints,
+    );
+    const exit = await child.exited;
+    mountPoints.removeAll();
+    const output = fs.readFileSync(path.join(dir, 'c.log'), 'utf8').trim().split('\n');
+    expect(exit.code, output.join('\n')).toBe(0);
+    expect(output.slice(0, 4)).toEqual(['KEY', '65532', '65532', 'kube-apiserver-0']);
+    expect(output[4]).toMatch(/Read-only file system/);
+    expect(fs.existsSync(path.dirname(mountPath))).toBe(false);
   });
 });

@@ -1,13 +1,16 @@
 // A pod's container as a process, the way a kubelet and a container runtime would start it (docs/binary-target.md#pods):
-// its volumes written with the kubelet's owners and modes (volumes.ts), its environment and `$(VAR)` references
-// expanded (expansion.ts), mount paths in its arguments pointed at those files, its own UTS namespace with the pod name
-// as hostname (kube-apiserver derives its identity Lease from the hostname, kubernetes#113307), its user, group and
-// supplementary groups (runAsUser, runAsGroup, fsGroup) set with setpriv, inside the pod's network namespace.
+// its volumes written with the kubelet's owners and modes (volumes.ts) and bind-mounted at the container's mount paths
+// in a mount namespace of its own (read-only where the pod says so), its environment and `$(VAR)` references expanded
+// (expansion.ts), its own UTS namespace with the pod name as hostname (kube-apiserver derives its identity Lease from
+// the hostname, kubernetes#113307), its user, group and supplementary groups (runAsUser, runAsGroup, fsGroup) set
+// with setpriv, inside the pod's network namespace. What differs from a container: the rest of the file system is the
+// machine's, and a mount path that does not exist on the machine is created as an empty directory (mountPoints.ts).
 import path from 'node:path';
 import { containerIdentity, type ImageUsers, type PodSpecLike } from '../../../cluster/podFiles.ts';
 import { ManagedProcess } from '../managedProcess.ts';
+import type { MountPoints } from './mountPoints.ts';
 import { containerEnvironment, expand } from './expansion.ts';
-import { materializeVolumes, remapArgument, type ObjectData } from './volumes.ts';
+import { materializeVolumes, type MountMap, type ObjectData } from './volumes.ts';
 
 export interface ContainerLike {
   name: string;
@@ -34,7 +37,7 @@ export interface PodProcessOptions {
   /** This pod's own directory (volumes, log). */
   podDir: string;
   /** The executable for a container's image and command (the real binaries, or node for the project's own images). */
-  executable: (image: string, command: string[]) => { command: string; args: string[] };
+  executable: (image: string, command: string[]) => { command: string; args: string[]; cwd?: string };
   imageUsers: ImageUsers;
   /** What enters the pod's network namespace, e.g. `ip netns exec <ns>`. */
   enterNetwork: string[];
@@ -42,14 +45,14 @@ export interface PodProcessOptions {
 }
 
 /** The command line the pod's container runs with, as a process of this machine (exported for tests). */
-export function containerCommandLine(o: PodProcessOptions): { argv: string[]; env: Record<string, string> } {
+export function containerCommandLine(o: PodProcessOptions): { argv: string[]; env: Record<string, string>; cwd?: string; mountPoints: string[] } {
   const container = (o.pod.spec.containers as ContainerLike[]).find((c) => c.name === o.container);
   if (!container) throw new Error(`pod ${o.pod.name} has no container ${o.container}`);
   const mounts = materializeVolumes(o.pod.spec, o.container, o.data, path.join(o.podDir, 'volumes'));
   const env = containerEnvironment(container.env, o.pod);
-  const expandAll = (list: string[] | undefined) => (list ?? []).map((a) => remapArgument(mounts, expand(a, env)));
+  const expandAll = (list: string[] | undefined) => (list ?? []).map((a) => expand(a, env));
   const command = expandAll(container.command);
-  const { command: executable, args: prefixArgs } = o.executable(container.image, command);
+  const { command: executable, args: prefixArgs, cwd } = o.executable(container.image, command);
   const identity = containerIdentity(o.pod.spec, o.container, o.imageUsers);
   if (typeof identity === 'string') throw new Error(`pod ${o.pod.name}: ${identity}`);
   const user =
@@ -62,18 +65,36 @@ export function containerCommandLine(o: PodProcessOptions): { argv: string[]; en
           identity.groups.length > 0 ? `--groups=${identity.groups.join(',')}` : '--clear-groups',
           '--',
         ];
-  // The hostname is set in a UTS namespace of its own before the user is dropped.
-  const hostname = ['unshare', '--uts', '--', 'sh', '-c', 'hostname "$0" && exec "$@"', o.pod.name];
-  return { argv: [...o.enterNetwork, ...hostname, ...user, executable, ...prefixArgs, ...expandAll(container.args)], env: { ...env, ...o.extraEnv } };
+  // Hostname and mounts are set up in namespaces of the process's own before the user is dropped.
+  const setup = ['unshare', '--uts', '--mount', '--propagation', 'private', '--', 'sh', '-c', `${mountScript(mounts)}hostname "$0" && exec "$@"`, o.pod.name];
+  return {
+    argv: [...o.enterNetwork, ...setup, ...user, executable, ...prefixArgs, ...expandAll(container.args)],
+    env: { ...env, ...o.extraEnv },
+    cwd,
+    mountPoints: mounts.mounts.map(([m]) => m),
+  };
 }
 
-export function startPodProcess(o: PodProcessOptions): ManagedProcess {
-  const { argv, env } = containerCommandLine(o);
+/** `mount --bind` of each volume at its mount path (shortest first, so nested mounts land inside), then read-only. */
+export function mountScript(map: MountMap): string {
+  return map.mounts
+    .map(([mountPath, dir]) => {
+      const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+      const bind = `mount --bind ${q(dir)} ${q(mountPath)}`;
+      return map.readOnly.has(mountPath) ? `${bind} && mount -o remount,bind,ro ${q(mountPath)} && ` : `${bind} && `;
+    })
+    .join('');
+}
+
+export function startPodProcess(o: PodProcessOptions, mountPoints: MountPoints): ManagedProcess {
+  const { argv, env, cwd, mountPoints: paths } = containerCommandLine(o);
+  mountPoints.ensure(paths);
   const [command, ...args] = argv;
   return new ManagedProcess({
     name: `${o.pod.namespace}/${o.pod.name}`,
     command: command!,
     args,
+    cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/tmp', ...env },
     logFile: path.join(o.podDir, `${o.container}.log`),
   });

@@ -1,7 +1,9 @@
 // The files of a pod's secret, configMap and projected volumes, written as the kubelet writes them
 // (scripts/cluster/podFiles.ts has the rules: owner, group, mode, fsGroup): each volume in a directory of the pod's
-// run directory, so that the process finds its files with exactly the permissions a real node gives it, and a pod a
-// real node could not run (a key its user cannot read) fails here too. emptyDir volumes are empty directories.
+// run directory, which podProcess.ts bind-mounts at the container's own mount path in a mount namespace of the
+// process, so it finds its files where its arguments and kubeconfigs say (a kubeconfig's absolute tokenFile too) with
+// exactly the permissions a real node gives them, and a pod a real node could not run (a key its user cannot read)
+// fails here too. emptyDir volumes are empty directories.
 import fs from 'node:fs';
 import path from 'node:path';
 import { mountedFiles, type ObjectKeys, type PodSpecLike } from '../../../cluster/podFiles.ts';
@@ -9,10 +11,12 @@ import { mountedFiles, type ObjectKeys, type PodSpecLike } from '../../../cluste
 /** The data of the Secrets and ConfigMaps the pod's volumes read, as plain strings. */
 export type ObjectData = (kind: 'Secret' | 'ConfigMap', name: string) => Record<string, string> | undefined;
 
-/** Where a mount path of the container is on this machine. */
+/** Where each mount path of the container is on this machine. */
 export interface MountMap {
-  /** [mountPath, hostDirectory], longest mount path first (a path is remapped by its most specific mount). */
+  /** [mountPath, hostDirectory], shortest mount path first (the order to mount them in). */
   mounts: [string, string][];
+  /** The mount paths the container mounts read-only. */
+  readOnly: Set<string>;
 }
 
 /**
@@ -29,7 +33,10 @@ export function materializeVolumes(pod: PodSpecLike, containerName: string, data
     return Object.keys(found);
   };
   const mounts: [string, string][] = [];
-  for (const mount of container.volumeMounts ?? []) {
+  const readOnly = new Set<string>();
+  for (const mount of (container.volumeMounts ?? []) as { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[]) {
+    if (mount.subPath !== undefined) throw new Error(`container ${containerName}: subPath mounts are not supported by the binary target's kubelet`);
+    if (mount.readOnly) readOnly.add(mount.mountPath.replace(/\/$/, ''));
     const volume = pod.volumes?.find((v) => v.name === mount.name);
     if (!volume) throw new Error(`container ${containerName} mounts volume ${mount.name}, which the pod does not have`);
     const dir = path.join(rootDir, volume.name);
@@ -37,7 +44,7 @@ export function materializeVolumes(pod: PodSpecLike, containerName: string, data
     mounts.push([mount.mountPath.replace(/\/$/, ''), dir]);
   }
   for (const file of mountedFiles(pod, containerName, keysOf)) {
-    const [mountPath, dir] = mounts.find(([m]) => file.path.startsWith(`${m}/`))!;
+    const [mountPath, dir] = [...mounts].sort((a, b) => b[0].length - a[0].length).find(([m]) => file.path.startsWith(`${m}/`))!;
     const relative = file.path.slice(mountPath.length + 1);
     const content = fileContent(pod, file.volume, relative, data);
     const target = path.join(dir, relative);
@@ -46,31 +53,18 @@ export function materializeVolumes(pod: PodSpecLike, containerName: string, data
     fs.chownSync(target, file.uid, file.gid);
     fs.chmodSync(target, file.mode);
   }
-  mounts.sort((a, b) => b[0].length - a[0].length);
-  return { mounts };
+  mounts.sort((a, b) => a[0].length - b[0].length);
+  return { mounts, readOnly };
 }
 
-/** Replaces a container path by where it is on this machine (unchanged when no mount covers it). */
+/** Where a container path is on this machine (unchanged when no mount covers it). */
 export function hostPath(map: MountMap, containerPath: string): string {
-  for (const [mountPath, dir] of map.mounts) {
+  for (const [mountPath, dir] of [...map.mounts].sort((a, b) => b[0].length - a[0].length)) {
     if (containerPath === mountPath) return dir;
     if (containerPath.startsWith(`${mountPath}/`)) return path.join(dir, containerPath.slice(mountPath.length + 1));
   }
   return containerPath;
 }
-
-/** Every mount path inside an argument (`--tls-cert-file=/srv/kubernetes/tls/tls.crt`) replaced by its host path. */
-export function remapArgument(map: MountMap, arg: string): string {
-  let out = arg;
-  for (const [mountPath, dir] of map.mounts)
-    out = out
-      .split(`${mountPath}/`)
-      .join(`${dir}/`)
-      .replace(new RegExp(`=${escape(mountPath)}$`), `=${dir}`);
-  return out;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface VolumeSources {
   secret?: { secretName: string; items?: { key: string; path: string }[] };

@@ -1,0 +1,51 @@
+// The EndpointSlice controller's part on the binary target (docs/binary-target.md#endpoints): no
+// kube-controller-manager runs, so the target writes each Service's EndpointSlice itself, holding only the pods whose
+// readiness probe passed, as the controller does from the pods' Ready condition
+// (pkg/controller/endpointslice/reconciler.go). kube-proxy reads them (its KUBE-SEP chains follow), and so does the
+// gateway's EDS (the target feeds Envoy the same list).
+import type { KubeApi } from './kubeApi.ts';
+import { KubeApiError } from './kubeApi.ts';
+
+export interface SliceEndpoint {
+  /** The pod's name (targetRef). */
+  name: string;
+  ip: string;
+}
+
+/** The label that ties a slice to its Service, and who manages it (discovery.k8s.io/v1). */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+export const MANAGED_BY = 'apiserver-l7-testbed.binary-target';
+
+export function endpointSliceObject(namespace: string, service: string, port: { name?: string; port: number }, endpoints: SliceEndpoint[]): object {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${service}-binary`, namespace, labels: { [SERVICE_NAME_LABEL]: service, [MANAGED_BY_LABEL]: MANAGED_BY } },
+    addressType: 'IPv4',
+    ports: [{ ...(port.name ? { name: port.name } : {}), port: port.port, protocol: 'TCP' }],
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: true, serving: true, terminating: false },
+      targetRef: { kind: 'Pod', namespace, name: e.name },
+    })),
+  };
+}
+
+/** Creates or replaces the Service's slice with exactly these endpoints. */
+export async function publishEndpoints(
+  api: KubeApi,
+  namespace: string,
+  service: string,
+  port: { name?: string; port: number },
+  endpoints: SliceEndpoint[],
+): Promise<void> {
+  const object = endpointSliceObject(namespace, service, port, endpoints) as { metadata: { name: string } };
+  const collection = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
+  try {
+    await api.request('PUT', `${collection}/${object.metadata.name}`, object);
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    await api.request('POST', collection, object);
+  }
+}

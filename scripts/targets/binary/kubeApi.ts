@@ -1,0 +1,120 @@
+// A minimal JSON client of a real kube-apiserver inside the run's network (docs/binary-target.md#how-the-runner-reaches-in):
+// each connection is dialled through the network's connector (the runner has no route into the namespaces), TLS is
+// verified against the cluster CA with the server name of the certificate, and every request carries a bearer token.
+// The target uses it where it plays a controller or the kubelet (EndpointSlices, pod status, object reads); objects
+// the user would apply go through the real kubectl (kubectl.ts).
+import https from 'node:https';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+
+/** Opens a TCP connection to an address inside the run's network. */
+export type Connector = (host: string, port: number) => Duplex;
+
+export interface KubeApiOptions {
+  host: string;
+  port: number;
+  caPem: string;
+  /** The name the serving certificate carries (its SAN), verified instead of the address. */
+  serverName: string;
+  token: string;
+  connect: Connector;
+}
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    readonly body: string,
+  ) {
+    super(`${method} ${path}: ${status} ${kubeMessage(body)}`);
+  }
+}
+
+function kubeMessage(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 200);
+  } catch {
+    return body.slice(0, 200);
+  }
+}
+
+export class KubeApi {
+  private readonly agent: https.Agent;
+
+  constructor(readonly o: KubeApiOptions) {
+    this.agent = new ConnectorAgent(o.connect, { keepAlive: true, maxSockets: 16, ca: o.caPem, servername: o.serverName });
+  }
+
+  /** The response body as text; rejects with KubeApiError on a status >= 400. */
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<string> {
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const { status, text } = await this.send(method, path, payload, contentType);
+    if (status >= 400) throw new KubeApiError(status, method, path, text);
+    return text;
+  }
+
+  async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return JSON.parse(await this.request(method, path, body, contentType)) as T;
+  }
+
+  /** GET that returns undefined for 404. */
+  async get<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.json<T>('GET', path);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, payload: string | undefined, contentType: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const request = https.request(
+        {
+          agent: this.agent,
+          host: this.o.host,
+          port: this.o.port,
+          servername: this.o.serverName,
+          method,
+          path,
+          timeout: 30_000,
+          headers: {
+            authorization: `Bearer ${this.o.token}`,
+            accept: 'application/json',
+            ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (c: string) => (text += c));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`${method} ${path} timed out`)));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+}
+
+/** An https.Agent whose TCP connections are opened by a Connector (TLS is then set up over them, as usual). */
+export class ConnectorAgent extends https.Agent {
+  constructor(
+    private readonly connector: Connector,
+    options: https.AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(options: tls.ConnectionOptions & { host?: string; port?: number }): tls.TLSSocket {
+    const raw = this.connector(options.host ?? 'localhost', Number(options.port ?? 443));
+    return tls.connect({ ...options, socket: raw });
+  }
+}

@@ -1,0 +1,43 @@
+// Mount points on the machine's file system for the containers' mount paths (docs/binary-target.md#pods). A process
+// gets a mount namespace of its own, but a bind mount needs a directory to mount on, and the binary target has no
+// container image with one: a missing mount path (/srv/kubernetes/tls, /var/run/secrets/gardener.cloud/...) is
+// created as an empty directory before the process starts, and the directories this run created are removed again
+// when it ends, if still empty. Directories that existed before are never touched.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export class MountPoints {
+  /** The top-most directory each creation made, in order. */
+  private readonly created: string[] = [];
+
+  /** Makes each path exist as a directory, remembering the top-most directory that did not exist. */
+  ensure(paths: string[]): void {
+    for (const target of paths) {
+      let top: string | undefined;
+      for (let dir = path.resolve(target); !fs.existsSync(dir); dir = path.dirname(dir)) top = dir;
+      if (!top) continue;
+      fs.mkdirSync(target, { recursive: true, mode: 0o755 });
+      if (!this.created.includes(top)) this.created.push(top);
+    }
+  }
+
+  /** Removes the directories it created, bottom-up, where they are empty (a mount elsewhere keeps them). */
+  removeAll(): void {
+    for (const top of this.created.splice(0).reverse()) removeEmptyTree(top);
+  }
+}
+
+function removeEmptyTree(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry.isDirectory()) removeEmptyTree(path.join(dir, entry.name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty, or a mount point in use: left as it is
+  }
+}
