@@ -16,7 +16,7 @@ import type { CapacityVerb, ReplicaCapacity } from './capacity.ts';
 import { discoveryDocument } from './discovery.ts';
 import { startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument, openApiV2Document } from './openapi.ts';
 import type { ReplicaMetrics, RequestLabels } from './metrics.ts';
 import type { KubeObject, StatusObject } from './objects.ts';
 import { applyPatchBody } from './patch.ts';
@@ -83,6 +83,12 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
         const text = await ctx.metrics.registry.metrics();
         res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType });
         res.end(text);
+        return;
+      }
+      if (info.path.replace(/\/+$/, '') === '/openapi/v2') {
+        const v2 = openApiV2Document(req.headers.accept);
+        res.writeHead(200, { 'content-type': v2.contentType, 'content-length': v2.body.length });
+        res.end(v2.body);
         return;
       }
       const doc = info.path.startsWith('/openapi/') ? openApiDocument(info.path) : discoveryDocument(info.path, ctx.serverAddress);

@@ -94,6 +94,19 @@ describe('real clients: kubectl and curl through both paths', () => {
   };
   const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
+  itWithKubectl('kubectl create -f of a kind: List with validation on (the default): /openapi/v2 is served, every item created', async () => {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: ['list-a', 'list-b'].map((name) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { k: name } })),
+    };
+    const file = path.join(access.dir, 'list.json');
+    fs.writeFileSync(file, JSON.stringify(list));
+    const created = await kubectl(access.kubeconfigs['clusterip.kubeconfig']!, 'create', '-f', file);
+    expect({ exitCode: created.exitCode, stderr: created.stderr }).toEqual({ exitCode: 0, stderr: '' });
+    expect(created.stdout.trim().split('\n')).toEqual(['configmap/list-a created', 'configmap/list-b created']);
+  });
+
   itWithKubectl("the gateway path really goes through the gateway (its stats count kubectl's requests)", async () => {
     const before = total(await perReplica());
     const res = await kubectl(access.kubeconfigs['gateway.kubeconfig']!, 'get', 'configmaps', '-n', ns);
