@@ -147,8 +147,16 @@ func TestReconnectAfterGoawayWithoutLosingRequests(t *testing.T) {
 		t.Fatalf("server sent only %d GOAWAYs", sent)
 	}
 	eventually(t, 5*time.Second, "every GOAWAY counted", func() bool { return pod.tap.goaways.Load()-before == int64(sent) })
-	if result.Connections.Opened < int64(sent)+1 || f.conns.Load() != result.Connections.Opened {
-		t.Fatalf("opened %d connections (server saw %d) after %d GOAWAYs", result.Connections.Opened, f.conns.Load(), sent)
+	// Each GOAWAY moves the requests to one new connection. Requests that arrive while it is being dialled start
+	// dials of their own in net/http (golang/go#27753); those connections are closed unused, but they were opened
+	// (the server saw them too), so connections.opened counts them.
+	used := map[string]bool{}
+	for _, r := range f.requests() {
+		used[r.remote] = true
+	}
+	t.Logf("GOAWAYs %d, connections opened %d (server saw %d), %d carried requests", sent, result.Connections.Opened, f.conns.Load(), len(used))
+	if len(used) < sent || len(used) > sent+1 || result.Connections.Opened < int64(len(used)) || f.conns.Load() != result.Connections.Opened {
+		t.Fatalf("%d GOAWAYs: %d connections carried requests, %d opened, the server saw %d", sent, len(used), result.Connections.Opened, f.conns.Load())
 	}
 }
 
