@@ -4,10 +4,10 @@
 // that accepts the `fieldValidation` query parameter (k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go); if
 // it finds one it leaves validation to the server. A `kind: List` never has that support (the verifier refuses v1
 // List outright), so kubectl validates it on the client (k8s.io/kubectl/pkg/validation/schema.go): it reads
-// /openapi/v2 as protobuf (client-go discovery OpenAPISchema) and validates each item against the definition tagged with the item's GroupVersionKind, skipping an
-// item whose kind has none. The v2 document here has no definitions, so kubectl skips every item, as it would for
-// kinds a real server does not describe; v3 schemas are permissive (type: object). This simulator does not validate
-// fields.
+// /openapi/v2 as protobuf (client-go discovery OpenAPISchema) and validates each item against the definition tagged
+// with the item's GroupVersionKind, skipping an item whose kind has none. The v2 document here has no definitions,
+// so kubectl skips every item, as it would for kinds a real server does not describe; v3 schemas are permissive
+// (type: object). This simulator does not validate fields.
 import { createHash } from 'node:crypto';
 import { ALL_DISCOVERABLE, apiVersionOf, type ResourceInfo } from './resources.ts';
 
