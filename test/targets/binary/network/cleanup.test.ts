@@ -1,7 +1,7 @@
 // Cleanup of the binary target's network when the run does not end normally (docs/binary-target-network.md#cleanup):
 // SIGINT to a process holding a network makes its close() remove every namespace, /etc/netns directory, process and
-// its temp directory before it exits 130; after SIGKILL nothing of that can run, so the leftovers stay, with their
-// processes, until the next run's removeLeftovers() removes them, while it leaves a live run's namespaces alone.
+// its temp directory before it exits 130; after SIGKILL nothing of that can run, and the next run's removeLeftovers()
+// removes the leftovers with the processes in them, while it leaves a live run's namespaces alone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -77,21 +77,18 @@ describe('cleanup of a binary-target network', () => {
     expect(held.made.pids.filter(alive)).toEqual([]);
   });
 
-  itWithNetwork()("SIGKILL: the leftovers stay until the next run's removeLeftovers(), which keeps a live run's namespaces", async () => {
+  itWithNetwork()("SIGKILL: the next run's removeLeftovers() removes the leftovers and their processes, and keeps a live run's namespaces", async () => {
     const live = await NetworkRun.create({ closeOnInterrupt: false });
     runs.push(live);
     const held = await holdNetwork();
+    const before = await listNamespaces();
+    for (const name of held.made.namespaces) expect(before).toContain(name);
+    expect(held.made.pids.every(alive)).toBe(true);
     held.child.kill('SIGKILL');
     expect((await held.exit).signal).toBe('SIGKILL');
-    // Nothing ran to clean up: namespaces, files and the processes inside are still there.
-    const left = await listNamespaces();
-    for (const name of held.made.namespaces) expect(left).toContain(name);
-    expect(fs.existsSync(held.made.dir)).toBe(true);
-    const [adopted, stray] = held.made.pids;
-    expect(alive(adopted!) && alive(stray!)).toBe(true);
-
+    // Nothing ran in the killed process. (Whether the leftovers are still there now is not asserted: another test
+    // file's NetworkRun.create() may already have removed them, with this same removeLeftovers().)
     const removed = await removeLeftovers();
-    expect(removed).toEqual(expect.arrayContaining([...held.made.namespaces, held.made.dir]));
     const after = await listNamespaces();
     for (const name of held.made.namespaces) {
       expect(after).not.toContain(name);
@@ -99,7 +96,7 @@ describe('cleanup of a binary-target network', () => {
     }
     expect(fs.existsSync(held.made.dir)).toBe(false);
     expect(held.made.pids.filter(alive)).toEqual([]);
-    // The live run is untouched and still works.
+    // The live run is untouched.
     for (const name of live.namespaces()) expect(after).toContain(name);
     expect(removed.some((name) => name.includes(live.runId))).toBe(false);
     expect(fs.existsSync(live.dir)).toBe(true);
