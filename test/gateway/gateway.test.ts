@@ -233,7 +233,7 @@ describe('istio ingress gateway pod', () => {
     const before = await perReplica();
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cp.pki.authorities.ca.certPem, servername: HOST });
     const sockets = new Set<unknown>();
-    const answers: { status: number | undefined; server: string | undefined }[] = [];
+    const answers: { status: number | undefined; server: string | string[] | undefined }[] = [];
     for (let i = 0; i < 60; i++) {
       await new Promise<void>((resolve, reject) => {
         https
