@@ -83,7 +83,11 @@ func runOnce(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := &jsonLogger{out: stderr}
 	prepared := pod.PrepareWithRetries(ctx, o.prepareRetry, prepareRetryPause, logger.log)
-	logger.log("prepared", map[string]any{"answered": prepared.Answered, "error": prepared.Error})
+	if prepared.Error != "" {
+		logger.log("warm-up failed; the load runs anyway", map[string]any{"answered": prepared.Answered, "error": prepared.Error})
+	} else {
+		logger.log("prepared", map[string]any{"answered": prepared.Answered})
+	}
 	go func() {
 		<-ctx.Done()
 		pod.Stop()
