@@ -2,16 +2,44 @@
 // table holds exactly the expected routes and no default route, in both families, so the kernel refuses any address
 // outside the run's networks; a pod's /etc/hosts is the kubelet's file from its hostAliases plus the cluster DNS
 // entries, and a process in the pod resolves through it (getent) and through nothing else; the runner reaches a server
-// inside the node namespace only through the forwarder's Unix socket; close() leaves nothing behind.
+// inside the node namespace only through the forwarder's Unix socket (HTTP/1.1, HTTP/2, a loopback port); close()
+// leaves nothing behind.
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import os from 'node:os';
 import { execa } from 'execa';
 import { afterEach, describe, expect } from 'vitest';
+import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
 import { componentAddress, NODE_ADDRESS, serviceAddress } from '../../../../scripts/targets/binary/network/addresses.ts';
 import { run } from '../../../../scripts/targets/binary/network/hostTools.ts';
 import { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';
 import { serviceDnsNames } from '../../../../scripts/targets/binary/network/podResolverFiles.ts';
 import { getInto, itWithNetwork, routingTable, startEchoServers } from './networkTestHelpers.ts';
+
+/** An HTTP/2 cleartext server on <ip>:8444 (inside a namespace) that answers with the path and its own address. */
+const H2C_SERVER = `
+const http2 = require('node:http2');
+http2.createServer((req, res) => res.end('h2 ' + req.url + ' on ' + req.socket.localAddress)).listen(8444, process.argv[1], () => console.log('listening'));
+`;
+
+function h2Get(network: NetworkRun, ip: string, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://${ip}:${port}`, { createConnection: () => network.tunnel.connectInto(ip, port) });
+    session.on('error', reject);
+    const stream = session.request({ ':path': path });
+    let status = 0;
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: string) => (body += chunk));
+    stream.on('end', () => {
+      session.close();
+      resolve({ status, body });
+    });
+    stream.on('error', reject);
+  });
+}
 
 const runs: NetworkRun[] = [];
 afterEach(async () => {
@@ -159,6 +187,10 @@ describe('the namespaces of a binary-target run', () => {
     // on whether the request was still being written when the close came).
     await expect(getInto(network, ip, 9, '/')).rejects.toThrow(/socket hang up|ECONNRESET|EPIPE/);
     await expect(getInto(network, ip, 8443, '/still-there')).resolves.toMatchObject({ status: 200 });
+    // HTTP/2 (what client-go and Envoy speak) over the same tunnel, as http2.connect's createConnection.
+    const h2 = network.adopt(new ManagedProcess({ name: 'h2c', command: process.execPath, args: ['-e', H2C_SERVER, ip], prefix: network.node.enter }));
+    await pollUntil(() => h2.lastLines().includes('listening'), Boolean, { timeoutMs: 10_000, what: 'the h2c server' });
+    expect(await h2Get(network, ip, 8444, '/h2')).toEqual({ status: 200, body: `h2 /h2 on ${ip}` });
   });
 
   itWithNetwork()('close() removes every namespace, /etc/netns directory, process and the temp directory', async () => {
