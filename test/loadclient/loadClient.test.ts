@@ -55,7 +55,7 @@ describe('the Go load client', () => {
       expect(latency.maxMs).toBeLessThan(3200);
       const lag = mergeEncodedHistograms([result.sendLagHistogram]);
       expect(lag.count).toBe(20);
-      expect(lag.maxMs).toBeLessThan(50);
+      expect(lag.maxMs).toBeLessThan(500);
     },
     660_000,
   );
