@@ -9,14 +9,14 @@
 import https from 'node:https';
 import type http from 'node:http';
 import type net from 'node:net';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { createProxyServer } from 'http-proxy-3';
-import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { upstreamFailureText, UPSTREAM_TIMEOUT_TEXT } from '../network/envoyLocalReply.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import { countLocalReply, isRetriable, MAX_ATTEMPTS, type ControlPlaneRoutes, type ForwarderStats, type Route, type UpstreamFailure } from './route.ts';
+import { fitsRetryBuffer, shouldRetry, type UpstreamFailure } from './retryDecision.ts';
+import { countLocalReply, type ControlPlaneRoutes, type ForwarderStats, type Route } from './route.ts';
 
 /** Socket errors of a connection attempt (Envoy's connect-failure): nothing was sent. */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
@@ -46,16 +46,23 @@ export class H1Forwarder {
     const route = this.route(req);
     if ('status' in route) return this.reply(res, route.status, route.body);
 
+    // Buffered so a retry can resend it; a body that outgrows the retry buffer is streamed to one attempt (retryDecision.ts).
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) return this.reply(res, 413, 'Payload Too Large');
-      this.dispatch(req, res, route, Buffer.concat(chunks));
-    });
+      chunks.push(chunk);
+      if (fitsRetryBuffer(size, 'http/1.1')) return;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      const body = new PassThrough();
+      for (const buffered of chunks) body.write(buffered);
+      req.pipe(body);
+      this.dispatch(req, res, route, body);
+    };
+    const onEnd = () => this.dispatch(req, res, route, Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
   }
 
   /** Upgrade requests: the filter chain routes them to the connection-upgrade cluster (HTTP/1.1 upstream ALPN). */
@@ -98,7 +105,9 @@ export class H1Forwarder {
     return plane.routes[decision.route];
   }
 
-  private dispatch(req: http.IncomingMessage, res: http.ServerResponse, route: Route, body: Buffer): void {
+  /** `body` is buffered (retries possible) or streamed because it outgrew the retry buffer (no retries). */
+  private dispatch(req: http.IncomingMessage, res: http.ServerResponse, route: Route, body: Buffer | Readable): void {
+    const streamed = !Buffer.isBuffer(body);
     const tried = new Set<string>();
     const stopTimeout = this.timeouts.track(() => {
       if (res.headersSent) res.destroy();
@@ -116,19 +125,22 @@ export class H1Forwarder {
         {
           target: { protocol: 'https:', host: lease.host.ip, port: lease.host.port },
           agent: this.agentFor(route.tls, lease.host, true),
-          buffer: Readable.from(body.length > 0 ? [body] : []),
+          buffer: streamed ? body : Readable.from(body.length > 0 ? [body] : []),
         },
         (error: Error) => {
           lease.release();
-          // A connection that never came up is retried; a request lost on an established connection is not (route.ts).
+          // A connection that never came up is retried; a request lost on an established connection is not (retryDecision.ts).
           const failure: UpstreamFailure = CONNECT_FAILURES.has((error as NodeJS.ErrnoException).code ?? '') ? 'connect-failure' : 'reset';
           if (res.headersSent || res.destroyed) {
             res.destroy();
-          } else if (isRetriable(failure) && n + 1 < MAX_ATTEMPTS) {
+          } else if (shouldRetry({ attempt: n, failure, retriesAbandoned: streamed })) {
             this.stats.retries++;
             attempt(n + 1);
           } else {
-            this.reply(res, 503, upstreamFailureText(failure === 'connect-failure' ? 'connection failure' : 'connection termination'));
+            // Answered while a streamed body still arrives: the connection closes after the answer, as Envoy's HTTP/1
+            // codec does for a stream reset before its request was complete (conn_manager_impl.cc doEndStream).
+            const unfinished = streamed && !req.complete;
+            this.reply(res, 503, upstreamFailureText(failure === 'connect-failure' ? 'connection failure' : 'connection termination'), unfinished);
           }
         },
       );
@@ -154,10 +166,15 @@ export class H1Forwarder {
     return agent;
   }
 
-  private reply(res: http.ServerResponse, status: number, body: string): void {
+  private reply(res: http.ServerResponse, status: number, body: string, closeConnection = false): void {
     countLocalReply(this.stats, status);
     if (res.headersSent) return void res.destroy();
-    res.writeHead(status, { 'content-type': 'text/plain', server: 'istio-envoy', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(status, {
+      'content-type': 'text/plain',
+      server: 'istio-envoy',
+      'content-length': Buffer.byteLength(body),
+      ...(closeConnection ? { connection: 'close' } : {}),
+    });
     res.end(body);
   }
 }

@@ -1,16 +1,17 @@
 // The HTTP/2 downstream path of a terminating gateway: each stream is one request, routed and balanced on its own.
 // Per request, as Envoy runs it: the filter chain (filterChain.ts: 421, identity headers, 400, route selection), a
 // least-request host from the route's cluster (a lease, upstreamCluster.ts), the router with Istio's default retry
-// policy (another host, up to 3 attempts, on connect failure, refused stream or reset before headers), and the
-// route timeout (routeTimeout.ts).
+// policy (retryDecision.ts: another host, up to 3 attempts, on connect failure or refused stream, while the body fits
+// the retry buffer), and the route timeout (routeTimeout.ts).
 import { randomUUID } from 'node:crypto';
 import http2 from 'node:http2';
+import { PassThrough, type Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { upstreamFailureText, UPSTREAM_TIMEOUT_TEXT, type UpstreamResetReason } from '../network/envoyLocalReply.ts';
 import { applyIdentityHeaders, runFilterChain } from './filterChain.ts';
 import { sniOf } from './luaFilters.ts';
-import { countLocalReply, MAX_ATTEMPTS, type ControlPlaneRoutes, type ForwarderStats, type Route, isRetriable, type UpstreamFailure } from './route.ts';
+import { fitsRetryBuffer, shouldRetry, type UpstreamFailure } from './retryDecision.ts';
+import { countLocalReply, type ControlPlaneRoutes, type ForwarderStats, type Route } from './route.ts';
 import type { RouteTimeouts } from './routeTimeout.ts';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
@@ -81,19 +82,24 @@ export function forwardH2Stream(stream: http2.ServerHttp2Stream, headers: http2.
     new ProxiedStream(stream, out, undefined, route, context).attempt(0);
     return;
   }
-  // Buffer the (small) request body so a retry can resend it, as Envoy's router buffers for retries.
+  // Buffer the request body so a retry can resend it, as Envoy's router buffers for retries; a body that outgrows the
+  // retry buffer is streamed to a single attempt instead (retryDecision.ts).
   const chunks: Buffer[] = [];
   let size = 0;
-  stream.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
     size += chunk.length;
-    if (size > KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) {
-      localReply(stream, 413, 'Payload Too Large', stats);
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    } else chunks.push(chunk);
-  });
-  stream.on('end', () => {
-    if (size <= KUBE_APISERVER_MAX_REQUEST_BODY_BYTES) new ProxiedStream(stream, out, Buffer.concat(chunks), route, context).attempt(0);
-  });
+    chunks.push(chunk);
+    if (fitsRetryBuffer(size, 'h2')) return;
+    stream.off('data', onData);
+    stream.off('end', onEnd);
+    const body = new PassThrough();
+    for (const buffered of chunks) body.write(buffered);
+    stream.pipe(body);
+    new ProxiedStream(stream, out, body, route, context).attempt(0);
+  };
+  const onEnd = () => new ProxiedStream(stream, out, Buffer.concat(chunks), route, context).attempt(0);
+  stream.on('data', onData);
+  stream.on('end', onEnd);
 }
 
 /** Copies the response body with backpressure; cheaper per stream than Readable.pipe for small bodies. */
@@ -124,7 +130,8 @@ class ProxiedStream {
   constructor(
     private readonly downstream: http2.ServerHttp2Stream,
     private readonly headers: http2.OutgoingHttpHeaders,
-    private readonly body: Buffer | undefined,
+    /** Buffered (retries possible), or streamed because it outgrew the retry buffer (no retries). */
+    private readonly body: Buffer | Readable | undefined,
     private readonly route: Route,
     private readonly context: H2ForwarderContext,
   ) {
@@ -152,10 +159,10 @@ class ProxiedStream {
     const started = performance.now();
     let current: http2.ClientHttp2Stream;
     try {
-      current = route.pool.request(lease.host, this.headers, !body || body.length === 0);
+      current = route.pool.request(lease.host, this.headers, !body || (Buffer.isBuffer(body) && body.length === 0));
     } catch {
       lease.release();
-      return this.retryOrFail(n, 'connection failure');
+      return this.retryOrFail(n, 'connect-failure', 'connection failure');
     }
     this.upstream = current;
     let responded = false;
@@ -180,10 +187,11 @@ class ProxiedStream {
       lease.release();
       if (responded) {
         if (!downstream.writableEnded && !downstream.destroyed) downstream.end();
+        this.stopUnfinishedBody();
         return;
       }
       // Closed before any response: a refused stream (GOAWAY) or a connection that never came up is retried
-      // elsewhere; a request lost after it was sent is not (route.ts isRetriable). A stream that got its id on a
+      // elsewhere; a request lost after it was sent is not (retryDecision.ts). A stream that got its id on a
       // connected session (no longer `pending`, node:http2 emits 'ready' then) was sent.
       const code = current.rstCode;
       const failure: UpstreamFailure = code === http2.constants.NGHTTP2_REFUSED_STREAM ? 'refused-stream' : !current.pending ? 'reset' : 'connect-failure';
@@ -195,19 +203,32 @@ class ProxiedStream {
               ? 'remote reset'
               : 'connection termination'
             : 'connection failure';
-      if (isRetriable(failure)) this.retryOrFail(n, reason);
-      else if (!downstream.destroyed && !downstream.closed) localReply(downstream, 503, upstreamFailureText(reason), this.context.stats);
+      this.retryOrFail(n, failure, reason);
     });
-    if (body && body.length > 0) current.end(body);
+    if (Buffer.isBuffer(body)) {
+      if (body.length > 0) current.end(body);
+    } else body?.pipe(current);
   }
 
-  private retryOrFail(n: number, reason: UpstreamResetReason): void {
-    if (this.downstream.destroyed || this.downstream.closed) return;
-    if (n + 1 < MAX_ATTEMPTS) {
+  private retryOrFail(n: number, failure: UpstreamFailure, reason: UpstreamResetReason): void {
+    const { downstream, body } = this;
+    if (downstream.destroyed || downstream.closed) return;
+    if (shouldRetry({ attempt: n, failure, retriesAbandoned: body !== undefined && !Buffer.isBuffer(body) })) {
       this.context.stats.retries++;
       this.attempt(n + 1);
-    } else {
-      localReply(this.downstream, 503, upstreamFailureText(reason), this.context.stats);
+      return;
     }
+    localReply(downstream, 503, upstreamFailureText(reason), this.context.stats);
+    this.stopUnfinishedBody();
+  }
+
+  /**
+   * Answered while a streamed body still arrives: stop it without error once the answer is out (RFC 9113 section
+   * 8.1), as Envoy resets a stream whose request is not complete when the response ends (conn_manager_impl.cc
+   * doEndStream). Nothing reads the rest, so the client would otherwise stall on flow control.
+   */
+  private stopUnfinishedBody(): void {
+    const { downstream, body } = this;
+    if (body && !Buffer.isBuffer(body) && !downstream.readableEnded && !downstream.closed) downstream.close(http2.constants.NGHTTP2_NO_ERROR);
   }
 }

@@ -27,18 +27,3 @@ export interface ForwarderStats {
 export function countLocalReply(stats: ForwarderStats, status: number): void {
   stats.localReplies[status] = (stats.localReplies[status] ?? 0) + 1;
 }
-
-/** Istio's default retry policy for a route without one: 2 retries (docs/envoy-istio.md#retries). */
-export const MAX_ATTEMPTS = 3;
-
-/**
- * How an upstream attempt failed before response headers. Istio's default `retry_on` is
- * connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes (docs/envoy-istio.md#retries): a stream the
- * upstream refused (GOAWAY) or a connection that never came up is retried; a request that was sent and then lost to a
- * reset or a closed connection is not (the upstream may have executed it), and the client gets a 503.
- */
-export type UpstreamFailure = 'connect-failure' | 'refused-stream' | 'reset';
-
-export function isRetriable(failure: UpstreamFailure): boolean {
-  return failure !== 'reset';
-}

@@ -26,6 +26,40 @@ import { connect, h2request } from '../helpers/h2.ts';
 
 const HOST = 'api.test.example';
 
+interface H1Answer {
+  status: number;
+  body: string;
+}
+
+/** One HTTP/1.1 request through a gateway pod (no keep-alive); the answer, or the error if none came. */
+function h1request(cp: TestControlPlane, index: number, method: string, path: string, body?: string): Promise<H1Answer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: gatewayPodIp(cp.addresses, index),
+        port: 9443,
+        servername: HOST,
+        ca: cp.pki.authorities.ca.certPem,
+        method,
+        path,
+        agent: false,
+        headers: { host: HOST, authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const configMapOf = (name: string, bytes: number) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { blob: 'x'.repeat(bytes) } });
+
 /** A gateway pod in front of a test control plane's replicas. */
 function gatewayConfigFor(cp: TestControlPlane, mode: 'terminate' | 'passthrough', index: number, randomSeed: number): GatewayPodConfig {
   return {
@@ -304,6 +338,41 @@ describe('istio ingress gateway pod', () => {
     for (const name of Object.keys(after).filter((n) => n !== holding[0])) expect(got(name)).toBeGreaterThan(100);
   });
 
+  it("a body over the retry buffer streams to the replica, which answers it: no 413 from the gateway, kube-apiserver's own beyond 3 MiB", async () => {
+    const s = await connect(gwUrl(0), { ca: cp.pki.authorities.ca.certPem, servername: HOST });
+    const h2post = async (body: string) => {
+      const r = await h2request(
+        s,
+        {
+          ':method': 'POST',
+          ':path': '/api/v1/namespaces/big/configmaps',
+          ':authority': HOST,
+          authorization: `Bearer ${ADMIN_TOKEN}`,
+          'content-type': 'application/json',
+        },
+        body,
+      );
+      return { status: r.status, body: r.body };
+    };
+    const h1post = (body: string) => h1request(cp, 0, 'POST', '/api/v1/namespaces/big/configmaps', body);
+    const answers = {
+      h2: await h2post(configMapOf('h2-streamed', 200 * 1024)),
+      h1: await h1post(configMapOf('h1-streamed', 200 * 1024)),
+      h2TooLarge: await h2post(configMapOf('h2-too-large', 3 * 1024 * 1024)),
+      h1TooLarge: await h1post(configMapOf('h1-too-large', 3 * 1024 * 1024)),
+    };
+    s.close();
+    const summary = Object.fromEntries(
+      Object.entries(answers).map(([name, a]) => [name, { status: a.status, reason: a.body.startsWith('{') ? JSON.parse(a.body).reason : a.body }]),
+    );
+    expect(summary).toEqual({
+      h2: { status: 201, reason: undefined },
+      h1: { status: 201, reason: undefined },
+      h2TooLarge: { status: 413, reason: 'RequestEntityTooLarge' },
+      h1TooLarge: { status: 413, reason: 'RequestEntityTooLarge' },
+    });
+  });
+
   it('EDS updates: a removed replica takes no new requests, a returning one is used again', async () => {
     const endpoints = cp.plane.info.replicas.map((r) => ({ name: r.name, ip: r.ip, port: r.port }));
     await gateways[0]!.remote.setEndpoints(0, endpoints.slice(0, 2));
@@ -355,6 +424,54 @@ describe('gateway with GOAWAYing upstreams, and clean close', () => {
     });
     expect(outcome).toBe('ECONNREFUSED');
     await cp.close();
+  });
+
+  it('retries a connect failure while the body fits the retry buffer; past it the request has one attempt (Envoy gives up on retries)', async () => {
+    const cp = await startTestControlPlane({}, 1);
+    const gw = await startInProcessComponent(gatewayPod, { name: 'gw', config: { ...gatewayConfigFor(cp, 'terminate', 0, 1), name: 'gw' } });
+    const s = await connect(`https://${gatewayPodIp(cp.addresses, 0)}:9443`, { ca: cp.pki.authorities.ca.certPem, servername: HOST });
+    try {
+      // Three endpoints where nothing listens: every attempt is a connect failure, each on a host not tried yet.
+      const ip = cp.plane.info.replicas[0]!.ip;
+      const closedPort = await new Promise<number>((resolve) => {
+        const probe = net.createServer().listen(0, ip, () => {
+          const { port } = probe.address() as net.AddressInfo;
+          probe.close(() => resolve(port));
+        });
+      });
+      await gw.remote.setEndpoints(
+        0,
+        [0, 1, 2].map((i) => ({ name: `dead-${i}`, ip, port: closedPort })),
+      );
+      const path = '/api/v1/namespaces/dead/configmaps';
+      const h2post = async (body: string) =>
+        h2request(
+          s,
+          { ':method': 'POST', ':path': path, ':authority': HOST, authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body,
+        );
+      const outcomes: { request: string; status: number; body: string; retries: number }[] = [];
+      const measure = async (request: string, send: () => Promise<{ status: number; body: string }>) => {
+        const before = (await gw.remote.stats()).retries;
+        const answer = await send();
+        outcomes.push({ request, status: answer.status, body: answer.body, retries: (await gw.remote.stats()).retries - before });
+      };
+      await measure('h2 1 KiB', () => h2post(configMapOf('small', 1024)));
+      await measure('h2 100 KiB', () => h2post(configMapOf('large', 100 * 1024)));
+      await measure('h1 1 KiB', () => h1request(cp, 0, 'POST', path, configMapOf('small', 1024)));
+      await measure('h1 100 KiB', () => h1request(cp, 0, 'POST', path, configMapOf('large', 100 * 1024)));
+      const refused = 'upstream connect error or disconnect/reset before headers. reset reason: connection failure';
+      expect(outcomes).toEqual([
+        { request: 'h2 1 KiB', status: 503, body: refused, retries: 2 },
+        { request: 'h2 100 KiB', status: 503, body: refused, retries: 0 },
+        { request: 'h1 1 KiB', status: 503, body: refused, retries: 2 },
+        { request: 'h1 100 KiB', status: 503, body: refused, retries: 0 },
+      ]);
+    } finally {
+      s.close();
+      await gw.close();
+      await cp.close();
+    }
   });
 
   it('does not retry a request lost after it was sent (an upstream killed mid-request): 503, and no replica executes it twice', async () => {
