@@ -101,13 +101,19 @@ function verdict(judged: Judged, latencies: LatencyInput[] = []): CheckResult {
   const measured = typeof check.actual !== 'number' || Number.isFinite(check.actual);
   const decisive = measured ? latencies.filter((l) => !l.mode.selfCheck.clean && l.higherTowards === (passed ? 'pass' : 'fail')) : [];
   if (decisive.length === 0) return { ...check, ok: passed, status: passed ? 'pass' : 'fail' };
-  const limited = [...new Set(decisive.map((l) => l.mode))].map((m) => `${m.mode} (${m.selfCheck.warnings.join('; ')})`);
+  const limited = [...new Set(decisive.map((l) => l.mode))].map((m) => `${m.mode} (${warningSummary(m.selfCheck.warnings)})`);
   return {
     ...check,
     ok: true,
     status: 'inconclusive',
     reason: `it would have ${passed ? 'passed' : 'failed'}, but the self-check says the machine limited ${limited.join(' and ')}: the simulator's lag adds to every latency there`,
   };
+}
+
+/** The self-check's warnings without their effect text ("apiserver event loop p99 211 ms"), at most three. */
+function warningSummary(warnings: string[]): string {
+  const what = warnings.map((w) => w.split(': ')[0]!);
+  return what.length > 3 ? `${what.slice(0, 3).join('; ')}; ${what.length - 3} more` : what.join('; ');
 }
 
 export function evaluateChecks(expect: Expect, results: ModeResult[]): CheckResult[] {
