@@ -306,7 +306,9 @@ function certificatePlan(
         request: {
           commonName: 'kube-apiserver',
           dnsNames: ['kubernetes', 'kubernetes.default.svc', IN_CLUSTER_API_HOST],
-          ipAddresses: [seedApiserver.ip],
+          // Off loopback the seed is a real kube-apiserver whose `default/kubernetes` Service (the first address of the
+          // Service range) in-cluster clients dial by address (KUBERNETES_SERVICE_HOST), as kubeadm's certificate has it.
+          ipAddresses: addresses.servicePrefix ? [seedApiserver.ip, `${addresses.servicePrefix}.0.1`] : [seedApiserver.ip],
           usage: 'server',
         },
       },

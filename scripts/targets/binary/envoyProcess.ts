@@ -23,6 +23,8 @@ export interface EnvoyOptions {
   /** Further command-line flags (the gateway passes Istio's pilot-agent flags: drain time and strategy). */
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** How the admin interface is reached when Envoy runs in another network namespace (default: directly). */
+  adminAgent?: http.Agent;
 }
 
 export interface EnvoyProcess {
@@ -39,7 +41,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProcess> {
   const args = ['-c', configPath, '--concurrency', String(o.concurrency), '--base-id', String(o.baseId), '--disable-hot-restart', '--log-level', 'warn'];
   args.push(...(o.extraArgs ?? []));
   const process = new ManagedProcess({ name: o.name, command: o.binary, args, logFile: path.join(o.workDir, `${o.name}.log`), prefix: o.prefix });
-  const admin = (pathAndQuery: string) => httpGet(`http://${o.adminAddress}${pathAndQuery}`);
+  const admin = (pathAndQuery: string) => httpGet(`http://${o.adminAddress}${pathAndQuery}`, o.adminAgent);
   try {
     await pollUntil(
       async () => {
@@ -60,9 +62,9 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProcess> {
   return { process, admin, close: async () => void (await process.stop(5_000)) };
 }
 
-function httpGet(url: string): Promise<{ status: number; body: string }> {
+function httpGet(url: string, agent?: http.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 2_000 }, (response) => {
+    const request = http.get(url, { timeout: 2_000, agent }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));

@@ -129,7 +129,14 @@ export async function startSeedControlPlane(o: SeedOptions): Promise<SeedControl
     await etcd.process.stop();
     throw error;
   }
-  const admin = new KubeApi({ host: seed.ip, port: seed.port, caPem: o.pems.authority('seed-ca'), serverName: IN_CLUSTER_API_HOST, token: o.plan.tokens.seedAdmin, connect: o.connect });
+  const admin = new KubeApi({
+    host: seed.ip,
+    port: seed.port,
+    caPem: o.pems.authority('seed-ca'),
+    serverName: IN_CLUSTER_API_HOST,
+    token: o.plan.tokens.seedAdmin,
+    connect: o.connect,
+  });
   return {
     etcd,
     apiserver,

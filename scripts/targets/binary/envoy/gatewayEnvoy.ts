@@ -2,6 +2,7 @@
 // objects translated into its bootstrap (translate.ts, bootstrap.ts), its clusters' endpoints in watched files
 // (endpointFiles.ts) so scale, restart and kill events change them without restarting Envoy, `--concurrency` worker
 // threads (Istio's ProxyConfig concurrency), and its stats (gatewayStats.ts).
+import type http from 'node:http';
 import path from 'node:path';
 import { GATEWAY_TARGET_PORT } from '../../../../webhook/constants.ts';
 import type { ClusterPlan } from '../../../cluster/plan.ts';
@@ -33,6 +34,8 @@ export interface GatewayEnvoyOptions {
   endpoints?: Record<string, Address[]>;
   prefix?: string[];
   startTimeoutMs?: number;
+  /** How the admin interface is reached from the runner (the node's tunnel when Envoy runs in a pod namespace). */
+  adminAgent?: http.Agent;
 }
 
 export interface GatewayEnvoy {
@@ -76,6 +79,7 @@ export async function startGatewayEnvoy(o: GatewayEnvoyOptions): Promise<Gateway
     prefix: o.prefix,
     extraArgs: PILOT_AGENT_ENVOY_ARGS,
     startTimeoutMs: o.startTimeoutMs,
+    adminAgent: o.adminAgent,
   });
   const stats = () => readGatewayStats(envoy.admin);
   return {
@@ -84,9 +88,9 @@ export async function startGatewayEnvoy(o: GatewayEnvoyOptions): Promise<Gateway
     clusters,
     stats,
     close: () => envoy.close(),
-    drain: () => drainListeners(`${o.admin.ip}:${o.admin.port}`),
+    drain: () => drainListeners(`${o.admin.ip}:${o.admin.port}`, o.adminAgent),
     async terminate(drainMs = TERMINATION_DRAIN_MS) {
-      if (envoy.process.running) await drainListeners(`${o.admin.ip}:${o.admin.port}`);
+      if (envoy.process.running) await drainListeners(`${o.admin.ip}:${o.admin.port}`, o.adminAgent);
       await Promise.race([envoy.process.exited, new Promise((resolve) => setTimeout(resolve, drainMs))]);
       await envoy.close();
     },

@@ -24,9 +24,9 @@ export const PILOT_AGENT_ENVOY_ARGS = [
 export const TERMINATION_DRAIN_MS = 5_000;
 
 /** POST /drain_listeners?graceful on Envoy's admin interface (what DrainListeners sends for a gateway). */
-export function drainListeners(adminAddress: string): Promise<void> {
+export function drainListeners(adminAddress: string, agent?: http.Agent): Promise<void> {
   return new Promise((resolve, reject) => {
-    const request = http.request(`http://${adminAddress}/drain_listeners?graceful`, { method: 'POST', timeout: 2_000 }, (response) => {
+    const request = http.request(`http://${adminAddress}/drain_listeners?graceful`, { method: 'POST', timeout: 2_000, agent }, (response) => {
       response.resume();
       response.on('end', () =>
         response.statusCode === 200 ? resolve() : reject(new Error(`POST /drain_listeners?graceful on ${adminAddress}: HTTP ${response.statusCode}`)),
