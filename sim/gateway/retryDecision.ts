@@ -13,8 +13,8 @@
 //   connection manager to 413 because before we hit the buffer limit we give up on retries and buffering"); a body
 //   over kube-apiserver's own limit gets kube-apiserver's 413. Envoy's 507 "exceeded request buffer limit while
 //   retrying upstream" needs a retry waiting for its backoff while the body still arrives; the simulator starts the
-//   first attempt once the body is complete or over the limit, so no retry ever waits on a body
-//   (docs/envoy-istio.md#request-bodies-and-the-retry-buffer).
+//   first attempt once the body is complete or over the limit, so no retry ever waits on a body and such a request
+//   gets the 503 of its one attempt (docs/envoy-istio.md#request-bodies-and-the-retry-buffer, measured on Envoy 1.37).
 // The stream's buffer limit (http1/codec_impl.cc StreamEncoderImpl::bufferLimit, http2/codec_impl.cc
 // per_stream_buffer_limit_): HTTP/1.1 the listener's per_connection_buffer_limit_bytes, HTTP/2 the
 // initial_stream_window_size; Gardener's istio-ingressgateway EnvoyFilter sets 32768 and 65536 (docs/gardener.md#gateway-http2-settings).
