@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { allowedResponse, deniedResponse, erroredResponse, parseAdmissionReview } from '../../webhook/admissionReview.ts';
 import { decodePod } from '../../webhook/podDecoding.ts';
-import { pod, review } from './pods.ts';
+import { pod, review } from '../../scripts/webhookRig/pods.ts';
 
 describe('parseAdmissionReview', () => {
   it.each(['admission.k8s.io/v1', 'admission.k8s.io/v1beta1'])('accepts %s and keeps the version and uid', (apiVersion) => {

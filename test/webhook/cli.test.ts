@@ -6,10 +6,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { h1Client } from './client.ts';
-import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
-import { pod, projectedKubeconfigVolume, review, SHOOT_NS } from './pods.ts';
-import { startServeProcess, writeFixtureKubeconfig } from './serveProcess.ts';
+import { h1Client } from '../../scripts/webhookRig/webhookClient.ts';
+import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
+import { pod, projectedKubeconfigVolume, review, SHOOT_NS } from '../../scripts/webhookRig/pods.ts';
+import { startServeProcess, writeFixtureKubeconfig } from '../../scripts/webhookRig/serveProcess.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const cli = (args: string[], options: { timeout?: number } = {}) =>

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCertificates } from '../../webhook/certs.ts';
 import { KubeReader } from '../../webhook/kubeReads.ts';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.ts';
-import { h1Client, h2Client, type Reply, type WebhookClient } from './client.ts';
-import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
-import { applyResponsePatch } from './pods.ts';
+import { h1Client, h2Client, type Reply, type WebhookClient } from '../../scripts/webhookRig/webhookClient.ts';
+import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
+import { applyResponsePatch } from '../../scripts/webhookRig/pods.ts';
 import { generateCases, type GeneratedCase } from './reviewGenerator.ts';
 
 const PATH = '/webhooks/pod-kube-apiserver-load-balancing';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPod, ReadError, type ConfigMapLike, type HandlerOutcome, type ServiceLike, type TargetReader } from '../../webhook/handler.ts';
 import { selectGenericKubeconfig } from '../../webhook/selection.ts';
-import { applyOps, ISTIO_NS, pod, projectedKubeconfigVolume, secretKubeconfigVolume, SHOOT_NS } from './pods.ts';
+import { applyOps, ISTIO_NS, pod, projectedKubeconfigVolume, secretKubeconfigVolume, SHOOT_NS } from '../../scripts/webhookRig/pods.ts';
 
 const LABEL = 'networking.resources.gardener.cloud/to-istio-gateway-istio-ingressgateway-internal-tcp-9443';
 const HOSTS = 'api.example.com,api2.example.com';

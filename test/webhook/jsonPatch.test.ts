@@ -1,7 +1,7 @@
 // The JSONPatch applies (rfc6902) whatever the pod already has, and escapes label keys as JSON Pointer tokens.
 import { describe, expect, it } from 'vitest';
 import { escapeJsonPointer, hostAliasOperations, labelOperations } from '../../webhook/jsonPatch.ts';
-import { applyOps } from './pods.ts';
+import { applyOps } from '../../scripts/webhookRig/pods.ts';
 
 const alias = { ip: '10.0.0.1', hostnames: ['api.example.com'] };
 const KEY = 'networking.resources.gardener.cloud/to-istio-ingress-istio-ingressgateway-internal-tcp-9443';

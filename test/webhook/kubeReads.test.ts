@@ -7,7 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReadError } from '../../webhook/handler.ts';
 import { KubeReader, loadKubeConfig } from '../../webhook/kubeReads.ts';
-import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
+import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
 
 let api: FixtureApiserver;
 const readers: KubeReader[] = [];

@@ -12,8 +12,8 @@ import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookCertificates, writeWebhookCertificates, type WebhookCertificates } from '../../webhook/certs.ts';
-import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
-import { startServeProcess, writeFixtureKubeconfig } from './serveProcess.ts';
+import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
+import { startServeProcess, writeFixtureKubeconfig } from '../../scripts/webhookRig/serveProcess.ts';
 
 const PATH = '/webhooks/pod-kube-apiserver-load-balancing';
 const LIMIT = 64 * 1024;

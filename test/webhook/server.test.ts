@@ -10,9 +10,9 @@ import { KubeReader } from '../../webhook/kubeReads.ts';
 import { createLogger } from '../../webhook/logger.ts';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.ts';
 import { waitFor } from '../../scripts/runner/poll.ts';
-import { h1Client, h2Client, type WebhookClient } from './client.ts';
-import { startFixtureApiserver, type FixtureApiserver } from './fixtureApiserver.ts';
-import { applyResponsePatch, ISTIO_NS, pod, projectedKubeconfigVolume, review, secretKubeconfigVolume, SHOOT_NS } from './pods.ts';
+import { h1Client, h2Client, type WebhookClient } from '../../scripts/webhookRig/webhookClient.ts';
+import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
+import { applyResponsePatch, ISTIO_NS, pod, projectedKubeconfigVolume, review, secretKubeconfigVolume, SHOOT_NS } from '../../scripts/webhookRig/pods.ts';
 
 const PATH = '/webhooks/pod-kube-apiserver-load-balancing';
 const LABEL = 'networking.resources.gardener.cloud/to-istio-gateway-istio-ingressgateway-internal-tcp-9443';

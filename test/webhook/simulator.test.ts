@@ -13,7 +13,7 @@ import { DEFAULT_OBJECT_NAME } from '../../webhook/constants.ts';
 import { renderManifests } from '../../webhook/manifests.ts';
 import webhookPod, { type WebhookPodConfig } from '../../sim/webhookPod.ts';
 import { ADMIN_TOKEN, startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.ts';
-import { pod, projectedKubeconfigVolume } from './pods.ts';
+import { pod, projectedKubeconfigVolume } from '../../scripts/webhookRig/pods.ts';
 
 const WEBHOOK_TOKEN = 'grm-webhook-token';
 const SHOOT = 'shoot--local--hot';

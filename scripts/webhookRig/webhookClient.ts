@@ -1,4 +1,5 @@
-// A test client for the webhook server over HTTP/2 (ALPN h2, one session) or HTTP/1.1 (ALPN http/1.1, keep-alive).
+// A client for the webhook server over HTTP/2 (ALPN h2, one session) or HTTP/1.1 (ALPN http/1.1, keep-alive), for the
+// webhook's tests and its benchmark (scripts/bench/webhookBench.ts).
 import http2 from 'node:http2';
 import https from 'node:https';
 
@@ -6,6 +7,7 @@ export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an answer's JSON, untyped for the callers to reach into
   json(): any;
 }
 

@@ -1,4 +1,4 @@
-// Pods and AdmissionReviews for the webhook tests, in the shapes kube-apiserver sends (docs/gardener.md#pod-wiring: the generic
+// Pods and AdmissionReviews for the webhook's tests and its benchmark (scripts/bench/webhookBench.ts), in the shapes kube-apiserver sends (docs/gardener.md#pod-wiring: the generic
 // token kubeconfig is a projected volume with the generic-token-kubeconfig-<hash> secret and shoot-access-<name>).
 import { Buffer } from 'node:buffer';
 import { applyPatch, type Operation } from 'rfc6902';
@@ -25,6 +25,7 @@ export function secretKubeconfigVolume(secretName = 'generic-token-kubeconfig-fo
 
 export function pod(
   options: { name?: string; namespace?: string; volumes?: unknown[]; labels?: Record<string, string> | null; hostAliases?: unknown[] } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a pod is untyped JSON the callers reach into
 ): Record<string, any> {
   const metadata: Record<string, unknown> = { name: options.name ?? 'bar-pod', namespace: options.namespace ?? SHOOT_NS };
   if (options.labels !== undefined) metadata.labels = options.labels;
@@ -57,11 +58,13 @@ export function review(object: unknown, options: { apiVersion?: string; uid?: st
 }
 
 /** Decodes a response's base64 JSONPatch and applies it to a copy of the pod; throws if any operation fails. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the patched pod is untyped JSON the callers reach into
 export function applyResponsePatch(target: unknown, patchBase64: string): any {
   const ops = JSON.parse(Buffer.from(patchBase64, 'base64').toString('utf8')) as Operation[];
   return applyOps(target, ops);
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as applyResponsePatch
 export function applyOps(target: unknown, ops: unknown[]): any {
   const copy = structuredClone(target);
   const results = applyPatch(copy, ops as Operation[]);

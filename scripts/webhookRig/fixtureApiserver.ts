@@ -1,7 +1,8 @@
 // A small real HTTPS kube-apiserver stand-in for the webhook's reads: GET a namespaced ConfigMap or Service, in
 // the real JSON shapes (the object with 200, a v1 Status with 404/403/..., bearer-token 401), over HTTP/1.1 like
 // @kubernetes/client-node 1.x speaks. It counts TCP connections and requests so tests can prove connection reuse,
-// and can inject faults (a Status error, a non-Status 500, a delay) per object.
+// and can inject faults (a Status error, a non-Status 500, a delay) per object. Used by the webhook's tests and its
+// benchmark (scripts/bench/webhookBench.ts).
 import https from 'node:https';
 import type net from 'node:net';
 import { createCertificateAuthority, issueCertificate } from '../../webhook/x509.ts';
