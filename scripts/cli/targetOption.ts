@@ -3,21 +3,25 @@
 // any cluster with Istio, through --kubeconfig.
 import { Option, type Command } from 'commander';
 import type { Scenario } from '../../scenarios/schema.ts';
+import { addKindFlags, KIND_FLAG_KEYS, kindFlagOptions, type KindFlags } from '../targets/kind/cliFlags.ts';
 import type { Target, TargetName } from '../targets/target.ts';
+import { UsageError } from './runCommand.ts';
 
 export const TARGET_NAMES: readonly TargetName[] = ['local', 'kind', 'cluster'];
 
-export interface TargetFlags {
+export interface TargetFlags extends KindFlags {
   target: TargetName;
   kubeconfig?: string;
   context?: string;
   clusterName?: string;
 }
 
-/** The kind target's options for the flags. */
+/** The kind target's options for the flags (images, versions, time scale, ...: scripts/targets/kind/cliFlags.ts). */
 export function kindTargetOptions(flags: TargetFlags, log?: (line: string) => void) {
+  const target = flags.target === 'cluster' ? ('cluster' as const) : ('kind' as const);
   return {
-    target: flags.target === 'cluster' ? ('cluster' as const) : ('kind' as const),
+    ...kindFlagOptions({ ...flags, target }),
+    target,
     kubeconfig: flags.kubeconfig,
     context: flags.context,
     clusterName: flags.clusterName,
@@ -26,7 +30,7 @@ export function kindTargetOptions(flags: TargetFlags, log?: (line: string) => vo
 }
 
 export function addTargetOptions(command: Command): Command {
-  return command
+  command
     .addOption(
       new Option('--target <name>', 'where to run: local (the simulator), kind (npm run cluster:up), cluster (any cluster)')
         .choices(TARGET_NAMES)
@@ -35,6 +39,16 @@ export function addTargetOptions(command: Command): Command {
     .option('--kubeconfig <file>', "kubeconfig of the cluster (targets kind and cluster; default kubectl's own)")
     .option('--context <name>', 'kubeconfig context (default: kind-<cluster name> for kind, the current one for cluster)')
     .option('--cluster-name <name>', 'kind cluster name (default apiserver-lb)');
+  addKindFlags(command);
+  // The kind and cluster targets' own flags mean nothing to the simulator: say so rather than ignore them.
+  return command.hook('preAction', (_command, action) => {
+    const opts = action.opts() as TargetFlags;
+    const given = KIND_FLAG_KEYS.filter((key) => opts[key] !== undefined);
+    if (opts.target === 'local' && given.length > 0)
+      throw new UsageError(
+        `--${given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --target kind or cluster (the local target is the simulator)`,
+      );
+  });
 }
 
 /** The Target for the flags; the kind target's code is loaded only when it is asked for. */

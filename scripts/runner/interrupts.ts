@@ -1,15 +1,19 @@
 // Ctrl-C and SIGTERM: run every registered clean-up (close clusters, kill child processes) once, then exit 130.
 // A second Ctrl-C exits at once. Worker threads die with the process in any case; this makes listeners and child
-// processes go away in order and prints what happened.
+// processes go away in order and prints what happened. Each clean-up says how long it may take (a real cluster's
+// close() makes kubectl calls, docs/kind.md#ctrl-c); the process waits for the longest, 5 s at least.
 import { EXIT_INTERRUPTED } from '../cli/exitCodes.ts';
 
-const cleanups = new Set<() => Promise<void>>();
+/** How long clean-ups get when none asks for more. */
+export const DEFAULT_CLEANUP_GRACE_MS = 5000;
+const cleanups = new Map<() => Promise<void>, number>();
 let installed = false;
 let interrupted = false;
 
-export function onInterrupt(cleanup: () => Promise<void>): () => void {
+/** Registers a clean-up that may take up to `graceMs`; returns the function that unregisters it. */
+export function onInterrupt(cleanup: () => Promise<void>, graceMs = DEFAULT_CLEANUP_GRACE_MS): () => void {
   install();
-  cleanups.add(cleanup);
+  cleanups.set(cleanup, graceMs);
   return () => cleanups.delete(cleanup);
 }
 
@@ -19,10 +23,11 @@ function install(): void {
   const handler = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(EXIT_INTERRUPTED);
     interrupted = true;
-    process.stderr.write(`\n${signal}: cleaning up (press Ctrl-C again to exit at once)\n`);
-    const timeout = setTimeout(() => process.exit(EXIT_INTERRUPTED), 5000);
+    const graceMs = Math.max(DEFAULT_CLEANUP_GRACE_MS, ...cleanups.values());
+    process.stderr.write(`\n${signal}: cleaning up, for up to ${Math.round(graceMs / 1000)} s (press Ctrl-C again to exit at once)\n`);
+    const timeout = setTimeout(() => process.exit(EXIT_INTERRUPTED), graceMs);
     timeout.unref();
-    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(EXIT_INTERRUPTED));
+    Promise.allSettled([...cleanups.keys()].map((c) => c())).finally(() => process.exit(EXIT_INTERRUPTED));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -25,8 +25,8 @@ export interface RunModeOptions {
   onSample?: (sample: LiveSample) => void;
   /** Each timeline event once it has been applied. */
   onTimelineEvent?: (mode: ModeName, event: TimelineEvent) => void;
-  /** Registers the cluster's clean-up for Ctrl-C; returns the unregister function. */
-  registerCleanup?: (cleanup: () => Promise<void>) => () => void;
+  /** Registers the cluster's clean-up for Ctrl-C, with how long it may take; returns the unregister function. */
+  registerCleanup?: (cleanup: () => Promise<void>, graceMs?: number) => () => void;
 }
 
 export async function runMode(options: RunModeOptions): Promise<ModeResult> {
@@ -35,8 +35,8 @@ export async function runMode(options: RunModeOptions): Promise<ModeResult> {
   const progress = options.onProgress ?? (() => undefined);
   progress(`${mode.name}: starting the cluster (${target.name})`);
   const plan = planCluster(scenario.topology, mode, options.randomSeed, { clientGroups: scenario.clients });
-  const cluster = await target.start(plan, { onEvent: options.onEvent });
-  const unregister = options.registerCleanup?.(() => cluster.close());
+  const cluster = await target.start(plan, { onEvent: options.onEvent, registerCleanup: options.registerCleanup });
+  const unregister = options.registerCleanup?.(() => cluster.close(), cluster.closeTimeoutMs);
   try {
     const fleets = new ClientFleets(cluster, scenario);
     try {

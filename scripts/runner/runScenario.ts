@@ -19,7 +19,7 @@ export interface RunScenarioOptions {
   onModeDone?: (result: ModeResult) => void;
   onEvent?: (component: string, event: string, data: unknown) => void;
   target: Target;
-  registerCleanup?: (cleanup: () => Promise<void>) => () => void;
+  registerCleanup?: RunModeOptions['registerCleanup'];
   toolVersion?: string;
   /** What the command line changed against the scenario file (recorded in the results). */
   parameters?: Record<string, unknown>;

@@ -30,6 +30,8 @@ export interface Target {
 export interface TargetStartOptions {
   /** Component events: crashes, exits, warnings. */
   onEvent?: (component: string, event: string, data: unknown) => void;
+  /** Registers a clean-up for Ctrl-C while start() runs, with how long it may take; returns the unregister function. */
+  registerCleanup?: (cleanup: () => Promise<void>, graceMs?: number) => () => void;
 }
 
 export interface RunningCluster {
@@ -61,6 +63,8 @@ export interface RunningCluster {
    * processes) or the machine has no /proc/stat.
    */
   machineCpu(reset?: boolean): Promise<MachineCpu | undefined>;
+  /** How long close() may take (Ctrl-C waits that long for it); absent: the 5 s of scripts/runner/interrupts.ts. */
+  readonly closeTimeoutMs?: number;
   close(): Promise<void>;
 }
 

@@ -27,8 +27,6 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
           problems.push(`mode ${mode}${p.neighbour ? ` (neighbour ${p.neighbour.name})` : ''}: ${problem}`);
     }
   }
-  if (topology.gateway.namespace !== o.gatewayNamespace)
-    problems.push(`topology.gateway.namespace is ${topology.gateway.namespace}, but the cluster's ingress gateway runs in ${o.gatewayNamespace}`);
   if (o.kubeProxyMode && topology.kubeProxy.mode !== o.kubeProxyMode)
     problems.push(
       `topology.kubeProxy.mode is ${topology.kubeProxy.mode}, but the cluster's kube-proxy runs in ${o.kubeProxyMode} mode (kind: recreate it with cluster:up --kube-proxy-mode ${topology.kubeProxy.mode})`,

@@ -74,7 +74,12 @@ export function eventWork(scenario: Scenario): EventWork[] {
       case 'restart-apiserver':
         return work('apiservers', Math.max(s.apiserverGone, s.apiserverReady), 'the old pod gone and its replacement ready');
       case 'rolling-restart':
-        return work('apiservers', replicas * Math.max(s.apiserverGone, s.apiserverReady), `${replicas} replicas replaced one at a time`, (replicas - 1) * event.pause);
+        return work(
+          'apiservers',
+          replicas * Math.max(s.apiserverGone, s.apiserverReady),
+          `${replicas} replicas replaced one at a time`,
+          (replicas - 1) * event.pause,
+        );
       case 'scale-gateways': {
         const added = Math.max(0, event.pods - gateways);
         const removed = Math.max(0, gateways - event.pods);

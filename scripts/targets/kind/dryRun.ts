@@ -21,7 +21,7 @@ import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { fleetPodObjects } from './manifests/workloads.ts';
 import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
-import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind } from './plans.ts';
+import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind, planRegistrationRemoval } from './plans.ts';
 import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess, type Step } from './steps.ts';
 
 export interface KindDryRunInput {
@@ -192,9 +192,12 @@ function appendEventSteps(plan: CommandPlan, scenario: Scenario, ctx: RenderCont
   return notes;
 }
 
-/** What close() runs: the fleet's pods deleted, then each neighbour's control plane, then the one under test's. */
+/**
+ * What close() runs (docs/kind.md#ctrl-c): the webhook registration removed first, then the fleet's pods deleted,
+ * then each neighbour's control plane, then the one under test's.
+ */
 function teardown(contexts: RenderContext[], pods: FleetPod[], fleet: string, access: SeedAccess): CommandPlan {
-  const plan = emptyPlan();
+  const plan: CommandPlan = { steps: [planRegistrationRemoval(access)], files: [] };
   for (const c of contexts) {
     const names = pods.filter((p) => p.namespace === c.plan.namespace).map((p) => p.name);
     if (names.length > 0)
@@ -211,7 +214,7 @@ function teardown(contexts: RenderContext[], pods: FleetPod[], fleet: string, ac
       );
   }
   for (const c of [...contexts.slice(1), contexts[0]!])
-    appendPlan(plan, planControlPlaneTeardown(access, c.plan.namespace, c.plan.istioNamespace, false, c.plan.neighbour ? 'neighbour' : 'under-test'));
+    appendPlan(plan, planControlPlaneTeardown(access, c.plan.namespace, c.plan.istioNamespace, false, false));
   return plan;
 }
 

@@ -39,6 +39,7 @@ import {
   planControlPlane,
   planControlPlaneTeardown,
   planForKind,
+  planRegistrationRemoval,
   UNSUPPORTED_CHANGES,
 } from './plans.ts';
 import { preflightProblems } from './preflight.ts';
@@ -49,6 +50,8 @@ import { ToolFailedError, type ToolRunner } from './tools.ts';
 
 /** How long the initial fleet's warm-up keeps trying while the path to the apiservers comes up. */
 const INITIAL_WARM_UP_RETRY_MS = 90_000;
+/** How long close() may take: the registration, the fleets' pods and each control plane, a few kubectl calls each. */
+export const CLOSE_TIMEOUT_MS = 120_000;
 
 export class KindCluster implements RunningCluster {
   private readonly gateways = new Roster(GATEWAY_DEPLOYMENT);
@@ -87,7 +90,7 @@ export class KindCluster implements RunningCluster {
     o: ResolvedKindOptions,
     runner: ToolRunner,
     log: (line: string) => void = () => undefined,
-    _options?: TargetStartOptions,
+    options: TargetStartOptions = {},
   ): Promise<KindCluster> {
     const started = performance.now();
     // Also when nobody ran preflight() first (a programmatic run): nothing is created on a machine that cannot run it.
@@ -98,14 +101,21 @@ export class KindCluster implements RunningCluster {
     const [shoot, ...neighbours] = (await renderContexts(plan, o)).map((ctx) => new KindControlPlane(ctx, runner, access));
     const workDir = path.resolve(o.workDir);
     const cluster = new KindCluster(plan, 0, shoot!, neighbours, o, runner, access, log);
+    // Ctrl-C while the control planes come up removes what is there so far (the runner registers close() once started).
+    const unregister = options.registerCleanup?.(() => cluster.close(), CLOSE_TIMEOUT_MS);
     try {
       // The control plane under test first: it brings the seed-wide parts (webhook, gateway settings, registration).
       for (const controlPlane of [shoot!, ...neighbours])
         await executePlan(planControlPlane(controlPlane.ctx, access), { runner, workDir, log, runtime: () => controlPlane.shootKubeconfig(workDir) });
       await cluster.initRosters();
     } catch (error) {
+      // The registration goes (a webhook that may not serve must not refuse pods); the rest stays to be looked at,
+      // and the next run, or `npm run cluster:clean`, removes it.
+      await executePlan({ steps: [planRegistrationRemoval(access)], files: [] }, { runner, workDir, log }).catch(() => undefined);
       await Promise.all([shoot!, ...neighbours].map((c) => c.forwards.close()));
       throw error;
+    } finally {
+      unregister?.();
     }
     return Object.assign(cluster, { startupMs: performance.now() - started });
   }
@@ -372,17 +382,31 @@ export class KindCluster implements RunningCluster {
     return [];
   }
 
+  /** Ctrl-C waits this long for close() (scripts/runner/interrupts.ts): a few kubectl calls, each bounded. */
+  readonly closeTimeoutMs = CLOSE_TIMEOUT_MS;
+
+  /**
+   * Removes what the run created (docs/kind.md#ctrl-c): the webhook registration first (failurePolicy Fail: once
+   * the webhook goes, every pod created in a shoot namespace would be refused), then the client pods, the
+   * port-forwards, and each control plane, neighbours first. A failed step does not stop the others; the first
+   * failure is thrown at the end.
+   */
   async close(): Promise<void> {
+    const failures: unknown[] = [];
+    // Step by step: a step that fails (an object already gone, a timeout) must not keep the next ones from running.
+    const run = async (plan: CommandPlan) => {
+      for (const step of plan.steps)
+        await executePlan({ steps: [step], files: plan.files }, { runner: this.runner, workDir: path.resolve(this.o.workDir), log: this.log }).catch(
+          (error: unknown) => void failures.push(error),
+        );
+    };
+    await run({ steps: [planRegistrationRemoval(this.access)], files: [] });
     await Promise.allSettled([...this.openFleets].map((f) => f.close()));
     this.openFleets.clear();
     for (const controlPlane of [...this.neighbours, this.shoot]) {
       await controlPlane.forwards.close();
-      const { namespace, istioNamespace } = controlPlane.plan;
-      await executePlan(planControlPlaneTeardown(this.access, namespace, istioNamespace, false, controlPlane.plan.neighbour ? 'neighbour' : 'under-test'), {
-        runner: this.runner,
-        workDir: path.resolve(this.o.workDir),
-        log: this.log,
-      });
+      await run(planControlPlaneTeardown(this.access, controlPlane.plan.namespace, controlPlane.plan.istioNamespace, false, false));
     }
+    if (failures.length > 0) throw failures[0];
   }
 }

@@ -227,26 +227,31 @@ export function planClusterClean(access: SeedAccess, gatewayNamespace: string): 
 }
 
 /**
- * Removes what an earlier run left of this control plane: the webhook registration first (its CA is stale), unless
- * the control plane is a neighbour (the registration is the seed's, removed with the control plane under test).
+ * The webhook registration goes first whenever a run's objects go: with failurePolicy Fail on shoot namespaces, a
+ * registration whose webhook is gone (or whose caBundle is stale) refuses every pod created there.
+ */
+export function planRegistrationRemoval(access: SeedAccess): Step {
+  return kubectl(access, 'remove the webhook registration (pods in shoot namespaces are admitted without it)', [
+    'delete',
+    'mutatingwebhookconfiguration',
+    WEBHOOK_CONFIGURATION_NAME,
+    '--ignore-not-found',
+  ]);
+}
+
+/**
+ * Removes what an earlier run left of this control plane: with `removeRegistration` the webhook registration first
+ * (its CA is stale); a neighbour's teardown leaves it (the registration is the seed's, removed with the control plane
+ * under test), and close() removes it before anything else.
  */
 export function planControlPlaneTeardown(
   access: SeedAccess,
   namespace: string,
   istioNamespace: string,
   wait: boolean,
-  role: 'under-test' | 'neighbour' = 'under-test',
+  removeRegistration: boolean,
 ): CommandPlan {
-  const steps: Step[] = [];
-  if (role === 'under-test')
-    steps.push(
-      kubectl(access, 'remove the webhook registration (pods in shoot namespaces are admitted without it)', [
-        'delete',
-        'mutatingwebhookconfiguration',
-        WEBHOOK_CONFIGURATION_NAME,
-        '--ignore-not-found',
-      ]),
-    );
+  const steps: Step[] = removeRegistration ? [planRegistrationRemoval(access)] : [];
   steps.push(
     kubectl(access, `delete this control plane's objects in ${istioNamespace}`, [
       'delete',
@@ -307,7 +312,7 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
   const gateway = plan.topology.gateway;
   const seedWide = role === 'under-test';
   const steps: Step[] = [
-    ...planControlPlaneTeardown(access, plan.namespace, plan.istioNamespace, true, role).steps,
+    ...planControlPlaneTeardown(access, plan.namespace, plan.istioNamespace, true, role === 'under-test').steps,
     applyFile(access, 'create the namespaces (control plane: gardener.cloud/role=shoot)', files.namespaces),
   ];
   if (seedWide)
@@ -532,11 +537,16 @@ export function changeObjectFile(change: TopologyChange, ctx: RenderContext, dir
   return undefined;
 }
 
-/** The plan as the kind target runs it: its control-plane namespaces (its neighbours' too) get the configured prefix. */
+/**
+ * The plan as the kind target runs it on this cluster: its control-plane namespaces (its neighbours' too) get the
+ * configured prefix, and the ingress gateway is the cluster's, in the configured namespace (the scenario's
+ * `topology.gateway.namespace` is Gardener's istio-ingress; a cluster's gateway lives where it was installed).
+ */
 export function planForKind(plan: ClusterPlan, o: ResolvedKindOptions): ClusterPlan {
-  if (!o.namespacePrefix) return plan;
+  if (!o.namespacePrefix && plan.topology.gateway.namespace === o.gatewayNamespace) return plan;
   const topology = {
     ...plan.topology,
+    gateway: { ...plan.topology.gateway, namespace: o.gatewayNamespace },
     controlPlane: { ...plan.topology.controlPlane, namespace: `${o.namespacePrefix}${plan.topology.controlPlane.namespace}` },
     neighbours: plan.topology.neighbours.map((n) => ({ ...n, namespace: `${o.namespacePrefix}${neighbourIdentity(n).namespace}` })),
   };

@@ -205,14 +205,11 @@ describe('check(scenario)', () => {
     ]);
   });
 
-  it('an unknown kube-apiserver version and another gateway namespace are refused; --target cluster leaves kube-proxy unchecked', () => {
+  it('an unknown kube-apiserver version is refused; --target cluster leaves kube-proxy unchecked; another gateway namespace is the cluster`s', () => {
     const problems = createKindTarget({ target: 'cluster', kubeApiserverVersion: 'v1.20.0', gatewayNamespace: 'gw' }).check(
       Scenario.parse({ ...base, topology: { kubeProxy: { mode: 'ipvs' } } }),
     );
-    expect(problems).toEqual([
-      'kube-apiserver v1.20.0: no flag list for this version (supported: 1.33 to 1.36)',
-      "topology.gateway.namespace is istio-ingress, but the cluster's ingress gateway runs in gw",
-    ]);
+    expect(problems).toEqual(['kube-apiserver v1.20.0: no flag list for this version (supported: 1.33 to 1.36)']);
   });
 });
 
@@ -232,6 +229,13 @@ describe('the plan as the kind target runs it', () => {
       ['x-shoot--local--q', 'api.q.local.internal.local.gardener.cloud', ['b']],
     ]);
     expect(plan.clientGroups).toEqual(['a']);
+  });
+
+  it("puts the gateway's objects where the cluster's gateway runs (--gateway-namespace), the webhook's ConfigMap and label too", () => {
+    const scenario = Scenario.parse({ name: 't', clients: [{ name: 'a', rate: 1 }] });
+    const plan = planForKind(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: ['a'] }), resolveKindOptions({ gatewayNamespace: 'istio-system' }));
+    expect(plan.istioNamespace).toBe('istio-system');
+    expect(plan.namespace).toBe('shoot--local--hot');
   });
 });
 
