@@ -95,60 +95,7 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
       metadata: metadata(),
       spec: { type: 'ClusterIP', selector: labels, ports: [{ name: 'https', port: 443, targetPort: port, protocol: 'TCP' }] },
     },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: metadata(),
-      spec: {
-        replicas,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: name,
-            // fsGroup: the kubelet gives the TLS Secret's files this group (and adds 0440 to their mode), so the
-            // non-root server can read its key from a volume written root-owned (docs/kind.md#file-permissions).
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'webhook',
-                image: options.image,
-                imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
-                // Bind the pod IP itself rather than a wildcard address.
-                args: [
-                  'serve',
-                  '--in-cluster',
-                  '--host=$(POD_IP)',
-                  `--port=${port}`,
-                  `--tls-cert=${TLS_DIR}/tls.crt`,
-                  `--tls-key=${TLS_DIR}/tls.key`,
-                  `--cache-ttl=${options.cacheTtlMs ?? 0}`,
-                  `--log-level=${options.logLevel ?? 'info'}`,
-                  // Readiness fails for 5 s before the listener closes, so endpoints drop the pod first (failurePolicy Fail).
-                  '--shutdown-delay=5000',
-                ],
-                env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-                ports: [{ name: 'https', containerPort: port, protocol: 'TCP' }],
-                readinessProbe: { httpGet: { path: '/readyz', port, scheme: 'HTTPS' }, periodSeconds: 5 },
-                livenessProbe: { httpGet: { path: '/healthz', port, scheme: 'HTTPS' }, periodSeconds: 10, failureThreshold: 3 },
-                // Measured: ~200 MiB RSS at rest (tsx's loader thread and client-node's generated modules), see docs/webhook.md.
-                resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [
-                  { name: 'tls', mountPath: TLS_DIR, readOnly: true },
-                  // tsx keeps its transpile cache in the temp dir; the root filesystem is read-only.
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'tls', secret: { secretName: tlsSecret, defaultMode: 0o440 } },
-              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            ],
-          },
-        },
-      },
-    },
+    webhookDeployment({ name, namespace, port, replicas, labels, tlsSecret }, options),
     { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(), spec: { maxUnavailable: 1, selector: { matchLabels: labels } } },
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -158,6 +105,68 @@ export function renderManifests(options: ManifestOptions): KubeObject[] {
     },
   );
   return objects;
+}
+
+/** The webhook server's Deployment: non-root, read-only root, the TLS Secret mounted with fsGroup, probes on /readyz and /healthz. */
+function webhookDeployment(
+  w: { name: string; namespace: string; port: number; replicas: number; labels: Record<string, string>; tlsSecret: string },
+  options: ManifestOptions,
+): KubeObject {
+  const { name, port, replicas, labels, tlsSecret } = w;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: w.namespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: name,
+          // fsGroup: the kubelet gives the TLS Secret's files this group (and adds 0440 to their mode), so the
+          // non-root server can read its key from a volume written root-owned (docs/kind.md#file-permissions).
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'webhook',
+              image: options.image,
+              imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+              // Bind the pod IP itself rather than a wildcard address.
+              args: [
+                'serve',
+                '--in-cluster',
+                '--host=$(POD_IP)',
+                `--port=${port}`,
+                `--tls-cert=${TLS_DIR}/tls.crt`,
+                `--tls-key=${TLS_DIR}/tls.key`,
+                `--cache-ttl=${options.cacheTtlMs ?? 0}`,
+                `--log-level=${options.logLevel ?? 'info'}`,
+                // Readiness fails for 5 s before the listener closes, so endpoints drop the pod first (failurePolicy Fail).
+                '--shutdown-delay=5000',
+              ],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'https', containerPort: port, protocol: 'TCP' }],
+              readinessProbe: { httpGet: { path: '/readyz', port, scheme: 'HTTPS' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port, scheme: 'HTTPS' }, periodSeconds: 10, failureThreshold: 3 },
+              // Measured: ~200 MiB RSS at rest (tsx's loader thread and client-node's generated modules), see docs/webhook.md.
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+                // tsx keeps its transpile cache in the temp dir; the root filesystem is read-only.
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'tls', secret: { secretName: tlsSecret, defaultMode: 0o440 } },
+            { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+          ],
+        },
+      },
+    },
+  };
 }
 
 /**

@@ -231,9 +231,12 @@ describe('the plan as the kind target runs it', () => {
     expect(plan.clientGroups).toEqual(['a']);
   });
 
-  it("puts the gateway's objects where the cluster's gateway runs (--gateway-namespace), the webhook's ConfigMap and label too", () => {
+  it("puts the gateway's objects where the cluster's gateway runs (--gateway-namespace)", () => {
     const scenario = Scenario.parse({ name: 't', clients: [{ name: 'a', rate: 1 }] });
-    const plan = planForKind(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: ['a'] }), resolveKindOptions({ gatewayNamespace: 'istio-system' }));
+    const plan = planForKind(
+      planCluster(scenario.topology, MODES.l7, 1, { clientGroups: scenario.clients }),
+      resolveKindOptions({ gatewayNamespace: 'istio-system' }),
+    );
     expect(plan.istioNamespace).toBe('istio-system');
     expect(plan.namespace).toBe('shoot--local--hot');
   });

@@ -200,57 +200,67 @@ export function tlsTerminationTrafficPolicy(plan: ClusterPlan, tlsMode: 'SIMPLE'
 
 /** The per-control-plane Istio objects of the plan's mode (none in direct and goaway: no client traffic uses the gateway). */
 export function controlPlaneIstioObjects(ctx: RenderContext): KubeManifest[] {
-  const { plan, pems } = ctx;
-  const mode = plan.mode.gatewayMode;
+  const mode = ctx.plan.mode.gatewayMode;
   if (!mode) return [];
+  return mode === 'passthrough' ? passthroughObjects(ctx.plan) : tlsTerminationObjects(ctx);
+}
+
+const gatewayMetaOf = (plan: ClusterPlan) => ({ name: KUBE_APISERVER_SERVICE_NAME, namespace: plan.namespace, labels: { ...MANAGED_BY } });
+
+/** Gardener's L4 exposure: GatewayWithTLSPassthrough, VirtualServiceWithSNIMatch, DestinationRuleWithLocalityPreference. */
+function passthroughObjects(plan: ClusterPlan): KubeManifest[] {
+  const istioNs = plan.istioNamespace;
+  const gatewayMeta = gatewayMetaOf(plan);
+  const hosts = [plan.publicHost];
+  const loadBalancer: Record<string, unknown> = { localityLbSetting: { enabled: true, failoverPriority: ['topology.kubernetes.io/zone'] } };
+  if (plan.topology.gateway.lbPolicy !== 'LEAST_REQUEST') loadBalancer.simple = plan.topology.gateway.lbPolicy;
+  return [
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'Gateway',
+      metadata: gatewayMeta,
+      spec: { selector: { ...GATEWAY_LABELS }, servers: [{ hosts, port: { number: 443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'PASSTHROUGH' } }] },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: gatewayMeta,
+      spec: {
+        exportTo: [istioNs],
+        hosts,
+        gateways: [KUBE_APISERVER_SERVICE_NAME],
+        tls: [{ match: [{ port: 443, sniHosts: hosts }], route: [{ destination: { host: serviceHost(plan), port: { number: KUBE_APISERVER_PORT } } }] }],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'DestinationRule',
+      metadata: gatewayMeta,
+      spec: {
+        exportTo: [istioNs],
+        host: serviceHost(plan),
+        trafficPolicy: {
+          connectionPool: { tcp: { maxConnectionDuration: '86400s', tcpKeepalive: { time: '7200s', interval: '75s' } } },
+          loadBalancer,
+          // "OutlierDetection is required for locality settings to take effect."
+          outlierDetection: { minHealthPercent: 0 },
+          tls: { mode: 'DISABLE' },
+        },
+      },
+    },
+  ];
+}
+
+/** L7: the TLS secrets, the OPTIONAL_MUTUAL Gateway, its VirtualService, three DestinationRules, the hand-off EnvoyFilter. */
+function tlsTerminationObjects(ctx: RenderContext): KubeManifest[] {
+  const { plan, pems } = ctx;
   const ns = plan.namespace;
   const istioNs = plan.istioNamespace;
   const cpLabels = { ...MANAGED_BY, [CONTROL_PLANE_LABEL]: ns };
-  const gatewayMeta = { name: KUBE_APISERVER_SERVICE_NAME, namespace: ns, labels: { ...MANAGED_BY } };
+  const gatewayMeta = gatewayMetaOf(plan);
   const hosts = [plan.publicHost];
-  if (mode === 'passthrough') {
-    // Gardener's L4 exposure: GatewayWithTLSPassthrough, VirtualServiceWithSNIMatch, DestinationRuleWithLocalityPreference.
-    const loadBalancer: Record<string, unknown> = { localityLbSetting: { enabled: true, failoverPriority: ['topology.kubernetes.io/zone'] } };
-    if (plan.topology.gateway.lbPolicy !== 'LEAST_REQUEST') loadBalancer.simple = plan.topology.gateway.lbPolicy;
-    return [
-      {
-        apiVersion: 'networking.istio.io/v1beta1',
-        kind: 'Gateway',
-        metadata: gatewayMeta,
-        spec: { selector: { ...GATEWAY_LABELS }, servers: [{ hosts, port: { number: 443, name: 'tls', protocol: 'TLS' }, tls: { mode: 'PASSTHROUGH' } }] },
-      },
-      {
-        apiVersion: 'networking.istio.io/v1beta1',
-        kind: 'VirtualService',
-        metadata: gatewayMeta,
-        spec: {
-          exportTo: [istioNs],
-          hosts,
-          gateways: [KUBE_APISERVER_SERVICE_NAME],
-          tls: [{ match: [{ port: 443, sniHosts: hosts }], route: [{ destination: { host: serviceHost(plan), port: { number: KUBE_APISERVER_PORT } } }] }],
-        },
-      },
-      {
-        apiVersion: 'networking.istio.io/v1beta1',
-        kind: 'DestinationRule',
-        metadata: gatewayMeta,
-        spec: {
-          exportTo: [istioNs],
-          host: serviceHost(plan),
-          trafficPolicy: {
-            connectionPool: { tcp: { maxConnectionDuration: '86400s', tcpKeepalive: { time: '7200s', interval: '75s' } } },
-            loadBalancer,
-            // "OutlierDetection is required for locality settings to take effect."
-            outlierDetection: { minHealthPercent: 0 },
-            tls: { mode: 'DISABLE' },
-          },
-        },
-      },
-    ];
-  }
   const serving = pems.keyPair('kube-apiserver');
   const gatewayClient = pems.keyPair('istio-gateway-client');
-  const routeConfiguration = `https.443.tls.${KUBE_APISERVER_SERVICE_NAME}.${ns}`;
   const destinationRule = (suffix: string, tlsMode: 'SIMPLE' | 'MUTUAL'): KubeManifest => ({
     apiVersion: 'networking.istio.io/v1beta1',
     kind: 'DestinationRule',
@@ -292,56 +302,67 @@ export function controlPlaneIstioObjects(ctx: RenderContext): KubeManifest[] {
     destinationRule('', 'SIMPLE'),
     destinationRule('-mtls', 'MUTUAL'),
     destinationRule('-connection-upgrade', 'SIMPLE'),
-    {
-      // envoyfilter-istio-tls-termination.yaml: requests marked by the Lua filter go to the mTLS cluster (front-proxy
-      // identity); upgrades get HTTP/1.1 upstream and spdy/websocket upgrade configs.
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'EnvoyFilter',
-      metadata: { name: `${ns}-istio-tls-termination`, namespace: istioNs, labels: cpLabels },
-      spec: {
-        workloadSelector: { labels: { ...GATEWAY_LABELS } },
-        configPatches: [
-          ...hosts.map((host) => ({
-            applyTo: 'HTTP_ROUTE',
-            match: { context: 'GATEWAY', routeConfiguration: { name: routeConfiguration } },
-            patch: {
-              operation: 'INSERT_BEFORE',
-              value: {
-                match: {
-                  prefix: '/',
-                  dynamic_metadata: [
-                    { filter: 'envoy.filters.http.lua', path: [{ key: AUTHENTICATION_DYNAMIC_METADATA_KEY }], value: { string_match: { exact: host } } },
-                  ],
-                },
-                route: { cluster: `outbound|${KUBE_APISERVER_PORT}||${serviceHost(plan, '-mtls')}` },
-              },
-            },
-          })),
-          {
-            // context ANY, as Gardener's template has it (pkg/component/kubernetes/apiserverexposure/templates/
-            // envoyfilter-istio-tls-termination.yaml); its HTTP_ROUTE patches say GATEWAY.
-            applyTo: 'CLUSTER',
-            match: { context: 'ANY', cluster: { name: `outbound|${KUBE_APISERVER_PORT}||${serviceHost(plan, '-connection-upgrade')}` } },
-            patch: {
-              operation: 'MERGE',
-              value: {
-                transportSocket: {
-                  name: 'envoy.transport_sockets.tls',
-                  typedConfig: {
-                    '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
-                    commonTlsContext: { alpnProtocols: ['http/1.1'] },
-                  },
-                },
-              },
-            },
-          },
-          {
-            applyTo: 'HTTP_ROUTE',
-            match: { context: 'GATEWAY', routeConfiguration: { name: routeConfiguration, vhost: { route: { name: CONNECTION_UPGRADE_ROUTE } } } },
-            patch: { operation: 'MERGE', value: { route: { upgrade_configs: [{ upgrade_type: 'spdy/3.1' }, { upgrade_type: 'websocket' }] } } },
-          },
-        ],
-      },
-    },
+    tlsTerminationEnvoyFilter(plan),
   ];
+}
+
+/**
+ * envoyfilter-istio-tls-termination.yaml: requests marked by the Lua filter go to the mTLS cluster (front-proxy
+ * identity); upgrades get HTTP/1.1 upstream and spdy/websocket upgrade configs.
+ */
+function tlsTerminationEnvoyFilter(plan: ClusterPlan): KubeManifest {
+  const ns = plan.namespace;
+  const istioNs = plan.istioNamespace;
+  const cpLabels = { ...MANAGED_BY, [CONTROL_PLANE_LABEL]: ns };
+  const hosts = [plan.publicHost];
+  const routeConfiguration = `https.443.tls.${KUBE_APISERVER_SERVICE_NAME}.${ns}`;
+  return {
+    apiVersion: 'networking.istio.io/v1alpha3',
+    kind: 'EnvoyFilter',
+    metadata: { name: `${ns}-istio-tls-termination`, namespace: istioNs, labels: cpLabels },
+    spec: {
+      workloadSelector: { labels: { ...GATEWAY_LABELS } },
+      configPatches: [
+        ...hosts.map((host) => ({
+          applyTo: 'HTTP_ROUTE',
+          match: { context: 'GATEWAY', routeConfiguration: { name: routeConfiguration } },
+          patch: {
+            operation: 'INSERT_BEFORE',
+            value: {
+              match: {
+                prefix: '/',
+                dynamic_metadata: [
+                  { filter: 'envoy.filters.http.lua', path: [{ key: AUTHENTICATION_DYNAMIC_METADATA_KEY }], value: { string_match: { exact: host } } },
+                ],
+              },
+              route: { cluster: `outbound|${KUBE_APISERVER_PORT}||${serviceHost(plan, '-mtls')}` },
+            },
+          },
+        })),
+        {
+          // context ANY, as Gardener's template has it (pkg/component/kubernetes/apiserverexposure/templates/
+          // envoyfilter-istio-tls-termination.yaml); its HTTP_ROUTE patches say GATEWAY.
+          applyTo: 'CLUSTER',
+          match: { context: 'ANY', cluster: { name: `outbound|${KUBE_APISERVER_PORT}||${serviceHost(plan, '-connection-upgrade')}` } },
+          patch: {
+            operation: 'MERGE',
+            value: {
+              transportSocket: {
+                name: 'envoy.transport_sockets.tls',
+                typedConfig: {
+                  '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+                  commonTlsContext: { alpnProtocols: ['http/1.1'] },
+                },
+              },
+            },
+          },
+        },
+        {
+          applyTo: 'HTTP_ROUTE',
+          match: { context: 'GATEWAY', routeConfiguration: { name: routeConfiguration, vhost: { route: { name: CONNECTION_UPGRADE_ROUTE } } } },
+          patch: { operation: 'MERGE', value: { route: { upgrade_configs: [{ upgrade_type: 'spdy/3.1' }, { upgrade_type: 'websocket' }] } } },
+        },
+      ],
+    },
+  };
 }
