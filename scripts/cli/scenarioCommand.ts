@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { listScenarioNames, loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
+import { listScenarioNames, loadScenarioFile, ScenarioError, type LoadedScenario } from '../../scenarios/loader.ts';
 import { MODE_NAMES, Scenario, type ModeName } from '../../scenarios/schema.ts';
 import { formatChecks, formatClientGroups, formatComparison, formatMode, LATENCY_FOOTNOTE } from '../runner/format.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import type { ScenarioResults } from '../runner/results.ts';
+import type { Target } from '../targets/target.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
 import { durationParser, parseModes, parseSeed } from './flags.ts';
 import { createProgress } from './progress.ts';
@@ -60,50 +61,20 @@ export function scenarioCommand(): Command {
       console.log(JSON.stringify(z.toJSONSchema(Scenario, { io: 'input', unrepresentable: 'any' }), null, 2));
       return;
     }
-    if (!name) {
-      console.error(`which scenario? known: ${listScenarioNames().join(', ')} (or a path to a .yaml file)`);
+    const loaded = loadForRun(name);
+    if (!loaded) {
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }
-    let loaded;
-    try {
-      loaded = loadScenarioFile(name);
-    } catch (error) {
-      if (error instanceof ScenarioError) {
-        console.error(error.message);
-        console.error(`${error.issues.length} problem(s) in the scenario file; nothing was run.`);
-        process.exitCode = EXIT_BAD_INPUT;
-        return;
-      }
-      throw error;
-    }
     const runOptions = { durationMs: opts.duration, modes: opts.modes };
-    const scenario = applyRunOptions(loaded.scenario, runOptions);
     const optionProblems = await validateRun([{ scenario: loaded.scenario, options: runOptions }]);
     if (optionProblems.length > 0) {
       for (const line of optionProblems) console.error(line);
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }
-    if (opts.dryRun !== undefined) {
-      if (opts.target === 'local') {
-        console.error('--dry-run is for the kind and cluster targets (add --target kind); the local target runs the scenario itself');
-        process.exitCode = EXIT_BAD_INPUT;
-        return;
-      }
-      const { dryRunKindScenario } = await import('../targets/kind/dryRun.ts');
-      const dry = await dryRunKindScenario({
-        scenario,
-        modes: opts.modes,
-        seed: opts.seed ?? scenario.seed ?? 0,
-        options: kindTargetOptions(opts),
-        out: opts.dryRun,
-      });
-      process.stdout.write(`${dry.text}\n`);
-      console.error(`dry run: ${dry.files.length} files in ${opts.dryRun}/ (plan.txt has the commands)`);
-      if (dry.problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
-      return;
-    }
+    const scenario = applyRunOptions(loaded.scenario, runOptions);
+    if (opts.dryRun !== undefined) return dryRun(scenario, opts, opts.dryRun);
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
     const problems = await validateRun([{ scenario: loaded.scenario, options: runOptions }], target);
     if (problems.length > 0) {
@@ -111,59 +82,93 @@ export function scenarioCommand(): Command {
       process.exitCode = EXIT_BAD_INPUT;
       return;
     }
-    const human = opts.json ? process.stderr : process.stdout;
-    const tty = human.isTTY === true;
-    const print = (text = '') => human.write(`${text}\n`);
-    const progress = createProgress(opts.quiet);
-    const seed: number | undefined = opts.seed ?? scenario.seed;
-    print(`scenario ${scenario.name}: ${scenario.description ?? ''}`.trimEnd());
-    let results;
-    try {
-      results = await runScenario({
-        scenario,
-        file: path.relative(process.cwd(), loaded.file),
-        modes: opts.modes,
-        seed,
-        onProgress: (m) => progress.update(m),
-        onSample: (live) => progress.sample(live),
-        onModeDone: (result) => {
-          progress.done();
-          print();
-          print(formatMode(result, tty));
-          print(formatClientGroups(result, tty));
-        },
-        onEvent: (component, event, data) => {
-          if (event === 'crashed' || event === 'exited') {
-            progress.done();
-            console.error(`${component} ${event}: ${JSON.stringify(data)}`);
-          }
-        },
-        registerCleanup: onInterrupt,
-        toolVersion: readToolVersion(),
-        target,
-        parameters: opts.duration ? { duration: opts.duration } : {},
-      });
-    } catch (error) {
-      progress.done();
-      console.error(`run failed: ${(error as Error).message}`);
-      process.exitCode = EXIT_RUNTIME;
-      return;
-    }
-    progress.done();
-    print();
-    print(`── comparison (seed ${results.seed}; replay with --seed ${results.seed})`);
-    print(formatComparison(results, tty));
-    print(LATENCY_FOOTNOTE);
-    print();
-    print(formatChecks(results.checks));
-    if (opts.write) {
-      const saved = saveResults(results, opts.out, (m) => console.error(m));
-      print(`results: ${saved.json} (schema v${results.schemaVersion}, see docs/results.md)${saved.html ? `\nreport:  ${saved.html}` : ''}`);
-    }
-    print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
-    if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-    process.exitCode = scenarioExitCode(results, opts);
+    await runAndReport(scenario, path.relative(process.cwd(), loaded.file), target, opts);
   });
+}
+
+/** The scenario file named on the command line, or undefined after printing what is wrong with it. */
+function loadForRun(name: string | undefined): LoadedScenario | undefined {
+  if (!name) {
+    console.error(`which scenario? known: ${listScenarioNames().join(', ')} (or a path to a .yaml file)`);
+    return undefined;
+  }
+  try {
+    return loadScenarioFile(name);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    console.error(error.message);
+    console.error(`${error.issues.length} problem(s) in the scenario file; nothing was run.`);
+    return undefined;
+  }
+}
+
+/** --dry-run: every command and manifest of a kind or cluster run, nothing run. */
+async function dryRun(scenario: Scenario, opts: ScenarioFlags, out: string): Promise<void> {
+  if (opts.target === 'local') {
+    console.error('--dry-run is for the kind and cluster targets (add --target kind); the local target runs the scenario itself');
+    process.exitCode = EXIT_BAD_INPUT;
+    return;
+  }
+  const { dryRunKindScenario } = await import('../targets/kind/dryRun.ts');
+  const dry = await dryRunKindScenario({ scenario, modes: opts.modes, seed: opts.seed ?? scenario.seed ?? 0, options: kindTargetOptions(opts), out });
+  process.stdout.write(`${dry.text}\n`);
+  console.error(`dry run: ${dry.files.length} files in ${out}/ (plan.txt has the commands)`);
+  if (dry.problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
+}
+
+/** Runs every mode, prints each as it finishes, then the comparison and the checks; writes the results; sets the exit code. */
+async function runAndReport(scenario: Scenario, file: string, target: Target, opts: ScenarioFlags): Promise<void> {
+  const human = opts.json ? process.stderr : process.stdout;
+  const tty = human.isTTY === true;
+  const print = (text = '') => human.write(`${text}\n`);
+  const progress = createProgress(opts.quiet);
+  print(`scenario ${scenario.name}: ${scenario.description ?? ''}`.trimEnd());
+  let results;
+  try {
+    results = await runScenario({
+      scenario,
+      file,
+      modes: opts.modes,
+      seed: opts.seed ?? scenario.seed,
+      onProgress: (m) => progress.update(m),
+      onSample: (live) => progress.sample(live),
+      onModeDone: (result) => {
+        progress.done();
+        print();
+        print(formatMode(result, tty));
+        print(formatClientGroups(result, tty));
+      },
+      onEvent: (component, event, data) => {
+        if (event === 'crashed' || event === 'exited') {
+          progress.done();
+          console.error(`${component} ${event}: ${JSON.stringify(data)}`);
+        }
+      },
+      registerCleanup: onInterrupt,
+      toolVersion: readToolVersion(),
+      target,
+      parameters: opts.duration ? { duration: opts.duration } : {},
+    });
+  } catch (error) {
+    progress.done();
+    console.error(`run failed: ${(error as Error).message}`);
+    process.exitCode = EXIT_RUNTIME;
+    return;
+  }
+  progress.done();
+  print();
+  print(`── comparison (seed ${results.seed}; replay with --seed ${results.seed})`);
+  print(formatComparison(results, tty));
+  print(LATENCY_FOOTNOTE);
+  print();
+  print(formatChecks(results.checks));
+  if (opts.write) {
+    const saved = saveResults(results, opts.out, (m) => console.error(m));
+    print(`results: ${saved.json} (schema v${results.schemaVersion}, see docs/results.md)${saved.html ? `\nreport:  ${saved.html}` : ''}`);
+  }
+  print(`wall time ${(results.wallMs / 1000).toFixed(1)} s`);
+  if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  process.exitCode = scenarioExitCode(results, opts);
 }
 
 /** 1 when a check failed, or what --fail-on-self-check / --fail-on-inconclusive make fail; else 0. */
