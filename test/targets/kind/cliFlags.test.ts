@@ -79,7 +79,8 @@ describe('a scenario on your own cluster, with flags alone', () => {
 
   it('refuses the kind and cluster flags on the local target, and bad values, with one line and exit 2', async () => {
     const local = await run(['hot-client', '--time-scale', '3']);
-    expect([local.code, local.stderr.trim()]).toEqual([2, '--time-scale is for --target kind or cluster (the local target is the simulator)']);
+    expect(local.code).toBe(2);
+    expect(local.stderr.trim()).toMatch(/^--time-scale is for --target kind or cluster \([^\n]*local[^\n]*\)$/);
     const bad = await run(['hot-client', '--target', 'cluster', '--namespace-prefix', 'Alice_', '--dry-run', path.join(tmp, 'bad')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,7 +3,10 @@
 // namespaces, a registration left behind refuses every pod created there), goes on past a failing step, and tells
 // Ctrl-C how long it needs; while start() runs, Ctrl-C has a clean-up that does the same; a start that fails removes
 // the registration it may have applied.
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../../scenarios/schema.ts';
 import { MODES } from '../../../scripts/cluster/modes.ts';
 import { planCluster } from '../../../scripts/cluster/plan.ts';
@@ -34,7 +37,10 @@ function fakeCluster(fail: (args: readonly string[]) => boolean = () => false) {
 
 const scenario = Scenario.parse({ name: 'c', topology: { neighbours: [{ name: 'n' }] }, clients: [{ name: 'a', rate: 1 }] });
 const plan = planCluster(scenario.topology, MODES.l7, 1, { clientGroups: scenario.clients });
-const options = resolveKindOptions({ workDir: '/tmp/kind-cluster-test' });
+// The rendered files (keys among them) go to a scratch folder.
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-cluster-'));
+afterAll(() => fs.rmSync(workDir, { recursive: true, force: true }));
+const options = resolveKindOptions({ workDir });
 
 describe('KindCluster start and close', () => {
   it('close() removes the registration first, then each control plane, the neighbour first', async () => {
