@@ -7,7 +7,7 @@ import { addKindFlags, KIND_FLAG_KEYS, kindFlagOptions, type KindFlags } from '.
 import type { Target, TargetName } from '../targets/target.ts';
 import { UsageError } from './runCommand.ts';
 
-export const TARGET_NAMES: readonly TargetName[] = ['local', 'kind', 'cluster'];
+export const TARGET_NAMES: readonly TargetName[] = ['local', 'kind', 'cluster', 'binary'];
 
 export interface TargetFlags extends KindFlags {
   target: TargetName;
@@ -32,7 +32,10 @@ export function kindTargetOptions(flags: TargetFlags, log?: (line: string) => vo
 export function addTargetOptions(command: Command): Command {
   command
     .addOption(
-      new Option('--target <name>', 'where to run: local (the simulator), kind (npm run cluster:up), cluster (any cluster)')
+      new Option(
+        '--target <name>',
+        'where to run: local (the simulator), binary (the real components as processes: npm run binaries), kind (npm run cluster:up), cluster (any cluster)',
+      )
         .choices(TARGET_NAMES)
         .default('local'),
     )
@@ -44,9 +47,9 @@ export function addTargetOptions(command: Command): Command {
   return command.hook('preAction', (_command, action) => {
     const opts = action.opts() as TargetFlags;
     const given = KIND_FLAG_KEYS.filter((key) => opts[key] !== undefined);
-    if (opts.target === 'local' && given.length > 0)
+    if ((opts.target === 'local' || opts.target === 'binary') && given.length > 0)
       throw new UsageError(
-        `--${given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --target kind or cluster (the local target is the simulator)`,
+        `--${given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --target kind or cluster (not for the ${opts.target} target)`,
       );
   });
 }
@@ -56,6 +59,10 @@ export async function resolveTarget(flags: TargetFlags, log?: (line: string) => 
   if (flags.target === 'local') {
     const { localTarget } = await import('../targets/local/localTarget.ts');
     return localTarget;
+  }
+  if (flags.target === 'binary') {
+    const { createBinaryTarget } = await import('../targets/binary/binaryTarget.ts');
+    return createBinaryTarget({ log });
   }
   const { createKindTarget } = await import('../targets/kind/kindTarget.ts');
   return createKindTarget(kindTargetOptions(flags, log));

@@ -99,6 +99,8 @@ export class LoadSampler {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private begun = false;
+  /** The target's replicas count exempt requests that are not the clients' (MetricsEndpoint.excludeExempt). */
+  private excludeExempt = false;
 
   constructor(
     private readonly source: LoadSource,
@@ -145,7 +147,7 @@ export class LoadSampler {
     for (const final of finals) {
       let snapshot: ReplicaSnapshot;
       try {
-        snapshot = snapshotOf(final.replica, final.text);
+        snapshot = snapshotOf(final.replica, final.text, { excludeExempt: this.excludeExempt });
       } catch (error) {
         this.note(`final /metrics of ${final.replica} unreadable: ${(error as Error).message}`);
         continue;
@@ -218,7 +220,8 @@ export class LoadSampler {
       this.source.replicaMetrics().map(async (endpoint): Promise<ScrapeOutcome> => {
         const who = { replica: endpoint.replica, ...(endpoint.controlPlane ? { controlPlane: endpoint.controlPlane } : {}) };
         try {
-          return { ...who, snapshot: snapshotOf(endpoint.replica, await endpoint.scrape()) };
+          if (endpoint.excludeExempt) this.excludeExempt = true;
+          return { ...who, snapshot: snapshotOf(endpoint.replica, await endpoint.scrape(), { excludeExempt: endpoint.excludeExempt }) };
         } catch (error) {
           return { ...who, error: (error as Error).message };
         }

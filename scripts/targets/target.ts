@@ -11,7 +11,7 @@ import type { ChangeOutcome, TopologyChange } from '../cluster/changes.ts';
 import type { ClusterPlan } from '../cluster/plan.ts';
 import type { MachineCpu } from '../measure/machineCpu.ts';
 
-export type TargetName = 'local' | 'kind' | 'cluster';
+export type TargetName = 'local' | 'kind' | 'cluster' | 'binary';
 
 export interface Target {
   readonly name: TargetName;
@@ -117,6 +117,12 @@ export interface MetricsEndpoint {
   controlPlane?: string;
   /** The Prometheus text of the replica's /metrics. */
   scrape(): Promise<string>;
+  /**
+   * A real kube-apiserver counts requests that are not the clients': its own loopback requests (identity lease,
+   * endpoint reconciler), readiness probes and these scrapes, all at APF's exempt priority level. True: the runner
+   * counts apiserver_request_total minus apiserver_flowcontrol_dispatched_requests_total{priority_level="exempt"}.
+   */
+  excludeExempt?: boolean;
 }
 
 export interface NetworkStats {

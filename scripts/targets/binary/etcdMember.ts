@@ -54,6 +54,7 @@ export async function startEtcd(o: EtcdOptions): Promise<EtcdMember> {
     await pollUntil(
       async () => {
         if (!process.running) throw new Error(process.describeExit());
+        if (o.probe) return o.probe(clientUrl).catch(() => false);
         return fetch(`${clientUrl}/readyz`, { signal: AbortSignal.timeout(1_000) }).then(
           (r) => r.ok,
           () => false,

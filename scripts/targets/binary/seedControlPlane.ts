@@ -149,18 +149,23 @@ export async function startSeedControlPlane(o: SeedOptions): Promise<SeedControl
   };
 }
 
-/** GET over plain HTTP through the connector: true on 200. */
+/** GET over plain HTTP through the connector: true once the status line says 200. */
 function httpProbe(connect: Connector, url: URL, pathname: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(url.hostname, Number(url.port));
     let data = '';
-    const timer = setTimeout(() => socket.destroy(), 1_000);
-    socket.on('data', (c: Buffer) => (data += c.toString()));
-    socket.on('error', () => resolve(false));
-    socket.on('close', () => {
+    const done = (ok: boolean) => {
       clearTimeout(timer);
-      resolve(/^HTTP\/1\.[01] 200/.test(data));
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1_000);
+    socket.on('data', (c: Buffer) => {
+      data += c.toString();
+      if (data.includes('\r\n')) done(/^HTTP\/1\.[01] 200/.test(data));
     });
+    socket.on('error', () => done(false));
+    socket.on('close', () => done(false));
     socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
   });
 }

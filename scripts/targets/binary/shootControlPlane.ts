@@ -102,7 +102,16 @@ export class BinaryShootControlPlane {
   /** Called after the ready set changed: the Service's EndpointSlice, then whoever else follows it. */
   onEndpointsChanged: (endpoints: { name: string; ip: string; port: number }[]) => Promise<void> = async () => {};
 
-  private async publish(): Promise<void> {
+  private publishing: Promise<void> = Promise.resolve();
+
+  /** One publish at a time, each with the ready set as it is when it runs (concurrent readiness must not race). */
+  private publish(): Promise<void> {
+    const next = this.publishing.then(() => this.publishNow());
+    this.publishing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async publishNow(): Promise<void> {
     const ready = this.readyEndpoints();
     await publishEndpoints(
       this.runtime.seed,
@@ -114,7 +123,7 @@ export class BinaryShootControlPlane {
     await this.onEndpointsChanged(ready);
   }
 
-  /** GET on a replica as the shoot's admin (its /metrics: what the runner counts). */
+  /** GET on a replica as the probes' user (its /metrics: what the runner counts; docs/measurement.md#conservation). */
   get(replica: string, path: string): Promise<string> {
     const found = this.replicas.get(replica);
     if (!found) return Promise.reject(new Error(`replica ${replica} is not running`));
@@ -125,7 +134,7 @@ export class BinaryShootControlPlane {
           port: KUBE_APISERVER_PORT,
           path,
           agent: this.agent,
-          headers: { authorization: `Bearer ${this.ctx.plan.tokens.shootAdmin}` },
+          headers: { authorization: `Bearer ${this.ctx.secrets.probeToken}` },
           timeout: 10_000,
         },
         (response) => {

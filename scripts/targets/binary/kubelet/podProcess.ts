@@ -75,11 +75,18 @@ export function containerCommandLine(o: PodProcessOptions): { argv: string[]; en
   };
 }
 
-/** `mount --bind` of each volume at its mount path (shortest first, so nested mounts land inside), then read-only. */
+/**
+ * `mount --bind` of each volume at its mount path, then read-only where the pod says. Shortest first, so nested mounts
+ * land inside; but a mount path that holds the volumes' own directories (an emptyDir at /tmp, where the run keeps them)
+ * goes last, since mounting it first would hide the sources of the others.
+ */
 export function mountScript(map: MountMap): string {
-  return map.mounts
+  const sources = map.mounts.map(([, dir]) => dir);
+  const shadows = (mountPath: string) => sources.some((dir) => dir.startsWith(`${mountPath}/`));
+  const ordered = [...map.mounts.filter(([m]) => !shadows(m)), ...map.mounts.filter(([m]) => shadows(m))];
+  const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+  return ordered
     .map(([mountPath, dir]) => {
-      const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
       const bind = `mount --bind ${q(dir)} ${q(mountPath)}`;
       return map.readOnly.has(mountPath) ? `${bind} && mount -o remount,bind,ro ${q(mountPath)} && ` : `${bind} && `;
     })

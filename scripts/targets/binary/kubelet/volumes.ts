@@ -41,6 +41,8 @@ export function materializeVolumes(pod: PodSpecLike, containerName: string, data
     if (!volume) throw new Error(`container ${containerName} mounts volume ${mount.name}, which the pod does not have`);
     const dir = path.join(rootDir, volume.name);
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    // An emptyDir is writable by any user of the pod (pkg/volume/emptydir/empty_dir.go setupDir: 0777).
+    if ((volume as { emptyDir?: unknown }).emptyDir !== undefined) fs.chmodSync(dir, 0o777);
     mounts.push([mount.mountPath.replace(/\/$/, ''), dir]);
   }
   for (const file of mountedFiles(pod, containerName, keysOf)) {

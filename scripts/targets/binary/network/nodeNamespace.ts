@@ -4,9 +4,11 @@
 // route) and the Service CIDR on the bridge, so that a connection to a ClusterIP has a route when it is made and
 // kube-proxy's OUTPUT DNAT can rewrite it. Nothing else: no default route, no link to any other namespace than the
 // run's pods. IPv6 is off on every interface but loopback (net.ipv6.conf.default.disable_ipv6, set in this namespace
-// only, before the interfaces exist), so there are no link-local routes either. IP forwarding stays off (the kernel's
-// default in a new namespace): every endpoint is an address of the node, nothing is routed through it. Bridged frames
-// skip iptables (net.bridge.bridge-nf-call-iptables=0 in this namespace): a pod's packet to a ClusterIP is routed.
+// only, before the interfaces exist), so there are no link-local routes either. Pods reach Services whose endpoints
+// are other pods (the replicas' etcd, the gateway pods, the webhook), as on a kubenet or kind node: the node forwards
+// between its bridge ports (net.ipv4.ip_forward=1 in this namespace; it has no route out, so nothing can leave), and
+// bridged frames cross iptables (net.bridge.bridge-nf-call-iptables=1, br_netfilter), so that the reply of a pod that
+// a Service DNAT sent a connection to, which goes straight back over the bridge, is un-NATed by conntrack.
 import fs from 'node:fs';
 import { interfaceAddressProblem, NODE_ADDRESS, POD_PREFIX_LENGTH, SERVICE_CIDR } from './addresses.ts';
 import { enterNamespace, requireHostTool, run } from './hostTools.ts';
@@ -30,7 +32,7 @@ export async function createNodeNamespace(name: string): Promise<NodeNamespace> 
   await run('ip', ['netns', 'add', name]);
   const inside = (args: string[]) => run('ip', ['-n', name, ...args]);
   await disableIpv6(name);
-  await bridgeFramesSkipIptables(name);
+  await forwardAndFilterBridgedFrames(name);
   await inside(['link', 'set', 'lo', 'up']);
   await inside(['link', 'add', BRIDGE, 'type', 'bridge']);
   await inside(['addr', 'add', `${NODE_ADDRESS}/${POD_PREFIX_LENGTH}`, 'dev', BRIDGE]);
@@ -56,13 +58,17 @@ export async function createNodeNamespace(name: string): Promise<NodeNamespace> 
 }
 
 /**
- * With br_netfilter loaded, frames that a bridge forwards between its ports also cross iptables; the node's traffic to
- * a ClusterIP is routed, not bridged, and never needs that. Turned off inside the namespace (per namespace since Linux
- * 5.3), so the node behaves the same whether the machine has the module loaded or not.
+ * Forwarding between the bridge's ports, and bridged frames through iptables: what kube-proxy needs on a bridge node
+ * when a Service's endpoint is a pod (kubenet's requirement; kind's nodes have the same). Both per namespace.
  */
-async function bridgeFramesSkipIptables(namespace: string): Promise<void> {
-  if (!fs.existsSync(BRIDGE_NF_CALL_IPTABLES)) return;
-  await run('ip', ['netns', 'exec', namespace, requireHostTool('sysctl'), '-q', '-w', 'net.bridge.bridge-nf-call-iptables=0']);
+async function forwardAndFilterBridgedFrames(namespace: string): Promise<void> {
+  const sysctl = (setting: string) => run('ip', ['netns', 'exec', namespace, requireHostTool('sysctl'), '-q', '-w', setting]);
+  await sysctl('net.ipv4.ip_forward=1');
+  if (!fs.existsSync(BRIDGE_NF_CALL_IPTABLES))
+    throw new Error(
+      'br_netfilter is not loaded (no /proc/sys/net/bridge): a pod could not reach a Service whose endpoint is a pod; load it with modprobe br_netfilter',
+    );
+  await sysctl('net.bridge.bridge-nf-call-iptables=1');
 }
 
 /** IPv6 off for every interface created in the namespace from now on (its loopback keeps ::1). */

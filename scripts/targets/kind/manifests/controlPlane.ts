@@ -24,7 +24,12 @@ const MOUNTS = {
   token: { secret: 'kube-apiserver-static-token', dir: `${SRV}/token` },
   serviceAccount: { secret: 'service-account-key', dir: `${SRV}/service-account-key` },
 } as const;
-/** The probes' user: authenticated, so the default RBAC role system:public-info-viewer lets it read /readyz and /livez. */
+/**
+ * The probes' and scrapes' user: authenticated, so the default RBAC role system:public-info-viewer lets it read /readyz
+ * and /livez, and in system:monitoring (bound to the ClusterRole of that name by default) for /metrics. Its /metrics
+ * requests run at APF's global-default level, not exempt, so that the exempt level holds only the replica's own
+ * loopback requests and the probes (docs/measurement.md#conservation).
+ */
 export const PROBE_USER = 'apiserver-lb:probe';
 /** What the load clients may do in the shoot: the verbs and resources of the scenario vocabulary (scenarios/vocabulary.ts). */
 export const LOAD_CLIENT_CLUSTER_ROLE = 'apiserver-lb:load-client';
@@ -36,7 +41,7 @@ export function clientGroupUser(group: string): { user: string; groups: string[]
 
 /** --token-auth-file: `token,user,uid,"group1,group2"` per line (k8s.io/apiserver tokenfile). */
 export function staticTokenFile(plan: ClusterPlan, probeToken: string): string {
-  const lines = [`${plan.tokens.shootAdmin},system:admin,system:admin,"system:masters"`, `${probeToken},${PROBE_USER},${PROBE_USER}`];
+  const lines = [`${plan.tokens.shootAdmin},system:admin,system:admin,"system:masters"`, `${probeToken},${PROBE_USER},${PROBE_USER},"system:monitoring"`];
   for (const group of plan.clientGroups) {
     const { user, groups } = clientGroupUser(group);
     lines.push(`${plan.tokens.clientGroups[group]},${user},${user},"${groups.join(',')}"`);

@@ -1,0 +1,54 @@
+// The binary target (docs/binary-target.md): every scenario on the real upstream components as processes on this
+// machine, no containers: the seed's and the shoot's real etcd and kube-apiservers, the real kube-proxy in iptables
+// mode in a network namespace that plays the node, real Envoy as the gateway pods, our webhook called by the seed's
+// real admission plugin, and the Go client-go load client in a namespace per pod.
+import { BINARY_NAMES, type BinaryName } from '../../binaries/components.ts';
+import { locateBinary, missingBinaryMessage } from '../../binaries/locate.ts';
+import { eventName } from '../../../scenarios/events.ts';
+import type { Scenario } from '../../../scenarios/schema.ts';
+import { findTool, missingToolMessage } from '../../tools/externalTools.ts';
+import type { Target } from '../target.ts';
+import { BinaryCluster } from './binaryCluster.ts';
+import { UNSUPPORTED_CHANGES } from './binaryChanges.ts';
+import { networkProblems } from './network/hostTools.ts';
+
+/** What the binary target cannot run, one line each (empty: it can). */
+export function binaryCheck(scenario: Scenario): string[] {
+  const problems: string[] = [];
+  if (scenario.topology.neighbours.length > 0)
+    problems.push('topology.neighbours: the binary target runs one control plane (shared-gateway runs on local and kind)');
+  for (const group of scenario.clients) {
+    if (group.profile === 'http1-pool')
+      problems.push(
+        `clients[${group.name}]: profile http1-pool has no client-go counterpart in the Go load client (docs/load-client.md); it runs on the local target`,
+      );
+    if (group.auth === 'client-certificate') problems.push(`clients[${group.name}]: auth client-certificate is not wired on the binary target yet`);
+  }
+  if (scenario.topology.gateway.choiceCount !== 2)
+    problems.push(
+      `topology.gateway.choiceCount ${scenario.topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`,
+    );
+  scenario.events.forEach((event, index) => {
+    if (event.type === 'set-namespace-alias') problems.push(`events[${index}] (${eventName(event)}): ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
+  });
+  return problems;
+}
+
+/** What this machine lacks for the binary target, each line saying what to do. */
+export function binaryPreflight(): string[] {
+  const problems = networkProblems();
+  const missing = BINARY_NAMES.filter((name: BinaryName) => !locateBinary(name));
+  if (missing.length > 0) problems.push(`${missingBinaryMessage(missing[0]!)}${missing.length > 1 ? ` (also missing: ${missing.slice(1).join(', ')})` : ''}`);
+  if (!findTool('kubectl')) problems.push(missingToolMessage('kubectl'));
+  return problems;
+}
+
+export function createBinaryTarget(options: { log?: (line: string) => void; timeScale?: number } = {}): Target {
+  return {
+    name: 'binary',
+    timeScale: options.timeScale ?? 1,
+    check: binaryCheck,
+    preflight: async () => binaryPreflight(),
+    start: (plan) => BinaryCluster.start(plan, options.log),
+  };
+}
