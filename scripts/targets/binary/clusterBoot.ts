@@ -158,6 +158,11 @@ async function bootInto(
     await gateway.start();
     await gateway.setReplicas(plan.namespace, shoot.readyEndpoints());
     shoot.onEndpointsChanged = (endpoints) => gateway!.setReplicas(plan.namespace, endpoints);
+    await waitForServiceRules(
+      network.node.name,
+      `${plan.istioNamespace}/${GATEWAY_INTERNAL_SERVICE_NAME}:tcp`,
+      plan.gatewayPods.map((p) => `${p.ip}:${p.port}`),
+    );
     log(`${plan.gatewayPods.length} gateway pods (Envoy) ready`);
   }
   // kube-proxy follows the EndpointSlices within a fraction of a second; the first load waits for it.

@@ -12,6 +12,7 @@ import type { RenderContext } from '../kind/manifests/common.ts';
 import { controlPlaneSecrets, ETCD_CLIENT_PORT, ETCD_NAME, etcdObjects, kubeApiserverDeployment } from '../kind/manifests/controlPlane.ts';
 import type { KubeManifest } from '../kind/steps.ts';
 import { publishEndpoints } from './endpointSlices.ts';
+import { waitForServiceRules } from './network/iptablesRules.ts';
 import { objectData, podFromTemplate, readinessProbe, type PodRuntime, type RunningPod } from './podRuntime.ts';
 
 /** How long a replica may take to pass its readiness probe (measured here: 2-5 s; a loaded machine takes longer). */
@@ -61,6 +62,9 @@ export class BinaryShootControlPlane {
     this.etcd = await this.runtime.run(pod, 'etcd', this.data);
     await this.runtime.waitReady(this.etcd, readinessProbe(pod), READY_TIMEOUT_MS);
     await publishEndpoints(this.runtime.seed, this.namespace, ETCD_NAME, { name: 'client', port: ETCD_CLIENT_PORT }, [{ name: pod.name, ip: pod.ip }]);
+    // The replicas dial etcd by its Service name: kube-proxy must have its rules before they start (a kube-apiserver
+    // gives up on storage after 20 s).
+    await waitForServiceRules(this.runtime.network.node.name, `${this.namespace}/${ETCD_NAME}:client`, [`${pod.ip}:${ETCD_CLIENT_PORT}`]);
   }
 
   /** Starts replica `index` (a new one, or one that was stopped) and publishes it once ready. */

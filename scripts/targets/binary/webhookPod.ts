@@ -9,6 +9,7 @@ import type { ClusterPlan } from '../../cluster/plan.ts';
 import type { RenderContext } from '../kind/manifests/common.ts';
 import { webhookObjects } from '../kind/manifests/workloads.ts';
 import { publishEndpoints } from './endpointSlices.ts';
+import { waitForServiceRules } from './network/iptablesRules.ts';
 import type { Kubectl } from './kubectl.ts';
 import { objectData, podFromTemplate, readinessProbe, type PodRuntime, type RunningPod, type ServiceAccountAccess } from './podRuntime.ts';
 
@@ -50,6 +51,8 @@ export class BinaryWebhook {
     this.pod = await this.runtime.run(pod, 'webhook', objectData(this.objects), [], this.serviceAccount);
     await this.runtime.waitReady(this.pod, readinessProbe(pod), READY_TIMEOUT_MS);
     await this.publish([{ name: pod.name, ip: pod.ip }]);
+    // The seed's admission plugin dials the webhook's ClusterIP: wait until kube-proxy sends it to this pod.
+    await waitForServiceRules(this.runtime.network.node.name, `${GRM_NAMESPACE}/${GRM_NAME}:https`, [`${pod.ip}:${WEBHOOK_SERVER_PORT}`]);
   }
 
   /** The webhook goes down: out of its Service first, then SIGTERM (admission then fails closed: failurePolicy Fail). */
