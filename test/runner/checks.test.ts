@@ -175,4 +175,40 @@ describe('evaluateChecks', () => {
       expect(directLimited.map((c) => c.status)).toEqual(['inconclusive', 'inconclusive']);
     });
   });
+
+  describe('any other check in a mode the self-check says the machine limited', () => {
+    const limit = (r: ModeResult): ModeResult => ({
+      ...r,
+      selfCheck: { ...r.selfCheck, warnings: ['apiserver event loop p99 54 ms: inflated'], clean: false },
+    });
+    const scenario = { modes: ['direct', 'goaway'] } as Partial<ScenarioInput>;
+    // The heavy client of a slowed replica opened more connections under direct, and its load spread (max/mean 1.14).
+    const spread = modeResultOf('direct', { a: { requests: [40, 40] }, b: { requests: [35, 35] }, c: { requests: [30, 30] } });
+    const goaway = { ...hot, mode: 'goaway' as const };
+
+    it('a failure is inconclusive there, with the reason; the same failure in a clean mode fails; a pass stands', () => {
+      const bound = expectOf({ direct: { maxOverMean: { min: 2 } }, compare: ['goaway.maxOverMean <= direct.maxOverMean'] }, scenario);
+      const [pinned, compared] = evaluateChecks(bound, [limit(spread), goaway]);
+      expect(pinned).toMatchObject({ metric: 'maxOverMean', ok: true, status: 'inconclusive' });
+      expect(pinned!.reason).toBe(
+        'it would have failed, but the self-check says the machine limited direct (apiserver event loop p99 54 ms): its lag slows the replicas there, so requests queue and client-go opens more connections than the scenario asks for',
+      );
+      expect(compared).toMatchObject({ metric: 'goaway.maxOverMean <= direct.maxOverMean', status: 'inconclusive' });
+      expect(evaluateChecks(bound, [spread, goaway]).map((c) => c.status)).toEqual(['fail', 'fail']);
+      expect(evaluateChecks(bound, [limit(hot), goaway]).map((c) => c.status)).toEqual(['pass', 'pass']);
+    });
+
+    it('exact checks are judged whatever the machine did: conservation, identity, rejected pods, events', () => {
+      const lost = limit(
+        modeResultOf('direct', { a: { requests: [10] } }, { clients: [clientResult('ctl', 12)], events: [event('scale', 1000, undefined, 'no replica 5')] }),
+      );
+      const checks = evaluateChecks(expectOf({ direct: { conservation: true, rejectedPods: { min: 1 }, identity: { ctl: 'alice' } } }), [lost]);
+      expect(checks.map((c) => [c.metric, c.status])).toEqual([
+        ['rejectedPods', 'fail'],
+        ['conservation', 'fail'],
+        ['identity[ctl]', 'fail'],
+        ['event[scale]', 'fail'],
+      ]);
+    });
+  });
 });
