@@ -46,7 +46,8 @@ export function addTargetOptions(command: Command): Command {
   // The kind and cluster targets' own flags mean nothing to the simulator: say so rather than ignore them.
   return command.hook('preAction', (_command, action) => {
     const opts = action.opts() as TargetFlags;
-    const given = KIND_FLAG_KEYS.filter((key) => opts[key] !== undefined);
+    // --time-scale also applies to the binary target (real replicas take seconds to start and stop).
+    const given = KIND_FLAG_KEYS.filter((key) => opts[key] !== undefined && !(key === 'timeScale' && opts.target === 'binary'));
     if ((opts.target === 'local' || opts.target === 'binary') && given.length > 0)
       throw new UsageError(
         `--${given[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is for --target kind or cluster (not for the ${opts.target} target)`,
@@ -62,7 +63,7 @@ export async function resolveTarget(flags: TargetFlags, log?: (line: string) => 
   }
   if (flags.target === 'binary') {
     const { createBinaryTarget } = await import('../targets/binary/binaryTarget.ts');
-    return createBinaryTarget({ log });
+    return createBinaryTarget({ log, timeScale: flags.timeScale });
   }
   const { createKindTarget } = await import('../targets/kind/kindTarget.ts');
   return createKindTarget(kindTargetOptions(flags, log));

@@ -49,12 +49,20 @@ export interface ChangeOutcome {
    * can know it; the runner adds those counts to the replica's totals (a restarted process counts from zero again).
    */
   finalMetrics?: { replica: string; text: string }[];
+  /**
+   * The first /metrics of every replica process the change started, read as it became ready and before any client
+   * could reach it, where the target knows it: a real kube-apiserver counts its own start-up requests, which the
+   * runner then leaves out (that process counts from here, not from zero).
+   */
+  initialMetrics?: { replica: string; text: string }[];
 }
 
 /** One change being applied: when it began, the final /metrics of the processes it ended, and its outcome. */
 export interface ChangeRecorder {
   /** Add a replica process's last /metrics text here when the change ends it. */
   readonly final: { replica: string; text: string }[];
+  /** Add a new replica process's first /metrics here (ChangeOutcome.initialMetrics). */
+  readonly initial: { replica: string; text: string }[];
   /** Milliseconds since the change began (a change that ends with something ready passes this as readyMs). */
   elapsed(): number;
   done(detail: string, readyMs?: number): ChangeOutcome;
@@ -63,9 +71,11 @@ export interface ChangeRecorder {
 export function changeRecorder(change: TopologyChange): ChangeRecorder {
   const started = performance.now();
   const final: { replica: string; text: string }[] = [];
+  const initial: { replica: string; text: string }[] = [];
   const elapsed = () => performance.now() - started;
   return {
     final,
+    initial,
     elapsed,
     done: (detail, readyMs) => ({
       change,
@@ -73,6 +83,7 @@ export function changeRecorder(change: TopologyChange): ChangeRecorder {
       ...(readyMs !== undefined ? { readyMs } : {}),
       detail,
       ...(final.length > 0 ? { finalMetrics: final } : {}),
+      ...(initial.length > 0 ? { initialMetrics: initial } : {}),
     }),
   };
 }

@@ -101,6 +101,8 @@ export class LoadSampler {
   private begun = false;
   /** The target's replicas count exempt requests that are not the clients' (MetricsEndpoint.excludeExempt). */
   private excludeExempt = false;
+  /** Each replica's latest ChangeOutcome.initialMetrics. */
+  private readonly initials = new Map<string, ReplicaSnapshot>();
 
   constructor(
     private readonly source: LoadSource,
@@ -280,7 +282,7 @@ export class LoadSampler {
     if (incarnations.some((i) => i.ended && sameProcess(i, snapshot))) return; // a scrape that raced the process's end
     const current = incarnations.at(-1);
     if (current && !current.ended) {
-      if (sameProcess(current, snapshot) && snapshot.requests >= current.last.requests) {
+      if (sameProcess(current, snapshot) && snapshot.counterTotal >= current.last.counterTotal) {
         current.last = snapshot;
         if (track.pendingFailures.count > 0) {
           track.unexplainedFailures = { count: track.unexplainedFailures.count + track.pendingFailures.count, error: track.pendingFailures.error };
@@ -291,8 +293,24 @@ export class LoadSampler {
       current.ended = true;
     }
     track.pendingFailures = { count: 0, error: '' };
-    // A process that started during the phase counts from zero.
-    incarnations.push({ startTime: snapshot.startTime, baseline: undefined, last: snapshot, ended: false, final: false });
+    // A process that started during the phase counts from zero, or from the /metrics its target read as it became
+    // ready (ChangeOutcome.initialMetrics: a real kube-apiserver counts its own start-up requests).
+    const initial = this.initials.get(track.series.replica);
+    const baseline = initial && initial.startTime === snapshot.startTime ? initial : undefined;
+    incarnations.push({ startTime: snapshot.startTime, baseline, last: snapshot, ended: false, final: false });
+  }
+
+  /**
+   * A new process's /metrics as its target read it when it became ready, before any client could reach it
+   * (ChangeOutcome.initialMetrics): that process counts from there, not from zero.
+   */
+  ingestInitial(initials: { replica: string; text: string }[]): void {
+    for (const initial of initials) {
+      const snapshot = snapshotOf(initial.replica, initial.text, { excludeExempt: this.excludeExempt });
+      this.initials.set(initial.replica, snapshot);
+      const incarnation = this.tracks.get(initial.replica)?.series.incarnations.find((i) => sameProcess(i, snapshot));
+      if (incarnation && !incarnation.baseline) incarnation.baseline = snapshot;
+    }
   }
 
   private track(replica: string, controlPlane: string | undefined): Track {

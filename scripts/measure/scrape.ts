@@ -25,6 +25,8 @@ export interface ReplicaSnapshot extends ReplicaCounts {
   /** process_start_time_seconds: which process the counters belong to (0 when the replica does not export it). */
   startTime: number;
   inflight: { readOnly: number; mutating: number };
+  /** apiserver_request_total as exported, all of it: the counter whose decrease means a reset (Prometheus' rule). */
+  counterTotal: number;
   /** Everything the replica exported, for readers of other series (API Priority and Fairness). */
   metrics: ParsedMetrics;
 }
@@ -53,6 +55,7 @@ export function snapshotOf(replica: string, text: string, options: { excludeExem
     at: Date.now(),
     startTime: sumOf(metrics, 'process_start_time_seconds'),
     requests: sumOf(metrics, 'apiserver_request_total') - exempt,
+    counterTotal: sumOf(metrics, 'apiserver_request_total'),
     byCode: sumBy(metrics, 'apiserver_request_total', 'code'),
     byVerb: sumBy(metrics, 'apiserver_request_total', 'verb'),
     durationBuckets: histogramBuckets(metrics, 'apiserver_request_duration_seconds', isNotLongRunning),

@@ -242,6 +242,7 @@ export class TimelineRunner {
       this.stopping.signal.throwIfAborted();
       const outcome = await this.options.cluster.apply(change);
       if (outcome.finalMetrics) this.options.sampler.ingestFinal(outcome.finalMetrics);
+      if (outcome.initialMetrics) this.options.sampler.ingestInitial(outcome.initialMetrics);
       return outcome;
     });
     this.queues[kind] = run.catch(() => undefined);

@@ -21,6 +21,7 @@ function snapshot(replica: string, requests: number, tooMany: number): ReplicaSn
     ...ZERO_COUNTS,
     replica,
     at: 0,
+    counterTotal: 0,
     startTime: 1,
     requests,
     byCode: { ...(requests - tooMany > 0 ? { '200': requests - tooMany } : {}), ...(tooMany > 0 ? { '429': tooMany } : {}) },

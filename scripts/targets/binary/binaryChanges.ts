@@ -23,7 +23,8 @@ export async function applyChange(c: BootedCluster, change: TopologyChange): Pro
       const used = new Set(c.shoot.running().map((r) => r.index));
       let index = 0;
       while (used.has(index)) index++;
-      const { name, readyMs } = await c.shoot.startReplica(index);
+      const { name, readyMs, initialMetrics } = await c.shoot.startReplica(index);
+      if (initialMetrics !== undefined) recorder.initial.push({ replica: name, text: initialMetrics });
       return recorder.done(`${name} ready`, readyMs);
     }
     case 'remove-apiserver':
@@ -36,7 +37,8 @@ export async function applyChange(c: BootedCluster, change: TopologyChange): Pro
     case 'restart-apiserver': {
       const index = replicaIndex(change.replica);
       if (change.type === 'restart-apiserver') await stopRecorded(c, recorder, change.replica, change.mode);
-      await c.shoot.startReplica(index);
+      const { initialMetrics } = await c.shoot.startReplica(index);
+      if (initialMetrics !== undefined) recorder.initial.push({ replica: change.replica, text: initialMetrics });
       return recorder.done(`${change.replica} ready again`, recorder.elapsed());
     }
     case 'add-gateway': {

@@ -68,7 +68,7 @@ export class BinaryShootControlPlane {
   }
 
   /** Starts replica `index` (a new one, or one that was stopped) and publishes it once ready. */
-  async startReplica(index: number): Promise<{ name: string; readyMs: number }> {
+  async startReplica(index: number): Promise<{ name: string; readyMs: number; initialMetrics: string | undefined }> {
     const started = performance.now();
     const endpoint = replicaEndpoint(this.ctx.plan.addresses, index);
     const pod = podFromTemplate(this.apiserverDeployment, endpoint.name, endpoint.ip);
@@ -76,9 +76,11 @@ export class BinaryShootControlPlane {
     const replica: Replica = { index, pod: running, ready: false };
     this.replicas.set(endpoint.name, replica);
     await this.runtime.waitReady(running, readinessProbe(pod), READY_TIMEOUT_MS);
+    // Its counters before any client can reach it: what it counted of its own start-up is not the clients'.
+    const initialMetrics = await this.get(endpoint.name, '/metrics').catch(() => undefined);
     replica.ready = true;
     await this.publish();
-    return { name: endpoint.name, readyMs: performance.now() - started };
+    return { name: endpoint.name, readyMs: performance.now() - started, initialMetrics };
   }
 
   /** Withdraws the replica's endpoint, then ends its process (SIGTERM with the pod's grace period, or SIGKILL). */

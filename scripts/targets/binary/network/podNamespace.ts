@@ -73,11 +73,19 @@ export async function createPodNamespace(
   const inPod = (args: string[]) => run('ip', ['-n', name, ...args]);
   const inNode = (args: string[]) => run('ip', ['-n', node, ...args]);
   await inPod(['link', 'set', 'lo', 'up']);
-  await inNode(['link', 'add', nodeVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
+  // The pod end's MAC follows from the pod IP (0a:58 and the four address bytes, as ovn-kubernetes and the ptp plugin
+  // derive it): a pod that comes back with the same IP (a restarted replica) keeps its MAC, so the neighbour caches of
+  // the node and the other pods stay right and their replies are not sent to a MAC that is gone.
+  await inNode(['link', 'add', nodeVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'address', podMac(pod.ip), 'netns', name]);
   await inNode(['link', 'set', nodeVeth, 'master', BRIDGE]);
   await inNode(['link', 'set', nodeVeth, 'up']);
   await inPod(['addr', 'add', `${pod.ip}/${POD_PREFIX_LENGTH}`, 'dev', 'eth0']);
   await inPod(['link', 'set', 'eth0', 'up']);
   await inPod(['route', 'add', SERVICE_CIDR, 'via', NODE_ADDRESS, 'dev', 'eth0']);
   return { name, ip: pod.ip, hostname, nodeVeth, enter: enterNamespace(name), etcDir, setClusterDns };
+}
+
+/** `0a:58:c6:12:01:02` for 198.18.1.2. */
+export function podMac(ip: string): string {
+  return ['0a', '58', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }

@@ -1,0 +1,151 @@
+// The binary target end to end, on the real components as processes (docs/binary-target.md): one l7 cluster of a
+// small scenario, then what each piece must do for real. Admission runs through the seed's real
+// MutatingAdmissionWebhook plugin and our webhook (the admitted pod's hosts file carries the hostAlias); refusals come
+// back in kube-apiserver's words; Gardener's Lua filter in real Envoy drops a client-supplied X-Remote-User; the
+// events stop and start replicas, gateway pods and the webhook; close() leaves no namespace behind.
+import fs from 'node:fs';
+import https from 'node:https';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { Scenario, type ClientGroup } from '../../../scenarios/schema.ts';
+import { MODES } from '../../../scripts/cluster/modes.ts';
+import { planCluster } from '../../../scripts/cluster/plan.ts';
+import { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
+import { run } from '../../../scripts/targets/binary/network/hostTools.ts';
+import { itWithNetwork } from './network/networkTestHelpers.ts';
+
+const it = itWithNetwork('etcd', 'kube-apiserver', 'kube-proxy', 'envoy', 'loadclient');
+const scenario = Scenario.parse({
+  name: 'binary-e2e',
+  description: 'binary target end to end',
+  modes: ['l7'],
+  topology: { controlPlane: { replicas: 2 }, gateway: { pods: 1 } },
+  clients: [{ name: 'probe-client', count: 1, rate: 1 }],
+});
+const group = scenario.clients[0] as ClientGroup;
+
+let cluster: BinaryCluster | undefined;
+let startError: Error | undefined;
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) return;
+  try {
+    cluster = await BinaryCluster.start(planCluster(scenario.topology, MODES.l7, 7, { clientGroups: scenario.clients }));
+  } catch (error) {
+    startError = error as Error;
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await cluster?.close();
+}, 120_000);
+
+function booted(): BinaryCluster {
+  if (!cluster) throw startError ?? new Error('the cluster did not start');
+  return cluster;
+}
+
+/** POST a SelfSubjectReview through the gateway (SNI and :authority the public host), with extra headers. */
+function whoAmIThroughGateway(c: BinaryCluster, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const booted_ = (
+    c as unknown as { booted: { network: { tunnel: { httpsAgent(o: https.AgentOptions): https.Agent } }; ctx: { pems: { authority(id: string): string } } } }
+  ).booted;
+  const agent = booted_.network.tunnel.httpsAgent({ ca: booted_.ctx.pems.authority('ca'), servername: c.plan.publicHost });
+  const gateway = c.plan.gatewayPods[0]!;
+  const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  return new Promise((resolve, reject) => {
+    const request = https.request(
+      {
+        host: gateway.ip,
+        port: gateway.port,
+        servername: c.plan.publicHost,
+        method: 'POST',
+        path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+        agent,
+        headers: { host: c.plan.publicHost, 'content-type': 'application/json', authorization: `Bearer ${c.plan.tokens.clientGroups[group.name]}`, ...headers },
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+describe('the binary target on the real components', () => {
+  it('admits a client pod through the real webhook: its hosts file maps the public name to the gateway VIP', async () => {
+    const c = booted();
+    const admission = await c.admitClientPods([group]);
+    expect(admission.rejected.map((r) => r.message)).toEqual([]);
+    const [pod] = admission.admitted;
+    expect(pod!.hostAliases).toEqual([{ ip: c.plan.services.gatewayInternal.clusterIP, hostnames: [c.plan.publicHost] }]);
+    const fleet = await c.startClients(admission.admitted);
+    try {
+      const namespaces = (await run('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!);
+      const hostsFiles = namespaces.map((ns) => `/etc/netns/${ns}/hosts`).filter((f) => fs.existsSync(f));
+      const podHosts = hostsFiles.map((f) => fs.readFileSync(f, 'utf8')).find((text) => text.includes(`\t${pod!.name}`) || text.includes(` ${pod!.name}`));
+      expect(podHosts).toContain('# Entries added by HostAliases.');
+      expect(podHosts).toMatch(
+        new RegExp(`^${c.plan.services.gatewayInternal.clusterIP.replace(/\./g, '\\.')}\\s+${c.plan.publicHost.replace(/\./g, '\\.')}$`, 'm'),
+      );
+      const prepared = await fleet.prepare();
+      expect(prepared.failed).toEqual([]);
+      expect(prepared.answered).toBeGreaterThan(0);
+    } finally {
+      await fleet.close();
+    }
+  }, 120_000);
+
+  it("Gardener's Lua filter in real Envoy: a client-supplied X-Remote-User never reaches the replica", async () => {
+    const c = booted();
+    const answer = await whoAmIThroughGateway(c, { 'x-remote-user': 'system:admin', 'x-remote-group': 'system:masters' });
+    expect(answer.status).toBe(201);
+    const user = (JSON.parse(answer.body) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
+    expect(user.username).toBe(`system:serviceaccount:kube-system:${group.name}`);
+    expect(user.groups).not.toContain('system:masters');
+  }, 60_000);
+
+  it('stops and starts a replica, a gateway pod and the webhook; a refusal comes back in kube-apiserver words', async () => {
+    const c = booted();
+    const killed = await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-1', mode: 'kill' });
+    expect(killed.detail).toBe('kube-apiserver-1 stopped (kill)');
+    expect((await c.members()).replicas).toEqual(['kube-apiserver-0']);
+    const started = await c.apply({ type: 'start-apiserver', replica: 'kube-apiserver-1' });
+    expect(started.readyMs).toBeGreaterThan(0);
+    expect((await c.members()).replicas).toEqual(['kube-apiserver-0', 'kube-apiserver-1']);
+
+    await c.apply({ type: 'add-gateway' });
+    expect((await c.members()).gatewayPods).toEqual(['istio-ingressgateway-0', 'istio-ingressgateway-1']);
+    await c.apply({ type: 'remove-gateway', pod: 'istio-ingressgateway-0' });
+    expect((await c.members()).gatewayPods).toEqual(['istio-ingressgateway-1']);
+
+    await c.apply({ type: 'stop-webhook' });
+    const refused = await c.admitClientPods([group]);
+    expect(refused.admitted).toEqual([]);
+    expect(refused.rejected[0]!.code).toBe(500);
+    expect(refused.rejected[0]!.message).toMatch(
+      /^Internal error occurred: failed calling webhook "[^"]+": failed to call webhook: Post "https:\/\/gardener-resource-manager\.garden\.svc:443/,
+    );
+    await c.apply({ type: 'start-webhook' });
+    const again = await c.admitClientPods([group]);
+    expect(again.rejected).toEqual([]);
+  }, 180_000);
+
+  it('close() removes every namespace, process and file of the run', async () => {
+    const c = booted();
+    const runNamespaces = (c as unknown as { booted: { network: { namespaces(): string[]; dir: string } } }).booted.network;
+    const names = runNamespaces.namespaces();
+    const dir = runNamespaces.dir;
+    expect(names.length).toBeGreaterThan(3);
+    await c.close();
+    cluster = undefined;
+    const left = (await run('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!);
+    expect(left.filter((n) => names.includes(n))).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(false);
+    // The replicas' mount points are removed too, unless another binary-target run still uses them.
+    const otherRuns = left.some((n) => n.startsWith('lbbin-'));
+    if (!otherRuns) expect(fs.existsSync('/srv/kubernetes')).toBe(false);
+  }, 120_000);
+});
