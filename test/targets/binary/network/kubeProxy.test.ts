@@ -4,7 +4,6 @@
 // from a pod namespace spread over the 3 endpoints within the binomial bound (docs/theory.md style: mean N/3, 4
 // standard deviations), the backends see the pod's own IP (no masquerade inside the cluster CIDR), a process of the
 // node namespace reaches the ClusterIP too (OUTPUT), and an endpoint published later is picked up.
-import fs from 'node:fs';
 import { afterEach, describe, expect } from 'vitest';
 import { run } from '../../../../scripts/targets/binary/network/hostTools.ts';
 import { serviceAddress } from '../../../../scripts/targets/binary/network/addresses.ts';
@@ -100,11 +99,10 @@ describe('the real kube-proxy in the node namespace', () => {
         `-A KUBE-SERVICES -d ${clusterIp}/32 -p tcp -m comment --comment "default/echo:http cluster IP" -m tcp --dport 80 -j ${rules.svcChain}`,
       );
 
-      // 300 new connections from a pod, through PREROUTING: routed by the node, so bridged frames need not cross
-      // iptables (br_netfilter's switch is off in the node namespace where the machine has the module).
-      if (fs.existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables')) {
-        expect(await run('ip', ['netns', 'exec', network.node.name, 'cat', '/proc/sys/net/bridge/bridge-nf-call-iptables'])).toBe('0');
-      }
+      // 300 new connections from a pod, through PREROUTING. The node forwards between its bridge's ports and bridged
+      // frames cross iptables, as on a kubenet node (Services whose endpoints are pods need both).
+      expect(await run('ip', ['netns', 'exec', network.node.name, 'cat', '/proc/sys/net/bridge/bridge-nf-call-iptables'])).toBe('1');
+      expect(await run('ip', ['netns', 'exec', network.node.name, 'cat', '/proc/sys/net/ipv4/ip_forward'])).toBe('1');
       const pod = await network.addPod({ name: 'client-0', namespace: 'default' });
       const fromPod = await connectionsFrom(pod.enter, `http://${clusterIp}/`, CONNECTIONS);
       expect(fromPod.errors).toEqual([]);
