@@ -48,11 +48,16 @@ export interface PodProcessOptions {
 export function containerCommandLine(o: PodProcessOptions): { argv: string[]; env: Record<string, string>; cwd?: string; mountPoints: string[] } {
   const container = (o.pod.spec.containers as ContainerLike[]).find((c) => c.name === o.container);
   if (!container) throw new Error(`pod ${o.pod.name} has no container ${o.container}`);
-  const mounts = materializeVolumes(o.pod.spec, o.container, o.data, path.join(o.podDir, 'volumes'));
+  const all = materializeVolumes(o.pod.spec, o.container, o.data, path.join(o.podDir, 'volumes'));
   const env = containerEnvironment(container.env, o.pod);
   const expandAll = (list: string[] | undefined) => (list ?? []).map((a) => expand(a, env));
   const command = expandAll(container.command);
   const { command: executable, args: prefixArgs, cwd } = o.executable(container.image, command);
+  // A container's program lives in its image, which no volume covers; here it lives on the machine's file system, so
+  // a mount that would hide it (an emptyDir at /tmp over a checkout under /tmp) is left out: the process then writes
+  // to the machine's directory there instead (docs/binary-target.md#pods).
+  const program = [executable, ...(cwd ? [cwd] : [])].map((p) => path.resolve(p));
+  const mounts = { ...all, mounts: all.mounts.filter(([m]) => !program.some((p) => p === m || p.startsWith(`${m}/`))) };
   const identity = containerIdentity(o.pod.spec, o.container, o.imageUsers);
   if (typeof identity === 'string') throw new Error(`pod ${o.pod.name}: ${identity}`);
   const user =
