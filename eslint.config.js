@@ -67,6 +67,8 @@ export default tseslint.config(
       'scripts/gate/**',
       'scripts/cluster/**',
       'scripts/targets/target.ts',
+      'scripts/targets/controlPortFleet.ts',
+      'scripts/targets/binary/**',
       'scripts/targets/kind/**',
       'scripts/report/**',
     ],

@@ -1,10 +1,8 @@
 // Tests that need the Go toolchain (the Go load client's own `go test`): with Go >= MINIMUM_GO_VERSION on $PATH they
 // run; without, they are skipped with a one-line reason saying what to install; under CI=true a missing Go is a
-// failure (.ci/run has Go for `npm run binaries`), so CI runs everything. The same pattern as tools.ts and binaries.ts.
-import { it, type TestFunction } from 'vitest';
+// failure (.ci/run has Go for `npm run binaries`), so CI runs everything. The same rule as tools.ts and binaries.ts (requirement.ts).
+import { itUnless } from './requirement.ts';
 import { findGo, type GoToolchain } from '../../scripts/binaries/goToolchain.ts';
-
-let reported = false;
 
 function goOrReason(): GoToolchain | string {
   try {
@@ -17,15 +15,5 @@ function goOrReason(): GoToolchain | string {
 /** `it`, for a test that needs Go; the test gets the toolchain. */
 export function itWithGo(name: string, fn: (go: GoToolchain) => Promise<void>, timeout?: number) {
   const go = goOrReason();
-  if (typeof go !== 'string') return it(name, () => fn(go), timeout);
-  if (process.env.CI === 'true') {
-    return it(name, () => {
-      throw new Error(`CI=true and ${go}`);
-    });
-  }
-  if (!reported) {
-    reported = true;
-    console.warn(`skipping tests: ${go}`);
-  }
-  return it.skip(`${name} [skipped: ${go}]`, fn as unknown as TestFunction);
+  return itUnless(typeof go === 'string' ? go : undefined)(name, () => fn(go as GoToolchain), timeout);
 }

@@ -9,7 +9,7 @@ import type { ClusterPlan } from '../../cluster/plan.ts';
 import type { MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
-import { BinaryClientFleet } from './clientFleet.ts';
+import { binaryClientFleet } from './clientFleet.ts';
 import { bootCluster, type BootedCluster } from './clusterBoot.ts';
 
 /** The first fleet's warm-up keeps trying this long while the path to the apiservers settles (kube-proxy, EDS). */
@@ -43,7 +43,7 @@ export class BinaryCluster implements RunningCluster {
     await this.booted.clientPods.start(pods);
     const warmUp = this.loadStarted ? 0 : INITIAL_WARM_UP_RETRY_MS;
     this.loadStarted = true;
-    return new BinaryClientFleet(pods, this.booted.network.tunnel.httpAgent({ keepAlive: true, maxSockets: 32 }), warmUp, (names) =>
+    return binaryClientFleet(pods, this.booted.network.tunnel.httpAgent({ keepAlive: true, maxSockets: 32 }), warmUp, (names) =>
       this.booted.clientPods.remove(names),
     );
   }

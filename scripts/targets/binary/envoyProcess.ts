@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pollUntil } from '../../runner/poll.ts';
+import { getText } from './httpGet.ts';
 import { ManagedProcess } from './managedProcess.ts';
 
 export interface EnvoyOptions {
@@ -41,7 +42,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProcess> {
   const args = ['-c', configPath, '--concurrency', String(o.concurrency), '--base-id', String(o.baseId), '--disable-hot-restart', '--log-level', 'warn'];
   args.push(...(o.extraArgs ?? []));
   const process = new ManagedProcess({ name: o.name, command: o.binary, args, logFile: path.join(o.workDir, `${o.name}.log`), prefix: o.prefix });
-  const admin = (pathAndQuery: string) => httpGet(`http://${o.adminAddress}${pathAndQuery}`, o.adminAgent);
+  const admin = (pathAndQuery: string) => getText(`http://${o.adminAddress}${pathAndQuery}`, { agent: o.adminAgent }, 2_000);
   try {
     await pollUntil(
       async () => {
@@ -60,18 +61,4 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProcess> {
   }
   // Envoy drains listeners on SIGTERM and exits; the grace covers its default drain of a few seconds.
   return { process, admin, close: async () => void (await process.stop(5_000)) };
-}
-
-function httpGet(url: string, agent?: http.Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { timeout: 2_000, agent }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
-    request.on('error', reject);
-  });
 }

@@ -3,6 +3,7 @@
 // its serving certificate, or without verification when it made its own self-signed one (--cert-dir).
 import https from 'node:https';
 import { pollUntil } from '../../runner/poll.ts';
+import { getText } from './httpGet.ts';
 import { ConnectorAgent, type Connector } from './kubeApi.ts';
 import { ManagedProcess } from './managedProcess.ts';
 
@@ -35,7 +36,7 @@ export async function startKubeApiserver(o: KubeApiserverOptions): Promise<KubeA
   const process = new ManagedProcess({ name: o.name, command: o.binary, args: o.args, logFile: o.logFile, prefix: o.prefix });
   const tlsOptions = { keepAlive: true, ...(o.caPem ? { ca: o.caPem } : { rejectUnauthorized: false }) };
   const agent = o.connect ? new ConnectorAgent(o.connect, tlsOptions) : new https.Agent(tlsOptions);
-  const get = (path: string, headers: Record<string, string> = {}) => httpsGet(agent, `${o.url}${path}`, { ...o.headers, ...headers });
+  const get = (path: string, headers: Record<string, string> = {}) => getText(`${o.url}${path}`, { agent, headers: { ...o.headers, ...headers } });
   const close = async () => {
     await process.stop(10_000);
     agent.destroy();
@@ -57,18 +58,4 @@ export async function startKubeApiserver(o: KubeApiserverOptions): Promise<KubeA
     throw error;
   }
   return { process, url: o.url, get, close };
-}
-
-function httpsGet(agent: https.Agent, url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = https.get(url, { agent, headers, timeout: 5_000 }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
-    request.on('error', reject);
-  });
 }

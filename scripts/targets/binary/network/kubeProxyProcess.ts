@@ -5,9 +5,9 @@
 // healthy (pkg/proxy/healthcheck/proxy_health.go: 200 after the first successful sync of every IP family), read
 // through the run's tunnel. Registered with the run, so close() stops it.
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { pollUntil } from '../../../runner/poll.ts';
+import { getText } from '../httpGet.ts';
 import { ManagedProcess } from '../managedProcess.ts';
 import { NODE_ADDRESS } from './addresses.ts';
 import { pathWithSbin } from './hostTools.ts';
@@ -53,7 +53,8 @@ export async function startKubeProxy(o: KubeProxyOptions): Promise<KubeProxy> {
       prefix: o.network.node.enter,
     }),
   );
-  const get = (port: number, urlPath: string) => httpGet(o.network, port, urlPath);
+  const agent = o.network.tunnel.httpAgent({ keepAlive: false });
+  const get = (port: number, urlPath: string) => getText(`http://${NODE_ADDRESS}:${port}${urlPath}`, { agent }, 2_000);
   try {
     await pollUntil(
       async () => {
@@ -76,21 +77,4 @@ export async function startKubeProxy(o: KubeProxyOptions): Promise<KubeProxy> {
     metrics: async () => (await get(METRICS_PORT, '/metrics')).body,
     stop: async () => void (await process_.stop(5_000)),
   };
-}
-
-function httpGet(network: NetworkRun, port: number, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: NODE_ADDRESS, port, path: urlPath, createConnection: () => network.tunnel.connectInto(NODE_ADDRESS, port), timeout: 2_000 },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`GET ${urlPath} timed out`)));
-    request.on('error', reject);
-  });
 }

@@ -5,7 +5,7 @@
 // inside a namespace and a request to it through the run's tunnel.
 import http from 'node:http';
 import { execa } from 'execa';
-import { it, type TestFunction } from 'vitest';
+import { itUnless } from '../../../helpers/requirement.ts';
 import type { BinaryName } from '../../../../scripts/binaries/components.ts';
 import { locateBinary, missingBinaryMessage } from '../../../../scripts/binaries/locate.ts';
 import { pollUntil } from '../../../../scripts/runner/poll.ts';
@@ -13,24 +13,9 @@ import { ManagedProcess } from '../../../../scripts/targets/binary/managedProces
 import { networkProblems, run } from '../../../../scripts/targets/binary/network/hostTools.ts';
 import type { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';
 
-const reported = new Set<string>();
-
 export function itWithNetwork(...binaries: BinaryName[]) {
-  return (name: string, fn: TestFunction, timeout?: number) => {
-    const missing = binaries.filter((b) => !locateBinary(b));
-    const reason = networkProblems()[0] ?? (missing.length > 0 ? missingBinaryMessage(missing[0]!) : undefined);
-    if (!reason) return it(name, fn, timeout);
-    if (process.env.CI === 'true') {
-      return it(name, () => {
-        throw new Error(`CI=true and ${reason}`);
-      });
-    }
-    if (!reported.has(reason)) {
-      reported.add(reason);
-      console.warn(`skipping tests: ${reason}`);
-    }
-    return it.skip(`${name} [skipped: ${reason}]`, fn);
-  };
+  const missing = binaries.find((b) => !locateBinary(b));
+  return itUnless(networkProblems()[0] ?? (missing ? missingBinaryMessage(missing) : undefined));
 }
 
 /** Every route of a namespace, IPv4 and IPv6, in every table, one normalised line each. */
