@@ -78,6 +78,38 @@ export default tseslint.config(
     rules: noSimulatorAtRunTime,
   },
   {
+    // The bottom layer (docs/architecture.md#layers): the vocabulary every layer shares imports nothing of the project.
+    files: ['scripts/core/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '!./*'], message: 'scripts/core/ is the bottom layer: it imports nothing of the project (docs/architecture.md#layers)' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The simulator is below the runner, the targets and the CLI: from scripts/ it takes only the bottom layer.
+    files: ['sim/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../scripts/*', '../../../scripts/*', '!../../scripts/core', '!../../../scripts/core'],
+              message:
+                'sim/ never imports the runner, the targets, the plan or the CLI; shared vocabulary lives in scripts/core/ (docs/architecture.md#layers)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['webhook/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [

@@ -32,15 +32,6 @@ export interface AddressPlan {
 /** Replica IPs each control plane's slot holds (the scenario maximum of replicas). */
 export const REPLICAS_PER_SLOT = 16;
 
-/** One address a pod or a Service listens on: what EndpointSlices, kube-proxy and Envoy's EDS all deal in. */
-export interface Endpoint {
-  /** Pod name (or Service name for a VIP), e.g. kube-apiserver-0. */
-  name: string;
-  ip: string;
-  /** The port actually bound on loopback (see mapPrivilegedPort). */
-  port: number;
-}
-
 /** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service under test, 1 the istio internal gateway Service, 2.. neighbours. */
 export function serviceIp(plan: AddressPlan, index: number): string {
   // Off loopback the VIPs have a /16 of their own (a real kube-apiserver's Service range), whose first address it
@@ -76,11 +67,6 @@ export function systemPodIp(plan: AddressPlan, index: number): string {
 export function clientPodIp(plan: AddressPlan, index: number): string {
   if (index < 0 || index >= 60_000) throw new RangeError(`client pod index ${index} out of range`);
   return ip(plan, 16 + Math.floor(index / 250), 1 + (index % 250));
-}
-
-/** The port a listener actually binds for a Kubernetes port number (443 -> 10443 with the default offset). */
-export function mapPrivilegedPort(port: number, privilegedPortOffset: number): number {
-  return port < 1024 ? port + privilegedPortOffset : port;
 }
 
 function ip(plan: AddressPlan, third: number, fourth: number): string {

@@ -19,7 +19,7 @@ import type { GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
 import type { KubeProxyConfig, ServiceSpec } from '../../sim/network/kubeProxy.ts';
 import type { ServiceRecord } from '../../sim/network/resolver.ts';
 import type { WebhookPodConfig } from '../../sim/webhookPod.ts';
-import { Rng } from './random.ts';
+import { Rng } from '../core/random.ts';
 import { neighbourIdentity, type ClientGroup, type Scenario } from '../../scenarios/schema.ts';
 import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
@@ -28,13 +28,12 @@ import {
   FIRST_ADDRESS_BLOCK,
   gatewayPodIp,
   kubeApiserverServiceIp,
-  mapPrivilegedPort,
   replicaIp,
   serviceIp,
   systemPodIp,
   type AddressPlan,
-  type Endpoint,
 } from './addresses.ts';
+import { mapPrivilegedPort, type Endpoint } from '../core/endpoint.ts';
 import { clientGroupCertificateId, controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
 import { genericKubeconfigSecretName } from './clientPod.ts';
 import {

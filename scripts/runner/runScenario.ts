@@ -1,6 +1,6 @@
 // Runs every mode of a scenario, one fresh cluster per mode on the given target, and assembles the versioned results.
 import os from 'node:os';
-import { freshSeed } from '../cluster/random.ts';
+import { freshSeed } from '../core/random.ts';
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../scenarios/timeScale.ts';
 import type { Target } from '../targets/target.ts';

@@ -8,7 +8,7 @@
 // execute (noteExecuting), as the APF filter's own read-only/mutating watermarks feed
 // apiserver_current_inflight_requests (server/filters/priority-and-fairness.go noteExecutingDelta); step 2 is
 // unchanged: seats bound how many requests execute, workers and service times how long they take.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 
 export interface CapacityConfig {
   workers: number;

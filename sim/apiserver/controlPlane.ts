@@ -13,8 +13,8 @@
 // serves them (flowcontrol.apiserver.k8s.io/v1). Without `apf` (or with enabled: false) the replicas use the
 // max-inflight filter, as kube-apiserver does with --enable-priority-and-fairness=false; scenarios turn APF on by
 // default (scenarios/apfSchema.ts), as Kubernetes has since 1.29.
-import type { Endpoint } from '../../scripts/cluster/addresses.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import type { Endpoint } from '../../scripts/core/endpoint.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import type { AdmitFunction, StoreReader } from './admissionHook.ts';
 import { ApfConfigurationError, resolveConfiguration } from './apf/configuration.ts';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type http2 from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { AdmitFunction, UserInfo } from './admissionHook.ts';
 import type { ExecutionLease } from './apf/priorityAndFairness.ts';
 import { nonResourceDigest, resourceDigest, timeoutParam, workInputsOf, type ReplicaApf } from './apfFilter.ts';

@@ -3,7 +3,7 @@
 // current state, then changes; N → changes after N, or an ERROR event with a 410 Expired Status when N is older
 // than the history; BOOKMARK events when allowWatchBookmarks; the watch ends after timeoutSeconds (default: a
 // random time between --min-request-timeout 1800 s and twice that, as the apiserver picks).
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { KubeObject } from './objects.ts';
 import type { ResourceInfo } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';

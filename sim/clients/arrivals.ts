@@ -1,7 +1,7 @@
 // Open-loop arrival schedules (docs/measurement.md#open-loop-schedules): requests are *intended* at fixed times regardless of how fast
 // answers come back, and latency is measured from those intended times, so a stalled server shows up as latency
 // instead of hiding in a lower request rate (coordinated omission).
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 
 export interface ArrivalSchedule {
   /** Milliseconds from the epoch of the run to the next intended request. */

@@ -4,7 +4,7 @@
 // Requests follow an open-loop schedule; latency runs from the intended send time.
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { PodNetwork } from './podNetwork.ts';
 import { PodAccounting } from './accounting.ts';
 import { OpenLoopSchedule } from './openLoopSchedule.ts';

@@ -1,6 +1,6 @@
 // The clients component: a group of client pods in one worker thread. prepare() warms them up, run() drives the
 // open-loop load from one shared epoch and returns each pod's accounting.
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import { simulatedPodNetwork } from './podNetwork.ts';
 import type { ClientRunResult, ClientsConfig, PrepareResult, RunOptions } from './types.ts';

@@ -2,7 +2,7 @@
 // the arrival process gives, whatever the answers do, until the load phase ends or the pod's request budget is used.
 // A timeline event may change the rate (the schedule continues from that moment at the new rate) or stop the pod
 // (it is deleted). One timer at a time: when it fires, every arrival due by then is sent, then the next is scheduled.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import { createArrivals, type ArrivalSchedule } from './arrivals.ts';
 
 export class OpenLoopSchedule {

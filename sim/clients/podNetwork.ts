@@ -3,7 +3,7 @@
 // first and then cluster DNS (sim/network/resolver.ts), privileged ports are mapped, and connections bind the pod's
 // own loopback IP so kube-proxy and network policy see the pod. A client running in a real pod uses the system
 // resolver (which reads the pod's /etc/hosts, where the kubelet wrote the hostAliases) and the pod's own address.
-import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
+import { mapPrivilegedPort } from '../../scripts/core/endpoint.ts';
 import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
 import type { ClientPodSpec } from './types.ts';
 

@@ -1,7 +1,7 @@
 // Turns a pod's request mix into concrete REST calls in the real paths and JSON shapes, the way a controller built on
 // client-go would issue them: GET/LIST of its own objects (LIST with a label selector, as informers of a controller's
 // own objects do), unconditional PUT updates (no resourceVersion), merge-patches, creates and deletes.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { ClientPodSpec, ClientResource, ClientVerb, MixEntry } from './types.ts';
 
 export interface RestCall {

@@ -1,5 +1,5 @@
 // Istio DestinationRule `loadBalancer.simple` values the simulated gateway supports.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { LoadBalancer } from './upstreamHost.ts';
 import { LeastRequestBalancer } from './leastRequest.ts';
 import { RandomBalancer } from './randomPick.ts';

@@ -2,7 +2,7 @@
 // LeastRequestLoadBalancer::unweightedHostPick): draw `choiceCount` hosts uniformly at random (with replacement)
 // and keep the one with the fewest active requests; on a tie the earlier draw stays. choice_count defaults to 2:
 // the "power of two choices" (Mitzenmacher). This is Istio's LEAST_REQUEST, Gardener's L7 DestinationRule policy.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { LoadBalancer, UpstreamHost } from './upstreamHost.ts';
 
 export class LeastRequestBalancer implements LoadBalancer {

@@ -1,5 +1,5 @@
 // Istio RANDOM: a uniformly random host per request.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import type { LoadBalancer, UpstreamHost } from './upstreamHost.ts';
 
 export class RandomBalancer implements LoadBalancer {

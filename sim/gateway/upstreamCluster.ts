@@ -7,8 +7,8 @@
 // The counting happens here and nowhere else: `acquire()` picks a host and counts the request on it (active++,
 // total++); the lease's `release()` ends it (active--) exactly once, however often a caller's close, error and
 // timeout paths call it. The HTTP/2, HTTP/1.1 and passthrough paths all hold a lease per request (or connection).
-import type { Endpoint } from '../../scripts/cluster/addresses.ts';
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Endpoint } from '../../scripts/core/endpoint.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 import { createBalancer, type LbPolicy } from './lbPolicy.ts';
 import { toUpstreamHost, type LoadBalancer, type UpstreamHost } from './upstreamHost.ts';
 

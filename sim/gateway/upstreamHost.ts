@@ -1,7 +1,7 @@
 // An upstream host as the gateway's load balancer sees it: an endpoint (docs/envoy-istio.md#least-request) plus its
 // live counters. `active` is what Envoy's least-request balancer compares (the host stat rq_active; for TCP
 // passthrough the active connections). Only UpstreamCluster's lease changes the counters.
-import type { Endpoint } from '../../scripts/cluster/addresses.ts';
+import type { Endpoint } from '../../scripts/core/endpoint.ts';
 
 export interface UpstreamHost extends Endpoint {
   /** Requests (L7) or connections (passthrough) in flight to this host. */

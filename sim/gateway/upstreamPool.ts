@@ -6,7 +6,7 @@
 // Envoy keeps one pool per worker thread; `connectionsPerHost` > 1 models several workers.
 import http2 from 'node:http2';
 import tls from 'node:tls';
-import type { Endpoint } from '../../scripts/cluster/addresses.ts';
+import type { Endpoint } from '../../scripts/core/endpoint.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
 import { DEFAULT_STREAM_PRIORITY } from '../network/http2Priority.ts';
 

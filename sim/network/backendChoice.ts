@@ -4,7 +4,7 @@
 // - ipvs mode: the default scheduler is "rr" (pkg/proxy/ipvs/proxier.go `defaultScheduler`), decided per node; the
 //   simulator has one node, so it is a single round-robin sequence per Service.
 // Established connections never move: that is the whole hotspot.
-import type { Rng } from '../../scripts/cluster/random.ts';
+import type { Rng } from '../../scripts/core/random.ts';
 
 export type KubeProxyMode = 'iptables' | 'ipvs';
 

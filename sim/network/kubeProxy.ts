@@ -8,8 +8,8 @@
 //   when its pod went away (resetRemoved), and kept when it merely turned unready (conntrack keeps established flows);
 // - no ready endpoint: the connection is refused (iptables REJECT), here an immediate reset.
 import net from 'node:net';
-import type { Endpoint } from '../../scripts/cluster/addresses.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import type { Endpoint } from '../../scripts/core/endpoint.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import { createBackendChooser, type BackendChooser, type KubeProxyMode } from './backendChoice.ts';
 import { decideIngress, normalizeIp, type PodIdentity } from './networkPolicy.ts';

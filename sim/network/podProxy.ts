@@ -10,7 +10,7 @@
 // name, as in the generic token kubeconfig.
 import http from 'node:http';
 import net from 'node:net';
-import { mapPrivilegedPort } from '../../scripts/cluster/addresses.ts';
+import { mapPrivilegedPort } from '../../scripts/core/endpoint.ts';
 import { defineComponent } from '../runtime/component.ts';
 import { resolveForPod, type HostAlias, type ServiceRecord } from './resolver.ts';
 import { destroyWhenSettled } from './socketClose.ts';

@@ -2,7 +2,7 @@
 import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplicaCapacity } from '../../sim/apiserver/capacity.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
 import { pollUntil, waitFor } from '../../scripts/runner/poll.ts';
 import { replicaEndpoint } from '../../scripts/cluster/plan.ts';

@@ -2,7 +2,7 @@
 // sent in that turn, so a pod's rate is not capped by the timer's ~1 ms resolution; the count and the budget hold.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OpenLoopSchedule } from '../../sim/clients/openLoopSchedule.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 
 describe('OpenLoopSchedule', () => {
   beforeEach(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createArrivals } from '../../sim/clients/arrivals.ts';
 import { TokenBucket } from '../../sim/clients/tokenBucket.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 
 describe('client-go token bucket (x/time/rate semantics)', () => {
   it('releases the i-th of N requests at t=0 at max(0, (i − b + 1)/r)', () => {

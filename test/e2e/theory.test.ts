@@ -6,7 +6,7 @@
 // own spread (Monte Carlo). And the same seed must give the same client-to-replica assignment again (replay).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { expectedRandomAssignment, fairnessOf } from '../../scripts/measure/fairness.ts';
 import type { ModeResult } from '../../scripts/runner/results.ts';
 import { runScenario } from '../../scripts/runner/runScenario.ts';

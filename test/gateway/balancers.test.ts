@@ -2,7 +2,7 @@
 // bins, where a ball is a request and a bin's "active" count is its load so far; Envoy's own simulation case
 // (docs/envoy-istio.md#p2c-with-one-busy-host); and the lease that counts requests in the upstream cluster.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import type { LoadBalancer, UpstreamHost } from '../../sim/gateway/upstreamHost.ts';
 import { UpstreamCluster } from '../../sim/gateway/upstreamCluster.ts';
 import { createBalancer } from '../../sim/gateway/lbPolicy.ts';

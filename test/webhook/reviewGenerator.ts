@@ -1,6 +1,6 @@
 // Seeded generator of AdmissionReview requests for the fuzz test: valid reviews with a known expected outcome
 // (the oracle), and broken ones (truncated, retyped fields, junk bytes, deep nesting, wrong headers).
-import { Rng } from '../../scripts/cluster/random.ts';
+import { Rng } from '../../scripts/core/random.ts';
 import { pod, projectedKubeconfigVolume, review } from '../../scripts/webhookRig/pods.ts';
 
 /** Namespaces of the fixture apiserver and what the webhook must do for a selected pod there. */

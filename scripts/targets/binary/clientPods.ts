@@ -7,7 +7,7 @@
 import { clientPodIp } from '../../cluster/addresses.ts';
 import { clientBehaviour } from '../../cluster/clientPod.ts';
 import type { ClusterPlan, GenericKubeconfig } from '../../cluster/plan.ts';
-import { Rng } from '../../cluster/random.ts';
+import { Rng } from '../../core/random.ts';
 import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ResolvedKindOptions } from '../kind/options.ts';

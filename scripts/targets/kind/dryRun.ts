@@ -12,7 +12,7 @@ import { KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/
 import { renderKubeconfig } from '../../cluster/kubeconfig.ts';
 import { MODES } from '../../cluster/modes.ts';
 import { planCluster, type ClusterPlan } from '../../cluster/plan.ts';
-import { Rng } from '../../cluster/random.ts';
+import { Rng } from '../../core/random.ts';
 import { checkScenarioForKind } from './check.ts';
 import { formatSeconds, timingLines } from './clusterTiming.ts';
 import { prepareDryRunDir, writePlanFiles } from './executor.ts';

@@ -10,7 +10,7 @@ import { clientBehaviour } from '../../cluster/clientPod.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { GRM_NAMESPACE } from '../../cluster/gardener.ts';
 import { genericKubeconfigFor, type ClusterPlan } from '../../cluster/plan.ts';
-import { Rng } from '../../cluster/random.ts';
+import { Rng } from '../../core/random.ts';
 import { pollUntil } from '../../runner/poll.ts';
 import type {
   ClientFleet,

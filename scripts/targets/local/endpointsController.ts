@@ -6,7 +6,7 @@
 // - A replica that stops, or is deleted, is withdrawn first: no new connection or request goes to it.
 // Gateway pods are the endpoints of the internal gateway Service in the same way (they are ready once listening).
 import https from 'node:https';
-import type { Endpoint } from '../../cluster/addresses.ts';
+import type { Endpoint } from '../../core/endpoint.ts';
 import { KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 
 export interface EndpointSinks {

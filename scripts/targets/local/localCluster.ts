@@ -16,7 +16,8 @@ import { internalGatewayPolicyLabel } from '../../../webhook/networkPolicyLabel.
 import { ThreadHealthMonitor } from '../../../sim/runtime/threadHealth.ts';
 import webhookPod from '../../../sim/webhookPod.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
-import { clientPodIp, type Endpoint } from '../../cluster/addresses.ts';
+import { clientPodIp } from '../../cluster/addresses.ts';
+import { type Endpoint } from '../../core/endpoint.ts';
 import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
@@ -34,7 +35,7 @@ import {
   type ClusterPlan,
   type PlannedComponents,
 } from '../../cluster/plan.ts';
-import { Rng } from '../../cluster/random.ts';
+import { Rng } from '../../core/random.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import { buildSeedObjects, controlPlaneSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
 import { GRM_NAME, GRM_NAMESPACE, shootAccessSecretName } from '../../../cluster/gardener.ts';
 import type { GenericKubeconfig } from '../../../cluster/plan.ts';
-import type { Rng } from '../../../cluster/random.ts';
+import type { Rng } from '../../../core/random.ts';
 import type { ResolvedKindOptions } from '../options.ts';
 import { buildSeedObjects, type SeedObject } from '../../../cluster/seedObjects.ts';
 import { renderManifests } from '../../../../webhook/manifests.ts';
