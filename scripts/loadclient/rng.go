@@ -1,4 +1,4 @@
-// The seeded pseudo-random numbers of the simulator (scripts/cluster/random.ts), bit for bit: xoshiro128** seeded
+// The seeded pseudo-random numbers of the simulator (scripts/core/random.ts), bit for bit: xoshiro128** seeded
 // with splitmix32, streams forked by FNV-1a of a label. The load client draws its request mix, its arrival times and
 // its watch timeouts from the same streams the simulator's client-go pod uses (sim/clients/clientGoPod.ts), so a
 // seed replays the same schedule on the real targets as in the simulator.

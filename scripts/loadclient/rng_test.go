@@ -2,7 +2,7 @@ package main
 
 import "testing"
 
-// Golden values printed by the simulator's own code (scripts/cluster/random.ts, sim/clients/arrivals.ts) under tsx.
+// Golden values printed by the simulator's own code (scripts/core/random.ts, sim/clients/arrivals.ts) under tsx.
 func TestRngMatchesTheSimulator(t *testing.T) {
 	root := NewRng(20250703).Fork("pod-a")
 	mix := root.Fork("mix")
