@@ -1,6 +1,6 @@
 // `npm run binaries [-- <subcommand>]`: the real upstream components, built or fetched into a cache outside the
 // repository (docs/binaries.md). Subcommands: fetch (the default), check, path, list, sync.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exitCodes.ts';
 import { binariesRoot, BIN_DIR_ENV, cacheEntry, readStamp } from './cacheDir.ts';
 import { BINARIES, BINARY_NAMES, type BinaryName } from './components.ts';
@@ -68,7 +68,8 @@ function list(): number {
   return EXIT_OK;
 }
 
-export function binariesCommand(exit: (code: number) => void): Command {
+export function binariesCommand(): Command {
+  const exit = (code: number) => void (process.exitCode = code);
   const controller = new AbortController();
   const act = (fn: () => number | Promise<number>) => async () => {
     const onSignal = () => controller.abort();
@@ -89,10 +90,9 @@ export function binariesCommand(exit: (code: number) => void): Command {
       process.off('SIGTERM', onSignal);
     }
   };
-  const program = new Command('binaries')
-    .description(`build or fetch the real kube-apiserver, kube-proxy, etcd, Envoy and the client-go load client into ${binariesRoot()}`)
-    .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s.replace(/^error: /, '')) });
+  const program = new Command('binaries').description(
+    `build or fetch the real kube-apiserver, kube-proxy, etcd, Envoy and the client-go load client into ${binariesRoot()}`,
+  );
   program
     .command('fetch', { isDefault: true })
     .description('build or fetch what is missing or stale (the default); a cached run is a no-op')
@@ -117,11 +117,4 @@ export function binariesCommand(exit: (code: number) => void): Command {
     .description('after changing a pin in scripts/binaries/versions.ts: rewrite the Go modules (go.mod, go.sum) to match')
     .action(() => act(async () => (await syncWrapperModules(findGo(), (l) => console.error(l)), EXIT_OK))());
   return program;
-}
-
-/** Maps commander's own errors (unknown option, missing argument) to the exit code scheme. */
-export function commanderExitCode(error: unknown): number | undefined {
-  if (!(error instanceof CommanderError)) return undefined;
-  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return EXIT_OK;
-  return EXIT_BAD_INPUT;
 }

@@ -7,6 +7,8 @@ import { gateCommand } from './gateCommand.ts';
 import { scenarioCommand } from './scenarioCommand.ts';
 import { runCommand } from './runCommand.ts';
 import { simCommand } from './simCommand.ts';
+import { binariesCommand } from '../binaries/command.ts';
+import { kindClusterCommand } from '../targets/kind/clusterCommand.ts';
 import { exitWhenDone } from '../runner/interrupts.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -16,7 +18,9 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(gateCommand())
     .addCommand(reportCommand())
     .addCommand(compareCommand())
-    .addCommand(simCommand());
+    .addCommand(simCommand())
+    .addCommand(binariesCommand())
+    .addCommand(kindClusterCommand().name('cluster'));
   await runCommand(program, argv);
   exitWhenDone();
 }

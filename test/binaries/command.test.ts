@@ -71,7 +71,7 @@ describe('npm run binaries: problems exit 2 with one line saying what to do', ()
     expect(unknown.stderr.trim()).toBe(`unknown binary "kubelet": one of ${BINARY_NAMES.join(', ')}`);
     const flag = await binaries(['--bogus']);
     expect(flag.exitCode).toBe(2);
-    expect(flag.stderr.trim()).toBe("unknown option '--bogus'");
+    expect(flag.stderr.trim()).toBe("npm run binaries fetch: error: unknown option '--bogus'; options: --help (--help explains each)");
     const path = await binaries(['path', 'envoy'], { APISERVER_LB_BIN_DIR: tempDir() });
     expect(path.exitCode).toBe(2);
     expect(path.stderr.trim()).toBe('envoy 1.37.0 is not built: run npm run binaries (needs Go >= 1.24 with the Go module proxy, and pip for Envoy)');
