@@ -109,7 +109,7 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
     entry: 'scripts/bin.mjs',
     cases: [
       [['scenario', 'hot-client', '--seed', 'x'], /^apiserver-lb scenario: error: option '--seed <n>' argument 'x' is invalid\./],
-      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim$/],
+      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim, binaries, cluster$/],
     ],
   },
 };
