@@ -13,7 +13,7 @@ import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ResolvedKindOptions } from '../kind/options.ts';
 import { fleetPodObjects } from '../kind/manifests/workloads.ts';
 import type { PodAdmission } from '../target.ts';
-import { KubeApiError } from './kubeApi.ts';
+import { KubeApiError, kubeMessage } from './kubeApi.ts';
 import type { PodToRun } from './kubelet/podProcess.ts';
 import type { ObjectData } from './kubelet/volumes.ts';
 import type { HostAlias } from './network/podResolverFiles.ts';
@@ -130,13 +130,5 @@ export class BinaryClientPods {
 
   async close(): Promise<void> {
     await this.remove([...new Set([...this.running.keys(), ...this.admitted.keys()])]);
-  }
-}
-
-function kubeMessage(body: string): string {
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body;
-  } catch {
-    return body;
   }
 }

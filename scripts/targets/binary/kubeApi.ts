@@ -31,7 +31,8 @@ export class KubeApiError extends Error {
   }
 }
 
-function kubeMessage(body: string): string {
+/** The `message` of a kube-apiserver Status body (the body itself when it is not one). */
+export function kubeMessage(body: string): string {
   try {
     return (JSON.parse(body) as { message?: string }).message ?? body.slice(0, 200);
   } catch {

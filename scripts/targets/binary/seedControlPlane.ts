@@ -4,12 +4,14 @@
 // istio-internal-load-balancing, the generic token kubeconfig secret, the MutatingWebhookConfiguration, and the client
 // pods, which are admitted by the real MutatingAdmissionWebhook plugin calling our webhook over HTTPS.
 import crypto from 'node:crypto';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PemSource } from '../../cluster/certificates.ts';
 import { GRM_NAME, GRM_NAMESPACE, IN_CLUSTER_API_HOST } from '../../cluster/gardener.ts';
 import type { ClusterPlan } from '../../cluster/plan.ts';
 import { startEtcd, type EtcdMember } from './etcdMember.ts';
+import { getText } from './httpGet.ts';
 import { KubeApi, type Connector } from './kubeApi.ts';
 import { startKubeApiserver, type KubeApiserverProcess } from './kubeApiserverProcess.ts';
 
@@ -102,6 +104,9 @@ function writeSeedFiles(o: SeedOptions): SeedFiles {
 export async function startSeedControlPlane(o: SeedOptions): Promise<SeedControlPlane> {
   const seed = o.plan.seedApiserver;
   const files = writeSeedFiles(o);
+  // etcd listens in the node's namespace: its readiness is read through the connector, like everything else there.
+  const etcdAgent = new http.Agent({ keepAlive: false });
+  etcdAgent.createConnection = (options: { host?: string | null; port?: number | null }) => o.connect(options.host ?? '', Number(options.port)) as never;
   const etcd = await startEtcd({
     binary: o.binaries.etcd,
     name: 'seed-etcd',
@@ -111,7 +116,7 @@ export async function startSeedControlPlane(o: SeedOptions): Promise<SeedControl
     dataDir: path.join(o.dir, 'etcd'),
     logFile: path.join(o.dir, 'etcd.log'),
     prefix: o.enterNode,
-    probe: (url) => httpProbe(o.connect, new URL(url), '/readyz'),
+    probe: async (url) => (await getText(`${url}/readyz`, { agent: etcdAgent }, 1_000)).status === 200,
   });
   let apiserver: KubeApiserverProcess;
   try {
@@ -147,25 +152,4 @@ export async function startSeedControlPlane(o: SeedOptions): Promise<SeedControl
       await etcd.process.stop();
     },
   };
-}
-
-/** GET over plain HTTP through the connector: true once the status line says 200. */
-function httpProbe(connect: Connector, url: URL, pathname: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(url.hostname, Number(url.port));
-    let data = '';
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), 1_000);
-    socket.on('data', (c: Buffer) => {
-      data += c.toString();
-      if (data.includes('\r\n')) done(/^HTTP\/1\.[01] 200/.test(data));
-    });
-    socket.on('error', () => done(false));
-    socket.on('close', () => done(false));
-    socket.write(`GET ${pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: close\r\n\r\n`);
-  });
 }
