@@ -48,11 +48,38 @@ function readFile(file: string, what: string, flag: string): string {
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-export function buildProgram(): Command {
-  const program = new Command('webhook').description("Gardener's pod-kube-apiserver-load-balancing admission webhook (docs/webhook.md)");
+interface CertsOptions {
+  out: string;
+  dns?: string[];
+  ip?: string[];
+  service?: string;
+  namespace?: string;
+  days: number;
+}
 
-  program
-    .command('certs')
+/** `certs`: a CA and a serving certificate for the Service's DNS names, written as PEM files; the caBundle on stdout. */
+async function runCerts(opts: CertsOptions): Promise<void> {
+  if (opts.service && !opts.namespace) throw new UsageError('--service needs --namespace (the Service DNS names contain it)');
+  if (!opts.dns?.length && !opts.service && !opts.ip?.length) {
+    throw new UsageError(`give --dns <names> or --service <name> --namespace <ns>, e.g. --service ${DEFAULT_NAME} --namespace garden`);
+  }
+  const { generateWebhookCertificates, serviceDnsNames, writeWebhookCertificates } = await import('./certs.ts');
+  const dnsNames = [...(opts.dns ?? []), ...(opts.service ? serviceDnsNames(opts.service, opts.namespace!) : [])];
+  let certs;
+  try {
+    certs = await generateWebhookCertificates({ dnsNames, ipAddresses: opts.ip, validDays: opts.days });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const files = writeWebhookCertificates(opts.out, certs);
+  process.stderr.write(
+    `wrote ${files.join(', ')}\nDNS names: ${dnsNames.join(', ') || '(none)'}${opts.ip?.length ? `; IPs: ${opts.ip.join(', ')}` : ''}\ncaBundle (for clientConfig.caBundle and \`manifests --ca-bundle\`):\n`,
+  );
+  process.stdout.write(`${certs.caBundle}\n`);
+}
+
+function certsCommand(): Command {
+  return new Command('certs')
     .description('generate a CA and a serving certificate; write ca.crt, ca.key, tls.crt, tls.key to --out and print the caBundle (base64 CA PEM) on stdout')
     .requiredOption('--out <dir>', 'directory to write the PEM files to (created if missing)')
     .option('--dns <names>', 'DNS names for the certificate, comma-separated (repeatable)', list)
@@ -60,28 +87,71 @@ export function buildProgram(): Command {
     .option('--service <name>', 'add the DNS names of this Service (with --namespace): <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local')
     .option('--namespace <ns>', 'namespace of --service')
     .option('--days <n>', 'validity of the serving certificate in days', integer(1, 3650), 365)
-    .action(async (opts: { out: string; dns?: string[]; ip?: string[]; service?: string; namespace?: string; days: number }) => {
-      if (opts.service && !opts.namespace) throw new UsageError('--service needs --namespace (the Service DNS names contain it)');
-      if (!opts.dns?.length && !opts.service && !opts.ip?.length) {
-        throw new UsageError(`give --dns <names> or --service <name> --namespace <ns>, e.g. --service ${DEFAULT_NAME} --namespace garden`);
-      }
-      const { generateWebhookCertificates, serviceDnsNames, writeWebhookCertificates } = await import('./certs.ts');
-      const dnsNames = [...(opts.dns ?? []), ...(opts.service ? serviceDnsNames(opts.service, opts.namespace!) : [])];
-      let certs;
-      try {
-        certs = await generateWebhookCertificates({ dnsNames, ipAddresses: opts.ip, validDays: opts.days });
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      const files = writeWebhookCertificates(opts.out, certs);
-      process.stderr.write(
-        `wrote ${files.join(', ')}\nDNS names: ${dnsNames.join(', ') || '(none)'}${opts.ip?.length ? `; IPs: ${opts.ip.join(', ')}` : ''}\ncaBundle (for clientConfig.caBundle and \`manifests --ca-bundle\`):\n`,
-      );
-      process.stdout.write(`${certs.caBundle}\n`);
-    });
+    .action(runCerts);
+}
 
-  program
-    .command('serve')
+interface ServeOptions {
+  kubeconfig?: string;
+  context?: string;
+  inCluster?: boolean;
+  tlsCert: string;
+  tlsKey: string;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  cacheTtl: number;
+  readTimeout: number;
+  maxBodyBytes: number;
+  shutdownDelay: number;
+}
+
+/** Where `serve` reads ConfigMaps and Services from: exactly one of a kubeconfig and the pod's service account. */
+function kubeSource(opts: ServeOptions): KubeSource {
+  if (!!opts.kubeconfig === !!opts.inCluster) throw new UsageError('give exactly one of --kubeconfig <path> and --in-cluster');
+  if (opts.inCluster) {
+    if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
+      throw new UsageError('--in-cluster: KUBERNETES_SERVICE_HOST/PORT are not set; are we running in a pod? Use --kubeconfig outside a cluster');
+    return { kind: 'in-cluster' };
+  }
+  if (!fs.existsSync(opts.kubeconfig!)) throw new UsageError(`kubeconfig ${opts.kubeconfig} does not exist; check --kubeconfig`);
+  return { kind: 'kubeconfig', path: path.resolve(opts.kubeconfig!), context: opts.context };
+}
+
+/** `serve`: the webhook server until SIGINT/SIGTERM, which close it (and its reader) before the process exits 0. */
+async function runServe(opts: ServeOptions): Promise<void> {
+  const source = kubeSource(opts);
+  const tls = { certPem: readFile(opts.tlsCert, 'serving certificate', '--tls-cert'), keyPem: readFile(opts.tlsKey, 'serving key', '--tls-key') };
+  const [{ KubeReader }, { startWebhookServer }] = await Promise.all([import('./kubeReads.ts'), import('./server.ts')]);
+  let reader: InstanceType<typeof KubeReader>;
+  try {
+    reader = new KubeReader({ source, cacheTtlMs: opts.cacheTtl, timeoutMs: opts.readTimeout });
+  } catch (error) {
+    throw new UsageError(`cannot use the cluster configuration: ${(error as Error).message}`);
+  }
+  let server;
+  try {
+    server = await startWebhookServer({
+      host: opts.host,
+      port: opts.port,
+      tls,
+      reader,
+      logLevel: opts.logLevel,
+      maxBodyBytes: opts.maxBodyBytes,
+      shutdownDelayMs: opts.shutdownDelay,
+    });
+  } catch (error) {
+    reader.close();
+    throw new UsageError((error as Error).message);
+  }
+  const stop = async () => {
+    await server.close();
+    reader.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+}
+
+function serveCommand(): Command {
+  return new Command('serve')
     .description('serve POST /webhooks/pod-kube-apiserver-load-balancing, /healthz, /readyz and /metrics over HTTPS (HTTP/2 and HTTP/1.1)')
     .option('--kubeconfig <path>', 'kubeconfig of the cluster to read ConfigMaps and Services from')
     .option('--context <name>', 'kubeconfig context (default: current-context)')
@@ -95,64 +165,57 @@ export function buildProgram(): Command {
     .option('--read-timeout <ms>', 'timeout of one apiserver read (keep it well under the 10 s webhook timeout)', integer(100, 9_000), 3_000)
     .option('--max-body-bytes <n>', 'largest accepted AdmissionReview', integer(1024, 64 * 1024 * 1024), KUBE_APISERVER_MAX_REQUEST_BODY_BYTES)
     .option('--shutdown-delay <ms>', 'on SIGTERM keep serving this long with /readyz failing, so the pod leaves the Service first', integer(0, 60_000), 0)
-    .action(
-      async (opts: {
-        kubeconfig?: string;
-        context?: string;
-        inCluster?: boolean;
-        tlsCert: string;
-        tlsKey: string;
-        host: string;
-        port: number;
-        logLevel: LogLevel;
-        cacheTtl: number;
-        readTimeout: number;
-        maxBodyBytes: number;
-        shutdownDelay: number;
-      }) => {
-        if (!!opts.kubeconfig === !!opts.inCluster) throw new UsageError('give exactly one of --kubeconfig <path> and --in-cluster');
-        let source: KubeSource;
-        if (opts.inCluster) {
-          if (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)
-            throw new UsageError('--in-cluster: KUBERNETES_SERVICE_HOST/PORT are not set; are we running in a pod? Use --kubeconfig outside a cluster');
-          source = { kind: 'in-cluster' };
-        } else {
-          if (!fs.existsSync(opts.kubeconfig!)) throw new UsageError(`kubeconfig ${opts.kubeconfig} does not exist; check --kubeconfig`);
-          source = { kind: 'kubeconfig', path: path.resolve(opts.kubeconfig!), context: opts.context };
-        }
-        const tls = { certPem: readFile(opts.tlsCert, 'serving certificate', '--tls-cert'), keyPem: readFile(opts.tlsKey, 'serving key', '--tls-key') };
-        const [{ KubeReader }, { startWebhookServer }] = await Promise.all([import('./kubeReads.ts'), import('./server.ts')]);
-        let reader: InstanceType<typeof KubeReader>;
-        try {
-          reader = new KubeReader({ source, cacheTtlMs: opts.cacheTtl, timeoutMs: opts.readTimeout });
-        } catch (error) {
-          throw new UsageError(`cannot use the cluster configuration: ${(error as Error).message}`);
-        }
-        let server;
-        try {
-          server = await startWebhookServer({
-            host: opts.host,
-            port: opts.port,
-            tls,
-            reader,
-            logLevel: opts.logLevel,
-            maxBodyBytes: opts.maxBodyBytes,
-            shutdownDelayMs: opts.shutdownDelay,
-          });
-        } catch (error) {
-          reader.close();
-          throw new UsageError((error as Error).message);
-        }
-        const stop = async () => {
-          await server.close();
-          reader.close();
-        };
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-      },
-    );
+    .action(runServe);
+}
 
-  program
-    .command('manifests')
+interface ManifestsOptions {
+  namespace: string;
+  image: string;
+  caBundle?: string;
+  tlsDir?: string;
+  name: string;
+  replicas: number;
+  port: number;
+  cacheTtl: number;
+  imagePullPolicy: string;
+}
+
+/** `manifests`: the deployment YAML on stdout; the caBundle from --ca-bundle (value or @file) or from --tls-dir. */
+async function runManifests(opts: ManifestsOptions): Promise<void> {
+  let caBundle = opts.caBundle;
+  if (caBundle?.startsWith('@')) caBundle = readFile(caBundle.slice(1), 'CA file', '--ca-bundle @<file>');
+  let tls: { certPem: string; keyPem: string } | undefined;
+  if (opts.tlsDir) {
+    tls = {
+      certPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.cert), 'serving certificate', '--tls-dir'),
+      keyPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.key), 'serving key', '--tls-dir'),
+    };
+    caBundle ??= readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.caCert), 'CA certificate', '--tls-dir');
+  }
+  if (!caBundle) throw new UsageError('give --ca-bundle <base64> (printed by `certs`) or --tls-dir <dir> (written by `certs`)');
+  if (!['Always', 'IfNotPresent', 'Never'].includes(opts.imagePullPolicy))
+    throw new UsageError(`--image-pull-policy must be Always, IfNotPresent or Never, got "${opts.imagePullPolicy}"`);
+  const { manifestsToYaml, renderManifests } = await import('./manifests.ts');
+  try {
+    const objects = renderManifests({
+      namespace: opts.namespace,
+      image: opts.image,
+      caBundle,
+      name: opts.name,
+      replicas: opts.replicas,
+      port: opts.port,
+      tls,
+      cacheTtlMs: opts.cacheTtl,
+      imagePullPolicy: opts.imagePullPolicy as 'IfNotPresent',
+    });
+    process.stdout.write(manifestsToYaml(objects));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function manifestsCommand(): Command {
+  return new Command('manifests')
     .description(
       'print the deployment YAML: ServiceAccount, ClusterRole(+Binding), [Secret], Service, Deployment, PodDisruptionBudget, MutatingWebhookConfiguration',
     )
@@ -168,52 +231,16 @@ export function buildProgram(): Command {
     .option('--port <port>', 'container port', integer(1024, 65535), DEFAULT_PORT)
     .option('--cache-ttl <ms>', 'server --cache-ttl', integer(0, 600_000), 0)
     .option('--image-pull-policy <policy>', 'Always, IfNotPresent or Never', 'IfNotPresent')
-    .action(
-      async (opts: {
-        namespace: string;
-        image: string;
-        caBundle?: string;
-        tlsDir?: string;
-        name: string;
-        replicas: number;
-        port: number;
-        cacheTtl: number;
-        imagePullPolicy: string;
-      }) => {
-        let caBundle = opts.caBundle;
-        if (caBundle?.startsWith('@')) caBundle = readFile(caBundle.slice(1), 'CA file', '--ca-bundle @<file>');
-        let tls: { certPem: string; keyPem: string } | undefined;
-        if (opts.tlsDir) {
-          tls = {
-            certPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.cert), 'serving certificate', '--tls-dir'),
-            keyPem: readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.key), 'serving key', '--tls-dir'),
-          };
-          caBundle ??= readFile(path.join(opts.tlsDir, CERTIFICATE_FILES.caCert), 'CA certificate', '--tls-dir');
-        }
-        if (!caBundle) throw new UsageError('give --ca-bundle <base64> (printed by `certs`) or --tls-dir <dir> (written by `certs`)');
-        if (!['Always', 'IfNotPresent', 'Never'].includes(opts.imagePullPolicy))
-          throw new UsageError(`--image-pull-policy must be Always, IfNotPresent or Never, got "${opts.imagePullPolicy}"`);
-        const { manifestsToYaml, renderManifests } = await import('./manifests.ts');
-        try {
-          const objects = renderManifests({
-            namespace: opts.namespace,
-            image: opts.image,
-            caBundle,
-            name: opts.name,
-            replicas: opts.replicas,
-            port: opts.port,
-            tls,
-            cacheTtlMs: opts.cacheTtl,
-            imagePullPolicy: opts.imagePullPolicy as 'IfNotPresent',
-          });
-          process.stdout.write(manifestsToYaml(objects));
-        } catch (error) {
-          throw new UsageError((error as Error).message);
-        }
-      },
-    );
+    .action(runManifests);
+}
 
-  return program;
+/** The three subcommands; each is a builder (its flags) and a run function (what it does with them). */
+export function buildProgram(): Command {
+  return new Command('webhook')
+    .description("Gardener's pod-kube-apiserver-load-balancing admission webhook (docs/webhook.md)")
+    .addCommand(certsCommand())
+    .addCommand(serveCommand())
+    .addCommand(manifestsCommand());
 }
 
 /**

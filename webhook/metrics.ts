@@ -3,7 +3,11 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { WEBHOOK_PATH } from './constants.ts';
 
-export type AdmissionResult = 'mutated' | 'unchanged' | 'skipped' | 'denied' | 'errored';
+/**
+ * How the webhook answered one admission request (the `result` label of the admissions counter). Not the simulator's
+ * AdmissionResult (sim/apiserver/admissionHook.ts), which is what an admission plugin hands back to kube-apiserver.
+ */
+export type AdmissionOutcome = 'mutated' | 'unchanged' | 'skipped' | 'denied' | 'errored';
 
 export class WebhookMetrics {
   readonly registry = new Registry();
@@ -46,7 +50,7 @@ export class WebhookMetrics {
     this.requests.inc({ code: String(code), webhook: WEBHOOK_PATH });
   }
 
-  admission(result: AdmissionResult): void {
+  admission(result: AdmissionOutcome): void {
     this.admissions.inc({ result });
   }
 }
