@@ -108,82 +108,115 @@ interface ReplicaRuntime {
   readyAt: number;
 }
 
-export async function startControlPlane(config: ControlPlaneConfig, hooks: ControlPlaneHooks = {}) {
-  validateControlPlaneConfig(config);
-  const rng = new Rng(config.randomSeed);
-  const store = new ObjectStore();
-  const authn = new Authenticator({ clientCaPem: config.clientCaPem, frontProxyCaPem: config.frontProxyCaPem, tokens: config.tokens });
-  const reader: StoreReader = { get: (r, ns, n) => store.get(r, ns, n), list: (r, ns) => store.list(r, ns) };
-  const admit = hooks.admitFactory?.(reader);
-  const replicas = new Map<string, ReplicaRuntime>();
-  const readinessDelayMs = config.readinessDelayMs ?? 0;
-  const apfConfig = config.apf?.enabled ? config.apf : undefined;
-  if (apfConfig) storeApfConfiguration(store, apfConfig);
-  /** A replica process's metrics and, with APF on, its own PriorityAndFairness on that registry. */
-  const newProcess = () => {
-    const metrics = new ReplicaMetrics({ apf: apfConfig !== undefined });
-    const apf = apfConfig ? new ReplicaApf(apfConfig, serverConcurrencyLimit(config), metrics.apf) : undefined;
-    return { metrics, apf };
-  };
+/** What every replica process of one control plane shares: the store ("etcd"), authentication, admission, the RNG. */
+interface SharedPlane {
+  config: ControlPlaneConfig;
+  rng: Rng;
+  store: ObjectStore;
+  authn: Authenticator;
+  admit?: AdmitFunction;
+  /** APF when it is enabled, else undefined (the max-inflight filter). */
+  apfConfig?: ControlPlaneApfConfig;
+}
 
-  // maxinflight.go publishes the per-second high-water mark of inflight requests.
-  const watermarkTimer = setInterval(() => {
+/** A replica process's metrics and, with APF on, its own PriorityAndFairness on that registry. */
+function newProcess(shared: SharedPlane): Pick<ReplicaContext, 'metrics' | 'apf'> {
+  const metrics = new ReplicaMetrics({ apf: shared.apfConfig !== undefined });
+  const apf = shared.apfConfig ? new ReplicaApf(shared.apfConfig, serverConcurrencyLimit(shared.config), metrics.apf) : undefined;
+  return { metrics, apf };
+}
+
+/** Starts one replica pod's server on its endpoint; it answers /readyz with 200 after `delayMs`. */
+async function startReplica(shared: SharedPlane, endpoint: Endpoint, delayMs: number): Promise<ReplicaRuntime> {
+  const { config, rng } = shared;
+  const runtime = { endpoint, readyAt: performance.now() + delayMs } as ReplicaRuntime;
+  runtime.ctx = {
+    name: endpoint.name,
+    store: shared.store,
+    authn: shared.authn,
+    capacity: new ReplicaCapacity(config.capacity, rng.fork(`${endpoint.name}/capacity`)),
+    ...newProcess(shared),
+    rng: rng.fork(`${endpoint.name}/requests`),
+    goawayChance: config.goawayChance,
+    isReady: () => runtime.server.running && performance.now() >= runtime.readyAt,
+    serverAddress: `${endpoint.ip}:${endpoint.port}`,
+    admit: shared.admit,
+    activeRequests: 0,
+  };
+  runtime.server = await startReplicaServer(
+    {
+      name: endpoint.name,
+      ip: endpoint.ip,
+      port: endpoint.port,
+      tls: config.tls,
+      trustedClientCas: [config.clientCaPem, config.frontProxyCaPem].filter((pem): pem is string => pem !== undefined),
+      http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
+    },
+    runtime.ctx,
+  );
+  return runtime;
+}
+
+/** Waits until the stopped process has recorded everything it handled, then renders its metrics. */
+async function finalMetrics(replica: ReplicaRuntime): Promise<FinalMetrics> {
+  const deadline = performance.now() + FINAL_METRICS_SETTLE_MS;
+  while (replica.ctx.activeRequests > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  const text = await replica.ctx.metrics.registry.metrics();
+  // The process is over: its APF stops (timers; a request still queued is rejected).
+  replica.ctx.apf?.close();
+  return { replica: replica.endpoint.name, text };
+}
+
+/** maxinflight.go publishes the per-second high-water mark of inflight requests. */
+function publishInflightWatermarks(replicas: Map<string, ReplicaRuntime>): NodeJS.Timeout {
+  const timer = setInterval(() => {
     for (const { ctx } of replicas.values()) {
       const w = ctx.capacity.takeWatermark();
       ctx.metrics.setInflightWatermark(w.readOnly, w.mutating);
     }
   }, 1000);
-  watermarkTimer.unref();
+  return timer.unref();
+}
+
+function replicaState({ endpoint, ctx, server }: ReplicaRuntime): ReplicaState {
+  return {
+    replica: endpoint.name,
+    running: server.running,
+    ready: ctx.isReady(),
+    connections: server.connections,
+    inflight: { ...ctx.capacity.inflight },
+    queued: ctx.capacity.queued,
+  };
+}
+
+export async function startControlPlane(config: ControlPlaneConfig, hooks: ControlPlaneHooks = {}) {
+  validateControlPlaneConfig(config);
+  const store = new ObjectStore();
+  const reader: StoreReader = { get: (r, ns, n) => store.get(r, ns, n), list: (r, ns) => store.list(r, ns) };
+  const shared: SharedPlane = {
+    config,
+    rng: new Rng(config.randomSeed),
+    store,
+    authn: new Authenticator({ clientCaPem: config.clientCaPem, frontProxyCaPem: config.frontProxyCaPem, tokens: config.tokens }),
+    admit: hooks.admitFactory?.(reader),
+    apfConfig: config.apf?.enabled ? config.apf : undefined,
+  };
+  const replicas = new Map<string, ReplicaRuntime>();
+  const readinessDelayMs = config.readinessDelayMs ?? 0;
+  if (shared.apfConfig) storeApfConfiguration(store, shared.apfConfig);
+  const watermarkTimer = publishInflightWatermarks(replicas);
 
   const closeAll = async () => {
     clearInterval(watermarkTimer);
     await Promise.all([...replicas.values()].map((r) => r.server.close()));
     for (const r of replicas.values()) r.ctx.apf?.close();
   };
-
   const addReplica = async (endpoint: Endpoint, delayMs: number): Promise<ReplicaInfo> => {
     if (replicas.has(endpoint.name)) throw new Error(`replica "${endpoint.name}" exists already`);
-    const runtime = { endpoint, readyAt: performance.now() + delayMs } as ReplicaRuntime;
-    const process = newProcess();
-    runtime.ctx = {
-      name: endpoint.name,
-      store,
-      authn,
-      capacity: new ReplicaCapacity(config.capacity, rng.fork(`${endpoint.name}/capacity`)),
-      metrics: process.metrics,
-      apf: process.apf,
-      rng: rng.fork(`${endpoint.name}/requests`),
-      goawayChance: config.goawayChance,
-      isReady: () => runtime.server.running && performance.now() >= runtime.readyAt,
-      serverAddress: `${endpoint.ip}:${endpoint.port}`,
-      admit,
-      activeRequests: 0,
-    };
-    runtime.server = await startReplicaServer(
-      {
-        name: endpoint.name,
-        ip: endpoint.ip,
-        port: endpoint.port,
-        tls: config.tls,
-        trustedClientCas: [config.clientCaPem, config.frontProxyCaPem].filter((pem): pem is string => pem !== undefined),
-        http2MaxStreamsPerConnection: config.http2MaxStreamsPerConnection,
-      },
-      runtime.ctx,
-    );
+    const runtime = await startReplica(shared, endpoint, delayMs);
     replicas.set(endpoint.name, runtime);
     return { ...endpoint, url: runtime.server.url };
   };
-
-  /** Waits until the stopped process has recorded everything it handled, then renders its metrics. */
-  const finalMetrics = async (replica: ReplicaRuntime): Promise<FinalMetrics> => {
-    const deadline = performance.now() + FINAL_METRICS_SETTLE_MS;
-    while (replica.ctx.activeRequests > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-    const text = await replica.ctx.metrics.registry.metrics();
-    // The process is over: its APF stops (timers; a request still queued is rejected).
-    replica.ctx.apf?.close();
-    return { replica: replica.endpoint.name, text };
-  };
-
   const known = (name: string): ReplicaRuntime => {
     const replica = replicas.get(name);
     if (!replica) throw new Error(`unknown replica "${name}" (known: ${[...replicas.keys()].join(', ')})`);
@@ -225,21 +258,10 @@ export async function startControlPlane(config: ControlPlaneConfig, hooks: Contr
         if (replica.server.running) return;
         replica.readyAt = performance.now() + readinessDelayMs;
         replica.ctx.apf?.close();
-        const process = newProcess();
-        replica.ctx.metrics = process.metrics;
-        replica.ctx.apf = process.apf;
+        Object.assign(replica.ctx, newProcess(shared));
         await replica.server.start();
       },
-      replicaStates(): ReplicaState[] {
-        return [...replicas.values()].map(({ endpoint, ctx, server }) => ({
-          replica: endpoint.name,
-          running: server.running,
-          ready: ctx.isReady(),
-          connections: server.connections,
-          inflight: { ...ctx.capacity.inflight },
-          queued: ctx.capacity.queued,
-        }));
-      },
+      replicaStates: (): ReplicaState[] => [...replicas.values()].map(replicaState),
     },
     close: () => (closing ??= closeAll()),
   };
