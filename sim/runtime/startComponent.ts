@@ -19,37 +19,60 @@ export interface StartOptions<Config> {
   resourceLimits?: ResourceLimits;
 }
 
-export async function startWorkerComponent<Config, Info, Methods extends MethodTable>(
-  descriptor: ComponentDescriptor<Config, Info, Methods>,
-  options: StartOptions<Config>,
-): Promise<ComponentHandle<Info, Methods>> {
-  const { name, onEvent } = options;
-  const startTimeoutMs = options.startTimeoutMs ?? 20_000;
-  const worker = new Worker(BOOT, {
-    workerData: { entry: descriptor.entry.href, name, config: options.config },
-    resourceLimits: options.resourceLimits,
-    stdout: false,
-    stderr: false,
-    env: process.env,
-  });
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let exited = false;
-  let closedByHost = false;
+/**
+ * The host's half of the call protocol (protocol.ts): numbered calls to the worker, each waiting for its result; all
+ * of them fail when the thread crashes or exits.
+ */
+class WorkerCalls {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** The thread has exited: calls fail at once. */
+  exited = false;
+  /** close() was called: the exit is expected, not an 'exited' event. */
+  closedByHost = false;
 
-  const failPending = (error: Error) => {
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
-  const settle = (id: number, value: unknown, error?: Error) => {
-    const waiting = pending.get(id);
-    pending.delete(id);
+  constructor(
+    private readonly worker: Worker,
+    private readonly name: string,
+  ) {}
+
+  call<T>(message: DistributiveOmit<Exclude<HostMessage, { type: 'close' }>, 'id'>): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(`${this.name} is not running`));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...message, id });
+    });
+  }
+
+  settle(id: number, value: unknown, error?: Error): void {
+    const waiting = this.pending.get(id);
+    this.pending.delete(id);
     if (!waiting) return;
     if (error) waiting.reject(error);
     else waiting.resolve(value);
-  };
+  }
 
-  const ready = await new Promise<{ info: Info; methods: string[] }>((resolve, reject) => {
+  failAll(error: Error): void {
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Routes the worker's messages (results, health, events) for its whole life and resolves with its 'ready' message,
+ * or rejects when it fails, crashes or exits first, or does not start within `startTimeoutMs`.
+ */
+function routeWorkerMessages<Info>(
+  worker: Worker,
+  calls: WorkerCalls,
+  name: string,
+  startTimeoutMs: number,
+  onEvent?: ComponentEventListener,
+): Promise<{ info: Info; methods: string[] }> {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`${name}: did not start within ${startTimeoutMs} ms`));
       void worker.terminate();
@@ -66,10 +89,10 @@ export async function startWorkerComponent<Config, Info, Methods extends MethodT
           void worker.terminate();
           break;
         case 'result':
-          settle(message.id, message.value, message.error ? deserializeError(message.error, name) : undefined);
+          calls.settle(message.id, message.value, message.error ? deserializeError(message.error, name) : undefined);
           break;
         case 'health':
-          settle(message.id, message.value);
+          calls.settle(message.id, message.value);
           break;
         case 'event':
           onEvent?.(name, message.event, message.data);
@@ -82,57 +105,64 @@ export async function startWorkerComponent<Config, Info, Methods extends MethodT
       clearTimeout(timer);
       const wrapped = new Error(`${name} crashed: ${error.message}`, { cause: error });
       reject(wrapped);
-      failPending(wrapped);
+      calls.failAll(wrapped);
       onEvent?.(name, 'crashed', { message: error.message, stack: error.stack });
     });
     worker.on('exit', (code) => {
-      exited = true;
+      calls.exited = true;
       clearTimeout(timer);
       const error = new Error(`${name} exited (code ${code})`);
       reject(error);
-      failPending(error);
-      if (!closedByHost) onEvent?.(name, 'exited', { code });
+      calls.failAll(error);
+      if (!calls.closedByHost) onEvent?.(name, 'exited', { code });
     });
   });
+}
 
-  const send = <T>(message: HostMessage & { id: number }): Promise<T> => {
-    if (exited) return Promise.reject(new Error(`${name} is not running`));
-    return new Promise<T>((resolve, reject) => {
-      pending.set(message.id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage(message);
-    });
-  };
+/** Asks the worker to close; terminates it after `closeTimeoutMs`, and reports a thread that will not even terminate. */
+async function closeWorker(worker: Worker, calls: WorkerCalls, name: string, closeTimeoutMs: number, onEvent?: ComponentEventListener): Promise<void> {
+  calls.closedByHost = true;
+  if (calls.exited) return;
+  const exitedPromise = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage({ type: 'close' } satisfies HostMessage);
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), closeTimeoutMs).unref());
+  if ((await Promise.race([exitedPromise, timeout])) !== 'timeout') return;
+  // terminate() itself never settles for a thread stuck in its exit-time handle clean-up; bound it, report it.
+  const terminated = await Promise.race([
+    worker.terminate().then(() => 'terminated' as const),
+    new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 5_000).unref()),
+  ]);
+  if (terminated === 'stuck') {
+    const message = `${name}: worker thread did not exit; the process will exit without it`;
+    process.stderr.write(`warning: ${message}\n`);
+    onEvent?.(name, 'stuck', { message });
+  }
+}
+
+export async function startWorkerComponent<Config, Info, Methods extends MethodTable>(
+  descriptor: ComponentDescriptor<Config, Info, Methods>,
+  options: StartOptions<Config>,
+): Promise<ComponentHandle<Info, Methods>> {
+  const { name, onEvent } = options;
+  const worker = new Worker(BOOT, {
+    workerData: { entry: descriptor.entry.href, name, config: options.config },
+    resourceLimits: options.resourceLimits,
+    stdout: false,
+    stderr: false,
+    env: process.env,
+  });
+  const calls = new WorkerCalls(worker, name);
+  const ready = await routeWorkerMessages<Info>(worker, calls, name, options.startTimeoutMs ?? 20_000, onEvent);
   const remote = Object.fromEntries(
-    ready.methods.map((method) => [method, (...args: unknown[]) => send({ type: 'call', id: nextId++, method, args })]),
+    ready.methods.map((method) => [method, (...args: unknown[]) => calls.call({ type: 'call', method, args })]),
   ) as unknown as Remote<Methods>;
-
   let closing: Promise<void> | undefined;
   return {
     name,
     info: ready.info,
     remote,
-    health: (reset = false) => send<ThreadHealth>({ type: 'health', id: nextId++, reset }),
-    close(): Promise<void> {
-      closing ??= (async () => {
-        closedByHost = true;
-        if (exited) return;
-        const exitedPromise = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        worker.postMessage({ type: 'close' } satisfies HostMessage);
-        const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.closeTimeoutMs ?? 5_000).unref());
-        if ((await Promise.race([exitedPromise, timeout])) !== 'timeout') return;
-        // terminate() itself never settles for a thread stuck in its exit-time handle clean-up; bound it, report it.
-        const terminated = await Promise.race([
-          worker.terminate().then(() => 'terminated' as const),
-          new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 5_000).unref()),
-        ]);
-        if (terminated === 'stuck') {
-          const message = `${name}: worker thread did not exit; the process will exit without it`;
-          process.stderr.write(`warning: ${message}\n`);
-          onEvent?.(name, 'stuck', { message });
-        }
-      })();
-      return closing;
-    },
+    health: (reset = false) => calls.call<ThreadHealth>({ type: 'health', reset }),
+    close: () => (closing ??= closeWorker(worker, calls, name, options.closeTimeoutMs ?? 5_000, onEvent)),
   };
 }
 
