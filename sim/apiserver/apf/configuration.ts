@@ -75,35 +75,94 @@ function withUid<T extends FlowSchema | PriorityLevelConfiguration>(kind: Config
   return { ...object, metadata: { ...object.metadata, uid: stableUid(kind, object.metadata.name ?? '') } };
 }
 
+type ConfigurationObject = FlowSchema | PriorityLevelConfiguration;
+
+/** The user's objects by name, validated and defaulted; an invalid or duplicate object is an error issue and left out. */
+function collectInput<T extends ConfigurationObject>(
+  kind: ConfigurationKind,
+  objects: readonly T[],
+  validate: (o: T) => ValidationIssue[],
+  defaulted: (o: T) => T,
+  issues: ConfigurationIssue[],
+): Map<string, Entry<T>> {
+  const byName = new Map<string, Entry<T>>();
+  objects.forEach((object, index) => {
+    const name = typeof object?.metadata?.name === 'string' ? object.metadata.name : '';
+    const problems = validate(object);
+    for (const v of problems) issues.push({ severity: 'error', kind, name, index, path: v.path, message: formatIssue(v), validation: v });
+    if (problems.length > 0) return;
+    if (byName.has(name)) {
+      issues.push({ severity: 'error', kind, name, index, path: ['metadata', 'name'], message: `metadata.name: Duplicate value: ${JSON.stringify(name)}` });
+      return;
+    }
+    byName.set(name, { object: withUid(kind, defaulted(object)), index });
+  });
+  return byName;
+}
+
+/** With base 'empty': a warning for each mandatory object the input lacks (kube-apiserver's config producer creates it). */
+function warnMissingMandatory<T extends ConfigurationObject>(
+  kind: ConfigurationKind,
+  mandatory: readonly T[],
+  input: Map<string, Entry<T>>,
+  issues: ConfigurationIssue[],
+): void {
+  for (const object of mandatory) {
+    if (input.has(object.metadata.name!)) continue;
+    issues.push({
+      severity: 'warning',
+      kind,
+      name: object.metadata.name!,
+      index: undefined,
+      path: [],
+      message: `mandatory ${kind} ${JSON.stringify(object.metadata.name)} is missing; kube-apiserver's config producer creates it`,
+    });
+  }
+}
+
+/** A user's object replaces the base one of its name and, like a user's edit, turns auto-update off unless it says otherwise. */
+function annotateOverride<T extends ConfigurationObject>(o: T): T {
+  return o.metadata.annotations?.[AUTO_UPDATE_ANNOTATION_KEY] !== undefined
+    ? o
+    : { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [AUTO_UPDATE_ANNOTATION_KEY]: 'false' } } };
+}
+
+/** The FlowSchema with its Dangling condition: False when its PriorityLevelConfiguration exists, True (NotFound) when not. */
+function withDanglingCondition(fs: FlowSchema, found: boolean, now: string): FlowSchema {
+  const plName = fs.spec.priorityLevelConfiguration.name;
+  const condition = found
+    ? {
+        type: FLOW_SCHEMA_CONDITION_DANGLING,
+        status: 'False' as const,
+        lastTransitionTime: now,
+        reason: 'Found',
+        message: `This FlowSchema references the PriorityLevelConfiguration object named ${JSON.stringify(plName)} and it exists`,
+      }
+    : {
+        type: FLOW_SCHEMA_CONDITION_DANGLING,
+        status: 'True' as const,
+        lastTransitionTime: now,
+        reason: 'NotFound',
+        message: `This FlowSchema references the PriorityLevelConfiguration object named ${JSON.stringify(plName)} but there is no such object`,
+      };
+  const others = (fs.status?.conditions ?? []).filter((c) => c.type !== FLOW_SCHEMA_CONDITION_DANGLING);
+  return { ...fs, status: { conditions: [...others, condition] } };
+}
+
 export function resolveConfiguration(input: ConfigurationInput = {}): ResolvedConfiguration {
   const issues: ConfigurationIssue[] = [];
   const base = input.base ?? 'bootstrap';
   const boot = bootstrapConfiguration(input.kubernetesMinor !== undefined ? { kubernetesMinor: input.kubernetesMinor } : {});
   const now = input.now ?? new Date(0).toISOString().replace('.000Z', 'Z');
 
-  const collect = <T extends FlowSchema | PriorityLevelConfiguration>(
-    kind: ConfigurationKind,
-    objects: readonly T[],
-    validate: (o: T) => ValidationIssue[],
-    defaulted: (o: T) => T,
-  ): Map<string, Entry<T>> => {
-    const byName = new Map<string, Entry<T>>();
-    objects.forEach((object, index) => {
-      const name = typeof object?.metadata?.name === 'string' ? object.metadata.name : '';
-      const problems = validate(object);
-      for (const v of problems) issues.push({ severity: 'error', kind, name, index, path: v.path, message: formatIssue(v), validation: v });
-      if (problems.length > 0) return;
-      if (byName.has(name)) {
-        issues.push({ severity: 'error', kind, name, index, path: ['metadata', 'name'], message: `metadata.name: Duplicate value: ${JSON.stringify(name)}` });
-        return;
-      }
-      byName.set(name, { object: withUid(kind, defaulted(object)), index });
-    });
-    return byName;
-  };
-
-  const inputPLs = collect('PriorityLevelConfiguration', input.priorityLevels ?? [], validatePriorityLevelConfiguration, defaultPriorityLevelConfiguration);
-  const inputFSs = collect('FlowSchema', input.flowSchemas ?? [], validateFlowSchema, defaultFlowSchema);
+  const inputPLs = collectInput(
+    'PriorityLevelConfiguration',
+    input.priorityLevels ?? [],
+    validatePriorityLevelConfiguration,
+    defaultPriorityLevelConfiguration,
+    issues,
+  );
+  const inputFSs = collectInput('FlowSchema', input.flowSchemas ?? [], validateFlowSchema, defaultFlowSchema, issues);
 
   const pls = new Map<string, Entry<PriorityLevelConfiguration>>();
   const fss = new Map<string, Entry<FlowSchema>>();
@@ -112,35 +171,9 @@ export function resolveConfiguration(input: ConfigurationInput = {}): ResolvedCo
   for (const pl of basePLs) pls.set(pl.metadata.name!, { object: pl, index: undefined });
   for (const fs of baseFSs) fss.set(fs.metadata.name!, { object: fs, index: undefined });
   if (base === 'empty') {
-    for (const pl of basePLs) {
-      if (!inputPLs.has(pl.metadata.name!)) {
-        issues.push({
-          severity: 'warning',
-          kind: 'PriorityLevelConfiguration',
-          name: pl.metadata.name!,
-          index: undefined,
-          path: [],
-          message: `mandatory PriorityLevelConfiguration ${JSON.stringify(pl.metadata.name)} is missing; kube-apiserver's config producer creates it`,
-        });
-      }
-    }
-    for (const fs of baseFSs) {
-      if (!inputFSs.has(fs.metadata.name!)) {
-        issues.push({
-          severity: 'warning',
-          kind: 'FlowSchema',
-          name: fs.metadata.name!,
-          index: undefined,
-          path: [],
-          message: `mandatory FlowSchema ${JSON.stringify(fs.metadata.name)} is missing; kube-apiserver's config producer creates it`,
-        });
-      }
-    }
+    warnMissingMandatory('PriorityLevelConfiguration', basePLs, inputPLs, issues);
+    warnMissingMandatory('FlowSchema', baseFSs, inputFSs, issues);
   }
-  const annotateOverride = <T extends FlowSchema | PriorityLevelConfiguration>(o: T): T =>
-    o.metadata.annotations?.[AUTO_UPDATE_ANNOTATION_KEY] !== undefined
-      ? o
-      : { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, [AUTO_UPDATE_ANNOTATION_KEY]: 'false' } } };
   for (const [name, entry] of inputPLs) pls.set(name, { ...entry, object: annotateOverride(entry.object) });
   for (const [name, entry] of inputFSs) fss.set(name, { ...entry, object: annotateOverride(entry.object) });
 
@@ -148,25 +181,8 @@ export function resolveConfiguration(input: ConfigurationInput = {}): ResolvedCo
   const flowSchemas: FlowSchema[] = [];
   const danglingFlowSchemas: FlowSchema[] = [];
   for (const { object: fs, index } of fss.values()) {
-    const plName = fs.spec.priorityLevelConfiguration.name;
-    const found = pls.has(plName);
-    const condition = found
-      ? {
-          type: FLOW_SCHEMA_CONDITION_DANGLING,
-          status: 'False' as const,
-          lastTransitionTime: now,
-          reason: 'Found',
-          message: `This FlowSchema references the PriorityLevelConfiguration object named ${JSON.stringify(plName)} and it exists`,
-        }
-      : {
-          type: FLOW_SCHEMA_CONDITION_DANGLING,
-          status: 'True' as const,
-          lastTransitionTime: now,
-          reason: 'NotFound',
-          message: `This FlowSchema references the PriorityLevelConfiguration object named ${JSON.stringify(plName)} but there is no such object`,
-        };
-    const others = (fs.status?.conditions ?? []).filter((c) => c.type !== FLOW_SCHEMA_CONDITION_DANGLING);
-    const withStatus: FlowSchema = { ...fs, status: { conditions: [...others, condition] } };
+    const found = pls.has(fs.spec.priorityLevelConfiguration.name);
+    const withStatus = withDanglingCondition(fs, found, now);
     if (found) flowSchemas.push(withStatus);
     else {
       danglingFlowSchemas.push(withStatus);
@@ -176,7 +192,7 @@ export function resolveConfiguration(input: ConfigurationInput = {}): ResolvedCo
         name: fs.metadata.name ?? '',
         index,
         path: ['spec', 'priorityLevelConfiguration', 'name'],
-        message: `${condition.message}; the FlowSchema is ignored (status Dangling=True, reason NotFound)`,
+        message: `${withStatus.status!.conditions!.at(-1)!.message}; the FlowSchema is ignored (status Dangling=True, reason NotFound)`,
       });
     }
   }

@@ -33,144 +33,203 @@ interface PendingSeries {
   value: number;
 }
 
+/** Makes metrics with the APF prefix on one registry; gauges and counters flush the pending updates when collected. */
+interface MetricFactory {
+  registers: Registry[];
+  counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L>;
+  gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L>;
+  histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L>;
+}
+
+function metricFactory(registry: Registry, collect: () => void): MetricFactory {
+  const registers = [registry];
+  return {
+    registers,
+    counter: (name, help, labelNames) => new Counter({ name: P + name, help, labelNames, registers, collect }),
+    gauge: (name, help, labelNames) => new Gauge({ name: P + name, help, labelNames, registers, collect }),
+    histogram: (name, help, labelNames, buckets) => new Histogram({ name: P + name, help, labelNames, buckets, registers }),
+  };
+}
+
+type RequestMetricName =
+  | 'rejectedRequests'
+  | 'dispatchedRequests'
+  | 'currentInqueueRequests'
+  | 'currentInqueueSeats'
+  | 'requestQueueLength'
+  | 'currentExecutingRequests'
+  | 'currentExecutingSeats'
+  | 'requestWaitDuration'
+  | 'requestExecutionSeconds'
+  | 'watchCountSamples'
+  | 'workEstimatedSeats'
+  | 'dispatchNoAccommodation';
+
+/** What happens to requests: rejected, queued, dispatched, executing, and how long each stage took. */
+function requestMetrics(m: MetricFactory): Pick<ApfMetrics, RequestMetricName> {
+  return {
+    rejectedRequests: m.counter('rejected_requests_total', '[BETA] Number of requests rejected by API Priority and Fairness subsystem', [PL, FS, 'reason']),
+    dispatchedRequests: m.counter('dispatched_requests_total', '[BETA] Number of requests executed by API Priority and Fairness subsystem', [PL, FS]),
+    currentInqueueRequests: m.gauge(
+      'current_inqueue_requests',
+      '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem',
+      [PL, FS],
+    ),
+    currentInqueueSeats: m.gauge('current_inqueue_seats', '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem', [
+      PL,
+      FS,
+    ]),
+    requestQueueLength: m.histogram(
+      'request_queue_length_after_enqueue',
+      '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued',
+      [PL, FS],
+      QUEUE_LENGTH_BUCKETS,
+    ),
+    currentExecutingRequests: m.gauge(
+      'current_executing_requests',
+      '[BETA] Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem',
+      [PL, FS],
+    ),
+    currentExecutingSeats: m.gauge(
+      'current_executing_seats',
+      '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
+      [PL, FS],
+    ),
+    requestWaitDuration: m.histogram(
+      'request_wait_duration_seconds',
+      '[BETA] Length of time a request spent waiting in its queue',
+      [PL, FS, 'execute'],
+      REQUEST_DURATION_SECONDS_BUCKETS,
+    ),
+    requestExecutionSeconds: m.histogram(
+      'request_execution_seconds',
+      '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
+      [PL, FS, 'type'],
+      REQUEST_DURATION_SECONDS_BUCKETS,
+    ),
+    watchCountSamples: m.histogram(
+      'watch_count_samples',
+      '[ALPHA] count of watchers for mutating requests in API Priority and Fairness',
+      [PL, FS],
+      WATCH_COUNT_BUCKETS,
+    ),
+    workEstimatedSeats: m.histogram(
+      'work_estimated_seats',
+      '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',
+      [PL, FS],
+      WORK_ESTIMATED_SEATS_BUCKETS,
+    ),
+    dispatchNoAccommodation: m.counter(
+      'request_dispatch_no_accommodation_total',
+      '[ALPHA] Number of times a dispatch attempt resulted in a non accommodation due to lack of available seats',
+      [PL, FS],
+    ),
+  };
+}
+
+type FairQueuingMetricName = 'epochAdvance' | 'currentR' | 'dispatchR' | 'latestS' | 'nextSBounds' | 'nextDiscountedSBounds';
+
+/** The queueset's fair-queuing clock: virtual time R and the S (start) tags of the requests it dispatches. */
+function fairQueuingMetrics(m: MetricFactory): Pick<ApfMetrics, FairQueuingMetricName> {
+  return {
+    epochAdvance: m.counter('epoch_advance_total', "[ALPHA] Number of times the queueset's progress meter jumped backward", [PL, 'success']),
+    currentR: m.gauge('current_r', '[ALPHA] R(time of last change)', [PL]),
+    dispatchR: m.gauge('dispatch_r', '[ALPHA] R(time of last dispatch)', [PL]),
+    latestS: m.gauge('latest_s', '[ALPHA] S(most recently dispatched request)', [PL]),
+    nextSBounds: m.gauge('next_s_bounds', '[ALPHA] min and max, over queues, of S(oldest waiting request in queue)', [PL, 'bound']),
+    nextDiscountedSBounds: m.gauge(
+      'next_discounted_s_bounds',
+      '[ALPHA] min and max, over queues, of S(oldest waiting request in queue) - estimated work in progress',
+      [PL, 'bound'],
+    ),
+  };
+}
+
+type SeatLimitMetricName =
+  | 'nominalLimitSeats'
+  | 'lowerLimitSeats'
+  | 'upperLimitSeats'
+  | 'currentLimitSeats'
+  | 'demandSeatsHighWatermark'
+  | 'demandSeatsAverage'
+  | 'demandSeatsStdev'
+  | 'demandSeatsSmoothed'
+  | 'targetSeats'
+  | 'seatFairFrac'
+  | 'requestConcurrencyLimit'
+  | 'requestConcurrencyInUse';
+
+/** The priority levels' seat limits and the borrowing between them (configured bounds, demand, targets, fair fraction). */
+function seatLimitMetrics(m: MetricFactory, showHidden: boolean): Pick<ApfMetrics, SeatLimitMetricName> {
+  return {
+    nominalLimitSeats: m.gauge('nominal_limit_seats', '[BETA] Nominal number of execution seats configured for each priority level', [PL]),
+    lowerLimitSeats: m.gauge('lower_limit_seats', '[ALPHA] Configured lower bound on number of execution seats available to each priority level', [PL]),
+    upperLimitSeats: m.gauge('upper_limit_seats', '[ALPHA] Configured upper bound on number of execution seats available to each priority level', [PL]),
+    currentLimitSeats: m.gauge('current_limit_seats', '[ALPHA] current derived number of execution seats available to each priority level', [PL]),
+    demandSeatsHighWatermark: m.gauge('demand_seats_high_watermark', '[ALPHA] High watermark, over last adjustment period, of demand_seats', [PL]),
+    demandSeatsAverage: m.gauge('demand_seats_average', '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats', [PL]),
+    demandSeatsStdev: m.gauge('demand_seats_stdev', '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats', [PL]),
+    demandSeatsSmoothed: m.gauge('demand_seats_smoothed', '[ALPHA] Smoothed seat demands', [PL]),
+    targetSeats: m.gauge('target_seats', '[ALPHA] Seat allocation targets', [PL]),
+    seatFairFrac: new Gauge({
+      name: P + 'seat_fair_frac',
+      help: "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it",
+      registers: m.registers,
+    }),
+    requestConcurrencyLimit: showHidden
+      ? m.gauge('request_concurrency_limit', '[ALPHA] (Deprecated since 1.30.0) Nominal number of execution seats configured for each priority level', [PL])
+      : undefined,
+    requestConcurrencyInUse: showHidden
+      ? m.gauge(
+          'request_concurrency_in_use',
+          '[ALPHA] (Deprecated since 1.31.0) Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
+          [PL, FS],
+        )
+      : undefined,
+  };
+}
+
 export class ApfMetrics {
   /** Deltas per metric and label key, applied at the next collection. */
   private readonly deltas = new Map<Gauge<string> | Counter<string>, Map<string, PendingSeries>>();
   /** Last values per metric and label key, set at the next collection. */
   private readonly values = new Map<Gauge<string>, Map<string, PendingSeries>>();
 
-  readonly rejectedRequests: Counter<typeof PL | typeof FS | 'reason'>;
-  readonly dispatchedRequests: Counter<typeof PL | typeof FS>;
-  readonly currentInqueueRequests: Gauge<typeof PL | typeof FS>;
-  readonly currentInqueueSeats: Gauge<typeof PL | typeof FS>;
-  readonly requestQueueLength: Histogram<typeof PL | typeof FS>;
-  readonly currentExecutingRequests: Gauge<typeof PL | typeof FS>;
-  readonly currentExecutingSeats: Gauge<typeof PL | typeof FS>;
-  readonly requestWaitDuration: Histogram<typeof PL | typeof FS | 'execute'>;
-  readonly requestExecutionSeconds: Histogram<typeof PL | typeof FS | 'type'>;
-  readonly watchCountSamples: Histogram<typeof PL | typeof FS>;
-  readonly workEstimatedSeats: Histogram<typeof PL | typeof FS>;
-  readonly dispatchNoAccommodation: Counter<typeof PL | typeof FS>;
-  readonly epochAdvance: Counter<typeof PL | 'success'>;
-  readonly currentR: Gauge<typeof PL>;
-  readonly dispatchR: Gauge<typeof PL>;
-  readonly latestS: Gauge<typeof PL>;
-  readonly nextSBounds: Gauge<typeof PL | 'bound'>;
-  readonly nextDiscountedSBounds: Gauge<typeof PL | 'bound'>;
-  readonly nominalLimitSeats: Gauge<typeof PL>;
-  readonly lowerLimitSeats: Gauge<typeof PL>;
-  readonly upperLimitSeats: Gauge<typeof PL>;
-  readonly currentLimitSeats: Gauge<typeof PL>;
-  readonly demandSeatsHighWatermark: Gauge<typeof PL>;
-  readonly demandSeatsAverage: Gauge<typeof PL>;
-  readonly demandSeatsStdev: Gauge<typeof PL>;
-  readonly demandSeatsSmoothed: Gauge<typeof PL>;
-  readonly targetSeats: Gauge<typeof PL>;
-  readonly seatFairFrac: Gauge;
-  readonly requestConcurrencyLimit: Gauge<typeof PL> | undefined;
-  readonly requestConcurrencyInUse: Gauge<typeof PL | typeof FS> | undefined;
+  // Assigned in the constructor, in three groups (requestMetrics, fairQueuingMetrics, seatLimitMetrics).
+  readonly rejectedRequests!: Counter<typeof PL | typeof FS | 'reason'>;
+  readonly dispatchedRequests!: Counter<typeof PL | typeof FS>;
+  readonly currentInqueueRequests!: Gauge<typeof PL | typeof FS>;
+  readonly currentInqueueSeats!: Gauge<typeof PL | typeof FS>;
+  readonly requestQueueLength!: Histogram<typeof PL | typeof FS>;
+  readonly currentExecutingRequests!: Gauge<typeof PL | typeof FS>;
+  readonly currentExecutingSeats!: Gauge<typeof PL | typeof FS>;
+  readonly requestWaitDuration!: Histogram<typeof PL | typeof FS | 'execute'>;
+  readonly requestExecutionSeconds!: Histogram<typeof PL | typeof FS | 'type'>;
+  readonly watchCountSamples!: Histogram<typeof PL | typeof FS>;
+  readonly workEstimatedSeats!: Histogram<typeof PL | typeof FS>;
+  readonly dispatchNoAccommodation!: Counter<typeof PL | typeof FS>;
+  readonly epochAdvance!: Counter<typeof PL | 'success'>;
+  readonly currentR!: Gauge<typeof PL>;
+  readonly dispatchR!: Gauge<typeof PL>;
+  readonly latestS!: Gauge<typeof PL>;
+  readonly nextSBounds!: Gauge<typeof PL | 'bound'>;
+  readonly nextDiscountedSBounds!: Gauge<typeof PL | 'bound'>;
+  readonly nominalLimitSeats!: Gauge<typeof PL>;
+  readonly lowerLimitSeats!: Gauge<typeof PL>;
+  readonly upperLimitSeats!: Gauge<typeof PL>;
+  readonly currentLimitSeats!: Gauge<typeof PL>;
+  readonly demandSeatsHighWatermark!: Gauge<typeof PL>;
+  readonly demandSeatsAverage!: Gauge<typeof PL>;
+  readonly demandSeatsStdev!: Gauge<typeof PL>;
+  readonly demandSeatsSmoothed!: Gauge<typeof PL>;
+  readonly targetSeats!: Gauge<typeof PL>;
+  readonly seatFairFrac!: Gauge;
+  readonly requestConcurrencyLimit!: Gauge<typeof PL> | undefined;
+  readonly requestConcurrencyInUse!: Gauge<typeof PL | typeof FS> | undefined;
 
   constructor(registry: Registry, options: ApfMetricsOptions = {}) {
-    const registers = [registry];
-    const collect = () => this.flush();
-    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name: P + name, help, labelNames, registers, collect });
-    const gauge = <L extends string>(name: string, help: string, labelNames: L[]) => new Gauge<L>({ name: P + name, help, labelNames, registers, collect });
-    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
-      new Histogram<L>({ name: P + name, help, labelNames, buckets, registers });
-
-    this.rejectedRequests = counter('rejected_requests_total', '[BETA] Number of requests rejected by API Priority and Fairness subsystem', [PL, FS, 'reason']);
-    this.dispatchedRequests = counter('dispatched_requests_total', '[BETA] Number of requests executed by API Priority and Fairness subsystem', [PL, FS]);
-    this.currentInqueueRequests = gauge(
-      'current_inqueue_requests',
-      '[BETA] Number of requests currently pending in queues of the API Priority and Fairness subsystem',
-      [PL, FS],
-    );
-    this.currentInqueueSeats = gauge(
-      'current_inqueue_seats',
-      '[ALPHA] Number of seats currently pending in queues of the API Priority and Fairness subsystem',
-      [PL, FS],
-    );
-    this.requestQueueLength = histogram(
-      'request_queue_length_after_enqueue',
-      '[ALPHA] Length of queue in the API Priority and Fairness subsystem, as seen by each request after it is enqueued',
-      [PL, FS],
-      QUEUE_LENGTH_BUCKETS,
-    );
-    this.currentExecutingRequests = gauge(
-      'current_executing_requests',
-      '[BETA] Number of requests in initial (for a WATCH) or any (for a non-WATCH) execution stage in the API Priority and Fairness subsystem',
-      [PL, FS],
-    );
-    this.currentExecutingSeats = gauge(
-      'current_executing_seats',
-      '[BETA] Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
-      [PL, FS],
-    );
-    this.requestWaitDuration = histogram(
-      'request_wait_duration_seconds',
-      '[BETA] Length of time a request spent waiting in its queue',
-      [PL, FS, 'execute'],
-      REQUEST_DURATION_SECONDS_BUCKETS,
-    );
-    this.requestExecutionSeconds = histogram(
-      'request_execution_seconds',
-      '[ALPHA] Duration of initial stage (for a WATCH) or any (for a non-WATCH) stage of request execution in the API Priority and Fairness subsystem',
-      [PL, FS, 'type'],
-      REQUEST_DURATION_SECONDS_BUCKETS,
-    );
-    this.watchCountSamples = histogram(
-      'watch_count_samples',
-      '[ALPHA] count of watchers for mutating requests in API Priority and Fairness',
-      [PL, FS],
-      WATCH_COUNT_BUCKETS,
-    );
-    this.workEstimatedSeats = histogram(
-      'work_estimated_seats',
-      '[ALPHA] Number of estimated seats (maximum of initial and final seats) associated with requests in API Priority and Fairness',
-      [PL, FS],
-      WORK_ESTIMATED_SEATS_BUCKETS,
-    );
-    this.dispatchNoAccommodation = counter(
-      'request_dispatch_no_accommodation_total',
-      '[ALPHA] Number of times a dispatch attempt resulted in a non accommodation due to lack of available seats',
-      [PL, FS],
-    );
-    this.epochAdvance = counter('epoch_advance_total', "[ALPHA] Number of times the queueset's progress meter jumped backward", [PL, 'success']);
-    this.currentR = gauge('current_r', '[ALPHA] R(time of last change)', [PL]);
-    this.dispatchR = gauge('dispatch_r', '[ALPHA] R(time of last dispatch)', [PL]);
-    this.latestS = gauge('latest_s', '[ALPHA] S(most recently dispatched request)', [PL]);
-    this.nextSBounds = gauge('next_s_bounds', '[ALPHA] min and max, over queues, of S(oldest waiting request in queue)', [PL, 'bound']);
-    this.nextDiscountedSBounds = gauge(
-      'next_discounted_s_bounds',
-      '[ALPHA] min and max, over queues, of S(oldest waiting request in queue) - estimated work in progress',
-      [PL, 'bound'],
-    );
-    this.nominalLimitSeats = gauge('nominal_limit_seats', '[BETA] Nominal number of execution seats configured for each priority level', [PL]);
-    this.lowerLimitSeats = gauge('lower_limit_seats', '[ALPHA] Configured lower bound on number of execution seats available to each priority level', [PL]);
-    this.upperLimitSeats = gauge('upper_limit_seats', '[ALPHA] Configured upper bound on number of execution seats available to each priority level', [PL]);
-    this.currentLimitSeats = gauge('current_limit_seats', '[ALPHA] current derived number of execution seats available to each priority level', [PL]);
-    this.demandSeatsHighWatermark = gauge('demand_seats_high_watermark', '[ALPHA] High watermark, over last adjustment period, of demand_seats', [PL]);
-    this.demandSeatsAverage = gauge('demand_seats_average', '[ALPHA] Time-weighted average, over last adjustment period, of demand_seats', [PL]);
-    this.demandSeatsStdev = gauge('demand_seats_stdev', '[ALPHA] Time-weighted standard deviation, over last adjustment period, of demand_seats', [PL]);
-    this.demandSeatsSmoothed = gauge('demand_seats_smoothed', '[ALPHA] Smoothed seat demands', [PL]);
-    this.targetSeats = gauge('target_seats', '[ALPHA] Seat allocation targets', [PL]);
-    this.seatFairFrac = new Gauge({
-      name: P + 'seat_fair_frac',
-      help: "[ALPHA] Fair fraction of server's concurrency to allocate to each priority level that can use it",
-      registers,
-    });
-    if (options.showHidden) {
-      this.requestConcurrencyLimit = gauge(
-        'request_concurrency_limit',
-        '[ALPHA] (Deprecated since 1.30.0) Nominal number of execution seats configured for each priority level',
-        [PL],
-      );
-      this.requestConcurrencyInUse = gauge(
-        'request_concurrency_in_use',
-        '[ALPHA] (Deprecated since 1.31.0) Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem',
-        [PL, FS],
-      );
-    }
+    const factory = metricFactory(registry, () => this.flush());
+    Object.assign(this, requestMetrics(factory), fairQueuingMetrics(factory), seatLimitMetrics(factory, options.showHidden ?? false));
   }
 
   setPriorityLevelConfiguration(priorityLevel: string, nominalCL: number, minCL: number, maxCL: number): void {
