@@ -8,6 +8,7 @@ import { scenarioCommand } from './scenarioCommand.ts';
 import { runCommand } from './runCommand.ts';
 import { simCommand } from './simCommand.ts';
 import { binariesCommand } from '../binaries/command.ts';
+import { calibrateCommand } from '../calibrate/calibrateCommand.ts';
 import { kindClusterCommand } from '../targets/kind/clusterCommand.ts';
 import { exitWhenDone } from '../runner/interrupts.ts';
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(compareCommand())
     .addCommand(simCommand())
     .addCommand(binariesCommand())
+    .addCommand(calibrateCommand())
     .addCommand(kindClusterCommand().name('cluster'));
   await runCommand(program, argv);
   exitWhenDone();

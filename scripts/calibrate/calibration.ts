@@ -1,0 +1,57 @@
+// A calibration of one scenario: its run on the simulator (`local`) and on the real components (`binary`), mode by
+// mode, turned into rows (./calibrationRow.ts) by the balance, counting, latency and timeline rules; and the file
+// results/calibration-<time>.json that holds every scenario's rows (docs/fidelity.md#the-results-file).
+import type { Scenario } from '../../scenarios/schema.ts';
+import type { ScenarioResults } from '../runner/results.ts';
+import { balanceRows } from './balanceRows.ts';
+import { LEVEL, outsideRows, type CalibrationRow } from './calibrationRow.ts';
+import { connectionRows, failureRows, tooManyRequestsRows } from './countRows.ts';
+import { eventRows } from './eventRows.ts';
+import { latencyRows } from './latencyRows.ts';
+
+export const CALIBRATION_SCHEMA_VERSION = 1;
+
+export interface CalibratedScenario {
+  scenario: string;
+  timeScale: number;
+  /** The results files of both runs (each also has its own HTML report next to it). */
+  files: { local?: string; binary?: string };
+  seeds: { local: number; binary: number };
+  modes: string[];
+}
+
+export interface CalibrationFile {
+  schemaVersion: typeof CALIBRATION_SCHEMA_VERSION;
+  kind: 'calibration';
+  startedAt: string;
+  finishedAt: string;
+  level: number;
+  machine: ScenarioResults['machine'] & { loadAverage?: number[] };
+  versions: Record<string, string>;
+  scenarios: CalibratedScenario[];
+  rows: CalibrationRow[];
+  summary: { within: number; outside: number; notMeasured: number; info: number; outsideRows: string[] };
+}
+
+/** Every row of one scenario, mode by mode, for the modes both runs have. */
+export function calibrateScenario(scenario: Scenario, simulated: ScenarioResults, real: ScenarioResults): CalibrationRow[] {
+  const rows: CalibrationRow[] = [];
+  for (const sim of simulated.modes) {
+    const act = real.modes.find((m) => m.mode === sim.mode);
+    if (!act) continue;
+    rows.push(...balanceRows(scenario, sim, act));
+    rows.push(...tooManyRequestsRows(scenario, sim, act));
+    rows.push(...failureRows(scenario, sim, act));
+    rows.push(...connectionRows(scenario, sim, act));
+    rows.push(...eventRows(scenario.name, sim, act));
+  }
+  rows.push(...latencyRows(scenario.name, simulated.modes, real.modes));
+  return rows;
+}
+
+export function summarize(rows: readonly CalibrationRow[]): CalibrationFile['summary'] {
+  const count = (status: CalibrationRow['status']) => rows.filter((r) => r.status === status).length;
+  return { within: count('within'), outside: count('outside'), notMeasured: count('not-measured'), info: count('info'), outsideRows: outsideRows(rows) };
+}
+
+export { LEVEL };
