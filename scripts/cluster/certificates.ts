@@ -7,9 +7,10 @@
 // The gateway presents the kube-apiserver's own serving certificate downstream, so that certificate carries the
 // public `api.` host as well as the in-cluster names.
 //
-// The plan only names what to issue (pure). `issueCertificates` creates the keys and certificates (both targets call
-// it); a `PemSource` then hands PEMs to the code that builds component configs and seed objects, which is how a
-// plan can be printed and tested with placeholders and started with real certificates from the same builders.
+// The plan only names what to issue (pure). `issueCertificates` creates the keys and certificates (issuePlan calls it
+// once per control plane; the seed's own are in the plan under test only); a `PemSource` then hands PEMs to the code
+// that builds component configs and seed objects, which is how a plan can be printed and tested with placeholders and
+// started with real certificates from the same builders (scripts/cluster/issuedPlan.ts).
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority, type KeyPairPem, type LeafRequest } from '../../webhook/x509.ts';
 
 export type AuthorityId = 'ca' | 'ca-front-proxy' | 'ca-client' | 'seed-ca' | 'webhook-ca';
@@ -24,6 +25,11 @@ export type CertificateId =
 
 export function clientGroupCertificateId(group: string): CertificateId {
   return `client-group:${group}`;
+}
+
+/** The client group whose certificate `id` is, or undefined for any other certificate. */
+export function clientGroupOfCertificate(id: CertificateId): string | undefined {
+  return id.startsWith('client-group:') ? id.slice('client-group:'.length) : undefined;
 }
 
 export interface AuthorityPlan {
@@ -65,10 +71,20 @@ function placeholderPem(label: string, what: string): string {
   return `-----BEGIN ${label}-----\n<${what}: issued when a target starts the plan>\n-----END ${label}-----\n`;
 }
 
+/** A neighbour's plan names no seed-wide certificate (those are the plan under test's): asking it for one is a bug. */
 export function issuedPems(issued: IssuedCertificates): PemSource {
+  const missing = (what: string) => new Error(`no ${what} was issued for this plan (seed-wide certificates are the plan under test's)`);
   return {
-    authority: (id) => issued.authorities[id].certPem,
-    keyPair: (id) => issued.certificates[id],
+    authority: (id) => {
+      const authority = issued.authorities[id] as CertificateAuthority | undefined;
+      if (!authority) throw missing(`certificate authority "${id}"`);
+      return authority.certPem;
+    },
+    keyPair: (id) => {
+      const keyPair = issued.certificates[id] as KeyPairPem | undefined;
+      if (!keyPair) throw missing(`certificate "${id}"`);
+      return keyPair;
+    },
   };
 }
 

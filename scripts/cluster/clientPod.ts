@@ -1,6 +1,7 @@
 // Client pods as Gardener deploys control-plane components (docs/gardener.md#pod-wiring): a projected volume
 // `kubeconfig` (Gardener's `DefaultMode: ptr.To[int32](420)`: decimal 420, i.e. 0644) with the generic token kubeconfig secret (item kubeconfig) and the component's
-// `shoot-access-<name>` secret (item token), mounted at /var/run/secrets/gardener.cloud/shoot/generic-kubeconfig.
+// `shoot-access-<name>` secret (item token), mounted at /var/run/secrets/gardener.cloud/shoot/generic-kubeconfig. A
+// group with `auth: client-certificate` gets its certificate Secret's tls.crt and tls.key there instead of the token.
 // The pods carry `to-kube-apiserver-tcp-443: allowed` themselves; the webhook adds the istio label in L7 mode.
 import { createHash } from 'node:crypto';
 import { GENERIC_TOKEN_KUBECONFIG_SECRET_PREFIX } from '../../webhook/constants.ts';
@@ -38,6 +39,11 @@ export interface ClientPodOptions {
   app: string;
   genericKubeconfigSecret: string;
   accessSecret: string;
+  /**
+   * For a group with `auth: client-certificate`: its certificate Secret (clientCertificateSecretName), projected as
+   * tls.crt and tls.key in place of the access token; the load client then authenticates with them.
+   */
+  clientCertificateSecret?: string;
   /** What runs in the container; the simulator's pods run nothing (a placeholder image). */
   container?: { image: string; args?: string[]; env?: { name: string; value: string }[]; imagePullPolicy?: string };
 }
@@ -62,7 +68,18 @@ export function clientPodObject(options: ClientPodOptions): PodObject {
             defaultMode: 0o644,
             sources: [
               { secret: { name: options.genericKubeconfigSecret, items: [{ key: 'kubeconfig', path: 'kubeconfig' }], optional: false } },
-              { secret: { name: options.accessSecret, items: [{ key: 'token', path: 'token' }], optional: false } },
+              options.clientCertificateSecret
+                ? {
+                    secret: {
+                      name: options.clientCertificateSecret,
+                      items: [
+                        { key: 'tls.crt', path: 'tls.crt' },
+                        { key: 'tls.key', path: 'tls.key' },
+                      ],
+                      optional: false,
+                    },
+                  }
+                : { secret: { name: options.accessSecret, items: [{ key: 'token', path: 'token' }], optional: false } },
             ],
           },
         },

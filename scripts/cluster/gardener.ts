@@ -35,6 +35,15 @@ export function shootAccessSecretName(component: string): string {
   return `shoot-access-${component}`;
 }
 
+/**
+ * The Secret (type kubernetes.io/tls, items tls.crt and tls.key) holding the client certificate of a client group with
+ * `auth: client-certificate`: the testbed's own, Gardener has no such secret (docs/load-client.md#client-certificate-pods).
+ * A pod of the group mounts it in its projected volume instead of the shoot-access token.
+ */
+export function clientCertificateSecretName(group: string): string {
+  return `client-certificate-${group}`;
+}
+
 /** Namespace labels: the webhook's namespaceSelector matches `gardener.cloud/role=shoot`. */
 export const SHOOT_NAMESPACE_ROLE = 'shoot';
 export const CLUSTER_DOMAIN = 'cluster.local';

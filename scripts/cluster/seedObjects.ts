@@ -2,11 +2,11 @@
 // kube-apiserver Service, the istio internal gateway Service, the ConfigMap istio-internal-load-balancing (only while
 // L7 is active), the generic token kubeconfig secret, the shoot-access token secrets, and the
 // MutatingWebhookConfiguration of gardener-resource-manager. Built from a plan and a PemSource, so the same builder
-// gives the plan's readable placeholders and the objects a target really creates.
+// gives the readable placeholders (placeholderPlan) and the objects a target really creates (issuePlan).
 import { CONFIGMAP_NAME, HOSTS_KEY, ISTIO_NAMESPACE_KEY } from '../../webhook/constants.ts';
 import { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject } from '../../scenarios/vocabulary.ts';
 import { mutatingWebhook } from '../../webhook/manifests.ts';
-import type { PemSource } from './certificates.ts';
+import { clientGroupOfCertificate, type PemSource } from './certificates.ts';
 import {
   GATEWAY_INTERNAL_SERVICE_NAME,
   GATEWAY_LABELS,
@@ -16,12 +16,13 @@ import {
   KUBE_APISERVER_LABELS,
   KUBE_APISERVER_PORT,
   KUBE_APISERVER_SERVICE_NAME,
+  clientCertificateSecretName,
   SHOOT_NAMESPACE_ROLE,
   shootAccessSecretName,
   WEBHOOK_CONFIGURATION_NAME,
 } from './gardener.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
-import type { GenericKubeconfig, PlanLayout } from './plan.ts';
+import type { ClusterPlan, GenericKubeconfig } from './plan.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
 
 export interface KubeObject {
@@ -41,8 +42,18 @@ export interface SeedObject {
   object: KubeObject;
 }
 
-/** In creation order: namespaces first, the webhook registration last (it must not admit objects half set up). */
-export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[] {
+/**
+ * In creation order: namespaces first, the webhook registration last (it must not admit objects half set up). A
+ * neighbour's plan (docs/scenarios.md#shared-gateway) gets its namespace and what lives in it (kube-apiserver Service,
+ * ConfigMap, generic kubeconfig, shoot-access secrets); the seed-wide objects (istio and garden namespaces, the gateway
+ * Service, the webhook registration) are the seed's, in the plan under test's list only.
+ */
+export function buildSeedObjects(plan: ClusterPlan, pems: PemSource): SeedObject[] {
+  const objects = seedAndControlPlaneObjects(plan, pems);
+  return plan.neighbour ? objects.filter((s) => ownsSeedObject(plan, s.object)) : objects;
+}
+
+function seedAndControlPlaneObjects(plan: ClusterPlan, pems: PemSource): SeedObject[] {
   const ns = plan.namespace;
   const objects: SeedObject[] = [
     namespace(ns, { 'gardener.cloud/role': SHOOT_NAMESPACE_ROLE }),
@@ -87,6 +98,14 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
   for (const group of plan.clientGroups) {
     objects.push(secret(ns, shootAccessSecretName(group), { token: plan.tokens.clientGroups[group]! }));
   }
+  for (const certificate of plan.certificates.certificates) {
+    const group = clientGroupOfCertificate(certificate.id);
+    if (group === undefined) continue;
+    const { certPem, keyPem } = pems.keyPair(certificate.id);
+    objects.push(secret(ns, clientCertificateSecretName(group), { 'tls.crt': certPem, 'tls.key': keyPem }, {}, 'kubernetes.io/tls'));
+  }
+  // The registration is the seed's (its CA bundle is the seed's webhook CA, which a neighbour's plan does not name).
+  if (plan.neighbour) return objects;
   objects.push({
     id: `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
     collectionPath: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
@@ -100,22 +119,13 @@ export function buildSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[
   return objects;
 }
 
-/**
- * The objects of a neighbour control plane (docs/scenarios.md#shared-gateway): its namespace and what lives in it
- * (kube-apiserver Service, ConfigMap, generic kubeconfig, shoot-access secrets). The seed-wide objects of its plan
- * (istio and garden namespaces, the gateway Service, the webhook registration) are the seed's, created once.
- */
-export function controlPlaneSeedObjects(plan: PlanLayout, pems: PemSource): SeedObject[] {
-  return buildSeedObjects(plan, pems).filter((s) => ownsSeedObject(plan, s.object));
-}
-
 /** Whether an object is the control plane's own: its namespace, or in it (not the seed's). */
-export function ownsSeedObject(plan: Pick<PlanLayout, 'namespace'>, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
+export function ownsSeedObject(plan: Pick<ClusterPlan, 'namespace'>, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
   return object.metadata.namespace === plan.namespace || (object.kind === 'Namespace' && object.metadata.name === plan.namespace);
 }
 
 /** The generic token kubeconfig secret (docs/gardener.md#the-generic-token-kubeconfig) for a server address. */
-export function genericKubeconfigSecret(plan: PlanLayout, kubeconfig: GenericKubeconfig, pems: PemSource): SeedObject {
+export function genericKubeconfigSecret(plan: ClusterPlan, kubeconfig: GenericKubeconfig, pems: PemSource): SeedObject {
   const text = renderKubeconfig({
     contextName: kubeconfig.contextName,
     server: kubeconfig.server,
@@ -126,7 +136,7 @@ export function genericKubeconfigSecret(plan: PlanLayout, kubeconfig: GenericKub
 }
 
 /** The ConfigMap that activates L7 for the control plane (ReconcileIstioInternalLoadBalancingConfigMap, sni.go). */
-export function internalLoadBalancingConfigMap(plan: PlanLayout): SeedObject {
+export function internalLoadBalancingConfigMap(plan: ClusterPlan): SeedObject {
   return {
     id: `configmap/${CONFIGMAP_NAME}`,
     collectionPath: `/api/v1/namespaces/${plan.namespace}/configmaps`,
@@ -175,14 +185,14 @@ function service(
   };
 }
 
-function secret(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string> = {}): SeedObject {
+function secret(namespace: string, name: string, data: Record<string, string>, labels: Record<string, string> = {}, type = 'Opaque'): SeedObject {
   return {
     id: `secret/${name}`,
     collectionPath: `/api/v1/namespaces/${namespace}/secrets`,
     object: {
       apiVersion: 'v1',
       kind: 'Secret',
-      type: 'Opaque',
+      type,
       metadata: { name, namespace, labels },
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
     },

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/transport"
 )
 
@@ -41,9 +42,33 @@ func loadKubeconfig(path, tokenFile string) (*rest.Config, error) {
 	return config, nil
 }
 
-// kubeconfigInMount is the projected volume's kubeconfig and token (scripts/cluster/clientPod.ts).
+// kubeconfigInMount is the projected volume's kubeconfig and token (scripts/cluster/clientPod.ts). A pod of a group with
+// `auth: client-certificate` finds tls.crt and tls.key there instead of the token: they replace the kubeconfig user's
+// credentials, as kubectl's --client-certificate and --client-key replace the user's (clientcmd's
+// ConfigOverrides.AuthInfo), so the pod authenticates with the certificate alone and sends no bearer token.
 func kubeconfigInMount(mountPath string) (*rest.Config, error) {
-	return loadKubeconfig(filepath.Join(mountPath, "kubeconfig"), filepath.Join(mountPath, "token"))
+	kubeconfig := filepath.Join(mountPath, "kubeconfig")
+	certFile, keyFile := filepath.Join(mountPath, "tls.crt"), filepath.Join(mountPath, "tls.key")
+	if _, err := os.Stat(certFile); err != nil {
+		return loadKubeconfig(kubeconfig, filepath.Join(mountPath, "token"))
+	}
+	if _, err := os.Stat(keyFile); err != nil {
+		return nil, fmt.Errorf("%s is mounted without its key: %v", certFile, err)
+	}
+	raw, err := clientcmd.LoadFromFile(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s: %v", kubeconfig, err)
+	}
+	context, ok := raw.Contexts[raw.CurrentContext]
+	if !ok {
+		return nil, fmt.Errorf("kubeconfig %s: current-context %q not found", kubeconfig, raw.CurrentContext)
+	}
+	raw.AuthInfos[context.AuthInfo] = &clientcmdapi.AuthInfo{ClientCertificate: certFile, ClientKey: keyFile}
+	config, err := clientcmd.NewDefaultClientConfig(*raw, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s with %s: %v", kubeconfig, certFile, err)
+	}
+	return config, nil
 }
 
 // podClients is what a pod talks through: one http.Client (one transport, one connection pool) under a clientset.

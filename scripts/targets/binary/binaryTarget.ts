@@ -22,7 +22,6 @@ export function binaryCheck(scenario: Scenario): string[] {
       problems.push(
         `clients[${group.name}]: profile http1-pool has no client-go counterpart in the Go load client (docs/load-client.md); it runs on the local target`,
       );
-    if (group.auth === 'client-certificate') problems.push(`clients[${group.name}]: auth client-certificate is not wired on the binary target yet`);
   }
   if (scenario.topology.gateway.choiceCount !== 2)
     problems.push(

@@ -1,8 +1,8 @@
 // A plan running on this machine (the local target): every component in its own worker thread on its own loopback
 // addresses, the seed kube-apiserver in this thread, and the operations that change the cluster while load runs
-// (docs/architecture.md#the-local-target). Starting it only wires parts that the plan already describes:
-// certificates are issued, configs and seed objects are built from the plan with the real PEMs, and the components
-// are started from their descriptors.
+// (docs/architecture.md#the-local-target). Starting it only wires parts that the plan already describes: one call
+// (issuePlan) issues the certificates and builds the configs and seed objects with the real PEMs, and the components
+// are started from their descriptors, every control plane's kube-apiserver in parallel.
 import controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import clientPods from '../../../sim/clients/clients.ts';
 import type { ClientPodSpec, ClientsConfig, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
@@ -18,26 +18,18 @@ import webhookPod from '../../../sim/webhookPod.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientPodIp } from '../../cluster/addresses.ts';
 import { type Endpoint } from '../../core/endpoint.ts';
-import { clientGroupCertificateId, issueCertificates, issuedPems, type IssuedCertificates, type PemSource } from '../../cluster/certificates.ts';
+import type { IssuedCertificates } from '../../cluster/certificates.ts';
+import { gatewayPodConfig, type PlannedComponents } from '../../cluster/components.ts';
+import { issuePlan, type IssuedPlan } from '../../cluster/issuedPlan.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../cluster/clientPod.ts';
-import { CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
+import { clientCertificateSecretName, CLUSTER_DOMAIN, KUBE_APISERVER_SERVICE_NAME, shootAccessSecretName } from '../../cluster/gardener.ts';
 import { indexOf, ShootControlPlane } from './shootControlPlane.ts';
 import { parseKubeconfig } from '../../cluster/kubeconfig.ts';
-import {
-  gatewayEndpoint,
-  gatewayPodConfig,
-  MAX_REPLICAS,
-  planCluster,
-  planComponents,
-  replicaEndpoint,
-  genericKubeconfigFor,
-  type ClusterPlan,
-  type PlannedComponents,
-} from '../../cluster/plan.ts';
+import { gatewayEndpoint, MAX_REPLICAS, planCluster, replicaEndpoint, genericKubeconfigFor, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../core/random.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
-import { buildSeedObjects, controlPlaneSeedObjects, genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
+import { genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
@@ -78,11 +70,9 @@ export class LocalCluster implements RunningCluster {
 
   private constructor(
     readonly plan: ClusterPlan,
-    readonly certificates: IssuedCertificates,
-    readonly components: PlannedComponents,
+    /** The plan with its certificates issued, configs and seed objects built (issuePlan). */
+    private readonly issued: IssuedPlan,
     readonly startupMs: number,
-    private readonly pems: PemSource,
-    private readonly seedObjects: SeedObject[],
     private readonly host: ComponentHost,
     private readonly teardown: Teardown,
     readonly seed: SeedCluster,
@@ -110,24 +100,18 @@ export class LocalCluster implements RunningCluster {
         lease.block === requested.addresses.block
           ? requested
           : planCluster(requested.topology, requested.mode, requested.randomSeed, { ...requested.options, addressBlock: lease.block });
-      const [certificates, ...neighbourCertificates] = await Promise.all([plan, ...plan.neighbours].map((p) => issueCertificates(p.certificates)));
-      const pems = issuedPems(certificates!);
-      const neighbourPems = neighbourCertificates.map(issuedPems);
-      const components = planComponents(plan, pems, neighbourPems);
-      const seedObjects = buildSeedObjects(plan, pems);
+      const issued = await issuePlan(plan);
+      const { components } = issued;
 
       // Worker threads boot in parallel (each loads its modules, ~0.3 s): every address is known up front.
       const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
-      const neighboursStarting = plan.neighbours.map((n, i) =>
-        host.start(controlPlane, `apiserver-${n.neighbour!.name}`, planComponents(n, neighbourPems[i]!).shootApiserver),
-      );
+      const neighboursStarting = issued.neighbours.map((n) => host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver));
       const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
       const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
       const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
-      const seed = await SeedCluster.start(plan, components, certificates.authorities['seed-ca'].certPem);
+      const seed = await SeedCluster.start(plan, components, issued.certificates.authorities['seed-ca'].certPem);
       teardown.add('seed cluster', () => seed.close());
-      for (const object of seedObjects) await seed.create(object);
-      for (const [i, n] of plan.neighbours.entries()) for (const object of controlPlaneSeedObjects(n, neighbourPems[i]!)) await seed.create(object);
+      await createSeedObjects(seed, issued);
       const all = await Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, ...neighboursStarting]);
       const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -144,22 +128,19 @@ export class LocalCluster implements RunningCluster {
             await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
           },
         },
-        { caPem: certificates!.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
+        { caPem: issued.certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
         plan.replicas,
       );
       const neighbours = await Promise.all(neighboursStarting);
       cluster = new LocalCluster(
         plan,
-        certificates!,
-        components,
+        issued,
         performance.now() - started,
-        pems,
-        seedObjects,
         host,
         teardown,
         seed,
-        new ShootControlPlane(plan, certificates!, await shootStarting),
-        plan.neighbours.map((n, i) => new ShootControlPlane(n, neighbourCertificates[i]!, neighbours[i]!)),
+        new ShootControlPlane(plan, issued.certificates, await shootStarting),
+        plan.neighbours.map((n, i) => new ShootControlPlane(n, issued.neighbourCertificates[i]!, neighbours[i]!)),
         proxy,
         endpoints,
       );
@@ -171,6 +152,16 @@ export class LocalCluster implements RunningCluster {
       if (errors.length > 0) (error as Error).message += `\n(also during clean-up: ${errors.map((e) => e.message).join('; ')})`;
       throw error;
     }
+  }
+
+  /** The issued certificates of the control plane under test, with the seed's. */
+  get certificates(): IssuedCertificates {
+    return this.issued.certificates;
+  }
+
+  /** The seed-wide components' configs and the shoot kube-apiserver under test's, with the real PEMs. */
+  get components(): PlannedComponents {
+    return this.issued.components;
   }
 
   /** Admin access to the shoot replicas (the runner's scrapes go through replicaMetrics()). */
@@ -192,13 +183,13 @@ export class LocalCluster implements RunningCluster {
       const genericKubeconfig = shoot.genericKubeconfig;
       const kubeconfig = parseKubeconfig(await this.seed.readSecretKey(ns, genericKubeconfig.secretName, 'kubeconfig'));
       // A token from the group's shoot access secret, or the group's client certificate (auth: client-certificate).
-      const credentials =
-        group.auth === 'client-certificate'
-          ? {
-              clientCertPem: shoot.certificates.certificates[clientGroupCertificateId(group.name)].certPem,
-              clientKeyPem: shoot.certificates.certificates[clientGroupCertificateId(group.name)].keyPem,
-            }
-          : { token: await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token') };
+      const certificateSecret = group.auth === 'client-certificate' ? clientCertificateSecretName(group.name) : undefined;
+      const credentials = certificateSecret
+        ? {
+            clientCertPem: await this.seed.readSecretKey(ns, certificateSecret, 'tls.crt'),
+            clientKeyPem: await this.seed.readSecretKey(ns, certificateSecret, 'tls.key'),
+          }
+        : { token: await this.seed.readSecretKey(ns, shootAccessSecretName(group.name), 'token') };
       const generation = this.podGenerations.get(group.name) ?? 0;
       this.podGenerations.set(group.name, generation + 1);
       for (let i = 0; i < group.count; i++) {
@@ -214,6 +205,7 @@ export class LocalCluster implements RunningCluster {
               app: group.name,
               genericKubeconfigSecret: genericKubeconfig.secretName,
               accessSecret: shootAccessSecretName(group.name),
+              ...(certificateSecret ? { clientCertificateSecret: certificateSecret } : {}),
             }),
           );
         } catch (error) {
@@ -317,10 +309,10 @@ export class LocalCluster implements RunningCluster {
         const endpoint = gatewayEndpoint(index, this.plan.addresses);
         const config = gatewayPodConfig(
           this.plan,
-          this.pems,
+          this.issued.underTest.pems,
           endpoint,
           index,
-          this.neighbours.map((n) => issuedPems(n.certificates)),
+          this.issued.neighbours.map((n) => n.pems),
         );
         config.controlPlanes[0]!.upstream.endpoints = this.endpoints.readyReplicas();
         const handle = await this.host.start(gatewayPod, endpoint.name, config);
@@ -351,7 +343,7 @@ export class LocalCluster implements RunningCluster {
         return done(`${change.object} created`);
       case 'set-kubeconfig-server': {
         const kubeconfig = genericKubeconfigFor(this.plan.namespace, this.plan.publicHost, change.address);
-        await this.seed.create(genericKubeconfigSecret(this.plan, kubeconfig, this.pems));
+        await this.seed.create(genericKubeconfigSecret(this.plan, kubeconfig, this.issued.underTest.pems));
         this.shoot.genericKubeconfig = kubeconfig;
         return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
@@ -408,9 +400,10 @@ export class LocalCluster implements RunningCluster {
   }
 
   private seedObject(id: string): SeedObject {
-    const object = this.seedObjects.find((o) => o.id === id);
-    if (!object)
-      throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${this.seedObjects.map((o) => o.id).join(', ')})`);
+    // Timeline events change the control plane under test (docs/scenarios.md#shared-gateway).
+    const own = this.issued.underTest.seedObjects;
+    const object = own.find((o) => o.id === id);
+    if (!object) throw new Error(`the plan of mode ${this.plan.mode.name} has no seed object "${id}" (it has: ${own.map((o) => o.id).join(', ')})`);
     return object;
   }
 
@@ -434,6 +427,19 @@ export class LocalCluster implements RunningCluster {
   private nextGatewayIndex(): number {
     for (let i = 0; ; i++) if (!this.gateways.has(gatewayEndpoint(i, this.plan.addresses).name)) return i;
   }
+}
+
+/**
+ * The seed objects of every control plane: the one under test's first, in order (the webhook registration last),
+ * then the neighbours' in parallel, each in its own order, as Gardener reconciles shoots side by side.
+ */
+async function createSeedObjects(seed: SeedCluster, issued: IssuedPlan): Promise<void> {
+  for (const object of issued.underTest.seedObjects) await seed.create(object);
+  await Promise.all(
+    issued.neighbours.map(async (n) => {
+      for (const object of n.seedObjects) await seed.create(object);
+    }),
+  );
 }
 
 class LocalClientFleet implements ClientFleet {

@@ -5,7 +5,8 @@
 // objects the shoot API itself needs before clients use it (their namespace, RBAC, API Priority and Fairness).
 import { createHash } from 'node:crypto';
 import { IN_CLUSTER_API_HOST, KUBE_APISERVER_LABELS, KUBE_APISERVER_PORT, KUBE_APISERVER_SERVICE_NAME } from '../../../cluster/gardener.ts';
-import type { ClusterPlan } from '../../../cluster/plan.ts';
+import { clientCertificateUser, type ClusterPlan } from '../../../cluster/plan.ts';
+import { clientGroupOfCertificate } from '../../../cluster/certificates.ts';
 import { kubeApiserverImage } from '../versions.ts';
 import type { KubeManifest } from '../steps.ts';
 import { MANAGED_BY, secretObject, type RenderContext } from './common.ts';
@@ -253,7 +254,14 @@ export function shootBootstrapObjects(plan: ClusterPlan): KubeManifest[] {
         kind: 'ClusterRoleBinding',
         metadata: { name: LOAD_CLIENT_CLUSTER_ROLE },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: LOAD_CLIENT_CLUSTER_ROLE },
-        subjects: plan.clientGroups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: clientGroupUser(g).user })),
+        // Token users, and the users of the client-certificate groups (CN client:<group>, scripts/cluster/plan.ts).
+        subjects: [
+          ...plan.clientGroups.map((g) => clientGroupUser(g).user),
+          ...plan.certificates.certificates.flatMap((c) => {
+            const group = clientGroupOfCertificate(c.id);
+            return group === undefined ? [] : [clientCertificateUser(group)];
+          }),
+        ].map((name) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name })),
       },
     );
   }

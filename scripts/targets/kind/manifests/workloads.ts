@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import { clientBehaviour, clientPodObject, type PodObject } from '../../../cluster/clientPod.ts';
-import { GRM_NAME, GRM_NAMESPACE, shootAccessSecretName } from '../../../cluster/gardener.ts';
+import { clientCertificateSecretName, GRM_NAME, GRM_NAMESPACE, shootAccessSecretName } from '../../../cluster/gardener.ts';
 import type { GenericKubeconfig } from '../../../cluster/plan.ts';
 import type { Rng } from '../../../core/random.ts';
 import type { ResolvedKindOptions } from '../options.ts';
@@ -110,6 +110,7 @@ export function clientPodManifest(render: ClientPodRender): PodObject {
     app: render.group.name,
     genericKubeconfigSecret: render.genericKubeconfig.secretName,
     accessSecret: shootAccessSecretName(render.group.name),
+    ...(render.group.auth === 'client-certificate' ? { clientCertificateSecret: clientCertificateSecretName(render.group.name) } : {}),
     container: {
       image: render.image,
       imagePullPolicy: render.imagePullPolicy,
