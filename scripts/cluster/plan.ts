@@ -1,8 +1,9 @@
 // The plan of one simulated seed cluster for one mode: a pure function of the scenario's topology, the mode and a
 // random seed (docs/architecture.md#the-plan). It opens no socket and starts nothing. It names every address,
 // certificate to issue and token, the seed objects to create and the typed config of every component; a target
-// (scripts/targets/) turns it into running parts. Certificates appear as PEM placeholders here; a target issues
-// them and builds the same configs and objects again with the real PEMs (planComponents, buildSeedObjects).
+// (scripts/targets/) turns it into running parts. The plan holds no PEMs and no PEM-bearing configs or objects:
+// `issuePlan(plan)` (issuedPlan.ts) issues its certificates and builds every component config and seed object from
+// them in one call; `placeholderPlan(plan)` builds the same with PEMs named as placeholders, for printing and tests.
 //
 // Two API servers, as in a real Gardener landscape: the *seed* kube-apiserver holds pods, Services, the ConfigMap and
 // the webhook registration (lightly loaded, never measured); the *shoot* kube-apiserver replicas are the ones under
@@ -10,15 +11,12 @@
 //
 // A seed runs many shoots' control planes behind one ingress gateway. A scenario's `topology.neighbours` add other
 // control planes (docs/scenarios.md#shared-gateway): each is planned as a ClusterPlan of its own (`neighbours`), in
-// the same address block with its own control-plane slot, certificates and tokens. The seed-wide parts of a
-// neighbour's plan (gateway pods, seed kube-apiserver, webhook, kube-proxy) are the same seed's and are started once,
-// from the plan of the control plane under test, whose gateway and kube-proxy configs include every neighbour.
-import type { ControlPlaneConfig } from '../../sim/apiserver/controlPlane.ts';
-import type { CapacityConfig } from '../../sim/apiserver/capacity.ts';
-import type { GatewayPodConfig } from '../../sim/gateway/gatewayPod.ts';
-import type { KubeProxyConfig, ServiceSpec } from '../../sim/network/kubeProxy.ts';
+// the same address block with its own control-plane slot, certificates and tokens. A neighbour's plan names only what
+// is its own (its CAs and certificates, its namespace's objects); the seed-wide parts (gateway pods, seed
+// kube-apiserver and its CA, the webhook and its CA, kube-proxy) are planned once, in the plan of the control plane
+// under test, whose gateway and kube-proxy configs include every neighbour.
+import type { ServiceSpec } from '../../sim/network/kubeProxy.ts';
 import type { ServiceRecord } from '../../sim/network/resolver.ts';
-import type { WebhookPodConfig } from '../../sim/webhookPod.ts';
 import { Rng } from '../core/random.ts';
 import { neighbourIdentity, type ClientGroup, type Scenario } from '../../scenarios/schema.ts';
 import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
@@ -34,7 +32,7 @@ import {
   type AddressPlan,
 } from './addresses.ts';
 import { mapPrivilegedPort, type Endpoint } from '../core/endpoint.ts';
-import { clientGroupCertificateId, controlPlaneCertificates, PLACEHOLDER_PEMS, type CertificatePlan, type PemSource } from './certificates.ts';
+import { clientGroupCertificateId, controlPlaneCertificates, type CertificatePlan } from './certificates.ts';
 import { genericKubeconfigSecretName } from './clientPod.ts';
 import {
   CLUSTER_DOMAIN,
@@ -50,7 +48,6 @@ import {
   WEBHOOK_SERVER_PORT,
 } from './gardener.ts';
 import type { ModeConfig } from './modes.ts';
-import { buildSeedObjects, type SeedObject } from './seedObjects.ts';
 
 export type Topology = Scenario['topology'];
 
@@ -85,8 +82,11 @@ export interface PlanRole {
   neighbour?: NeighbourRole;
 }
 
-/** Everything about the cluster except the certificate-bearing parts (which builders make from a PemSource). */
-export interface PlanLayout {
+/**
+ * Everything about one control plane of the seed (and, for the one under test, the seed-wide parts) except what bears
+ * PEMs: component configs and seed objects are built from a plan and a PemSource (issuedPlan.ts).
+ */
+export interface ClusterPlan {
   randomSeed: number;
   mode: ModeConfig;
   topology: Topology;
@@ -129,21 +129,6 @@ export function genericKubeconfigFor(namespace: string, publicHost: string, addr
     tokenFile: GENERIC_KUBECONFIG_TOKEN_FILE,
   };
   return { secretName: genericKubeconfigSecretName(content), ...content };
-}
-
-export interface PlannedComponents {
-  shootApiserver: ControlPlaneConfig;
-  seedApiserver: ControlPlaneConfig;
-  kubeProxy: KubeProxyConfig;
-  gateways: GatewayPodConfig[];
-  webhook: WebhookPodConfig;
-}
-
-export interface ClusterPlan extends PlanLayout {
-  /** In creation order, with placeholder PEMs (buildSeedObjects(plan, pems) gives the real ones). */
-  seedObjects: SeedObject[];
-  /** With placeholder PEMs (planComponents(plan, pems) gives the real ones). */
-  components: PlannedComponents;
 }
 
 export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: number, options: PlanOptions = {}, role: PlanRole = {}): ClusterPlan {
@@ -195,7 +180,7 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
   const clientCertificateGroups = ownGroups.filter((g) => g.auth === 'client-certificate').map((g) => g.name);
   const tokens = { shootAdmin: token(), seedAdmin: token(), webhook: token(), clientGroups: Object.fromEntries(clientGroups.map((g) => [g, token()])) };
 
-  const layout: PlanLayout = {
+  return {
     randomSeed,
     mode,
     topology,
@@ -233,21 +218,27 @@ export function planCluster(topology: Topology, mode: ModeConfig, randomSeed: nu
     gatewayPods,
     seedApiserver,
     webhook,
-    certificates: certificatePlan(namespace, cp.publicHost, addresses, kubeApiserverVip, seedApiserver, webhook, clientCertificateGroups),
+    certificates: certificatePlan(
+      namespace,
+      cp.publicHost,
+      addresses,
+      kubeApiserverVip,
+      clientCertificateGroups,
+      role.neighbour ? undefined : { seedApiserver, webhook },
+    ),
     tokens,
     genericKubeconfig: genericKubeconfigFor(namespace, cp.publicHost, mode.kubeconfigAddress),
     clientGroups,
     ...(role.neighbour ? { neighbour: role.neighbour } : {}),
     neighbours,
   };
-  return { ...layout, seedObjects: buildSeedObjects(layout, PLACEHOLDER_PEMS), components: planComponents(layout, PLACEHOLDER_PEMS) };
 }
 
 /**
  * How the results name a replica of a plan's control plane: by its pod name for the one under test, as
  * `<neighbour>/kube-apiserver-<i>` with the neighbour's name for a neighbour's (both targets' MetricsEndpoint).
  */
-export function replicaIdentity(plan: Pick<PlanLayout, 'neighbour'>, replica: string): { replica: string; controlPlane?: string } {
+export function replicaIdentity(plan: Pick<ClusterPlan, 'neighbour'>, replica: string): { replica: string; controlPlane?: string } {
   return plan.neighbour ? { replica: `${plan.neighbour.name}/${replica}`, controlPlane: plan.neighbour.name } : { replica };
 }
 
@@ -275,30 +266,42 @@ export function gatewayEndpoint(index: number, addresses: AddressPlan): Endpoint
   return { name: `istio-ingressgateway-${index}`, ip: gatewayPodIp(addresses, index), port: GATEWAY_TARGET_PORT };
 }
 
+/**
+ * The certificates a plan names: its control plane's (CAs, serving certificate with every replica slot's IP and the
+ * VIP, the gateway's front-proxy client certificate, client groups'), and, for the plan under test only, the seed's
+ * (`seed`: the seed kube-apiserver's and the webhook's CAs and serving certificates, issued once per seed).
+ */
 function certificatePlan(
   namespace: string,
   publicHost: string,
   addresses: AddressPlan,
   kubeApiserverVip: string,
-  seedApiserver: Endpoint,
-  webhook: Endpoint,
   clientCertificateGroups: string[],
+  seed: { seedApiserver: Endpoint; webhook: Endpoint } | undefined,
 ): CertificatePlan {
   const replicaIps = Array.from({ length: MAX_REPLICAS }, (_, i) => replicaIp(addresses, i));
   const controlPlane = controlPlaneCertificates(namespace, [publicHost], [...replicaIps, kubeApiserverVip]);
+  const clientGroups = clientCertificateGroups.map((group) => ({
+    id: clientGroupCertificateId(group),
+    issuer: 'ca-client' as const,
+    request: { commonName: clientCertificateUser(group), organizations: [CLIENT_CERTIFICATE_GROUP], usage: 'client' as const },
+  }));
+  if (!seed) return { authorities: controlPlane.authorities, certificates: [...controlPlane.certificates, ...clientGroups] };
+  const seedWide = seedCertificatePlan(addresses, seed.seedApiserver, seed.webhook);
+  return {
+    authorities: [...controlPlane.authorities, ...seedWide.authorities],
+    certificates: [...controlPlane.certificates, ...clientGroups, ...seedWide.certificates],
+  };
+}
+
+/** The seed's own certificates: the seed kube-apiserver's and gardener-resource-manager's webhook's. */
+function seedCertificatePlan(addresses: AddressPlan, seedApiserver: Endpoint, webhook: Endpoint): CertificatePlan {
   return {
     authorities: [
-      ...controlPlane.authorities,
       { id: 'seed-ca', commonName: 'seed kube-apiserver CA' },
       { id: 'webhook-ca', commonName: 'gardener-resource-manager webhook CA' },
     ],
     certificates: [
-      ...controlPlane.certificates,
-      ...clientCertificateGroups.map((group) => ({
-        id: clientGroupCertificateId(group),
-        issuer: 'ca-client' as const,
-        request: { commonName: clientCertificateUser(group), organizations: [CLIENT_CERTIFICATE_GROUP], usage: 'client' as const },
-      })),
       {
         id: 'seed-kube-apiserver',
         issuer: 'seed-ca',
@@ -322,116 +325,6 @@ function certificatePlan(
         },
       },
     ],
-  };
-}
-
-/**
- * The config of every component, with PEMs from `pems` (placeholders in the plan, issued ones in a target) and each
- * neighbour's from `neighbourPems` (same order as plan.neighbours).
- */
-export function planComponents(plan: PlanLayout, pems: PemSource, neighbourPems: PemSource[] = plan.neighbours.map(() => PLACEHOLDER_PEMS)): PlannedComponents {
-  const rng = new Rng(plan.randomSeed);
-  const cp = plan.topology.controlPlane;
-  const shootTokens: ControlPlaneConfig['tokens'] = { [plan.tokens.shootAdmin]: { user: 'system:admin', groups: ['system:masters'] } };
-  for (const group of plan.clientGroups) {
-    shootTokens[plan.tokens.clientGroups[group]!] = {
-      user: tokenUser(group),
-      groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
-    };
-  }
-  const capacity = capacityConfig(plan.topology);
-  return {
-    shootApiserver: {
-      namespace: plan.namespace,
-      replicas: plan.replicas,
-      tls: pems.keyPair('kube-apiserver'),
-      clientCaPem: pems.authority('ca-client'),
-      frontProxyCaPem: pems.authority('ca-front-proxy'),
-      tokens: shootTokens,
-      randomSeed: rng.fork('shoot-apiserver').seed,
-      capacity,
-      goawayChance: plan.mode.useGoawayChance ? cp.goawayChance : 0,
-      http2MaxStreamsPerConnection: cp.http2MaxStreamsPerConnection,
-      readinessDelayMs: cp.readinessDelay,
-      // --enable-priority-and-fairness (on by default) and the scenario's FlowSchemas/PriorityLevelConfigurations.
-      apf: { enabled: cp.apf.enabled, flowSchemas: cp.apf.flowSchemas, priorityLevels: cp.apf.priorityLevels },
-    },
-    seedApiserver: {
-      namespace: 'seed',
-      replicas: [plan.seedApiserver],
-      tls: pems.keyPair('seed-kube-apiserver'),
-      tokens: {
-        [plan.tokens.seedAdmin]: { user: 'system:admin', groups: ['system:masters'] },
-        [plan.tokens.webhook]: { user: `system:serviceaccount:${GRM_NAMESPACE}:${GRM_NAME}`, groups: ['system:serviceaccounts'] },
-      },
-      randomSeed: rng.fork('seed-apiserver').seed,
-      // The seed is not under test: it answers at once, with room for every client pod's creation.
-      capacity: { ...capacity, workers: 64, serviceTimeMs: { get: 0, list: 0, create: 0, update: 0, patch: 0, delete: 0, watchSetup: 0 } },
-      goawayChance: 0,
-      http2MaxStreamsPerConnection: 100,
-    },
-    kubeProxy: {
-      mode: plan.topology.kubeProxy.mode,
-      randomSeed: rng.fork('kube-proxy').seed,
-      services: [plan.services.kubeApiserver, plan.services.gatewayInternal, ...plan.neighbours.map((n) => n.services.kubeApiserver)],
-      pods: [],
-    },
-    gateways: plan.gatewayPods.map((pod, index) => gatewayPodConfig(plan, pems, pod, index, neighbourPems)),
-    webhook: {
-      host: plan.webhook.ip,
-      port: plan.webhook.port,
-      tls: pems.keyPair('webhook-serving'),
-      kube: { server: `https://${plan.seedApiserver.ip}:${plan.seedApiserver.port}`, caPem: pems.authority('seed-ca'), token: plan.tokens.webhook },
-      logLevel: 'warn',
-    },
-  };
-}
-
-/**
- * The config of gateway pod `index` (also for pods added while the cluster runs): one server per control plane of
- * the seed, the one under test first (its index 0 is what EDS updates address), then each neighbour.
- */
-export function gatewayPodConfig(
-  plan: PlanLayout,
-  pems: PemSource,
-  pod: Endpoint,
-  index: number,
-  neighbourPems: PemSource[] = plan.neighbours.map(() => PLACEHOLDER_PEMS),
-): GatewayPodConfig {
-  const gateway = plan.topology.gateway;
-  return {
-    name: pod.name,
-    ip: pod.ip,
-    port: pod.port,
-    mode: plan.mode.gatewayMode ?? 'terminate',
-    lbPolicy: gateway.lbPolicy,
-    choiceCount: gateway.choiceCount,
-    randomSeed: new Rng(plan.randomSeed).fork(`gateway-${index}`).seed,
-    maxConcurrentStreams: gateway.maxConcurrentStreams,
-    upstreamConnectionsPerEndpoint: gateway.upstreamConnectionsPerEndpoint,
-    controlPlanes: [gatewayServer(plan, pems), ...plan.neighbours.map((n, i) => gatewayServer(n, neighbourPems[i]!))],
-  };
-}
-
-/** What the gateway serves for one control plane (Gardener's Gateway, VirtualService and DestinationRule of it). */
-function gatewayServer(plan: PlanLayout, pems: PemSource): GatewayPodConfig['controlPlanes'][number] {
-  return {
-    hosts: [plan.publicHost],
-    servingTls: pems.keyPair('kube-apiserver'),
-    clientCaPem: pems.authority('ca-client'),
-    upstream: { endpoints: plan.replicas, caPem: pems.authority('ca'), sni: IN_CLUSTER_API_HOST, frontProxyClient: pems.keyPair('istio-gateway-client') },
-  };
-}
-
-function capacityConfig(topology: Topology): CapacityConfig {
-  const c = topology.controlPlane.capacity;
-  return {
-    workers: c.workers,
-    serviceTimeMs: { ...c.serviceTime },
-    distribution: c.distribution,
-    maxRequestsInflight: c.maxRequestsInflight,
-    maxMutatingRequestsInflight: c.maxMutatingRequestsInflight,
-    retryAfterSeconds: 1,
   };
 }
 

@@ -5,6 +5,7 @@
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
+import { placeholderPlan } from '../../scripts/cluster/issuedPlan.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
 import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
@@ -45,12 +46,13 @@ describe('plan: a neighbour control plane', () => {
 
   it('is served by the seed-wide parts of the plan under test: cluster DNS, kube-proxy and every gateway pod', () => {
     expect(plan.dns).toContainEqual({ namespace: neighbour.namespace, name: 'kube-apiserver', clusterIP: neighbour.services.kubeApiserver.clusterIP });
-    expect(plan.components.kubeProxy.services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
+    const { components } = placeholderPlan(plan);
+    expect(components.kubeProxy.services.map((s) => `${s.namespace}/${s.name}`)).toEqual([
       `${plan.namespace}/kube-apiserver`,
       `${plan.istioNamespace}/istio-ingressgateway-internal`,
       `${neighbour.namespace}/kube-apiserver`,
     ]);
-    const servers = plan.components.gateways[0]!.controlPlanes;
+    const servers = components.gateways[0]!.controlPlanes;
     expect(servers.map((s) => s.hosts)).toEqual([[plan.publicHost], [neighbour.publicHost]]);
     expect(servers[1]!.upstream.endpoints).toEqual(neighbour.replicas);
   });

@@ -7,7 +7,8 @@ import { KubeApiError, RestClient, type RestTarget } from '../../../sim/kube/res
 import { inProcessHandle } from '../../../sim/runtime/startComponent.ts';
 import type { ComponentHandle, MethodTable } from '../../../sim/runtime/component.ts';
 import { GRM_NAME, GRM_NAMESPACE } from '../../cluster/gardener.ts';
-import type { ClusterPlan, PlannedComponents } from '../../cluster/plan.ts';
+import type { PlannedComponents } from '../../cluster/components.ts';
+import type { ClusterPlan } from '../../cluster/plan.ts';
 import { objectPath, type SeedObject } from '../../cluster/seedObjects.ts';
 
 export class SeedCluster {
