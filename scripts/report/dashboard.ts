@@ -54,65 +54,92 @@ export interface Dashboard {
 
 export const DASHBOARD_HOST = '127.0.0.1';
 
-export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const intervalMs = options.intervalMs ?? 1000;
-  const history = options.history ?? 600;
-  const samples: DashboardSample[] = [];
-  let seq = 0;
-  const previous = new Map<string, ReplicaSnapshot>();
-  let lastAt = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> = Promise.resolve();
-  let closed = false;
-  const replicaNames = options.metrics.map((m) => m.replica);
+/**
+ * Scrapes every replica's /metrics once per interval (the first scrape is the baseline) and keeps the last `history`
+ * samples. A restarted process starts its counters at zero: its sample counts what the new process counted
+ * (docs/measurement.md).
+ */
+class DashboardSampler {
+  private readonly kept: DashboardSample[] = [];
+  private seq = 0;
+  private readonly previous = new Map<string, ReplicaSnapshot>();
+  private lastAt = performance.now();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private closed = false;
 
-  const scrapeOnce = async (): Promise<void> => {
-    const results = await Promise.allSettled(options.metrics.map(async (m) => snapshotOf(m.replica, await m.scrape())));
+  constructor(
+    private readonly metrics: MetricsEndpoint[],
+    readonly intervalMs: number,
+    private readonly history: number,
+  ) {}
+
+  /** The baseline scrape, then one per interval. */
+  start(): void {
+    this.inFlight = this.scrapeOnce()
+      .catch(() => undefined)
+      .finally(() => this.schedule());
+  }
+
+  samples(after = 0): DashboardSample[] {
+    return this.kept.filter((s) => s.seq > after);
+  }
+
+  /** No more scrapes; waits for one under way. */
+  async stop(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => this.start(), this.intervalMs);
+  }
+
+  private async scrapeOnce(): Promise<void> {
+    const results = await Promise.allSettled(this.metrics.map(async (m) => snapshotOf(m.replica, await m.scrape())));
     const now = performance.now();
-    const elapsedS = Math.max(0.001, (now - lastAt) / 1000);
-    lastAt = now;
+    const elapsedS = Math.max(0.001, (now - this.lastAt) / 1000);
+    this.lastAt = now;
     const next = new Map<string, ReplicaSnapshot>();
     const replicas: DashboardReplicaSample[] = [];
     const errors: DashboardSample['errors'] = [];
     results.forEach((r, i) => {
-      const name = replicaNames[i]!;
+      const name = this.metrics[i]!.replica;
       if (r.status === 'rejected') {
         errors.push({ replica: name, message: (r.reason as Error)?.message ?? String(r.reason) });
         return;
       }
-      const snap = r.value;
-      next.set(name, snap);
-      const before = previous.get(name);
-      if (!before) return; // the first scrape of a replica is its baseline
-      // A restarted process starts its counters at zero: count what the new process counted (docs/measurement.md).
-      const restarted = snap.startTime !== before.startTime || snap.requests < before.requests;
-      const delta = restarted ? { ...snap, ...countsDelta(snap, ZERO_COUNTS) } : snapshotDelta(snap, before);
-      const tooMany = delta.byCode['429'] ?? 0;
-      replicas.push({
-        replica: name,
-        requestsPerSecond: delta.requests / elapsedS,
-        inflight: snap.inflight.readOnly + snap.inflight.mutating,
-        tooManyRequests: tooMany,
-        tooManyRequestsPerSecond: tooMany / elapsedS,
-      });
+      next.set(name, r.value);
+      const before = this.previous.get(name);
+      if (before) replicas.push(replicaSample(name, r.value, before, elapsedS)); // the first scrape of a replica is its baseline
     });
-    const hadBaseline = previous.size > 0;
-    for (const [name, snap] of next) previous.set(name, snap);
+    const hadBaseline = this.previous.size > 0;
+    for (const [name, snap] of next) this.previous.set(name, snap);
     if (!hadBaseline && errors.length === 0) return;
-    samples.push({ seq: ++seq, at: Date.now(), intervalMs: Math.round(elapsedS * 1000), replicas, errors });
-    if (samples.length > history) samples.splice(0, samples.length - history);
-  };
+    this.kept.push({ seq: ++this.seq, at: Date.now(), intervalMs: Math.round(elapsedS * 1000), replicas, errors });
+    if (this.kept.length > this.history) this.kept.splice(0, this.kept.length - this.history);
+  }
+}
 
-  const schedule = () => {
-    if (closed) return;
-    timer = setTimeout(() => {
-      inFlight = scrapeOnce()
-        .catch(() => undefined)
-        .finally(schedule);
-    }, intervalMs);
+/** One replica's rates over the interval since its previous scrape. */
+function replicaSample(name: string, snap: ReplicaSnapshot, before: ReplicaSnapshot, elapsedS: number): DashboardReplicaSample {
+  const restarted = snap.startTime !== before.startTime || snap.requests < before.requests;
+  const delta = restarted ? { ...snap, ...countsDelta(snap, ZERO_COUNTS) } : snapshotDelta(snap, before);
+  const tooMany = delta.byCode['429'] ?? 0;
+  return {
+    replica: name,
+    requestsPerSecond: delta.requests / elapsedS,
+    inflight: snap.inflight.readOnly + snap.inflight.mutating,
+    tooManyRequests: tooMany,
+    tooManyRequestsPerSecond: tooMany / elapsedS,
   };
+}
 
-  const html = dashboardPage(options.title ?? 'apiserver-l7-testbed: live load per replica', options.subtitle ?? '', replicaNames, intervalMs);
+/** The page at / and its data at GET /api/samples?after=<seq>; anything else is 404 (405 for a method but GET and HEAD). */
+function dashboardServer(html: string, replicaNames: string[], sampler: DashboardSampler): http.Server {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${DASHBOARD_HOST}`);
     const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
@@ -126,14 +153,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }
     if (url.pathname === '/api/samples') {
       const after = Number(url.searchParams.get('after') ?? 0);
-      const body = { replicas: replicaNames, intervalMs, samples: samples.filter((s) => s.seq > (Number.isFinite(after) ? after : 0)) };
+      const body = { replicas: replicaNames, intervalMs: sampler.intervalMs, samples: sampler.samples(Number.isFinite(after) ? after : 0) };
       res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
       return;
     }
     res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('not found\n');
   });
   server.keepAliveTimeout = 5000;
+  return server;
+}
 
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const intervalMs = options.intervalMs ?? 1000;
+  const sampler = new DashboardSampler(options.metrics, intervalMs, options.history ?? 600);
+  const replicaNames = options.metrics.map((m) => m.replica);
+  const html = dashboardPage(options.title ?? 'apiserver-l7-testbed: live load per replica', options.subtitle ?? '', replicaNames, intervalMs);
+  const server = dashboardServer(html, replicaNames, sampler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, DASHBOARD_HOST, () => {
@@ -141,21 +176,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       resolve();
     });
   });
-  // The baseline scrape, then one per interval.
-  inFlight = scrapeOnce()
-    .catch(() => undefined)
-    .finally(schedule);
+  sampler.start();
   const port = (server.address() as AddressInfo).port;
+  let closed = false;
   return {
     url: `http://${DASHBOARD_HOST}:${port}/`,
     port,
-    samples: () => [...samples],
+    samples: () => sampler.samples(),
     async close() {
       if (closed) return;
       closed = true;
-      clearTimeout(timer);
-      await inFlight;
-      clearTimeout(timer);
+      await sampler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

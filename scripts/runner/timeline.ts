@@ -37,6 +37,15 @@ interface Applied {
   details: string[];
 }
 
+/** One event being performed: what it did so far, the time since it started, and how it applies a change. */
+interface EventRun {
+  applied: Applied;
+  since: () => number;
+  step: (change: TopologyChange) => Promise<ChangeOutcome>;
+}
+
+type EventOf<T extends ScenarioEvent['type']> = Extract<ScenarioEvent, { type: T }>;
+
 type ChangeKind = 'apiservers' | 'gateways' | 'config';
 
 const KIND_OF: Record<TopologyChange['type'], ChangeKind> = {
@@ -126,24 +135,52 @@ export class TimelineRunner {
 
   /** The actions of one event. */
   private async perform(event: ScenarioEvent, started: number): Promise<Applied> {
-    const { cluster, fleets } = this.options;
-    const since = () => performance.now() - started;
     const applied: Applied = { details: [] };
+    const since = () => performance.now() - started;
     const step = async (change: TopologyChange) => {
       const outcome = await this.apply(change);
       applied.appliedMs ??= since();
       applied.details.push(outcome.detail);
       return outcome;
     };
-    const endsAt = this.options.loadStartedAt + this.options.durationMs;
+    const run: EventRun = { applied, since, step };
+    switch (event.type) {
+      case 'scale-apiservers':
+      case 'kill-apiserver':
+      case 'restart-apiserver':
+      case 'rolling-restart':
+        await this.changeApiservers(event, run);
+        break;
+      case 'scale-gateways':
+      case 'kill-gateway':
+        await this.changeGateways(event, run);
+        break;
+      case 'set-clients':
+      case 'stop-clients':
+      case 'start-clients':
+      case 'recreate-pods':
+        await this.changeClients(event, run);
+        break;
+      default:
+        await step(configurationChange(event));
+    }
+    return applied;
+  }
+
+  /** The kube-apiserver replicas: scale, kill (and the kubelet's start after downFor), restart, rolling restart. */
+  private async changeApiservers(
+    event: EventOf<'scale-apiservers' | 'kill-apiserver' | 'restart-apiserver' | 'rolling-restart'>,
+    run: EventRun,
+  ): Promise<void> {
+    const { applied, since, step } = run;
     switch (event.type) {
       case 'scale-apiservers': {
-        const { replicas } = await cluster.members();
+        const { replicas } = await this.options.cluster.members();
         for (let n = replicas.length; n < event.replicas; n++) await step({ type: 'add-apiserver' });
         for (const replica of replicas.slice(event.replicas).reverse()) await step({ type: 'remove-apiserver', replica });
         if (event.replicas > replicas.length) applied.readyMs = since();
         if (event.replicas === replicas.length) applied.details.push(`already ${replicas.length} replicas`);
-        return applied;
+        return;
       }
       case 'kill-apiserver': {
         const replica = await this.replica(event.replica);
@@ -151,55 +188,65 @@ export class TimelineRunner {
         if (event.downFor > 0) await sleep(event.downFor, undefined, { signal: this.stopping.signal });
         await step({ type: 'start-apiserver', replica });
         applied.readyMs = since();
-        return applied;
+        return;
       }
       case 'restart-apiserver':
         await step({ type: 'restart-apiserver', replica: await this.replica(event.replica), mode: 'graceful' });
         applied.readyMs = since();
-        return applied;
+        return;
       case 'rolling-restart': {
-        const { replicas } = await cluster.members();
+        const { replicas } = await this.options.cluster.members();
         for (const [i, replica] of replicas.entries()) {
           this.stopping.signal.throwIfAborted();
           await step({ type: 'restart-apiserver', replica, mode: 'graceful' });
           if (event.pause > 0 && i < replicas.length - 1) await sleep(event.pause, undefined, { signal: this.stopping.signal });
         }
         applied.readyMs = since();
-        return applied;
+        return;
       }
-      case 'scale-gateways': {
-        const { gatewayPods } = await cluster.members();
-        for (let n = gatewayPods.length; n < event.pods; n++) await step({ type: 'add-gateway' });
-        for (const pod of gatewayPods.slice(event.pods).reverse()) await step({ type: 'remove-gateway', pod });
-        if (event.pods > gatewayPods.length) applied.readyMs = since();
-        return applied;
-      }
-      case 'kill-gateway': {
-        const { gatewayPods } = await cluster.members();
-        const pod = gatewayPods[event.pod];
-        if (!pod) throw new Error(`there is no gateway pod ${event.pod} now (there are ${gatewayPods.length})`);
-        await step({ type: 'remove-gateway', pod });
-        await step({ type: 'add-gateway' });
-        applied.readyMs = since();
-        return applied;
-      }
+    }
+  }
+
+  /** The gateway pods: scale, or kill one (its Deployment replaces it). */
+  private async changeGateways(event: EventOf<'scale-gateways' | 'kill-gateway'>, run: EventRun): Promise<void> {
+    const { applied, since, step } = run;
+    const { gatewayPods } = await this.options.cluster.members();
+    if (event.type === 'scale-gateways') {
+      for (let n = gatewayPods.length; n < event.pods; n++) await step({ type: 'add-gateway' });
+      for (const pod of gatewayPods.slice(event.pods).reverse()) await step({ type: 'remove-gateway', pod });
+      if (event.pods > gatewayPods.length) applied.readyMs = since();
+      return;
+    }
+    const pod = gatewayPods[event.pod];
+    if (!pod) throw new Error(`there is no gateway pod ${event.pod} now (there are ${gatewayPods.length})`);
+    await step({ type: 'remove-gateway', pod });
+    await step({ type: 'add-gateway' });
+    applied.readyMs = since();
+  }
+
+  /** A client group: its rate, its pods stopped or started, or its pods recreated (new first, as a rollout with maxSurge). */
+  private async changeClients(event: EventOf<'set-clients' | 'stop-clients' | 'start-clients' | 'recreate-pods'>, run: EventRun): Promise<void> {
+    const { fleets } = this.options;
+    const { applied, since } = run;
+    const endsAt = this.options.loadStartedAt + this.options.durationMs;
+    switch (event.type) {
       case 'set-clients':
         await fleets.setGroup(event.group, { rate: event.rate, qps: event.qps, burst: event.burst });
         applied.details.push(
           `${event.group}: ${[event.rate !== undefined ? `rate ${event.rate}/s` : '', event.qps !== undefined ? `QPS ${event.qps}` : '', event.burst !== undefined ? `Burst ${event.burst}` : ''].filter(Boolean).join(', ')}`,
         );
-        return applied;
+        return;
       case 'stop-clients': {
         const pods = fleets.livePods(event.group);
         await fleets.stopPods(event.group, pods);
         applied.details.push(`${event.group}: ${pods.length} pods deleted`);
-        return applied;
+        return;
       }
       case 'start-clients': {
         const outcome = await fleets.launch(event.group, endsAt);
         applied.details.push(launchDetail(event.group, outcome));
         applied.readyMs = since();
-        return applied;
+        return;
       }
       case 'recreate-pods': {
         const old = fleets.livePods(event.group);
@@ -212,26 +259,8 @@ export class TimelineRunner {
           applied.details.push(`the rollout stalls: the ${old.length} old pods stay`);
         }
         applied.readyMs = since();
-        return applied;
+        return;
       }
-      case 'stop-webhook':
-        await step({ type: 'stop-webhook' });
-        return applied;
-      case 'start-webhook':
-        await step({ type: 'start-webhook' });
-        return applied;
-      case 'delete-object':
-        await step({ type: 'delete-seed-object', object: event.object });
-        return applied;
-      case 'create-object':
-        await step({ type: 'recreate-seed-object', object: event.object });
-        return applied;
-      case 'set-kubeconfig-server':
-        await step({ type: 'set-kubeconfig-server', address: event.address });
-        return applied;
-      case 'set-namespace-alias':
-        await step({ type: 'set-namespace-alias', alias: event.alias });
-        return applied;
     }
   }
 
@@ -254,6 +283,25 @@ export class TimelineRunner {
     const name = replicas[index];
     if (!name) throw new Error(`there is no kube-apiserver replica ${index} now (there are ${replicas.length})`);
     return name;
+  }
+}
+
+/** The events that are one configuration change each: the webhook, seed objects, the kubeconfig, the namespace alias. */
+function configurationChange(
+  event: EventOf<'stop-webhook' | 'start-webhook' | 'delete-object' | 'create-object' | 'set-kubeconfig-server' | 'set-namespace-alias'>,
+): TopologyChange {
+  switch (event.type) {
+    case 'stop-webhook':
+    case 'start-webhook':
+      return { type: event.type };
+    case 'delete-object':
+      return { type: 'delete-seed-object', object: event.object };
+    case 'create-object':
+      return { type: 'recreate-seed-object', object: event.object };
+    case 'set-kubeconfig-server':
+      return { type: 'set-kubeconfig-server', address: event.address };
+    case 'set-namespace-alias':
+      return { type: 'set-namespace-alias', alias: event.alias };
   }
 }
 
