@@ -47,7 +47,11 @@ export const ClientGroup = z
     maxRetries: z.number().int().min(0).max(100).default(10),
     /** The group has no pods until a `start-clients` event creates them. */
     startStopped: z.boolean().default(false),
-    /** The neighbour control plane (topology.neighbours[].name) whose pods these are; default the control plane under test. */
+    /**
+     * The neighbour control plane (topology.neighbours[].name) whose pods these are; default the control plane under
+     * test. The name of a `count` entry (a set of control planes) gives every control plane of the set a group of its
+     * own, `<name>-<k>` for control plane `<set>-<k>` (docs/scenarios.md#many-control-planes).
+     */
     controlPlane: z.string().optional(),
     /**
      * How the pods authenticate: the bearer token of their access secret (Gardener's shoot access tokens), or an x509
@@ -123,8 +127,11 @@ const Gateway = z
   })
   .strict();
 
-/** The most neighbour control planes a scenario may add (addresses: 16 replica slots each in one /16). */
-export const MAX_NEIGHBOURS = 3;
+/**
+ * The most neighbour control planes a scenario may add: one address block holds 195 control planes (16 replica IPs
+ * each, scripts/cluster/addresses.ts MAX_CONTROL_PLANES), the one under test and 194 neighbours.
+ */
+export const MAX_NEIGHBOURS = 194;
 
 /**
  * Another shoot's control plane in the same seed, behind the same gateway pods (docs/scenarios.md#shared-gateway):
@@ -142,14 +149,35 @@ const NeighbourControlPlane = ControlPlane.omit({ namespace: true, publicHost: t
     namespace: z.string().optional(),
     /** Default `api.<name>.local.internal.local.gardener.cloud`. */
     publicHost: z.string().optional(),
+    /**
+     * A set of control planes from this one template: `count` control planes named `<name>-1` … `<name>-<count>`,
+     * each with its own namespace, public host, replicas, certificates and clients (docs/scenarios.md#many-control-planes).
+     */
+    count: z.number().int().min(1).max(MAX_NEIGHBOURS).optional(),
   })
   .strict();
-export type NeighbourControlPlane = z.infer<typeof NeighbourControlPlane>;
+
+/** A neighbour as the plan sees it: one control plane, expanded from a `count` entry or written out. */
+export type NeighbourControlPlane = Omit<z.infer<typeof NeighbourControlPlane>, 'count'> & {
+  /** Its entry's index in `topology.neighbours` as written (where a problem with it is reported). */
+  entry: number;
+  /** The name of the `count` entry it comes from. */
+  set?: string;
+};
+
+/** `topology.neighbours` with every `count` entry expanded into its control planes, in order. */
+function expandNeighbours(entries: z.infer<typeof NeighbourControlPlane>[]): NeighbourControlPlane[] {
+  return entries.flatMap(({ count, ...neighbour }, entry) =>
+    count === undefined
+      ? [{ ...neighbour, entry }]
+      : Array.from({ length: count }, (_, k) => ({ ...neighbour, name: `${neighbour.name}-${k + 1}`, entry, set: neighbour.name })),
+  );
+}
 
 const Topology = z
   .object({
     controlPlane: ControlPlane.prefault({}),
-    neighbours: z.array(NeighbourControlPlane).max(MAX_NEIGHBOURS).default([]),
+    neighbours: z.array(NeighbourControlPlane).default([]).transform(expandNeighbours),
     kubeProxy: z
       .object({ mode: z.enum(['iptables', 'ipvs']).default('iptables') })
       .strict()
@@ -251,29 +279,16 @@ export const Scenario = z
     scenario.clients.forEach((group, index) => {
       if (seen.has(group.name)) ctx.addIssue({ code: 'custom', path: ['clients', index, 'name'], message: `duplicate client name "${group.name}"` });
       seen.add(group.name);
-      if (group.controlPlane !== undefined && !scenario.topology.neighbours.some((n) => n.name === group.controlPlane))
+      if (group.controlPlane !== undefined && !scenario.topology.neighbours.some((n) => n.name === group.controlPlane || n.set === group.controlPlane))
         ctx.addIssue({
           code: 'custom',
           path: ['clients', index, 'controlPlane'],
-          message: `no neighbour control plane "${group.controlPlane}" (topology.neighbours: ${scenario.topology.neighbours.map((n) => n.name).join(', ') || 'none'})`,
+          message: `no neighbour control plane "${group.controlPlane}" (topology.neighbours: ${neighbourNames(scenario.topology.neighbours) || 'none'})`,
         });
       if (group.auth === 'client-certificate' && group.profile === 'http1-pool')
         ctx.addIssue({ code: 'custom', path: ['clients', index, 'auth'], message: 'client certificates are supported for the client-go profile only' });
     });
-    const cp = scenario.topology.controlPlane;
-    const taken = { names: new Set<string>(), namespaces: new Set([cp.namespace]), hosts: new Set([cp.publicHost.toLowerCase()]) };
-    scenario.topology.neighbours.forEach((neighbour, index) => {
-      const where = ['topology', 'neighbours', index];
-      const resolved = neighbourIdentity(neighbour);
-      if (taken.names.has(neighbour.name)) ctx.addIssue({ code: 'custom', path: [...where, 'name'], message: `duplicate neighbour name "${neighbour.name}"` });
-      if (taken.namespaces.has(resolved.namespace))
-        ctx.addIssue({ code: 'custom', path: [...where, 'namespace'], message: `namespace "${resolved.namespace}" is already another control plane's` });
-      if (taken.hosts.has(resolved.publicHost.toLowerCase()))
-        ctx.addIssue({ code: 'custom', path: [...where, 'publicHost'], message: `public host "${resolved.publicHost}" is already another control plane's` });
-      taken.names.add(neighbour.name);
-      taken.namespaces.add(resolved.namespace);
-      taken.hosts.add(resolved.publicHost.toLowerCase());
-    });
+    validateNeighbours(scenario.topology, ctx);
     const modes = new Set<string>();
     scenario.modes.forEach((mode, index) => {
       if (modes.has(mode)) ctx.addIssue({ code: 'custom', path: ['modes', index], message: `mode "${mode}" listed twice` });
@@ -361,9 +376,90 @@ export const Scenario = z
     if (scenario.clients.every((g) => g.startStopped)) {
       ctx.addIssue({ code: 'custom', path: ['clients'], message: 'every client group starts stopped: nothing would send load at the start' });
     }
-  });
+  })
+  .transform(expandSetGroups);
 
 export type Scenario = z.infer<typeof Scenario>;
+
+/** The neighbours as a reader wrote them: a set as `<name>-1 … <name>-<count>`. */
+function neighbourNames(neighbours: NeighbourControlPlane[]): string {
+  const names: string[] = [];
+  for (const n of neighbours) {
+    if (n.set === undefined) names.push(n.name);
+    else if (n.name === `${n.set}-1`) names.push(`${n.set}-1 … ${n.set}-${neighbours.filter((m) => m.set === n.set).length}`);
+  }
+  return names.join(', ');
+}
+
+/**
+ * Every control plane of the seed has its own name, namespace and public host; a set's are its members' names'
+ * defaults, and the seed holds at most MAX_NEIGHBOURS neighbours. Problems are reported at the entry as written.
+ */
+function validateNeighbours(topology: z.infer<typeof Topology>, ctx: z.RefinementCtx): void {
+  if (topology.neighbours.length > MAX_NEIGHBOURS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topology', 'neighbours'],
+      message: `${topology.neighbours.length} neighbour control planes do not fit: one address block holds the control plane under test and at most ${MAX_NEIGHBOURS} neighbours (16 replica addresses each)`,
+    });
+  const cp = topology.controlPlane;
+  const taken = { names: new Set<string>(), namespaces: new Set([cp.namespace]), hosts: new Set([cp.publicHost.toLowerCase()]) };
+  const reported = new Set<string>();
+  const report = (entry: number, field: string, message: string) => {
+    if (reported.has(`${entry}/${field}`)) return;
+    reported.add(`${entry}/${field}`);
+    ctx.addIssue({ code: 'custom', path: ['topology', 'neighbours', entry, field], message });
+  };
+  const sets = new Set(topology.neighbours.flatMap((n) => (n.set === undefined ? [] : [n.set])));
+  for (const neighbour of topology.neighbours) {
+    const resolved = neighbourIdentity(neighbour);
+    if (neighbour.set !== undefined)
+      for (const field of ['namespace', 'publicHost'] as const)
+        if (neighbour[field] !== undefined)
+          report(neighbour.entry, field, `a set of control planes (count) takes each one's ${field} from its name; leave ${field} out`);
+    if (taken.names.has(neighbour.name) || (neighbour.set === undefined && sets.has(neighbour.name)))
+      report(neighbour.entry, 'name', `duplicate neighbour name "${neighbour.name}"`);
+    if (taken.namespaces.has(resolved.namespace)) report(neighbour.entry, 'namespace', `namespace "${resolved.namespace}" is already another control plane's`);
+    if (taken.hosts.has(resolved.publicHost.toLowerCase()))
+      report(neighbour.entry, 'publicHost', `public host "${resolved.publicHost}" is already another control plane's`);
+    taken.names.add(neighbour.name);
+    taken.namespaces.add(resolved.namespace);
+    taken.hosts.add(resolved.publicHost.toLowerCase());
+  }
+}
+
+/**
+ * A client group of a set of control planes (`controlPlane: <set>`) becomes one group per member, `<group>-<k>` for
+ * member `<set>-<k>`, each with the group's expectations (docs/scenarios.md#many-control-planes).
+ */
+function expandSetGroups<S extends { topology: z.infer<typeof Topology>; clients: ClientGroup[]; expect: Expect }>(scenario: S): S {
+  const members = (set: string) => scenario.topology.neighbours.filter((n) => n.set === set);
+  const isSet = (group: ClientGroup) => group.controlPlane !== undefined && members(group.controlPlane).length > 0;
+  if (!scenario.clients.some(isSet)) return scenario;
+  const expanded = new Map<string, string[]>();
+  const clients = scenario.clients.flatMap((group) => {
+    if (!isSet(group)) return [group];
+    const copies = members(group.controlPlane!).map((member) => ({
+      ...group,
+      name: `${group.name}-${member.name.slice(member.set!.length + 1)}`,
+      controlPlane: member.name,
+    }));
+    expanded.set(
+      group.name,
+      copies.map((c) => c.name),
+    );
+    return copies;
+  });
+  const expect = { ...scenario.expect };
+  for (const mode of MODE_NAMES) {
+    const e = expect[mode];
+    if (!e) continue;
+    const copy = <V>(record: Record<string, V> | undefined) =>
+      record && Object.fromEntries(Object.entries(record).flatMap(([g, v]) => (expanded.get(g) ?? [g]).map((name) => [name, v] as const)));
+    expect[mode] = { ...e, ...(e.groups ? { groups: copy(e.groups) } : {}), ...(e.identity ? { identity: copy(e.identity) } : {}) };
+  }
+  return { ...scenario, clients, expect };
+}
 
 /** A neighbour's namespace and public host, with the defaults that follow from its name. */
 export function neighbourIdentity(neighbour: Pick<NeighbourControlPlane, 'name' | 'namespace' | 'publicHost'>): { namespace: string; publicHost: string } {

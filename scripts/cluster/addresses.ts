@@ -31,6 +31,18 @@ export interface AddressPlan {
 
 /** Replica IPs each control plane's slot holds (the scenario maximum of replicas). */
 export const REPLICAS_PER_SLOT = 16;
+/** Control-plane slots per third octet of replica IPs (15 × 16 = 240 addresses of 254). */
+const SLOTS_PER_OCTET = 15;
+/**
+ * Third octets that hold replica IPs: 1 (slots 0–14, the control plane under test and its first 14 neighbours, as
+ * every earlier version had them), then 4–15 (slots 15–194), between the system pods (3) and the client pods (16..).
+ */
+const REPLICA_OCTETS = [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+/**
+ * Control planes one address block holds: the one under test and 194 neighbours. The replica octets bound it; the
+ * Service VIPs (`127.B.0.<3+k>` for neighbour k) would hold 251.
+ */
+export const MAX_CONTROL_PLANES = REPLICA_OCTETS.length * SLOTS_PER_OCTET;
 
 /** Service ClusterIPs (VIPs). Index 0 is the kube-apiserver Service under test, 1 the istio internal gateway Service, 2.. neighbours. */
 export function serviceIp(plan: AddressPlan, index: number): string {
@@ -47,10 +59,17 @@ export function kubeApiserverServiceIp(plan: AddressPlan): string {
   return serviceIp(plan, slot === 0 ? 0 : 1 + slot);
 }
 
-/** kube-apiserver replica pod IPs: 127.<block>.1.<1 + 16 × slot + index>. */
+/**
+ * kube-apiserver replica pod IPs: slot s's 16 addresses are 127.<block>.<octet>.<1 + 16 × (s mod 15) + index>, its
+ * octet the (s div 15)-th of REPLICA_OCTETS (slot 0: 127.B.1.1–16; slot 15: 127.B.4.1–16).
+ */
 export function replicaIp(plan: AddressPlan, index: number): string {
   if (index < 0 || index >= REPLICAS_PER_SLOT) throw new RangeError(`replica index ${index} out of range (at most ${REPLICAS_PER_SLOT} per control plane)`);
-  return ip(plan, 1, 1 + (plan.controlPlaneSlot ?? 0) * REPLICAS_PER_SLOT + index);
+  const slot = plan.controlPlaneSlot ?? 0;
+  const octet = REPLICA_OCTETS[Math.floor(slot / SLOTS_PER_OCTET)];
+  if (slot < 0 || octet === undefined)
+    throw new RangeError(`control-plane slot ${slot} out of range (one address block holds ${MAX_CONTROL_PLANES} control planes)`);
+  return ip(plan, octet, 1 + (slot % SLOTS_PER_OCTET) * REPLICAS_PER_SLOT + index);
 }
 
 /** Istio ingress gateway pod IPs. */
