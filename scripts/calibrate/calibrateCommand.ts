@@ -213,13 +213,23 @@ function finish(
   fs.writeFileSync(json, `${JSON.stringify(file, null, 2)}\n`);
   fs.writeFileSync(html, renderCalibrationPage(file, opts.out));
   const s = file.summary;
-  console.log(`\n${s.within} within, ${s.outside} outside, ${s.notMeasured} not measured, ${s.info} shown only (level ${LEVEL} per row)`);
+  console.log(
+    `\n${s.within} within, ${s.outside} outside, ${s.inconclusive} inconclusive, ${s.notMeasured} not measured, ${s.info} shown only (level ${LEVEL} per row)`,
+  );
   for (const name of s.outsideRows) console.log(`OUTSIDE  ${name}`);
+  for (const r of rows.filter((x) => x.status === 'inconclusive'))
+    console.log(`inconclusive  ${r.scenario}/${r.mode} ${r.metric}: ${r.basis.split('; inconclusive: ')[1]}`);
   console.log(`calibration: ${json}\nreport:      ${html}`);
   return s.outside > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
-const VERDICT: Record<CalibrationRow['status'], string> = { within: 'ok', outside: 'OUTSIDE', 'not-measured': 'not measured', info: 'shown' };
+const VERDICT: Record<CalibrationRow['status'], string> = {
+  within: 'ok',
+  outside: 'OUTSIDE',
+  inconclusive: 'inconclusive',
+  'not-measured': 'not measured',
+  info: 'shown',
+};
 
 function show(value: CalibrationRow['simulated']): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(3);

@@ -2,9 +2,9 @@
 // mode, turned into rows (./calibrationRow.ts) by the balance, counting, latency and timeline rules; and the file
 // results/calibration-<time>.json that holds every scenario's rows (docs/fidelity.md#the-results-file).
 import type { Scenario } from '../../scenarios/schema.ts';
-import type { ScenarioResults } from '../runner/results.ts';
+import type { ModeResult, ScenarioResults } from '../runner/results.ts';
 import { balanceRows } from './balanceRows.ts';
-import { LEVEL, outsideRows, type CalibrationRow } from './calibrationRow.ts';
+import { inconclusiveWhenLimited, LEVEL, outsideRows, type CalibrationRow } from './calibrationRow.ts';
 import { connectionRows, failureRows, tooManyRequestsRows } from './countRows.ts';
 import { eventRows } from './eventRows.ts';
 import { latencyRows } from './latencyRows.ts';
@@ -30,7 +30,7 @@ export interface CalibrationFile {
   versions: Record<string, string>;
   scenarios: CalibratedScenario[];
   rows: CalibrationRow[];
-  summary: { within: number; outside: number; notMeasured: number; info: number; outsideRows: string[] };
+  summary: { within: number; outside: number; inconclusive: number; notMeasured: number; info: number; outsideRows: string[] };
 }
 
 /** Every row of one scenario, mode by mode, for the modes both runs have. */
@@ -39,19 +39,39 @@ export function calibrateScenario(scenario: Scenario, simulated: ScenarioResults
   for (const sim of simulated.modes) {
     const act = real.modes.find((m) => m.mode === sim.mode);
     if (!act) continue;
-    rows.push(...balanceRows(scenario, sim, act));
-    rows.push(...tooManyRequestsRows(scenario, sim, act));
-    rows.push(...failureRows(scenario, sim, act));
-    rows.push(...connectionRows(scenario, sim, act));
-    rows.push(...eventRows(scenario.name, sim, act));
+    const modeRows = [
+      ...balanceRows(scenario, sim, act),
+      ...tooManyRequestsRows(scenario, sim, act),
+      ...failureRows(scenario, sim, act),
+      ...connectionRows(scenario, sim, act),
+      ...eventRows(scenario.name, sim, act),
+    ];
+    rows.push(...modeRows.map((row) => inconclusiveWhenLimited(row, limitedBy(sim))));
   }
-  rows.push(...latencyRows(scenario.name, simulated.modes, real.modes));
+  const direct = simulated.modes.find((m) => m.mode === 'direct');
+  for (const row of latencyRows(scenario.name, simulated.modes, real.modes)) {
+    const mode = simulated.modes.find((m) => m.mode === row.mode);
+    rows.push(inconclusiveWhenLimited(row, (mode && limitedBy(mode)) ?? (direct && limitedBy(direct))));
+  }
   return rows;
+}
+
+/** Why the simulator's own run of a mode may not show the model: its self-check's first warning, if any. */
+function limitedBy(mode: ModeResult): string | undefined {
+  if (mode.selfCheck.clean) return undefined;
+  return `the simulator's self-check flagged the ${mode.mode} mode (${mode.selfCheck.warnings[0] ?? 'not clean'})`;
 }
 
 export function summarize(rows: readonly CalibrationRow[]): CalibrationFile['summary'] {
   const count = (status: CalibrationRow['status']) => rows.filter((r) => r.status === status).length;
-  return { within: count('within'), outside: count('outside'), notMeasured: count('not-measured'), info: count('info'), outsideRows: outsideRows(rows) };
+  return {
+    within: count('within'),
+    outside: count('outside'),
+    inconclusive: count('inconclusive'),
+    notMeasured: count('not-measured'),
+    info: count('info'),
+    outsideRows: outsideRows(rows),
+  };
 }
 
 export { LEVEL };

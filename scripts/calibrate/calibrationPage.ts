@@ -9,6 +9,7 @@ import type { CalibrationFile } from './calibration.ts';
 const BADGE: Record<CalibrationRow['status'], string> = {
   within: '<span class="badge ok">within</span>',
   outside: '<span class="badge bad">outside</span>',
+  inconclusive: '<span class="badge warn">inconclusive</span>',
   'not-measured': '<span class="badge na">not measured</span>',
   info: '<span class="badge na">shown</span>',
 };
@@ -50,7 +51,7 @@ export function renderCalibrationPage(file: CalibrationFile, pageDir: string): s
       ? '<span class="badge ok">every judged row within its expected error</span>'
       : `<span class="badge bad">${summary.outside} row(s) outside</span>`;
   const body = `<h1>Calibration: the simulator against the real components</h1>
-<p>${verdict} <span class="muted">${summary.within} within, ${summary.outside} outside, ${summary.notMeasured} not measured, ${summary.info} shown only; level ${file.level} per row (docs/fidelity.md)</span></p>
+<p>${verdict} <span class="muted">${summary.within} within, ${summary.outside} outside, ${summary.inconclusive} inconclusive, ${summary.notMeasured} not measured, ${summary.info} shown only; level ${file.level} per row (docs/fidelity.md)</span></p>
 <dl class="kv"><dt>started</dt><dd>${esc(file.startedAt)}</dd><dt>machine</dt><dd>${esc(`${file.machine.cpus} × ${file.machine.cpuModel ?? '?'}, ${file.machine.platform}, node ${file.machine.node}`)}</dd>
 <dt>real components</dt><dd>${esc(
     Object.entries(file.versions)

@@ -11,9 +11,12 @@ export const Z = 3.29;
 /**
  * - within / outside: the difference is inside or outside the expected error;
  * - not-measured: one target does not measure the figure (the row is listed, it does not decide the exit code);
- * - info: shown side by side, not judged (absolute figures that a user does not compare across targets).
+ * - info: shown side by side, not judged (absolute figures that a user does not compare across targets);
+ * - inconclusive: outside, in a mode whose simulator self-check says the machine limited it (other programs held the
+ *   CPUs, docs/performance.md#self-check), so the machine, not the model, may have made the difference: the same rule
+ *   as the scenario checks' (docs/scenarios.md#inconclusive-and-not-applicable). Exact rows are always judged.
  */
-export type RowStatus = 'within' | 'outside' | 'not-measured' | 'info';
+export type RowStatus = 'within' | 'outside' | 'not-measured' | 'info' | 'inconclusive';
 
 export interface CalibrationRow {
   scenario: string;
@@ -65,6 +68,12 @@ export function exactRow(
 export function infoRow(base: Pick<CalibrationRow, 'scenario' | 'mode' | 'metric' | 'basis'>, simulated: unknown, real: unknown): CalibrationRow {
   const value = (x: unknown) => (finite(x) || typeof x === 'string' || typeof x === 'boolean' ? x : null);
   return { ...base, simulated: value(simulated), real: value(real), status: 'info' };
+}
+
+/** An outside, non-exact row of a mode the machine limited becomes inconclusive, saying why. */
+export function inconclusiveWhenLimited(row: CalibrationRow, limitedBy: string | undefined): CalibrationRow {
+  if (!limitedBy || row.status !== 'outside' || row.expectedError === 0) return row;
+  return { ...row, status: 'inconclusive', basis: `${row.basis}; inconclusive: ${limitedBy}` };
 }
 
 /** The rows that fail a calibration, one name each ("hot-client/l7 per-second max/mean"). */
