@@ -27,7 +27,7 @@ export interface RunScenarioOptions {
 
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioResults> {
   // A slower target runs every time of the scenario longer (Target.timeScale, docs/scenarios.md#time-scale).
-  const timeScale = options.target.timeScale ?? 1;
+  const timeScale = options.target.timeScaleFor?.(options.scenario) ?? options.target.timeScale ?? 1;
   const scenario = scaleScenarioTime(options.scenario, timeScale);
   const seed = options.seed ?? scenario.seed ?? freshSeed();
   const modes = options.modes ?? scenario.modes;

@@ -20,6 +20,11 @@ export interface Target {
    * the scenario (scenarios/timeScale.ts). Absent: 1 (the local target). The kind target's default is 10.
    */
   readonly timeScale?: number;
+  /**
+   * The time scale this scenario runs at on this target, when the target chooses it per scenario (the binary target
+   * picks the smallest scale its real components can keep, docs/binary-target.md#time-scale). Absent: `timeScale`.
+   */
+  timeScaleFor?(scenario: Scenario): number;
   /** What stops a scenario from running on this target, found before anything starts (empty: it can run). */
   check(scenario: Scenario): string[];
   /** What this machine lacks for the target (tools, a cluster), each line saying what to do; empty: ready. */

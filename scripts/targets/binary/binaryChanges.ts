@@ -2,8 +2,9 @@
 // seed. A replica stopped or removed leaves its Service's EndpointSlice first, then gets SIGTERM (kube-apiserver's
 // own shutdown: --shutdown-delay-duration, then GOAWAY and drain) or SIGKILL; its /metrics is read until it is gone,
 // so the runner counts every request it answered. Gateway pods terminate as pilot-agent stops them. The webhook's pod
-// goes down or comes back; seed objects are deleted and put back with kubectl; a new generic kubeconfig is a new
-// Secret that pods created from now on mount.
+// goes down or comes back; seed objects are deleted and put back through the seed's API (server-side apply, as
+// `kubectl apply --server-side`, in milliseconds rather than a kubectl process's seconds, so an event that follows
+// one second later finds it done); a new generic kubeconfig is a new Secret that pods created from now on mount.
 import { changeRecorder, type ChangeOutcome, type ChangeRecorder, type TopologyChange } from '../../cluster/changes.ts';
 import { genericKubeconfigFor } from '../../cluster/plan.ts';
 import { genericKubeconfigSecret } from '../../cluster/seedObjects.ts';
@@ -57,17 +58,15 @@ export async function applyChange(c: BootedCluster, change: TopologyChange): Pro
     case 'start-webhook':
       await c.webhook.start();
       return recorder.done('webhook serving again', recorder.elapsed());
-    case 'delete-seed-object': {
-      const object = seedObject(c, change.object);
-      await c.seedKubectl.run(['delete', object.kind.toLowerCase(), object.metadata.name, ...namespaceArgs(object), '--wait=true']);
+    case 'delete-seed-object':
+      await c.runtime.seed.delete(seedObject(c, change.object));
       return recorder.done(`${change.object} deleted`);
-    }
     case 'recreate-seed-object':
-      await c.seedKubectl.apply([seedObject(c, change.object)], change.object);
+      await c.runtime.seed.apply(seedObject(c, change.object));
       return recorder.done(`${change.object} recreated`);
     case 'set-kubeconfig-server': {
       const kubeconfig = genericKubeconfigFor(c.plan.namespace, c.plan.publicHost, change.address);
-      await c.seedKubectl.apply([genericKubeconfigSecret(c.plan, kubeconfig, c.ctx.pems).object as KubeManifest], 'generic-kubeconfig');
+      await c.runtime.seed.apply(genericKubeconfigSecret(c.plan, kubeconfig, c.ctx.pems).object as KubeManifest);
       c.clientPods.genericKubeconfig = kubeconfig;
       return recorder.done(`generic kubeconfig ${kubeconfig.secretName} points at ${kubeconfig.server}`);
     }
@@ -105,8 +104,4 @@ function seedObject(c: BootedCluster, id: string): KubeManifest {
   const found = c.seedObjects.find((s) => s.id === id);
   if (!found) throw new Error(`no seed object ${id} in this plan`);
   return found.object;
-}
-
-function namespaceArgs(object: KubeManifest): string[] {
-  return object.metadata.namespace ? ['-n', object.metadata.namespace] : [];
 }

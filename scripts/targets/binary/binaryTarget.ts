@@ -10,11 +10,23 @@ import { findTool, missingToolMessage } from '../../tools/externalTools.ts';
 import type { Target } from '../target.ts';
 import { BinaryCluster } from './binaryCluster.ts';
 import { UNSUPPORTED_CHANGES } from './binaryChanges.ts';
+import { BINARY_TIMING, chooseTimeScale, MAX_BINARY_TIME_SCALE } from './binaryTiming.ts';
+import { timingProblems } from '../eventTiming.ts';
+import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { networkProblems } from './network/hostTools.ts';
 
-/** What the binary target cannot run, one line each (empty: it can). */
-export function binaryCheck(scenario: Scenario): string[] {
+/**
+ * What the binary target cannot run, one line each (empty: it can). `timeScale`: the one --time-scale chose, whose
+ * timeline the real components must keep; absent, the target chooses one (chooseTimeScale) and only a timeline no
+ * scale keeps is refused.
+ */
+export function binaryCheck(scenario: Scenario, timeScale?: number): string[] {
   const problems: string[] = [];
+  if (timeScale !== undefined) problems.push(...timingProblems(scaleScenarioTime(scenario, timeScale), timeScale, BINARY_TIMING));
+  else if (chooseTimeScale(scenario) === undefined)
+    problems.push(
+      `its timeline cannot be kept on this machine's real components even at time scale ${MAX_BINARY_TIME_SCALE}: ${timingProblems(scaleScenarioTime(scenario, MAX_BINARY_TIME_SCALE), MAX_BINARY_TIME_SCALE, BINARY_TIMING)[0]}`,
+    );
   if (scenario.topology.neighbours.length > 0)
     problems.push('topology.neighbours: the binary target runs one control plane (shared-gateway runs on local and kind)');
   for (const group of scenario.clients) {
@@ -46,7 +58,21 @@ export function createBinaryTarget(options: { log?: (line: string) => void; time
   return {
     name: 'binary',
     timeScale: options.timeScale ?? 1,
-    check: binaryCheck,
+    // Without --time-scale, each scenario at the smallest scale the real components keep (announced in the log and
+    // recorded as parameters.timeScale, never silent).
+    ...(options.timeScale === undefined
+      ? {
+          timeScaleFor: (scenario: Scenario) => {
+            const scale = chooseTimeScale(scenario) ?? MAX_BINARY_TIME_SCALE;
+            if (scale !== 1)
+              options.log?.(
+                `time scale ${scale}: the smallest at which this machine's real components keep ${scenario.name}'s timeline (--time-scale to choose)`,
+              );
+            return scale;
+          },
+        }
+      : {}),
+    check: (scenario) => binaryCheck(scenario, options.timeScale),
     preflight: async () => binaryPreflight(),
     start: (plan) => BinaryCluster.start(plan, options.log),
   };

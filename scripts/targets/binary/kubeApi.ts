@@ -40,6 +40,27 @@ export function kubeMessage(body: string): string {
   }
 }
 
+/** The field manager of the target's own writes (managedFields show who wrote what). */
+const FIELD_MANAGER = 'apiserver-l7-testbed';
+
+export interface KubeObjectRef {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+}
+
+/**
+ * The REST path of an object: /api/v1 for the core group, /apis/<group>/<version> otherwise; the resource is the kind
+ * in lower case plus "s", which holds for every kind the target writes (Secret, ConfigMap, Service, Namespace,
+ * MutatingWebhookConfiguration, EndpointSlice); a kind whose plural differs is refused rather than guessed.
+ */
+export function objectPath(object: KubeObjectRef): string {
+  if (/(s|x|z|ch|sh|y)$/i.test(object.kind)) throw new Error(`objectPath: the plural of ${object.kind} is not <kind>s; name its path explicitly`);
+  const prefix = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+  const namespace = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
+  return `${prefix}${namespace}/${object.kind.toLowerCase()}s/${object.metadata.name}`;
+}
+
 export class KubeApi {
   private readonly agent: https.Agent;
 
@@ -57,6 +78,23 @@ export class KubeApi {
 
   async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     return JSON.parse(await this.request(method, path, body, contentType)) as T;
+  }
+
+  /**
+   * Server-side apply (what `kubectl apply --server-side --force-conflicts` sends: a PATCH of type
+   * application/apply-patch+yaml with a field manager; JSON is YAML): creates the object or updates it, in one request.
+   */
+  async apply<T>(object: KubeObjectRef): Promise<T> {
+    return this.json<T>('PATCH', `${objectPath(object)}?fieldManager=${FIELD_MANAGER}&force=true`, object, 'application/apply-patch+yaml');
+  }
+
+  /** DELETE that treats an object already gone as deleted. */
+  async delete(object: KubeObjectRef): Promise<void> {
+    try {
+      await this.request('DELETE', objectPath(object));
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+    }
   }
 
   /** GET that returns undefined for 404. */

@@ -7,7 +7,8 @@ import type { Scenario } from '../../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { MODES } from '../../cluster/modes.ts';
 import { planCluster } from '../../cluster/plan.ts';
-import { timingProblems } from './clusterTiming.ts';
+import { timingProblems } from '../eventTiming.ts';
+import { REAL_CLUSTER_TIMING } from './clusterTiming.ts';
 import { unknownKubeApiserverFlags } from './kubeApiserverFlags.ts';
 import { kubeApiserverFlags } from './manifests/controlPlane.ts';
 import type { ResolvedKindOptions } from './options.ts';
@@ -43,6 +44,6 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
       );
     if (event.type === 'set-namespace-alias') problems.push(`${where}: ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
   });
-  problems.push(...timingProblems(scaleScenarioTime(scenario, o.timeScale), o.timeScale));
+  problems.push(...timingProblems(scaleScenarioTime(scenario, o.timeScale), o.timeScale, REAL_CLUSTER_TIMING));
   return problems;
 }

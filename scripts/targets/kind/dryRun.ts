@@ -14,7 +14,8 @@ import { MODES } from '../../cluster/modes.ts';
 import { planCluster, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../core/random.ts';
 import { checkScenarioForKind } from './check.ts';
-import { formatSeconds, timingLines } from './clusterTiming.ts';
+import { formatSeconds, timingLines } from '../eventTiming.ts';
+import { REAL_CLUSTER_TIMING } from './clusterTiming.ts';
 import { prepareDryRunDir, writePlanFiles } from './executor.ts';
 import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.ts';
 import { renderContexts, type RenderContext } from './manifests/common.ts';
@@ -57,7 +58,7 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
     `dry run of scenario ${scenario.name} on the ${o.target} target (seed ${input.seed}); nothing was run`,
     problems.length > 0 ? `check(scenario) refuses it:\n  ${problems.join('\n  ')}` : 'check(scenario): no problems',
     `time scale ${o.timeScale}: the load phase runs ${formatSeconds(scenario.duration)} (the scenario says ${formatSeconds(input.scenario.duration)}), every event ${o.timeScale} times later` +
-      (scenario.events.length > 0 ? `; what each event waits for on a real cluster:\n${timingLines(scenario).join('\n')}` : ''),
+      (scenario.events.length > 0 ? `; what each event waits for on a real cluster:\n${timingLines(scenario, REAL_CLUSTER_TIMING).join('\n')}` : ''),
   ];
   for (const mode of input.modes ?? scenario.modes) {
     const { notes, ...dry } = await dryRunMode(scenario, mode, input.seed, o, access);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listScenarioNames, loadScenarioFile } from '../../../scenarios/loader.ts';
 import { Scenario } from '../../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
-import { DEFAULT_TIME_SCALE, timingProblems } from '../../../scripts/targets/kind/clusterTiming.ts';
+import { timingProblems } from '../../../scripts/targets/eventTiming.ts';
+import { DEFAULT_TIME_SCALE, REAL_CLUSTER_TIMING } from '../../../scripts/targets/kind/clusterTiming.ts';
 import { dryRunKindScenario } from '../../../scripts/targets/kind/dryRun.ts';
 import { createKindTarget } from '../../../scripts/targets/kind/kindTarget.ts';
 
@@ -53,10 +54,10 @@ describe('what a real cluster can keep', () => {
   const scaleOut = loadScenarioFile('scale-out').scenario;
 
   it('scale-out at the simulator`s times: the new replica is not ready before the load ends; at the default scale it is', () => {
-    expect(timingProblems(scaleOut, 1)).toEqual([
+    expect(timingProblems(scaleOut, 1, REAL_CLUSTER_TIMING)).toEqual([
       'the load phase ends at 10s, but events[0] (scale-out) is done only at about 33s on a real cluster (1 new replica(s) ready, 0 gone) and measuring what it did needs 10 s more; raise --time-scale (now 1)',
     ]);
-    expect(timingProblems(scaleScenarioTime(scaleOut, DEFAULT_TIME_SCALE), DEFAULT_TIME_SCALE)).toEqual([]);
+    expect(timingProblems(scaleScenarioTime(scaleOut, DEFAULT_TIME_SCALE), DEFAULT_TIME_SCALE, REAL_CLUSTER_TIMING)).toEqual([]);
   });
 
   it('check() refuses what a real cluster cannot keep at the target`s time scale, and --time-scale changes it', () => {
@@ -70,7 +71,7 @@ describe('what a real cluster can keep', () => {
     const misconfig = loadScenarioFile('webhook-misconfig').scenario;
     // At scale 5 the ConfigMap deletion (5 s) and the kubeconfig change are done at 9 s, the pods that should miss the
     // ConfigMap are created at 7.5 s.
-    expect(timingProblems(scaleScenarioTime(misconfig, 5), 5)[0]).toBe(
+    expect(timingProblems(scaleScenarioTime(misconfig, 5), 5, REAL_CLUSTER_TIMING)[0]).toBe(
       'events[2] (configmap-missing) starts at 7.5s, before events[1] (delete-object@1s, at 5s) can be done on a real cluster (about 9s: one object applied or deleted); raise --time-scale (now 5)',
     );
   });
