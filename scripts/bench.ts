@@ -26,12 +26,13 @@ import { runGatewayBench } from './bench/gatewayBench.ts';
 import { runLoadGeneratorBench } from './bench/loadGeneratorBench.ts';
 import { ensurePeer } from './bench/peers.ts';
 import { runScaleBench } from './bench/scaleBench.ts';
+import { runSeedScaleBench, seedScaleTable } from './bench/seedScaleBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
 
-const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
+const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
 type Part = (typeof PARTS)[number];
-/** What `npm run bench` runs without --only: everything but gate-repeat, which takes about 7 minutes per run. */
-const DEFAULT_PARTS = PARTS.filter((p) => p !== 'gate-repeat');
+/** What `npm run bench` runs without --only: everything but gate-repeat (about 7 minutes per run) and seed-scale (in scale). */
+const DEFAULT_PARTS = PARTS.filter((p) => p !== 'gate-repeat' && p !== 'seed-scale');
 
 interface BenchFlags {
   only?: Part[];
@@ -133,6 +134,12 @@ const program = new Command('npm run bench --')
           const r = await runScaleBench({ log });
           text = scaleTables(r, tty);
           report.scale = r;
+        }
+        if (part === 'scale' || part === 'seed-scale') {
+          // N control planes behind one gateway (docs/performance.md#seed-scale); `seed-scale` runs this table alone.
+          const r = await runSeedScaleBench({ log });
+          text = part === 'scale' ? `${text}\n${seedScaleTable(r, tty)}` : seedScaleTable(r, tty);
+          report.seedScale = r;
         }
         if (part === 'startup') {
           report.startup = await benchStartup(5);
