@@ -3,9 +3,11 @@
 
 /** The modes a scenario can compare (docs/architecture.md#modes: configurations, not code paths). */
 export const MODE_NAMES = ['direct', 'l7', 'passthrough', 'goaway'] as const;
-/** What a client group's request mix may use (sim/clients/types.ts derives its types from these). */
-export const CLIENT_RESOURCES = ['configmaps', 'secrets', 'leases', 'pods', 'services', 'events'] as const;
-export const CLIENT_VERBS = ['get', 'list', 'create', 'update', 'patch', 'delete'] as const;
+/**
+ * What a client group's request mix may use: defined with the client pod spec in the bottom layer
+ * (scripts/core/clientPod.ts), which every target shares; named here as words of the scenario language.
+ */
+export { CLIENT_RESOURCES, CLIENT_VERBS } from '../scripts/core/clientPod.ts';
 
 /**
  * The metrics an expectation may bound, per mode (docs/results.md#expectations). Each has a fixed meaning:

@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import clientPods from '../../sim/clients/clients.ts';
-import type { ClientPodSpec } from '../../sim/clients/types.ts';
 import { startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { clientPodIp } from '../cluster/addresses.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
@@ -21,6 +20,7 @@ import loadGenerator, { type ClosedLoopResult } from './loadGeneratorWorker.ts';
 import { ensurePeer } from './peers.ts';
 import { median, round } from './stats.ts';
 import { BENCH_NAMESPACE, BENCH_TOKEN, OBJECT_PATH, REPLICA_PORT, Testbed } from './testbed.ts';
+import type { ClientPodSpec } from '../core/clientPod.ts';
 
 export interface LoadGeneratorBenchOptions {
   log?: (message: string) => void;

@@ -11,7 +11,6 @@
 // warnings say where and why it stopped. Each step is bounded in time and requests; the cluster is torn down after
 // each point, on failure and on Ctrl-C.
 import { Scenario } from '../../scenarios/schema.ts';
-import type { ClientRunResult } from '../../sim/clients/types.ts';
 import { MODES } from '../cluster/modes.ts';
 import { planCluster } from '../cluster/plan.ts';
 import { mergeEncodedHistograms } from '../measure/latency.ts';
@@ -20,6 +19,7 @@ import { openHealthWindow, SELF_CHECK_THRESHOLDS, selfCheckOf } from '../runner/
 import { localTarget } from '../targets/local/localTarget.ts';
 import type { ClientFleet, RunningCluster } from '../targets/target.ts';
 import { round } from './stats.ts';
+import type { ClientRunResult } from '../core/clientPod.ts';
 
 export type ScaleAxis = 'clientPods' | 'replicas' | 'gatewayPods';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { GENERIC_TOKEN_KUBECONFIG_SECRET_PREFIX } from '../../webhook/constants.ts';
 import { LABEL_NETWORK_POLICY_ALLOWED } from '../../webhook/networkPolicyLabel.ts';
 import { GENERIC_KUBECONFIG_MOUNT_PATH, KUBE_APISERVER_POLICY_LABEL } from './gardener.ts';
-import type { ClientBehaviour } from '../../sim/clients/types.ts';
+import type { ClientBehaviour } from '../core/clientPod.ts';
 
 export interface PodObject {
   apiVersion: 'v1';

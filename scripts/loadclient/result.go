@@ -1,4 +1,4 @@
-// The per-pod result the runner reads: ClientRunResult of sim/clients/types.ts, field for field (same JSON names;
+// The per-pod result the runner reads: ClientRunResult of scripts/core/clientPod.ts, field for field (same JSON names;
 // maps are objects and perSecond an array even when empty). docs/load-client.md#the-result says how each is measured.
 
 package main

@@ -1,7 +1,7 @@
 // The client group description a pod runs with: LoadClientSpec of scripts/targets/kind/loadClient/protocol.ts, i.e.
-// the simulator's ClientBehaviour (sim/clients/types.ts) plus the group's name and the run's random seed. Read from
+// the simulator's ClientBehaviour (scripts/core/clientPod.ts) plus the group's name and the run's random seed. Read from
 // the LOAD_CLIENT_SPEC environment variable (pod mode) or a file (one-shot mode) and checked field by field; the
-// verbs and resources are exactly those of scenarios/vocabulary.ts (CLIENT_VERBS, CLIENT_RESOURCES).
+// verbs and resources are exactly those of scripts/core/clientPod.ts (CLIENT_VERBS, CLIENT_RESOURCES).
 
 package main
 
@@ -13,13 +13,13 @@ import (
 	"slices"
 )
 
-// The words a mix may use (scenarios/vocabulary.ts; vocabulary_test.go compares them with that file).
+// The words a mix may use (scripts/core/clientPod.ts; vocabulary_test.go compares them with that file).
 var (
 	clientVerbs     = []string{"get", "list", "create", "update", "patch", "delete"}
 	clientResources = []string{"configmaps", "secrets", "leases", "pods", "services", "events"}
 )
 
-// MixEntry is one weighted kind of request (sim/clients/types.ts MixEntry).
+// MixEntry is one weighted kind of request (scripts/core/clientPod.ts MixEntry).
 type MixEntry struct {
 	Verb     string  `json:"verb"`
 	Resource string  `json:"resource"`

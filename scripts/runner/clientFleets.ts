@@ -3,9 +3,9 @@
 // run for the rest of the load phase), groups that are stopped, and the current settings of each group, which new
 // pods of the group take over. It keeps what conservation needs: the requests an apiserver answered for warm-ups that
 // happened inside the load phase, and every fleet's results.
-import type { ClientPodSpec, ClientRunResult } from '../../sim/clients/types.ts';
 import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
 import type { ClientFleet, GroupChange, RejectedPod, RunningCluster } from '../targets/target.ts';
+import type { ClientPodSpec, ClientRunResult } from '../core/clientPod.ts';
 
 export interface LaunchOutcome {
   admitted: string[];

@@ -1,8 +1,8 @@
 // How the requests that got no good answer ended, by kind (docs/results.md#failures): nothing a client tried is
 // lost silently. From the clients' own accounting: transport errors by kind, and each request's final answer (after
 // client-go's retries): a reply the gateway made itself, or an apiserver's 429 or 5xx.
-import type { ClientRunResult } from '../../sim/clients/types.ts';
 import type { FailureSummary } from './results.ts';
+import type { ClientRunResult } from '../core/clientPod.ts';
 
 /** Client error kinds (sim/clients/accounting.ts) → the kinds results report. */
 const KIND: Record<string, string> = {

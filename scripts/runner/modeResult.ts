@@ -2,7 +2,6 @@
 // replica's processes (scripts/measure/loadSampler.ts), fairness, the L4 theory line, the timeline with its events and
 // their convergence, client groups, latency, failures by kind, conservation and the self-check. Pure: tests feed it
 // measurements directly.
-import type { ClientRunResult } from '../../sim/clients/types.ts';
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { ModeConfig } from '../cluster/modes.ts';
 import { fairnessOf, hotClientMaxOverMean } from '../measure/fairness.ts';
@@ -16,6 +15,7 @@ import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from '.
 import { failureSummary } from './failures.ts';
 import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, TimelineEvent } from './results.ts';
 import { selfCheckOf, type HealthReading } from './selfCheck.ts';
+import type { ClientRunResult } from '../core/clientPod.ts';
 
 /** What one mode's load phase measured. */
 export interface LoadMeasurement {

@@ -3,11 +3,11 @@
 // pod has its /run call by then, results polled until every pod reports, group changes, stops, and removal of the
 // pods once their results are read. How a control call reaches a pod (the kind target: kubectl through the seed's pod
 // proxy; the binary target: HTTP through the node) and how pods are removed is the target's ControlTransport.
-import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../../sim/clients/types.ts';
 import { pollUntil } from '../runner/poll.ts';
 import { CONTROL_PATHS, controlPath } from './kind/loadClient/protocol.ts';
 import { mapLimited } from './kind/mapLimited.ts';
 import type { ClientFleet, GroupChange } from './target.ts';
+import type { ClientPodSpec, ClientRunResult, PodPrepared, PrepareResult, RunOptions } from '../core/clientPod.ts';
 
 export interface ControlTransport {
   /** One control call (a GET of `pathWithQuery` on the pod's control port), its JSON answer. */

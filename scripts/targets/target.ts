@@ -2,14 +2,12 @@
 // Target and never imports the simulator: `local` (scripts/targets/local/) runs every component on this machine;
 // the kind target runs the same plan on a real cluster. Both start a cluster for a mode from the plan, admit client
 // pods, start clients, expose the replicas' metrics endpoints, apply topology changes, and close.
-import type { ClientPodSpec, ClientRunResult, PrepareResult, RunOptions } from '../../sim/clients/types.ts';
-import type { GatewayStats } from '../../sim/gateway/gatewayPod.ts';
-import type { ServiceProxyStats } from '../../sim/network/kubeProxy.ts';
-import type { ThreadHealth } from '../../sim/runtime/threadHealth.ts';
 import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../cluster/changes.ts';
 import type { ClusterPlan } from '../cluster/plan.ts';
 import type { MachineCpu } from '../measure/machineCpu.ts';
+import type { ClientPodSpec, ClientRunResult, PrepareResult, RunOptions } from '../core/clientPod.ts';
+import type { GatewayStats, ServiceProxyStats, ThreadHealth } from '../core/componentStats.ts';
 
 export type TargetName = 'local' | 'kind' | 'cluster' | 'binary';
 
@@ -139,4 +137,9 @@ export interface ComponentHealth extends ThreadHealth {
   component: string;
   /** What the component is (kube-apiserver, gateway-pod, client-pods, ...). */
   kind: string;
+  /**
+   * A real component's process (the binary target): cpuMs is all its threads' CPU, it has no event loop (NaN), and the
+   * self-check reports it without judging it: only the machine line says whether the machine limited the run.
+   */
+  realProcess?: boolean;
 }

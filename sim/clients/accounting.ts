@@ -1,6 +1,6 @@
 // What a client pod counts while it runs; turned into a ClientRunResult at the end.
 import * as hdr from 'hdr-histogram-js';
-import type { ClientPodSpec, ClientRunResult } from './types.ts';
+import type { ClientPodSpec, ClientRunResult } from '../../scripts/core/clientPod.ts';
 
 export class PodAccounting {
   attempts = 0;

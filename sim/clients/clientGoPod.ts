@@ -14,7 +14,7 @@ import { dialPod, podEndpoint, type PodEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix, type RestCall } from './requestMix.ts';
 import { CONNECTION_RESET_RETRY_MS, retryDecision } from './retryPolicy.ts';
 import { TokenBucket } from './tokenBucket.ts';
-import type { ClientPodSpec, ClientRunResult, PodIdentity, PodPrepared, RunOptions } from './types.ts';
+import type { AuthenticatedUser, ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from '../../scripts/core/clientPod.ts';
 
 /** What client-go sends as User-Agent: <binary>/<version> (<os>/<arch>) kubernetes/<commit>. */
 export const CLIENT_GO_USER_AGENT = 'simulated-controller/v1.32.0 (linux/amd64) kubernetes/0000000';
@@ -29,7 +29,7 @@ export class ClientGoPod {
   private readonly transport: ClientGoTransport;
   private bucket: TokenBucket;
   /** Who the apiserver took this pod for (warm-up's SelfSubjectReview). */
-  private identity: PodIdentity | undefined;
+  private identity: AuthenticatedUser | undefined;
   /** client-go QPS and Burst now (a set-clients event changes them). */
   private limits: { qps: number; burst: number };
   /** Offered rate now (a set-clients event changes it, for the load phase under way and any later one). */

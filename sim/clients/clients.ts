@@ -3,7 +3,8 @@
 import { Rng } from '../../scripts/core/random.ts';
 import { defineComponent } from '../runtime/component.ts';
 import { simulatedPodNetwork } from './podNetwork.ts';
-import type { ClientRunResult, ClientsConfig, PrepareResult, RunOptions } from './types.ts';
+import type { ClientsConfig } from './types.ts';
+import type { ClientRunResult, PrepareResult, RunOptions } from '../../scripts/core/clientPod.ts';
 
 export interface ClientsInfo {
   pods: string[];

@@ -11,7 +11,7 @@ import { PodAccounting } from './accounting.ts';
 import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';
 import { podEndpoint } from './podDialer.ts';
 import { collectionPath, RequestMix } from './requestMix.ts';
-import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from './types.ts';
+import type { ClientPodSpec, ClientRunResult, PodPrepared, RunOptions } from '../../scripts/core/clientPod.ts';
 
 /**
  * What autocannon resolves with. Outside the main thread (our clients run in worker threads) it skips its aggregation

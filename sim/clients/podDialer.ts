@@ -3,7 +3,7 @@
 // carry the kind the results report (dns, connect, tls).
 import tls from 'node:tls';
 import type { PodNetwork } from './podNetwork.ts';
-import type { ClientPodSpec } from './types.ts';
+import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
 
 export class DialError extends Error {
   constructor(

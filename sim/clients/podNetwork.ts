@@ -5,7 +5,6 @@
 // resolver (which reads the pod's /etc/hosts, where the kubelet wrote the hostAliases) and the pod's own address.
 import { mapPrivilegedPort } from '../../scripts/core/endpoint.ts';
 import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
-import type { ClientPodSpec } from './types.ts';
 
 export type PodAddressResolution = { ip: string; port: number } | { error: string };
 
@@ -57,3 +56,4 @@ function systemLookup(host: string): Promise<{ address: string }> {
 
 import { isIP } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';

@@ -2,7 +2,7 @@
 // client-go would issue them: GET/LIST of its own objects (LIST with a label selector, as informers of a controller's
 // own objects do), unconditional PUT updates (no resourceVersion), merge-patches, creates and deletes.
 import type { Rng } from '../../scripts/core/random.ts';
-import type { ClientPodSpec, ClientResource, ClientVerb, MixEntry } from './types.ts';
+import type { ClientPodSpec, ClientResource, ClientVerb, MixEntry } from '../../scripts/core/clientPod.ts';
 
 export interface RestCall {
   verb: ClientVerb | 'watch';

@@ -22,6 +22,7 @@ import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
 import { GARDENER_ROUTE_TIMEOUT_MS, RouteTimeouts } from './routeTimeout.ts';
 import { UpstreamCluster } from './upstreamCluster.ts';
 import { H2UpstreamPool } from './upstreamPool.ts';
+import type { GatewayStats } from '../../scripts/core/componentStats.ts';
 
 export interface GatewayControlPlaneConfig {
   /** SNI / :authority names of this control plane (Gateway servers[].hosts). */
@@ -63,24 +64,6 @@ export interface GatewayPodInfo {
   ip: string;
   port: number;
   mode: GatewayPodConfig['mode'];
-}
-
-export interface GatewayStats {
-  pod: string;
-  mode: GatewayPodConfig['mode'];
-  downstreamConnections: number;
-  downstreamStreams: number;
-  localReplies: Record<string, number>;
-  retries: number;
-  upstreamConnectionsOpened: number;
-  /** Upstream HTTP/2 connections open now, per host (`<public host>/<host>` for every control plane after the first). */
-  upstreamConnections: Record<string, number>;
-  /**
-   * Per cluster kind (default, mtls, connection-upgrade or passthrough): host → requests (or connections) and active.
-   * The first control plane's under the kind; each further one's under `<kind>|<its public host>`.
-   */
-  clusters: Record<string, Record<string, { requests: number; active: number }>>;
-  rejectedConnections: Record<string, number>;
 }
 
 interface PlaneRuntime extends ControlPlaneRoutes {

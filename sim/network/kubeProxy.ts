@@ -14,6 +14,7 @@ import { defineComponent } from '../runtime/component.ts';
 import { createBackendChooser, type BackendChooser, type KubeProxyMode } from './backendChoice.ts';
 import { decideIngress, normalizeIp, type PodIdentity } from './networkPolicy.ts';
 import { destroyWhenSettled, resetSocket } from './socketClose.ts';
+import type { ServiceProxyStats } from '../../scripts/core/componentStats.ts';
 
 /** A Service as kube-proxy programs it. One port per Service here (both Services the simulator needs have one). */
 export interface ServiceSpec {
@@ -38,18 +39,6 @@ export interface KubeProxyConfig {
 
 export interface KubeProxyInfo {
   listeners: { service: string; ip: string; port: number; listenPort: number }[];
-}
-
-export interface BackendConnectionStats {
-  opened: number;
-  active: number;
-}
-
-export interface ServiceProxyStats {
-  service: string;
-  backends: Record<string, BackendConnectionStats>;
-  denied: number;
-  refusedNoEndpoints: number;
 }
 
 interface TrackedConnection {

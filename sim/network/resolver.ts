@@ -3,11 +3,7 @@
 // ndots:5, answered by cluster DNS for Service names. The simulator has no upstream DNS: a public name resolves
 // only through a hostAlias (which is exactly what Gardener's webhook adds).
 import net from 'node:net';
-
-export interface HostAlias {
-  ip: string;
-  hostnames: string[];
-}
+import type { HostAlias } from '../../scripts/core/hostAlias.ts';
 
 /** A Service as cluster DNS knows it. */
 export interface ServiceRecord {

@@ -14,7 +14,7 @@
 // Hosts import a component module for its descriptor without running it there: a module whose implementation needs
 // a heavy package loads it inside its factory (sim/webhookPod.ts loads @kubernetes/client-node that way), so that
 // starting a cluster does not pay for it in the host thread.
-import type { ThreadHealth } from './threadHealth.ts';
+import type { ThreadHealth } from '../../scripts/core/componentStats.ts';
 
 /** The operations a component offers while it runs. Arguments and results must be structured-clone-safe. */
 // `any` is the only way to let each method keep its own parameter list in a record type.

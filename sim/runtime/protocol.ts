@@ -1,6 +1,6 @@
 // Messages between the host and a component running in a worker thread (sim/runtime/serveInWorker.ts and
 // sim/runtime/startComponent.ts are the only two places that speak it).
-import type { ThreadHealth } from './threadHealth.ts';
+import type { ThreadHealth } from '../../scripts/core/componentStats.ts';
 
 export interface SerializedError {
   message: string;

@@ -3,7 +3,8 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Component, ComponentDescriptor, ComponentEventListener, ComponentHandle, MethodTable, Remote } from './component.ts';
 import { deserializeError, type HostMessage, type WorkerMessage } from './protocol.ts';
-import { ThreadHealthMonitor, type ThreadHealth } from './threadHealth.ts';
+import { ThreadHealthMonitor } from './threadHealth.ts';
+import type { ThreadHealth } from '../../scripts/core/componentStats.ts';
 
 const BOOT = new URL('./workerBoot.mjs', import.meta.url);
 

@@ -14,18 +14,7 @@
 import fs from 'node:fs';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
-
-export interface ThreadHealth {
-  /** Wall time covered by these figures (ms). */
-  windowMs: number;
-  loopDelayP50Ms: number;
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
-  /** Busy share of the event loop over the window, 0..1. */
-  utilization: number;
-  /** CPU time of this thread over the window (user + system, ms); NaN where it cannot be read. */
-  cpuMs: number;
-}
+import type { ThreadHealth } from '../../scripts/core/componentStats.ts';
 
 /** Linux USER_HZ: /proc reports CPU times in 1/100 s on every mainstream kernel configuration. */
 const CLOCK_TICKS_PER_SECOND = 100;

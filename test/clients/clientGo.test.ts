@@ -2,13 +2,14 @@
 import http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
 import clientPods from '../../sim/clients/clients.ts';
-import type { ClientPodSpec, ClientRunResult, ClientsConfig } from '../../sim/clients/types.ts';
+import type { ClientsConfig } from '../../sim/clients/types.ts';
 import { clientPodIp, serviceIp } from '../../scripts/cluster/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
 import { pollUntil } from '../../scripts/runner/poll.ts';
 import { testClientPod } from '../helpers/clientPodSpec.ts';
 import { FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
+import type { ClientPodSpec, ClientRunResult } from '../../scripts/core/clientPod.ts';
 
 function pod(cp: TestControlPlane, overrides: Partial<ClientPodSpec> = {}, index = 0): ClientPodSpec {
   const path = {

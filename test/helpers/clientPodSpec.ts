@@ -1,6 +1,6 @@
 // A client-go pod spec for tests that drive sim/clients directly: one pod reaching `server` (a public name that its
 // host alias maps to `aliasIp`), with a fast client-go profile unless the test overrides it.
-import type { ClientPodSpec } from '../../sim/clients/types.ts';
+import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
 
 export interface TestPodPath {
   /** The pod's own IP (the source address it binds). */

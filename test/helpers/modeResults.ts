@@ -1,12 +1,12 @@
 // Mode results for tests of what reads them (checks, convergence, the gate), built the way a run builds them: from
 // per-replica bucket series and client accounting, through buildModeResult (scripts/runner/modeResult.ts).
-import type { ClientRunResult } from '../../sim/clients/types.ts';
 import { Scenario, type ModeName, type ScenarioInput } from '../../scenarios/schema.ts';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import type { Incarnation, LoadSamples, ReplicaSeries } from '../../scripts/measure/loadSampler.ts';
 import { ZERO_COUNTS, type ReplicaSnapshot } from '../../scripts/measure/scrape.ts';
 import { buildModeResult } from '../../scripts/runner/modeResult.ts';
 import type { ModeResult, TimelineEvent } from '../../scripts/runner/results.ts';
+import type { ClientRunResult } from '../../scripts/core/clientPod.ts';
 
 export interface ReplicaFixture {
   requests: number[];

@@ -11,8 +11,8 @@ import { afterAll, describe, expect } from 'vitest';
 import { LOAD_CLIENT_DIR } from '../../scripts/binaries/components.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
 import { PodAccounting } from '../../sim/clients/accounting.ts';
-import type { ClientPodSpec } from '../../sim/clients/types.ts';
 import { itWithGo } from '../helpers/goTests.ts';
+import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loadclient-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -2,13 +2,13 @@
 // recording fake of the Target seam: the changes in order, one kind at a time, final /metrics to the sampler, pods
 // started and stopped through the fleets, and an event that fails recorded instead of thrown.
 import { describe, expect, it, vi } from 'vitest';
-import type { ClientPodSpec } from '../../sim/clients/types.ts';
 import { Scenario, type ScenarioInput } from '../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../scripts/cluster/changes.ts';
 import type { LoadSampler } from '../../scripts/measure/loadSampler.ts';
 import { ClientFleets } from '../../scripts/runner/clientFleets.ts';
 import { TimelineRunner } from '../../scripts/runner/timeline.ts';
 import type { ClientFleet, ClusterMembers, PodAdmission, RunningCluster } from '../../scripts/targets/target.ts';
+import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
 
 class FakeCluster {
   readonly applied: string[] = [];

@@ -2,15 +2,17 @@
 // scripts/targets/target.ts; docs/binary-target.md). start() brings it up in the order a real seed does
 // (clusterBoot.ts); the timeline's changes become process and object changes (binaryChanges.ts); close() removes
 // every process, namespace, rule and file, also after a failure half-way.
-import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import type { ClusterPlan } from '../../cluster/plan.ts';
-import type { MachineCpu } from '../../measure/machineCpu.ts';
+import path from 'node:path';
+import { MachineCpuMeter, ownProcessMicros, type MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
 import { binaryClientFleet } from './clientFleet.ts';
 import { bootCluster, type BootedCluster } from './clusterBoot.ts';
+import { ProcessCpuMeter } from './processCpu.ts';
+import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 /** The first fleet's warm-up keeps trying this long while the path to the apiservers settles (kube-proxy, EDS). */
 const INITIAL_WARM_UP_RETRY_MS = 20_000;
@@ -19,6 +21,9 @@ export class BinaryCluster implements RunningCluster {
   readonly closeTimeoutMs = 60_000;
   private loadStarted = false;
   private closing: Promise<void> | undefined;
+  private readonly processCpu = new ProcessCpuMeter();
+  private windowStart = performance.now();
+  private readonly machine = MachineCpuMeter.open('/proc/stat', () => ownProcessMicros() + this.processCpu.totalMs() * 1000);
 
   private constructor(
     private readonly booted: BootedCluster,
@@ -70,16 +75,37 @@ export class BinaryCluster implements RunningCluster {
     return { kubeProxy: [], gateways: [] };
   }
 
-  /** The simulator's self-check measures its own event loops; real processes have none (docs/binary-target.md#what-it-does-not-do). */
-  async componentHealth(): Promise<ComponentHealth[]> {
-    return [];
+  /**
+   * Every process of the cluster with the CPU it used in the window (docs/binary-target.md#self-check): real processes
+   * have no event loop to measure, so only their CPU is reported, and the self-check judges the machine, not them.
+   */
+  async componentHealth(reset = false): Promise<ComponentHealth[]> {
+    if (reset) {
+      this.processCpu.reset();
+      this.windowStart = performance.now();
+    }
+    const windowMs = performance.now() - this.windowStart;
+    return this.processCpu.read().map(({ process, cpuMs }) => ({
+      component: process.spec.name,
+      kind: path.basename(process.spec.command),
+      realProcess: true,
+      windowMs,
+      loopDelayP50Ms: NaN,
+      loopDelayP99Ms: NaN,
+      loopDelayMaxMs: NaN,
+      utilization: NaN,
+      cpuMs,
+    }));
   }
 
-  async machineCpu(): Promise<MachineCpu | undefined> {
-    return undefined;
+  /** The machine's CPUs over the window, with this run's part: the runner's process and every process of the cluster. */
+  async machineCpu(reset = false): Promise<MachineCpu | undefined> {
+    if (reset) this.machine?.reset();
+    return this.machine?.read();
   }
 
   close(): Promise<void> {
+    this.processCpu.close();
     this.closing ??= this.booted.close();
     return this.closing;
   }

@@ -1,10 +1,10 @@
 // The binary target's client pods as a fleet (a ControlPortFleet, scripts/targets/controlPortFleet.ts): each is the Go
 // load client in its own network namespace (clientPods.ts), its control port reached over HTTP through the node.
 import http from 'node:http';
-import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import { ControlPortFleet } from '../controlPortFleet.ts';
 import { CONTROL_PORT } from '../kind/loadClient/protocol.ts';
 import { getText } from './httpGet.ts';
+import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 export function binaryClientFleet(
   pods: ClientPodSpec[],

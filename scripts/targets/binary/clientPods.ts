@@ -8,7 +8,6 @@ import { clientPodIp } from '../../cluster/addresses.ts';
 import { clientBehaviour } from '../../cluster/clientPod.ts';
 import type { ClusterPlan, GenericKubeconfig } from '../../cluster/plan.ts';
 import { Rng } from '../../core/random.ts';
-import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ResolvedKindOptions } from '../kind/options.ts';
 import { fleetPodObjects } from '../kind/manifests/workloads.ts';
@@ -16,8 +15,9 @@ import type { PodAdmission } from '../target.ts';
 import { KubeApiError, kubeMessage } from './kubeApi.ts';
 import type { PodToRun } from './kubelet/podProcess.ts';
 import type { ObjectData } from './kubelet/volumes.ts';
-import type { HostAlias } from './network/podResolverFiles.ts';
 import type { PodRuntime, RunningPod } from './podRuntime.ts';
+import type { ClientPodSpec } from '../../core/clientPod.ts';
+import type { HostAlias } from '../../core/hostAlias.ts';
 
 interface AdmittedPod {
   object: { metadata: { name: string; namespace: string; labels?: Record<string, string> }; spec: PodToRun['spec'] & { hostAliases?: HostAlias[] } };

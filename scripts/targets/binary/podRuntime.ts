@@ -17,7 +17,8 @@ import { startPodProcess, type ContainerLike, type PodToRun } from './kubelet/po
 import type { ObjectData } from './kubelet/volumes.ts';
 import type { NetworkRun } from './network/networkRun.ts';
 import type { PodNamespace } from './network/podNamespace.ts';
-import { serviceDnsNames, type ClusterDnsEntry, type HostAlias } from './network/podResolverFiles.ts';
+import { serviceDnsNames, type ClusterDnsEntry } from './network/podResolverFiles.ts';
+import type { HostAlias } from '../../core/hostAlias.ts';
 
 export interface HttpGetProbe {
   httpGet: { path: string; port: number; scheme?: 'HTTP' | 'HTTPS'; httpHeaders?: { name: string; value: string }[] };

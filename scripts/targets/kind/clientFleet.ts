@@ -2,12 +2,12 @@
 // pod runs the load client (docs/kind.md#the-load-client), its control port reached through the seed API server's pod
 // proxy (`kubectl get --raw /api/v1/namespaces/<ns>/pods/<pod>:8080/proxy/...`, loadClient/protocol.ts); pods whose
 // results were read are deleted with kubectl.
-import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import { ControlPortFleet } from '../controlPortFleet.ts';
 import { podProxyPath } from './loadClient/protocol.ts';
 import { KUBECTL_CONCURRENCY } from './mapLimited.ts';
 import { seedFlags, type SeedAccess } from './steps.ts';
 import type { ToolRunner } from './tools.ts';
+import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 export class KindClientFleet extends ControlPortFleet {
   constructor(pods: ClientPodSpec[], runner: ToolRunner, access: SeedAccess, warmUpRetryMs: number, onRun: () => void) {

@@ -4,7 +4,6 @@
 // webhook, one `kubectl create` each; every kube-apiserver pod's /metrics is scraped through a port-forward; the
 // timeline's topology changes become kubectl actions (planChange); close() removes what the run created.
 import path from 'node:path';
-import type { ClientPodSpec } from '../../../sim/clients/types.ts';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientBehaviour } from '../../cluster/clientPod.ts';
 import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
@@ -47,6 +46,7 @@ import { parsePodList, Roster } from './roster.ts';
 import { parseServerError } from './serverError.ts';
 import { seedFlags, type CommandPlan, type SeedAccess } from './steps.ts';
 import { ToolFailedError, type ToolRunner } from './tools.ts';
+import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 /** How long the initial fleet's warm-up keeps trying while the path to the apiservers comes up. */
 const INITIAL_WARM_UP_RETRY_MS = 90_000;

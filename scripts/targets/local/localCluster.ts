@@ -5,7 +5,7 @@
 // are started from their descriptors, every control plane's kube-apiserver in parallel.
 import controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import clientPods from '../../../sim/clients/clients.ts';
-import type { ClientPodSpec, ClientsConfig, PrepareResult, RunOptions } from '../../../sim/clients/types.ts';
+import type { ClientsConfig } from '../../../sim/clients/types.ts';
 import gatewayPod from '../../../sim/gateway/gatewayPod.ts';
 import { KubeApiError } from '../../../sim/kube/restClient.ts';
 import kubeProxyComponent from '../../../sim/network/kubeProxy.ts';
@@ -35,6 +35,7 @@ import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
 import { SeedCluster } from './seedCluster.ts';
+import type { ClientPodSpec, PrepareResult, RunOptions } from '../../core/clientPod.ts';
 
 type GatewayHandle = HandleOf<typeof gatewayPod>;
 type ClientsHandle = HandleOf<typeof clientPods>;

@@ -21,9 +21,9 @@ import {
   podProxyPath,
 } from '../../../scripts/targets/kind/loadClient/protocol.ts';
 import { clientPodManifest } from '../../../scripts/targets/kind/manifests/workloads.ts';
-import type { ClientRunResult } from '../../../sim/clients/types.ts';
 import { ADMIN_TOKEN, startTestControlPlane, type TestControlPlane } from '../../helpers/controlPlane.ts';
 import { allowedByDockerignore, readDockerfile } from '../../helpers/dockerImage.ts';
+import type { ClientRunResult } from '../../../scripts/core/clientPod.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const DOCKERFILE = 'scripts/targets/kind/loadClient/Dockerfile';

@@ -18,8 +18,8 @@ import { MODES } from '../../../scripts/cluster/modes.ts';
 import { resolveKindOptions } from '../../../scripts/targets/kind/options.ts';
 import { parsePodList, Roster } from '../../../scripts/targets/kind/roster.ts';
 import { kubectl, manifestFile, type CommandPlan } from '../../../scripts/targets/kind/steps.ts';
-import type { ClientPodSpec, ClientRunResult } from '../../../sim/clients/types.ts';
 import { recordingRunner } from './recordingRunner.ts';
+import type { ClientPodSpec, ClientRunResult } from '../../../scripts/core/clientPod.ts';
 
 let tmp: string;
 beforeAll(() => {

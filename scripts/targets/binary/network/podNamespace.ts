@@ -17,9 +17,9 @@ import {
   podResolvConf,
   POD_NSSWITCH,
   type ClusterDnsEntry,
-  type HostAlias,
   type PodIdentity,
 } from './podResolverFiles.ts';
+import type { HostAlias } from '../../../core/hostAlias.ts';
 
 /** Where `ip netns exec` finds the files it bind-mounts over /etc (iproute2 ip/ipnetns.c, NETNS_ETC_DIR). */
 export const NETNS_ETC_DIR = '/etc/netns';

@@ -11,11 +11,7 @@
 // - nsswitch.conf: `hosts: files dns`, as in the Debian-based images, so the machine's own nsswitch (mdns,
 //   myhostname) cannot answer for the pod.
 // Pure functions: the pod module writes them.
-
-export interface HostAlias {
-  ip: string;
-  hostnames: string[];
-}
+import type { HostAlias } from '../../../core/hostAlias.ts';
 
 /** A name → address a cluster DNS server would answer (e.g. `kube-apiserver` → its ClusterIP). */
 export interface ClusterDnsEntry {

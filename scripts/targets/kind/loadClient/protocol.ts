@@ -1,7 +1,7 @@
 // The contract between the kind target and a load-client pod (docs/kind.md#the-load-client): the environment the pod
 // starts with, and the HTTP control port the target reaches through the seed API server's pod proxy
 // (GET /api/v1/namespaces/<ns>/pods/<pod>:8080/proxy/<path>). Plain data and pure functions, loaded on both sides.
-import type { ClientBehaviour } from '../../../../sim/clients/types.ts';
+import type { ClientBehaviour } from '../../../core/clientPod.ts';
 
 export const CONTROL_PORT = 8080;
 
