@@ -4,7 +4,7 @@
 // is asserted in tests; a table per part goes to the terminal, everything to results/bench-<time>.json.
 //
 //   npm run bench                       # everything but gate-repeat
-//   npm run bench -- --only gateway,loadgen,webhook,scale,startup,scenario,gate
+//   npm run bench -- --only gateway,apiserver,loadgen,webhook,scale,startup,scenario,gate
 //   npm run bench -- gate-repeat --runs 10   # the gate's false-failure rate (parts can also be given as arguments)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,11 +25,12 @@ import { gateRepeatTables, runGateRepeat } from './bench/gateRepeat.ts';
 import { runGatewayBench } from './bench/gatewayBench.ts';
 import { runLoadGeneratorBench } from './bench/loadGeneratorBench.ts';
 import { ensurePeer } from './bench/peers.ts';
+import { apiserverPeerTable, runApiserverPeerBench } from './bench/apiserverPeer.ts';
 import { runScaleBench } from './bench/scaleBench.ts';
 import { runSeedScaleBench, seedScaleTable } from './bench/seedScaleBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
 
-const PARTS = ['gateway', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
+const PARTS = ['gateway', 'apiserver', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
 type Part = (typeof PARTS)[number];
 /** What `npm run bench` runs without --only: everything but gate-repeat (about 7 minutes per run) and seed-scale (in scale). */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'gate-repeat' && p !== 'seed-scale');
@@ -93,7 +94,7 @@ function partsOf(positional: string[]): Part[] {
 
 const program = new Command('npm run bench --')
   .description(
-    "measure the gateway (vs HAProxy and direct), the load generator (vs h2load), the webhook, scale tables, start-up, the hot-client and gate wall times, and (gate-repeat) the gate's false-failure rate",
+    "measure the gateway (vs Envoy, HAProxy and direct), the real kube-apiserver (GET, LIST, WATCH fan-out), the load generator (vs h2load), the webhook, scale tables, start-up, the hot-client and gate wall times, and (gate-repeat) the gate's false-failure rate",
   )
   .argument('[parts...]', `parts to run, as --only (${PARTS.join(', ')})`)
   .addOption(new Option('--only <parts>', `comma-separated subset of ${PARTS.join(', ')} (default: all but gate-repeat)`).argParser(listParser(PARTS)))
@@ -118,6 +119,12 @@ const program = new Command('npm run bench --')
           const r = await runGatewayBench({ log });
           text = skippedOr(r, (g) => gatewayTables(g, tty));
           report.gateway = r;
+        }
+        if (part === 'apiserver') {
+          const h2load = await ensurePeer('h2load', log);
+          const r = h2load.ok ? await runApiserverPeerBench({ h2loadPath: h2load.path, log }) : { skipped: h2load.message };
+          text = skippedOr(r, (g) => apiserverPeerTable(g));
+          report.apiserver = r;
         }
         if (part === 'loadgen') {
           const r = await runLoadGeneratorBench({ log });

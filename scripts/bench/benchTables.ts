@@ -31,6 +31,8 @@ export function gatewayTables(r: GatewayBenchResult, tty: boolean): string {
     `gateway / HAProxy random(2) saturated req/s: ${n(r.ratios.gatewayOverHaproxyRandom2SaturatedRps, 2)}`,
     `gateway / HAProxy roundrobin: ${n(r.ratios.gatewayOverHaproxyRoundrobinSaturatedRps, 2)}`,
     `gateway / direct: ${n(r.ratios.gatewayOverDirectSaturatedRps, 2)}`,
+    `gateway / Envoy: ${n(r.ratios.gatewayOverEnvoySaturatedRps, 2)}`,
+    `Envoy / HAProxy random(2): ${n(r.ratios.envoyOverHaproxyRandom2SaturatedRps, 2)}`,
   ].join('; ');
   return [
     table(['shape', 'path', 'req/s', 'p50 ms', 'p99 ms', 'added p99 ms', 'per backend', 'max/mean'], rows, tty),

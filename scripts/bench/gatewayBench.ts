@@ -5,7 +5,9 @@
 //                       worker thread like one Envoy worker) -> 3 replicas,
 //   haproxy-random2     h2load -> HAProxy (Debian haproxy) as an HTTP/2 L7 balancer, `balance random(2)`: its
 //                       power-of-two-choices mode, the same rule as Envoy's LEAST_REQUEST with choice_count 2,
-//   haproxy-roundrobin  the same HAProxy with `balance roundrobin`.
+//   haproxy-roundrobin  the same HAProxy with `balance roundrobin`,
+//   envoy               h2load -> real Envoy (the binaries' envoy, the version Istio's gateway embeds) with
+//                       LEAST_REQUEST, one worker, configured as the gateway (envoyPeer.ts); skipped without it.
 // At fixed total rates (h2load --rps over 4 connections) the p99 difference to `direct` is a balancer's added p99;
 // closed loop gives saturation. Per-backend request counts come from each replica's own /metrics, so every balancer
 // is counted by the same code. Peers that are missing are installed with apt (peers.ts) or skipped with a message.
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { h2loadArgs, h2loadVersion, runH2load, type H2loadSummary } from './h2load.ts';
+import { findEnvoyPeer, startEnvoyOnTestbed } from './envoyPeer.ts';
 import { startHaproxy, type HaproxyBalance } from './haproxy.ts';
 import { ensurePeer } from './peers.ts';
 import { round } from './stats.ts';
@@ -34,7 +37,7 @@ export interface GatewayBenchOptions {
   fixedRates?: number[];
 }
 
-export type PathName = 'direct' | 'gateway' | 'haproxy-random2' | 'haproxy-roundrobin';
+export type PathName = 'direct' | 'gateway' | 'haproxy-random2' | 'haproxy-roundrobin' | 'envoy';
 
 export interface PathRun extends H2loadSummary {
   /** Requests each replica counted during the run (warm-up included). */
@@ -46,7 +49,7 @@ export interface PathRun extends H2loadSummary {
 export interface GatewayBenchResult {
   what: string;
   target: string;
-  tools: { h2load: string; haproxy?: string };
+  tools: { h2load: string; haproxy?: string; envoy?: string };
   skipped: string[];
   paths: PathName[];
   /** Per fixed rate: each path's run and its p99 minus the direct p99 at that rate (ms). */
@@ -56,6 +59,8 @@ export interface GatewayBenchResult {
     gatewayOverHaproxyRandom2SaturatedRps?: number;
     gatewayOverHaproxyRoundrobinSaturatedRps?: number;
     gatewayOverDirectSaturatedRps: number;
+    gatewayOverEnvoySaturatedRps?: number;
+    envoyOverHaproxyRandom2SaturatedRps?: number;
   };
   meetsTarget: { saturatedRatio?: boolean; addedP99: boolean };
 }
@@ -73,7 +78,8 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
   const h2load = await ensurePeer('h2load', log);
   if (!h2load.ok) return { skipped: h2load.message };
   const haproxyBin = await ensurePeer('haproxy', log);
-  const skipped = haproxyBin.ok ? [] : [haproxyBin.message];
+  const envoyPeer = findEnvoyPeer();
+  const skipped = [...(haproxyBin.ok ? [] : [haproxyBin.message]), ...(envoyPeer.ok ? [] : [envoyPeer.message])];
   for (const message of skipped) log(message);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-bench-'));
@@ -85,26 +91,9 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
       direct: `${bed.replicaIps[0]}:${REPLICA_PORT}`,
       gateway: `${bed.gatewayIp(0)}:${GATEWAY_PORT}`,
     };
-    let haproxyVersion: string | undefined;
-    if (haproxyBin.ok) {
-      for (const [name, { balance, index }] of Object.entries(HAPROXY_PATHS)) {
-        const haproxyDir = fs.mkdtempSync(path.join(dir, 'haproxy-'));
-        const running = await startHaproxy({
-          bin: haproxyBin.path,
-          dir: haproxyDir,
-          ip: bed.gatewayIp(index),
-          port: GATEWAY_PORT,
-          balance,
-          threads: 1,
-          replicas: bed.replicas,
-          serving: bed.serving,
-          caPem: bed.caPem,
-        });
-        bed.onClose(() => running.stop());
-        haproxyVersion = running.version;
-        connectTo[name as PathName] = `${bed.gatewayIp(index)}:${GATEWAY_PORT}`;
-      }
-    }
+    const haproxyVersion = haproxyBin.ok ? await startHaproxyPaths(bed, haproxyBin.path, dir, connectTo) : undefined;
+    const envoy = envoyPeer.ok ? await startEnvoyOnTestbed(bed, envoyPeer.binary, dir) : undefined;
+    if (envoy) connectTo.envoy = envoy.address;
     const paths = Object.keys(connectTo) as PathName[];
     log(`paths: ${paths.map((p) => `${p} ${connectTo[p]}`).join(', ')}`);
 
@@ -138,18 +127,19 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     }
     const saturation: Partial<Record<PathName, PathRun>> = {};
     for (const name of paths) saturation[name] = await measure(name, 'saturation');
-
-    const over = (p: PathName) => (saturation[p] ? round(saturation.gateway!.perSecond / saturation[p].perSecond) : undefined);
+    const over = (p: PathName) => rpsRatio(saturation.gateway, saturation[p]);
     const atTarget = fixedRates.find((f) => f.rate === TARGET_ADDED_P99_AT);
     const ratios = {
       gatewayOverHaproxyRandom2SaturatedRps: over('haproxy-random2'),
       gatewayOverHaproxyRoundrobinSaturatedRps: over('haproxy-roundrobin'),
       gatewayOverDirectSaturatedRps: over('direct')!,
+      gatewayOverEnvoySaturatedRps: over('envoy'),
+      envoyOverHaproxyRandom2SaturatedRps: rpsRatio(saturation.envoy, saturation['haproxy-random2']),
     };
     return {
-      what: `small GETs (bearer token) over TLS + HTTP/2, h2load -t1 -c4 (-m16 --rps at ${rates.join(', ')} req/s; -m32 closed loop at saturation), ${durationSeconds} s measured after ${warmupSeconds} s warm-up per run; 3 replicas with zero service time in one worker; the gateway pod in one worker; HAProxy nbthread 1`,
+      what: `small GETs (bearer token) over TLS + HTTP/2, h2load -t1 -c4 (-m16 --rps at ${rates.join(', ')} req/s; -m32 closed loop at saturation), ${durationSeconds} s measured after ${warmupSeconds} s warm-up per run; 3 replicas with zero service time in one worker; the gateway pod in one worker; HAProxy nbthread 1; Envoy --concurrency 1`,
       target: `gateway >= ${TARGET_RATIO}x HAProxy's saturated req/s; added p99 < ${TARGET_ADDED_P99_MS} ms at ${TARGET_ADDED_P99_AT} req/s`,
-      tools: { h2load: await h2loadVersion(h2load.path), haproxy: haproxyVersion },
+      tools: { h2load: await h2loadVersion(h2load.path), haproxy: haproxyVersion, envoy: envoy?.version },
       skipped,
       paths,
       fixedRates,
@@ -165,4 +155,32 @@ export async function runGatewayBench(options: GatewayBenchOptions = {}): Promis
     await bed.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** a's saturated req/s over b's, when both ran. */
+function rpsRatio(a: PathRun | undefined, b: PathRun | undefined): number | undefined {
+  return a && b ? round(a.perSecond / b.perSecond) : undefined;
+}
+
+/** Both HAProxy peers on the testbed (stopped with it), their addresses added to `connectTo`; HAProxy's version. */
+async function startHaproxyPaths(bed: Testbed, bin: string, dir: string, connectTo: Partial<Record<PathName, string>>): Promise<string> {
+  let version = '';
+  for (const [name, { balance, index }] of Object.entries(HAPROXY_PATHS)) {
+    const haproxyDir = fs.mkdtempSync(path.join(dir, 'haproxy-'));
+    const running = await startHaproxy({
+      bin,
+      dir: haproxyDir,
+      ip: bed.gatewayIp(index),
+      port: GATEWAY_PORT,
+      balance,
+      threads: 1,
+      replicas: bed.replicas,
+      serving: bed.serving,
+      caPem: bed.caPem,
+    });
+    bed.onClose(() => running.stop());
+    version = running.version;
+    connectTo[name as PathName] = `${bed.gatewayIp(index)}:${GATEWAY_PORT}`;
+  }
+  return version;
 }
