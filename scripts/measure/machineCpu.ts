@@ -55,13 +55,20 @@ export function machineCpuBetween(before: { stat: ProcStatCpu; processMicros: nu
 export class MachineCpuMeter {
   private start: { stat: ProcStatCpu; processMicros: number };
 
-  private constructor(private readonly statFile: string) {
+  private constructor(
+    private readonly statFile: string,
+    private readonly runMicros: () => number,
+  ) {
     this.start = this.sample();
   }
 
-  /** Undefined where there is no /proc/stat (not Linux). */
-  static open(statFile = '/proc/stat'): MachineCpuMeter | undefined {
-    return fs.existsSync(statFile) ? new MachineCpuMeter(statFile) : undefined;
+  /**
+   * Undefined where there is no /proc/stat (not Linux). `runMicros`: the CPU time the run has used so far, µs; by
+   * default this process's (every simulator thread); the binary target adds its components' processes
+   * (scripts/targets/binary/processCpu.ts).
+   */
+  static open(statFile = '/proc/stat', runMicros: () => number = ownProcessMicros): MachineCpuMeter | undefined {
+    return fs.existsSync(statFile) ? new MachineCpuMeter(statFile, runMicros) : undefined;
   }
 
   reset(): void {
@@ -73,7 +80,12 @@ export class MachineCpuMeter {
   }
 
   private sample(): { stat: ProcStatCpu; processMicros: number } {
-    const usage = process.cpuUsage();
-    return { stat: parseProcStat(fs.readFileSync(this.statFile, 'utf8')), processMicros: usage.user + usage.system };
+    return { stat: parseProcStat(fs.readFileSync(this.statFile, 'utf8')), processMicros: this.runMicros() };
   }
+}
+
+/** This process's CPU time so far (user + system of every thread), µs. */
+export function ownProcessMicros(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
 }

@@ -137,6 +137,8 @@ export interface SelfCheckComponent {
   cpuMs: number;
   cpuShare: number;
   utilization: number;
+  /** A real component's process (binary target): CPU of all its threads and waited-for children; no event loop (NaN). */
+  realProcess?: boolean;
 }
 
 export interface SelfCheck {

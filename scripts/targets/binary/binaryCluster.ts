@@ -6,12 +6,12 @@ import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
 import type { ClusterPlan } from '../../cluster/plan.ts';
 import path from 'node:path';
-import { MachineCpuMeter, ownProcessMicros, type MachineCpu } from '../../measure/machineCpu.ts';
+import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
 import { binaryClientFleet } from './clientFleet.ts';
 import { bootCluster, type BootedCluster } from './clusterBoot.ts';
-import { ProcessCpuMeter } from './processCpu.ts';
+import { ProcessCpuMeter, runCpuMs } from './processCpu.ts';
 import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 /** The first fleet's warm-up keeps trying this long while the path to the apiservers settles (kube-proxy, EDS). */
@@ -23,7 +23,7 @@ export class BinaryCluster implements RunningCluster {
   private closing: Promise<void> | undefined;
   private readonly processCpu = new ProcessCpuMeter();
   private windowStart = performance.now();
-  private readonly machine = MachineCpuMeter.open('/proc/stat', () => ownProcessMicros() + this.processCpu.totalMs() * 1000);
+  private readonly machine = MachineCpuMeter.open('/proc/stat', () => runCpuMs() * 1000);
 
   private constructor(
     private readonly booted: BootedCluster,

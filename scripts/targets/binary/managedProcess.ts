@@ -7,6 +7,13 @@ import fs from 'node:fs';
 
 const TAIL_LINES = 40;
 
+/** Every process this Node process started and that has not ended yet (the self-check reads their CPU, processCpu.ts). */
+const RUNNING = new Set<ManagedProcess>();
+
+export function runningProcesses(): ManagedProcess[] {
+  return [...RUNNING];
+}
+
 export interface ProcessSpec {
   /** A short name for messages: `etcd`, `kube-apiserver-1`, `envoy-0`. */
   name: string;
@@ -36,6 +43,7 @@ export class ManagedProcess {
     const [command, ...args] = [...(spec.prefix ?? []), spec.command, ...spec.args];
     this.log = spec.logFile ? fs.createWriteStream(spec.logFile, { flags: 'a' }) : undefined;
     this.child = spawn(command!, args, { env: spec.env ?? process.env, cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    RUNNING.add(this);
     const onData = (chunk: Buffer) => {
       this.log?.write(chunk);
       for (const line of chunk.toString().split('\n')) {
@@ -49,10 +57,12 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.tail.push(`${command}: ${error.message}`);
+        RUNNING.delete(this);
         this.exit ??= { code: 127, signal: null };
         resolve(this.exit);
       });
       this.child.once('close', (code, signal) => {
+        RUNNING.delete(this);
         this.exit ??= { code, signal };
         this.log?.end();
         this.log = undefined;

@@ -1,0 +1,85 @@
+// The binary target's self-check (docs/binary-target.md#self-check): the CPU time of every process of the cluster over
+// the load phase, read from /proc/<pid>/stat (proc(5): utime and stime, fields 14 and 15, of all the process's threads,
+// and cutime and cstime, fields 16 and 17, of the children it waited for, e.g. kube-proxy's iptables-restore), in
+// USER_HZ ticks. A process that exits inside the window keeps the CPU of its last reading: the meter reads every
+// process four times a second while a window is open, so a replica killed by a timeline event still counts (up to the
+// last 250 ms). The run's total for the machine line is exact: a child's CPU moves into this process's own cutime and
+// cstime the moment Node reaps it, so runCpuMs() adds this process's four fields to the live children's.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runningProcesses, type ManagedProcess } from './managedProcess.ts';
+
+/** Linux USER_HZ: /proc reports CPU times in 1/100 s on every mainstream kernel configuration. */
+const TICKS_PER_SECOND = 100;
+const SAMPLE_INTERVAL_MS = 250;
+
+/** utime + stime + cutime + cstime of a /proc/<pid>/stat text, in ms. */
+export function processCpuMsOf(statText: string): number {
+  // The command name (field 2) may hold spaces and parentheses: the fields after it start after the last ')'.
+  const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
+  // Field 3 (state) is index 0 here, so field n is index n - 3.
+  const ticks = [14, 15, 16, 17].reduce((sum, field) => sum + Number(fields[field - 3]), 0);
+  if (!Number.isFinite(ticks)) throw new Error(`unexpected /proc/<pid>/stat text: ${statText.slice(0, 80)}`);
+  return (ticks / TICKS_PER_SECOND) * 1000;
+}
+
+/** A process's CPU time so far (ms), or undefined once it is gone. */
+export function processCpuMs(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    return processCpuMsOf(fs.readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ProcessCpu {
+  process: ManagedProcess;
+  /** CPU time used inside the window, ms. */
+  cpuMs: number;
+}
+
+/** The CPU every process of the run used since the window opened (processes started inside it count from 0). */
+export class ProcessCpuMeter {
+  private baseline = new Map<ManagedProcess, number>();
+  private latest = new Map<ManagedProcess, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly processes: () => ManagedProcess[] = runningProcesses) {}
+
+  /** Opens a new window now, and keeps reading every second until close(). */
+  reset(): void {
+    this.baseline.clear();
+    this.latest.clear();
+    this.sample();
+    for (const [process, cpuMs] of this.latest) this.baseline.set(process, cpuMs);
+    this.timer ??= setInterval(() => this.sample(), SAMPLE_INTERVAL_MS).unref();
+  }
+
+  /** Every process seen in the window with its CPU time in it. */
+  read(): ProcessCpu[] {
+    this.sample();
+    return [...this.latest].map(([process, cpuMs]) => ({ process, cpuMs: cpuMs - (this.baseline.get(process) ?? 0) }));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private sample(): void {
+    for (const process of this.processes()) {
+      const cpuMs = process.pid === undefined ? undefined : processCpuMs(process.pid);
+      if (cpuMs !== undefined) this.latest.set(process, cpuMs);
+    }
+  }
+}
+
+/**
+ * The CPU time of the whole run so far, ms: this process (its threads, and every child it reaped: the cluster's
+ * processes that ended, kubectl, ip) and every child still running.
+ */
+export function runCpuMs(processes: () => ManagedProcess[] = runningProcesses): number {
+  let total = processCpuMs(process.pid) ?? 0;
+  for (const child of processes()) total += (child.pid === undefined ? undefined : processCpuMs(child.pid)) ?? 0;
+  return total;
+}

@@ -1,0 +1,72 @@
+// The binary target's self-check reads every process's CPU from /proc/<pid>/stat (scripts/targets/binary/processCpu.ts).
+import { describe, expect, it } from 'vitest';
+import { ManagedProcess } from '../../../scripts/targets/binary/managedProcess.ts';
+import { processCpuMsOf, ProcessCpuMeter, runCpuMs } from '../../../scripts/targets/binary/processCpu.ts';
+import { selfCheckOf } from '../../../scripts/runner/selfCheck.ts';
+
+const BUSY = (ms: number) => `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
+
+async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('process CPU from /proc', () => {
+  it('sums utime, stime, cutime and cstime in USER_HZ ticks, past a command name with spaces and parentheses', () => {
+    // Fields 14-17 are 150, 50, 30, 20 ticks: 2.5 s.
+    const stat = '4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 30 20 20 0 4 0 12345 1000 100';
+    expect(processCpuMsOf(stat)).toBe(2500);
+  });
+
+  it('counts the CPU a process used in the window, also after it exited inside it', async () => {
+    const meter = new ProcessCpuMeter(() => processes);
+    const idle = new ManagedProcess({ name: 'idle', command: process.execPath, args: ['-e', 'setTimeout(() => {}, 3000)'] });
+    const processes = [idle];
+    meter.reset();
+    const busy = new ManagedProcess({ name: 'busy', command: process.execPath, args: ['-e', BUSY(1_500)] });
+    processes.push(busy);
+    try {
+      await busy.exited;
+      const readings = new Map(meter.read().map((r) => [r.process.spec.name, r.cpuMs]));
+      // Read four times a second while it ran: all but its last 250 ms of CPU is counted although it is gone now.
+      expect(readings.get('busy')).toBeGreaterThanOrEqual(1_000);
+      expect(readings.get('idle')).toBeLessThan(300);
+    } finally {
+      meter.close();
+      await idle.stop(1_000);
+    }
+  });
+
+  it("counts the run's CPU exactly, ended children included", async () => {
+    const before = runCpuMs(() => []);
+    const busy = new ManagedProcess({ name: 'busy', command: process.execPath, args: ['-e', BUSY(1_000)] });
+    await busy.exited;
+    // Reaped: its second of CPU is now in this process's cutime and cstime.
+    expect(runCpuMs(() => []) - before).toBeGreaterThanOrEqual(950);
+  });
+
+  it('registers every started process until it ends', async () => {
+    const { runningProcesses } = await import('../../../scripts/targets/binary/managedProcess.ts');
+    const child = new ManagedProcess({ name: 'short', command: process.execPath, args: ['-e', 'setTimeout(() => {}, 200)'] });
+    expect(runningProcesses()).toContain(child);
+    await child.exited;
+    await until('the process to leave the registry', () => !runningProcesses().includes(child));
+  });
+});
+
+describe('the self-check of real processes', () => {
+  it('reports their CPU without judging them, and still judges the machine', () => {
+    const component = { windowMs: 1000, loopDelayP50Ms: NaN, loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, utilization: NaN };
+    const check = selfCheckOf(
+      [{ component: 'kube-apiserver-0', kind: 'kube-apiserver', realProcess: true, ...component, cpuMs: 1_800 }],
+      { count: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0, meanMs: 0 },
+      1_000,
+      { cpus: 2, busyShare: 0.99, processShare: 0.9, othersShare: 0.09 },
+    );
+    expect(check.components[0]).toMatchObject({ component: 'kube-apiserver-0', cpuShare: 1.8, realProcess: true });
+    expect(check.warnings).toEqual(["the machine's 2 CPUs were 99 % busy (this run 90 %, other programs 9 %): every latency includes waiting for a CPU"]);
+  });
+});
