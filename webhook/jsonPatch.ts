@@ -9,6 +9,10 @@ export function escapeJsonPointer(token: string): string {
   return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * A pod's spec.hostAliases entry (core/v1 HostAlias). scripts/core/hostAlias.ts declares the same for the rest of the
+ * project; webhook/ keeps its own because it stands alone (it imports nothing outside webhook/).
+ */
 export interface HostAlias {
   ip: string;
   hostnames: string[];

@@ -36,6 +36,10 @@ export interface ManifestOptions {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 
+/**
+ * A manifest to apply. scripts/core/kubeObject.ts's KubeManifest is the same shape; webhook/ keeps its own because it
+ * stands alone (it imports nothing outside webhook/; its Dockerfile copies only this folder).
+ */
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

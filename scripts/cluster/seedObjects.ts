@@ -24,13 +24,7 @@ import {
 import { renderKubeconfig } from './kubeconfig.ts';
 import type { ClusterPlan, GenericKubeconfig } from './plan.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
-
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [key: string]: unknown };
-  [key: string]: unknown;
-}
+import type { KubeManifest } from '../core/kubeObject.ts';
 
 export { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject };
 
@@ -39,7 +33,7 @@ export interface SeedObject {
   id: RecreatableSeedObject | string;
   /** The collection to POST it to, e.g. /api/v1/namespaces/<ns>/configmaps. */
   collectionPath: string;
-  object: KubeObject;
+  object: KubeManifest;
 }
 
 /**
@@ -120,7 +114,7 @@ function seedAndControlPlaneObjects(plan: ClusterPlan, pems: PemSource): SeedObj
 }
 
 /** Whether an object is the control plane's own: its namespace, or in it (not the seed's). */
-export function ownsSeedObject(plan: Pick<ClusterPlan, 'namespace'>, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
+export function ownsSeedObject(plan: Pick<ClusterPlan, 'namespace'>, object: Pick<KubeManifest, 'kind' | 'metadata'>): boolean {
   return object.metadata.namespace === plan.namespace || (object.kind === 'Namespace' && object.metadata.name === plan.namespace);
 }
 
@@ -168,7 +162,7 @@ function service(
   clusterIP: string,
   selector: Record<string, string>,
   extra: { labels: Record<string, string>; annotations?: Record<string, string>; ports: unknown[] },
-): KubeObject {
+): KubeManifest {
   return {
     apiVersion: 'v1',
     kind: 'Service',

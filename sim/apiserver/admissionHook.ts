@@ -1,6 +1,7 @@
 // The seam between the simulated kube-apiserver and admission plugins (the MutatingAdmissionWebhook plugin in
 // ./admission/). Shapes follow k8s.io/apiserver/pkg/admission Attributes.
-import type { KubeObject, StatusObject } from './objects.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
+import type { StatusObject } from './status.ts';
 
 export interface UserInfo {
   username: string;

@@ -22,11 +22,11 @@ import { apfOptionsOf, ReplicaApf, type ControlPlaneApfConfig } from './apfFilte
 import { Authenticator } from './authn.ts';
 import { ReplicaCapacity, type CapacityConfig } from './capacity.ts';
 import { ReplicaMetrics } from './metrics.ts';
-import type { KubeObject } from './objects.ts';
 import { findResource } from './resources.ts';
 import { startReplicaServer, type ReplicaServer, type StopMode } from './replica.ts';
 import type { ReplicaContext } from './restHandler.ts';
 import { ObjectStore } from './store.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 /** kube-apiserver --goaway-chance range (0 = off, max 0.02 = 1/50 requests), docs/kube-apiserver.md#goaway-chance. */
 export const MAX_GOAWAY_CHANCE = 0.02;

@@ -2,8 +2,8 @@
 // resources simulated here the difference is only in list merging, which this simulator does not model), and
 // JSON patch (RFC 6902, via the rfc6902 package).
 import { applyPatch } from 'rfc6902';
-import type { KubeObject } from './objects.ts';
 import { StatusError, statuses } from './status.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 export function applyPatchBody(contentType: string, current: KubeObject, body: unknown): KubeObject {
   const type = contentType.split(';')[0]!.trim();

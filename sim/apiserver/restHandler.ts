@@ -18,15 +18,15 @@ import { startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
 import { KUBE_APISERVER_MAX_REQUEST_BODY_BYTES } from '../../webhook/constants.ts';
 import { openApiDocument, openApiV2Document } from './openapi.ts';
 import type { ReplicaMetrics, RequestLabels } from './metrics.ts';
-import type { KubeObject, StatusObject } from './objects.ts';
 import { applyPatchBody } from './patch.ts';
 import { isMutating, metricsScope, metricsVerb, parseRequestInfo, type ResourceRequest } from './requestInfo.ts';
 import { apiVersionOf, SELF_SUBJECT_REVIEW, type ResourceInfo } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
-import { StatusError, statuses } from './status.ts';
+import { StatusError, statuses, type StatusObject } from './status.ts';
 import type { ObjectStore, StoredObject } from './store.ts';
 import { toTable, wantsTable } from './table.ts';
 import { serveWatch } from './watch.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 export type Request = http.IncomingMessage | http2.Http2ServerRequest;
 export type Response = http.ServerResponse | http2.Http2ServerResponse;

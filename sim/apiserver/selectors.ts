@@ -1,8 +1,8 @@
 // Label and field selectors as in k8s.io/apimachinery/pkg/labels (selector.go) and pkg/fields: comma-separated
 // requirements `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. Field selectors support
 // metadata.name and metadata.namespace with =, == and !=.
-import type { KubeObject } from './objects.ts';
 import { StatusError, statuses } from './status.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 type Requirement = { key: string; op: 'in' | 'notin'; values: string[] } | { key: string; op: 'exists' | 'notexists' };
 

@@ -1,6 +1,17 @@
 // Status objects as k8s.io/apimachinery/pkg/api/errors builds them (messages and reasons match, so clients such as
 // kubectl print the familiar text).
-import type { StatusObject } from './objects.ts';
+
+/** A metav1.Status: what kube-apiserver answers for an error (and for some successes, e.g. a DELETE). */
+export interface StatusObject {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, unknown>;
+  status: 'Success' | 'Failure';
+  message?: string;
+  reason?: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+  code: number;
+}
 
 function failure(code: number, reason: string, message: string, details?: StatusObject['details']): StatusObject {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };

@@ -3,9 +3,9 @@
 // that every replica's watch handlers register. Objects are kept together with their JSON text, so answers are a
 // string copy rather than a re-serialisation.
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from './objects.ts';
 import type { ResourceInfo } from './resources.ts';
 import { StatusError, statuses } from './status.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 

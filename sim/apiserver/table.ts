@@ -4,7 +4,7 @@
 // PriorityLevelConfigurations get the columns of kubernetes/kubernetes pkg/printers/internalversion/printers.go
 // (printFlowSchema, printPriorityLevelConfiguration), FlowSchemas sorted by matching precedence then name as its
 // FlowSchemaSequence does.
-import type { KubeObject } from './objects.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);

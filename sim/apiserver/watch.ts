@@ -4,12 +4,12 @@
 // than the history; BOOKMARK events when allowWatchBookmarks; the watch ends after timeoutSeconds (default: a
 // random time between --min-request-timeout 1800 s and twice that, as the apiserver picks).
 import type { Rng } from '../../scripts/core/random.ts';
-import type { KubeObject } from './objects.ts';
 import type { ResourceInfo } from './resources.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { statuses } from './status.ts';
 import type { ObjectStore, StoredObject, WatchEventType } from './store.ts';
 import { toTable, wantsTable } from './table.ts';
+import type { KubeObject } from '../../scripts/core/kubeObject.ts';
 
 export interface WatchSink {
   writeHead(status: number, headers: Record<string, string>): void;

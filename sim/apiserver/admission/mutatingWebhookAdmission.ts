@@ -7,11 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { applyPatch } from 'rfc6902';
 import type { AdmissionAttributes, AdmissionResult, AdmitFunction } from '../admissionHook.ts';
-import type { KubeObject, StatusObject } from '../objects.ts';
 import { findResource } from '../resources.ts';
 import { ruleMatches, type RuleWithOperations } from './rules.ts';
 import { selectorMatches, type LabelSelector } from './selectors.ts';
 import { callWebhook, CallingWebhookError, type ReviewResponse } from './webhookCall.ts';
+import type { KubeObject } from '../../../scripts/core/kubeObject.ts';
+import type { StatusObject } from '../status.ts';
 
 export interface ServiceReference {
   namespace: string;

@@ -12,6 +12,7 @@ export const FLOWCONTROL_GROUP = 'flowcontrol.apiserver.k8s.io';
 export const FLOWCONTROL_API_VERSION = 'flowcontrol.apiserver.k8s.io/v1';
 
 // Wildcards (types.go).
+import type { ObjectMeta } from '../../../scripts/core/kubeObject.ts';
 export const API_GROUP_ALL = '*';
 export const RESOURCE_ALL = '*';
 export const VERB_ALL = '*';
@@ -34,18 +35,6 @@ export const RESPONSE_HEADER_MATCHED_PRIORITY_LEVEL_UID = 'X-Kubernetes-PF-Prior
 export const RESPONSE_HEADER_MATCHED_FLOW_SCHEMA_UID = 'X-Kubernetes-PF-FlowSchema-UID';
 
 export const AUTO_UPDATE_ANNOTATION_KEY = 'apf.kubernetes.io/autoupdate-spec';
-
-export interface ObjectMeta {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
