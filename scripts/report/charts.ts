@@ -39,7 +39,8 @@ export interface LineChartSpec {
 
 export type TimelineField = 'requests' | 'openConnections' | 'inflight' | 'tooManyRequests';
 
-export interface BucketSeries {
+/** What one chart draws: the buckets' midpoints and, per replica, a value per bucket. */
+export interface ChartData {
   /** Bucket midpoints, seconds into the load phase. */
   x: number[];
   /** Per replica (every replica with data), values per bucket. */
@@ -54,7 +55,7 @@ export interface BucketSeries {
  * it is shorter than half a bucket (a few ms of counts would draw a misleading dip). Gauges (open connections,
  * inflight) are drawn as recorded.
  */
-export function bucketSeries(mode: ReportMode, field: TimelineField): BucketSeries | undefined {
+export function bucketSeries(mode: ReportMode, field: TimelineField): ChartData | undefined {
   const tl = mode.timeline;
   const bucketMs = isNum(tl.bucketMs) && tl.bucketMs > 0 ? tl.bucketMs : 1000;
   const entries = Object.entries(tl.replicas).filter(([, r]) => r[field].some(isNum));
@@ -96,7 +97,7 @@ export function eventMarkers(mode: ReportMode): EventMarker[] {
 }
 
 /** The largest finite value over several charts' series (for a shared y axis), with 10 % head room. */
-export function sharedMax(charts: (BucketSeries | undefined)[]): number | undefined {
+export function sharedMax(charts: (ChartData | undefined)[]): number | undefined {
   let max = 0;
   for (const c of charts) for (const s of c?.series ?? []) for (const v of s.values) if (isNum(v) && v > max) max = v;
   return max > 0 ? niceCeiling(max * 1.1) : undefined;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ScenarioResults } from '../runner/results.ts';
-import { bucketSeries, eventMarkers, niceCeiling, sharedMax, type BucketSeries, type LineChartSpec, type TimelineField } from './charts.ts';
+import { bucketSeries, eventMarkers, niceCeiling, sharedMax, type ChartData, type LineChartSpec, type TimelineField } from './charts.ts';
 import { esc, fmt, fmtInt, fmtMs, fmtPct, isNum, NA, naturalCompare, page, replicaColours } from './html.ts';
 import { normalizeResults, type ReportMode, type ReportResults } from './load.ts';
 
@@ -193,7 +193,7 @@ function timelineCharts(ctx: Context, field: TimelineField, opts: { idPrefix: st
   });
 }
 
-function chartSpec(ctx: Context, id: string, m: ReportMode, data: BucketSeries, yLabel: string, unit: string, decimals: number, yMax?: number): LineChartSpec {
+function chartSpec(ctx: Context, id: string, m: ReportMode, data: ChartData, yLabel: string, unit: string, decimals: number, yMax?: number): LineChartSpec {
   return {
     id,
     xLabel: 'seconds into the load phase',
@@ -211,7 +211,7 @@ function chartSpec(ctx: Context, id: string, m: ReportMode, data: BucketSeries, 
   };
 }
 
-function partialNote(data: BucketSeries): string {
+function partialNote(data: ChartData): string {
   return data.droppedPartialMs !== undefined
     ? `<p class="small muted">The last, partial bucket (${Math.round(data.droppedPartialMs)} ms) is not drawn.</p>`
     : '';

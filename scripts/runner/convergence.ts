@@ -12,13 +12,14 @@ import type { Convergence, TimelineEvent } from './results.ts';
 /** How many consecutive balanced buckets count as "back under the threshold" (2 s with 1 s buckets). */
 export const CONVERGENCE_HOLD_BUCKETS = 2;
 
-export interface BucketSeries {
+/** One replica's requests per bucket of the load phase, and whether it was up (ready) in each. */
+export interface ReplicaBuckets {
   requests: number[];
   up: boolean[];
 }
 
 /** max/mean per bucket over the replicas up in it. */
-export function bucketMaxOverMean(replicas: readonly BucketSeries[]): number[] {
+export function bucketMaxOverMean(replicas: readonly ReplicaBuckets[]): number[] {
   const length = Math.max(0, ...replicas.map((r) => r.requests.length));
   const out: number[] = [];
   for (let b = 0; b < length; b++) {
@@ -39,7 +40,7 @@ export function meanOfFinite(values: readonly number[]): number {
 export const FINAL_BUCKETS = 2;
 
 /** Fairness over the last FINAL_BUCKETS complete buckets (the last, partial one left out), replicas up in all of them. */
-export function finalFairness(replicas: readonly BucketSeries[]): Fairness {
+export function finalFairness(replicas: readonly ReplicaBuckets[]): Fairness {
   const length = Math.max(0, ...replicas.map((r) => r.requests.length));
   const buckets = Array.from({ length: FINAL_BUCKETS }, (_, k) => length - 2 - k).filter((b) => b >= 0);
   const loads = replicas.filter((r) => buckets.every((b) => r.up[b])).map((r) => buckets.reduce((sum, b) => sum + (r.requests[b] ?? 0), 0));
