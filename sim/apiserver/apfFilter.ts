@@ -11,7 +11,7 @@
 // - a rejection: 429, Retry-After, X-Kubernetes-PF-FlowSchema-UID / -PriorityLevel-UID and Go's http.Error body
 //   "Too many requests, please try again later." (text/plain; tooManyRequests() in the same file; kube-apiserver
 //   sends no Status object here), and apiserver_request_total{code="429"} (RecordDroppedRequest);
-// - an admitted request carries the same two headers and holds its seats until the handler returns (a watch: until
+// - a dispatched request carries the same two headers and holds its seats until the handler returns (a watch: until
 //   its initial events were sent).
 // One instance per replica process: a restarted replica starts a new one with a new metrics registry.
 import type http from 'node:http';
@@ -116,7 +116,7 @@ export class ReplicaApf {
    * answers 429 itself and returns undefined. `receivedAtMs` is on the library's clock (performance.timeOrigin +
    * performance.now()). A client that goes away while its request is queued cancels it.
    */
-  async admit(
+  async dispatch(
     digest: RequestDigest,
     work: WorkInputs | undefined,
     res: ResponseLike,

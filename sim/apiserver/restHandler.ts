@@ -75,7 +75,7 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
     if (apf) {
       const timeout = timeoutParam(info.query);
       if (!timeout.ok) return sendJson(res, 400, statuses.badRequest(timeout.message));
-      lease = await apf.admit(nonResourceDigest(info, user, method), undefined, res, receivedAtMs, timeout.userTimeoutMs);
+      lease = await apf.dispatch(nonResourceDigest(info, user, method), undefined, res, receivedAtMs, timeout.userTimeoutMs);
       if (!lease) return;
     }
     try {
@@ -124,7 +124,7 @@ export async function handleRequest(ctx: ReplicaContext, req: Request, res: Resp
 }
 
 /**
- * Serves a request that was admitted to execute (by max-inflight or by APF): `release` gives back what admitted it,
+ * Serves a request that may execute (max-inflight let it through, or APF dispatched it): `release` gives back its slot,
  * exactly once, when the answer is done or the client went away first; then the request is observed and
  * --goaway-chance may close the connection.
  */
@@ -190,7 +190,7 @@ async function handleWithApf(
     observe();
     return;
   }
-  const lease = await apf.admit(resourceDigest(info, user), workInputsOf(info, ctx.store), res, receivedAtMs, timeout.userTimeoutMs);
+  const lease = await apf.dispatch(resourceDigest(info, user), workInputsOf(info, ctx.store), res, receivedAtMs, timeout.userTimeoutMs);
   if (!lease) {
     ctx.metrics.recordDropped(labels);
     return;
