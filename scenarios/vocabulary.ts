@@ -29,6 +29,8 @@ export const RANGE_METRICS = [
   'retriedRate',
   'rejectedPods',
   'openConnectionsPeak',
+  'neighbourMaxOverMean',
+  'gatewayUpstreamPerReplica',
 ] as const;
 export type RangeMetric = (typeof RANGE_METRICS)[number];
 

@@ -23,6 +23,13 @@ export interface GatewayStats {
    */
   clusters: Record<string, Record<string, { requests: number; active: number }>>;
   rejectedConnections: Record<string, number>;
+  /** Downstream connections open now (downstreamConnections counts every one accepted). */
+  downstreamConnectionsOpen?: number;
+  /** Requests (passthrough: connections) in flight upstream now, over every cluster of the pod, and the most at once. */
+  activeRequests?: number;
+  activeRequestsPeak?: number;
+  /** The simulated pod's V8 heap in use (bytes): the simulator's memory, which does not stand for Envoy's. */
+  heapUsedBytes?: number;
 }
 
 export interface BackendConnectionStats {

@@ -33,6 +33,10 @@ export const METRIC_VALUE: Record<RangeMetric, (r: ModeResult) => number> = {
   rejectedPods: (r) => r.rejectedPods.length,
   /** Most client connections the replicas had open at once (all replicas, per bucket), where the target can see them. */
   openConnectionsPeak: (r) => openConnectionsPeak(r),
+  /** The most uneven neighbour control plane: the highest max/mean over each neighbour's replicas (NaN without any). */
+  neighbourMaxOverMean: (r) => (r.neighbours?.length ? Math.max(...r.neighbours.map((n) => n.fairness.maxOverMean)) : NaN),
+  /** The most upstream connections any replica had from the gateway pods together at the end (NaN without gateway pods). */
+  gatewayUpstreamPerReplica: (r) => r.gatewayAccounting?.upstreamPerReplicaMax ?? NaN,
 };
 
 /** What each group metric means, read off a client group's result. */

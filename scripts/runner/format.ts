@@ -48,6 +48,7 @@ export function formatMode(result: ModeResult, tty: boolean): string {
     `clients: ${answered} answered, ${errors} errors (rate ${pct(result.errorRate)}); latency from intended send time p50 ${n1(l.p50Ms)} p90 ${n1(l.p90Ms)} p99 ${n1(l.p99Ms)} p99.9 ${n1(l.p999Ms)} max ${n1(l.maxMs)} ms`,
     `conservation: ${c.ok ? 'ok' : 'MISMATCH'} — clients got ${c.clientAnswered} apiserver answers${c.warmUpAnswered ? ` (${c.warmUpAnswered} of them warm-ups of pods started by events)` : ''}, replicas counted ${c.replicaCounted}${c.inDoubt ? `, ${c.inDoubt} in doubt` : ''}`,
     ...neighbourLines(result),
+    ...gatewayLines(result),
     ...failureLines(result),
     ...apfLines(result),
     ...eventLines(result),
@@ -62,6 +63,26 @@ function neighbourLines(result: ModeResult): string[] {
       `neighbour ${n.controlPlane} (groups ${n.groups.join(', ') || 'none'}): ${n.requests} requests over ${n.replicas.length} replicas ` +
       `(${n.replicas.map((r) => `${r.replica.split('/').at(-1)} ${r.requests}`).join(', ')}), max/mean ${n2(n.fairness.maxOverMean)}`,
   );
+}
+
+/**
+ * The shared gateway's accounting (docs/scenarios.md#gateway-accounting): one line per gateway pod, one for the
+ * replicas' upstream connections from the gateway, and what the CPU and memory figures stand for.
+ */
+function gatewayLines(result: ModeResult): string[] {
+  const a = result.gatewayAccounting;
+  if (!a) return [];
+  const pods = a.pods.map((p) => {
+    const perCp = Object.values(p.upstreamByControlPlane);
+    return (
+      `gateway ${p.pod}: downstream ${p.downstreamConnections.open} open (${p.downstreamConnections.accepted} accepted), ` +
+      `upstream ${p.upstreamConnections} to ${perCp.length} control planes (${perCp.length > 0 ? Math.min(...perCp) : 0}-${perCp.length > 0 ? Math.max(...perCp) : 0} each), ` +
+      `${p.requests} requests, active ${p.activeRequests.now} (peak ${p.activeRequests.peak}), CPU ${n2(p.cpuCores)} cores, memory ${Math.round(p.memoryMiB)} MiB`
+    );
+  });
+  const counts = Object.values(a.replicas);
+  const replicas = `gateway upstream connections per replica: ${counts.length > 0 ? `${Math.min(...counts)}-${Math.max(...counts)} over ${counts.length} replicas` : 'none'}`;
+  return [...pods, replicas, `  (${a.note})`];
 }
 
 function failureLines(result: ModeResult): string[] {

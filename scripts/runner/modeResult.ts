@@ -13,6 +13,7 @@ import type { NetworkStats, RejectedPod } from '../targets/target.ts';
 import { conservationOf } from './conservation.ts';
 import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from './convergence.ts';
 import { failureSummary } from './failures.ts';
+import { gatewayAccounting } from './gatewayAccounting.ts';
 import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, TimelineEvent } from './results.ts';
 import { selfCheckOf, type HealthReading } from './selfCheck.ts';
 import type { ClientRunResult } from '../core/clientPod.ts';
@@ -113,6 +114,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     convergence: input.events.map((event) => convergenceOf(event, perBucket, samples.bucketMs, threshold)),
     selfCheck: selfCheckOf(input.health.components, mergeEncodedHistograms(clientResults.map((r) => r.sendLagHistogram)), loadPhaseMs, input.health.machine),
     ...optional('neighbours', neighbourResults(scenario, samples.replicas)),
+    ...optional('gatewayAccounting', gatewayAccounting(scenario, input.network, input.health.components)),
     network: input.network as unknown as Record<string, unknown>,
     startupMs: input.startupMs,
     measurementNotes: samples.notes,

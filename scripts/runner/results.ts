@@ -9,6 +9,7 @@
 import type { Fairness } from '../measure/fairness.ts';
 import type { LatencySummary } from '../measure/latency.ts';
 import type { ModeName } from '../../scenarios/schema.ts';
+import type { GatewayAccounting } from './gatewayAccounting.ts';
 
 export const RESULTS_SCHEMA_VERSION = 2;
 
@@ -195,6 +196,8 @@ export interface ModeResult {
   rejectedPods: RejectedPodResult[];
   /** Neighbour control planes sharing the gateway; absent when the scenario has none. */
   neighbours?: NeighbourResult[];
+  /** Per gateway pod and per replica, what the shared gateway holds (docs/scenarios.md#gateway-accounting); absent without gateway pods. */
+  gatewayAccounting?: GatewayAccounting;
   timeline: Timeline;
   convergence: Convergence[];
   selfCheck: SelfCheck;

@@ -2,27 +2,24 @@
 // mode (Gardener L7) it terminates TLS with the kube-apiserver's own certificate, selected by SNI, optionally
 // verifies a client certificate (Gateway tls.mode OPTIONAL_MUTUAL with ca-client), and balances every request;
 // HTTP/2 streams go through the node:http2 forwarder, HTTP/1.1 through http-proxy-3, both on the same filter chain
-// and upstream clusters. In `passthrough` mode it routes TLS connections by SNI at L4. Several control planes may
-// share the gateway pods (one per SNI host set), as they share a seed's ingress gateway.
-import http from 'node:http';
-import http2 from 'node:http2';
+// and upstream clusters (terminatingListener.ts). In `passthrough` mode it routes TLS connections by SNI at L4.
+// Several control planes share the gateway pods (one per SNI host set, controlPlaneRuntime.ts), as they share a seed's
+// ingress gateway; the pod's counters for the accounting are gatewayStatsReport.ts's.
 import net from 'node:net';
-import tls from 'node:tls';
+import type { GatewayStats } from '../../scripts/core/componentStats.ts';
 import type { Endpoint } from '../../scripts/core/endpoint.ts';
 import { Rng } from '../../scripts/core/random.ts';
 import { defineComponent } from '../runtime/component.ts';
-import { destroyWhenSettled } from '../network/socketClose.ts';
-import type { RouteKind } from './filterChain.ts';
-import { forwardH2Stream } from './h2Forwarder.ts';
-import { H1Forwarder } from './h1Forwarder.ts';
-import type { LbPolicy } from './lbPolicy.ts';
-import { handlePassthroughConnection, type PassthroughStats } from './passthrough.ts';
-import type { ControlPlaneRoutes, ForwarderStats, Route } from './route.ts';
 import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
+import { destroyWhenSettled } from '../network/socketClose.ts';
+import { ActiveRequests } from './activeRequests.ts';
+import { planeRuntime, setPlaneEndpoints } from './controlPlaneRuntime.ts';
+import { gatewayStats, type PodCounters } from './gatewayStatsReport.ts';
+import type { H1Forwarder } from './h1Forwarder.ts';
+import type { LbPolicy } from './lbPolicy.ts';
+import { handlePassthroughConnection } from './passthrough.ts';
 import { GARDENER_ROUTE_TIMEOUT_MS, RouteTimeouts } from './routeTimeout.ts';
-import { UpstreamCluster } from './upstreamCluster.ts';
-import { H2UpstreamPool } from './upstreamPool.ts';
-import type { GatewayStats } from '../../scripts/core/componentStats.ts';
+import { terminatingListener } from './terminatingListener.ts';
 
 export interface GatewayControlPlaneConfig {
   /** SNI / :authority names of this control plane (Gateway servers[].hosts). */
@@ -66,96 +63,42 @@ export interface GatewayPodInfo {
   mode: GatewayPodConfig['mode'];
 }
 
-interface PlaneRuntime extends ControlPlaneRoutes {
-  passthrough: UpstreamCluster;
-  pools: H2UpstreamPool[];
-}
-
-const ROUTE_KINDS: RouteKind[] = ['default', 'mtls', 'connection-upgrade'];
-
 async function startGatewayPod(config: GatewayPodConfig) {
   if (config.controlPlanes.length === 0) throw new Error(`${config.name}: no control planes configured`);
   // Every upstream request pays for Node 20's AsyncResource.bind; a lighter one in this worker (sim/network/lightAsyncBind.ts).
   installLightAsyncBind();
   const rng = new Rng(config.randomSeed);
-  const stats: ForwarderStats = { downstreamStreams: 0, localReplies: {}, retries: 0 };
-  const passthroughStats: PassthroughStats = { connections: 0, rejected: {} };
+  const counters: PodCounters = {
+    forwarder: { downstreamStreams: 0, localReplies: {}, retries: 0 },
+    passthrough: { connections: 0, rejected: {} },
+    downstream: { accepted: 0, open: 0 },
+    active: new ActiveRequests(),
+  };
   const timeouts = new RouteTimeouts(config.routeTimeoutMs ?? GARDENER_ROUTE_TIMEOUT_MS);
-  let downstreamConnections = 0;
   const sockets = new Set<net.Socket>();
   const track = (s: net.Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
+  const downstream = (s: net.Socket) => {
+    counters.downstream.accepted++;
+    counters.downstream.open++;
+    s.once('close', () => counters.downstream.open--);
+  };
 
-  const planes: PlaneRuntime[] = config.controlPlanes.map((cp, index) => {
-    const cluster = (kind: RouteKind | 'passthrough') =>
-      new UpstreamCluster(kind, cp.upstream.endpoints, config.lbPolicy, rng.fork(`plane-${index}/${kind}`), config.choiceCount);
-    const simple = { caPem: cp.upstream.caPem, sni: cp.upstream.sni };
-    const mutual = { ...simple, clientCert: cp.upstream.frontProxyClient };
-    const defaultPool = new H2UpstreamPool(simple, config.ip, config.upstreamConnectionsPerEndpoint);
-    const mtlsPool = new H2UpstreamPool(mutual, config.ip, config.upstreamConnectionsPerEndpoint);
-    const routes: Record<RouteKind, Route> = {
-      default: { cluster: cluster('default'), tls: simple, pool: defaultPool },
-      mtls: { cluster: cluster('mtls'), tls: mutual, pool: mtlsPool },
-      // HTTP/1.1 only (upgrades), so its HTTP/2 pool is the default one and never used.
-      'connection-upgrade': { cluster: cluster('connection-upgrade'), tls: simple, pool: defaultPool },
-    };
-    return { hosts: cp.hosts.map((h) => h.toLowerCase()), routes, passthrough: cluster('passthrough'), pools: [defaultPool, mtlsPool] };
-  });
+  const planes = config.controlPlanes.map((cp, index) => planeRuntime(config, cp, index, rng, counters.active));
   const byHost = new Map(planes.flatMap((plane) => plane.hosts.map((host) => [host, plane] as const)));
   const planeFor = (sni: string) => byHost.get(sni.toLowerCase());
 
   let server: net.Server;
   let h1: H1Forwarder | undefined;
   if (config.mode === 'terminate') {
-    const contexts = new Map<string, tls.SecureContext>();
-    for (const [i, cp] of config.controlPlanes.entries()) {
-      const context = tls.createSecureContext({ key: cp.servingTls.keyPem, cert: cp.servingTls.certPem, ca: cp.clientCaPem });
-      for (const host of planes[i]!.hosts) contexts.set(host, context);
-    }
-    const h2server = http2.createServer({
-      settings: { maxConcurrentStreams: config.maxConcurrentStreams, initialWindowSize: 65_536 },
-      maxSessionMemory: 64,
-    });
-    h2server.on('session', (session) => {
-      session.on('error', () => undefined);
-      // Gardener: initial_connection_window_size 1 MiB on the gateway's downstream HTTP/2.
-      session.on('connect', () => session.setLocalWindowSize(1 << 20));
-    });
-    const h2context = { planeFor, stats, timeouts };
-    h2server.on('stream', (stream, headers, flags) => forwardH2Stream(stream, headers, flags, h2context));
-    h1 = new H1Forwarder(planeFor, config.ip, stats, timeouts);
-    const h1server = http.createServer((req, res) => h1!.handle(req, res));
-    h1server.on('upgrade', (req, socket, head) => h1!.upgrade(req, socket as net.Socket, head));
-    h1server.on('clientError', (_error, socket) => socket.destroy());
-    server = tls.createServer(
-      {
-        ALPNProtocols: ['h2', 'http/1.1'],
-        requestCert: true,
-        rejectUnauthorized: false,
-        SNICallback: (servername, callback) => {
-          const context = contexts.get(servername.toLowerCase());
-          if (context) callback(null, context);
-          else callback(new Error(`no filter chain for server name "${servername}"`));
-        },
-      },
-      (socket) => {
-        downstreamConnections++;
-        socket.setNoDelay(true);
-        // OPTIONAL_MUTUAL: no client certificate is fine, an invalid one ends the connection.
-        const peer = socket.getPeerCertificate();
-        if (peer && Object.keys(peer).length > 0 && !socket.authorized) return socket.destroy();
-        if (socket.alpnProtocol === 'h2') h2server.emit('connection', socket);
-        else h1server.emit('connection', socket);
-      },
-    );
+    ({ server, h1 } = terminatingListener(config, planeFor, counters.forwarder, timeouts, downstream));
     server.on('connection', track);
-    server.on('tlsClientError', () => undefined);
   } else {
     server = net.createServer({ noDelay: true }, (socket) => {
-      downstreamConnections++;
-      handlePassthroughConnection(socket, (sni) => planeFor(sni)?.passthrough, config.ip, passthroughStats, track);
+      downstream(socket);
+      handlePassthroughConnection(socket, (sni) => planeFor(sni)?.passthrough, config.ip, counters.passthrough, track);
     });
   }
   await new Promise<void>((resolve, reject) => {
@@ -174,39 +117,9 @@ async function startGatewayPod(config: GatewayPodConfig) {
     methods: {
       /** EDS update for control plane `index`: new hosts get requests at once; removed hosts' connections drain. */
       setEndpoints(index: number, endpoints: Endpoint[]): void {
-        const plane = planeOf(index);
-        const removed = new Set<string>();
-        for (const kind of ROUTE_KINDS) for (const name of plane.routes[kind].cluster.setEndpoints(endpoints)) removed.add(name);
-        for (const name of plane.passthrough.setEndpoints(endpoints)) removed.add(name);
-        for (const pool of plane.pools) pool.retire([...removed]);
+        setPlaneEndpoints(planeOf(index), endpoints);
       },
-      stats(): GatewayStats {
-        const clusters: GatewayStats['clusters'] = {};
-        const upstreamConnections: Record<string, number> = {};
-        for (const [index, plane] of planes.entries()) {
-          // The first control plane's clusters by kind; every further one's under `<kind>|<its host>` (its upstream
-          // hosts are named like the first one's: every control plane has a kube-apiserver-0).
-          const clusterKey = (kind: string) => (index === 0 ? kind : `${kind}|${plane.hosts[0]}`);
-          const hostKey = (host: string) => (index === 0 ? host : `${plane.hosts[0]}/${host}`);
-          if (config.mode === 'passthrough') clusters[clusterKey('passthrough')] = plane.passthrough.stats();
-          else for (const kind of ROUTE_KINDS) clusters[clusterKey(kind)] = plane.routes[kind].cluster.stats();
-          for (const pool of plane.pools)
-            for (const [host, n] of Object.entries(pool.connectionsByHost()))
-              upstreamConnections[hostKey(host)] = (upstreamConnections[hostKey(host)] ?? 0) + n;
-        }
-        return {
-          pod: config.name,
-          mode: config.mode,
-          downstreamConnections,
-          downstreamStreams: stats.downstreamStreams,
-          localReplies: { ...stats.localReplies },
-          retries: stats.retries,
-          upstreamConnectionsOpened: planes.reduce((s, p) => s + p.pools.reduce((t, pool) => t + pool.connectionsOpened, 0), 0),
-          upstreamConnections,
-          clusters,
-          rejectedConnections: { ...passthroughStats.rejected },
-        };
-      },
+      stats: (): GatewayStats => gatewayStats(config, planes, counters),
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

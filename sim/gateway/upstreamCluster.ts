@@ -7,8 +7,10 @@
 // The counting happens here and nowhere else: `acquire()` picks a host and counts the request on it (active++,
 // total++); the lease's `release()` ends it (active--) exactly once, however often a caller's close, error and
 // timeout paths call it. The HTTP/2, HTTP/1.1 and passthrough paths all hold a lease per request (or connection).
+// A pod's clusters may share one ActiveRequests gauge (the pod's requests in flight and their peak).
 import type { Endpoint } from '../../scripts/core/endpoint.ts';
 import type { Rng } from '../../scripts/core/random.ts';
+import type { ActiveRequests } from './activeRequests.ts';
 import { createBalancer, type LbPolicy } from './lbPolicy.ts';
 import { toUpstreamHost, type LoadBalancer, type UpstreamHost } from './upstreamHost.ts';
 
@@ -24,12 +26,16 @@ export interface UpstreamLease {
 class HostLease implements UpstreamLease {
   private released = false;
 
-  constructor(readonly host: UpstreamHost) {}
+  constructor(
+    readonly host: UpstreamHost,
+    private readonly gauge: ActiveRequests | undefined,
+  ) {}
 
   release(): void {
     if (this.released) return;
     this.released = true;
     this.host.active--;
+    this.gauge?.ended();
   }
 }
 
@@ -45,6 +51,7 @@ export class UpstreamCluster {
     policy: LbPolicy,
     rng: Rng,
     choiceCount: number,
+    private readonly gauge?: ActiveRequests,
   ) {
     this.hosts = endpoints.map(toUpstreamHost);
     this.balancer = createBalancer(policy, rng, choiceCount);
@@ -61,7 +68,8 @@ export class UpstreamCluster {
     if (!host) return undefined;
     host.active++;
     host.total++;
-    return new HostLease(host);
+    this.gauge?.started();
+    return new HostLease(host, this.gauge);
   }
 
   get size(): number {
