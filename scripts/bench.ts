@@ -29,6 +29,7 @@ import { apiserverPeerTable, runApiserverPeerBench } from './bench/apiserverPeer
 import { runScaleBench } from './bench/scaleBench.ts';
 import { runSeedScaleBench, seedScaleTable } from './bench/seedScaleBench.ts';
 import { runWebhookBench } from './bench/webhookBench.ts';
+import { EXIT_RUNTIME } from './core/exitCodes.ts';
 
 const PARTS = ['gateway', 'apiserver', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
 type Part = (typeof PARTS)[number];
@@ -169,7 +170,7 @@ const program = new Command('npm run bench --')
       } catch (error) {
         report[part] = { error: (error as Error).message };
         text = `${part} failed: ${(error as Error).message}`;
-        process.exitCode = 3;
+        process.exitCode = EXIT_RUNTIME;
       }
       console.log(`\n== ${part}\n${text}\n`);
     }

@@ -272,6 +272,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode; // --help (0)
     process.stderr.write(`error: ${(error as Error).message}\n`);
+    // The project's scheme (scripts/core/exitCodes.ts: 2 bad input, 1 a failure); written as numbers because webhook/
+    // stands alone and imports nothing outside itself.
     return error instanceof UsageError ? 2 : 1;
   }
 }

@@ -21,7 +21,7 @@ import { startEtcd } from '../targets/binary/etcdMember.ts';
 import { freePort } from '../targets/binary/freePort.ts';
 import { startKubeApiserver, type KubeApiserverProcess } from '../targets/binary/kubeApiserverProcess.ts';
 import { parsePrometheusText, sumOf } from '../measure/promText.ts';
-import { pollUntil } from '../runner/poll.ts';
+import { pollUntil } from '../core/poll.ts';
 import { h2loadArgs, runH2load, type H2loadSummary } from './h2load.ts';
 import { round } from './stats.ts';
 

@@ -1,7 +1,7 @@
 // `npm run binaries [-- <subcommand>]`: the real upstream components, built or fetched into a cache outside the
 // repository (docs/binaries.md). Subcommands: fetch (the default), check, path, list, sync.
 import { Command } from 'commander';
-import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../core/exitCodes.ts';
 import { binariesRoot, BIN_DIR_ENV, cacheEntry, readStamp } from './cacheDir.ts';
 import { BINARIES, BINARY_NAMES, type BinaryName } from './components.ts';
 import { ensureBinaries } from './ensure.ts';

@@ -1,7 +1,7 @@
-// The binaries command's failures, each with the exit code of the documented scheme (scripts/cli/exitCodes.ts):
+// The binaries command's failures, each with the exit code of the documented scheme (scripts/core/exitCodes.ts):
 // a missing or too old toolchain, or an unreachable registry, is a missing prerequisite (2); a build that fails for
 // another reason could not be completed (3).
-import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../cli/exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../core/exitCodes.ts';
 
 export class BinariesProblem extends Error {
   constructor(

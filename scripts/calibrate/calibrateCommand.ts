@@ -3,7 +3,7 @@
 // prints per mode the simulator's figure, the real one, the difference and whether it is within the expected error
 // (docs/fidelity.md). Writes results/calibration-<time>.json and .html next to both runs' own results. Exit 0 when
 // every judged row is within its expected error, 1 naming the rows outside, 2 bad input or a missing prerequisite
-// (nothing run), 3 a run that could not complete (scripts/cli/exitCodes.ts). `--local-results` and
+// (nothing run), 3 a run that could not complete (scripts/core/exitCodes.ts). `--local-results` and
 // `--binary-results` judge two existing results files instead of running anything.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import { listScenarioNames, loadScenarioFile, ScenarioError } from '../../scenar
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../scenarios/timeScale.ts';
 import { ENVOY_VERSION, ETCD_VERSION, KUBERNETES_VERSION, STAGING_VERSION } from '../binaries/versions.ts';
-import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME } from '../cli/exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME } from '../core/exitCodes.ts';
 import { durationParser, parseModes, parseSeed } from '../cli/flags.ts';
 import { createProgress } from '../cli/progress.ts';
 import { saveResults } from '../cli/saveResults.ts';

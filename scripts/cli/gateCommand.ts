@@ -13,7 +13,7 @@ import { selectGateSuite } from '../gate/suite.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { table } from '../runner/format.ts';
-import { EXIT_BAD_INPUT } from './exitCodes.ts';
+import { EXIT_BAD_INPUT } from '../core/exitCodes.ts';
 import { durationParser } from './flags.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';

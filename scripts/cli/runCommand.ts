@@ -7,7 +7,7 @@
 // or extra argument, the option's help for a missing value. Used by scenario, gate, sim, report, compare, bench,
 // cluster:up/down and apiserver-lb; the webhook (webhook/cli.ts) stands alone and does the same on its own.
 import { CommanderError, type Command, type Option } from 'commander';
-import { EXIT_BAD_INPUT, EXIT_OK, EXIT_RUNTIME } from './exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_RUNTIME } from '../core/exitCodes.ts';
 
 /** A command-line problem, already worded as the one line to print. */
 export class UsageError extends Error {

@@ -1,7 +1,7 @@
 // `npm run scenario <name>` / `apiserver-lb scenario <name>`: run a scenario's modes side by side on a target (the
 // local simulator by default), print per-replica tables, fairness, events and checks, write
 // results/<name>-<time>.json, and exit non-zero when an expectation fails (1) or the run could not be done (2: bad
-// input, 3: runtime failure; cli/exitCodes.ts). Inconclusive and not-applicable checks do not fail the run
+// input, 3: runtime failure; core/exitCodes.ts). Inconclusive and not-applicable checks do not fail the run
 // (--fail-on-inconclusive makes the former fail).
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -13,7 +13,7 @@ import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import type { ScenarioResults } from '../runner/results.ts';
 import type { Target } from '../targets/target.ts';
-import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from './exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_RUNTIME } from '../core/exitCodes.ts';
 import { durationParser, parseModes, parseSeed } from './flags.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';

@@ -15,7 +15,7 @@ import { startDashboard, type Dashboard } from '../report/dashboard.ts';
 import { LocalCluster } from '../targets/local/localCluster.ts';
 import { localTarget } from '../targets/local/localTarget.ts';
 import { TOOL_GROUP, writeToolAccess, type PodProxyHandle, type WrittenAccess } from '../targets/local/toolAccess.ts';
-import { EXIT_BAD_INPUT, EXIT_RUNTIME } from './exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../core/exitCodes.ts';
 import { durationParser, integerParser, parseSeed } from './flags.ts';
 import { validateRun } from './validateRun.ts';
 

@@ -3,7 +3,7 @@
 // code the whole suite earns (0 every check passed or was inconclusive or not applicable, 1 an expectation failed,
 // 2 bad input, 3 a runtime failure). An inconclusive check (a latency the machine limited) fails only with
 // --fail-on-inconclusive; a not-applicable one (a mode that did not run) never does.
-import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME } from '../cli/exitCodes.ts';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME } from '../core/exitCodes.ts';
 import type { CheckResult, ScenarioResults } from '../runner/results.ts';
 
 /** 2: checks carry a status; the summary counts inconclusive and not-applicable checks and records --fail-on-inconclusive. */

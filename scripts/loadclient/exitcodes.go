@@ -1,4 +1,4 @@
-// The project's exit codes (scripts/cli/exitCodes.ts).
+// The project's exit codes (scripts/core/exitCodes.ts).
 
 package main
 

@@ -15,7 +15,7 @@
 //   second sees every peak.
 import type { MetricsEndpoint } from '../targets/target.ts';
 import { addCounts, countsDelta, snapshotOf, ZERO_COUNTS, type ReplicaCounts, type ReplicaSnapshot } from './scrape.ts';
-import { pollUntilSettled } from '../runner/poll.ts';
+import { pollUntilSettled } from '../core/poll.ts';
 
 /** What the sampler reads from a running cluster each bucket. */
 export interface LoadSource {

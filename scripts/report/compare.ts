@@ -8,6 +8,7 @@
 //   maxOverMean:+10%   p99Ms@l7:+20%   errorRate:+0.01   jain:-0.05   tooManyRequests@direct,goaway:+0
 import { isNum } from './html.ts';
 import { ResultsError, type ReportMode, type ReportResults } from './load.ts';
+import { EXIT_BAD_INPUT } from '../core/exitCodes.ts';
 
 export type Better = 'lower' | 'higher';
 
@@ -218,7 +219,7 @@ export interface Threshold {
 }
 
 export class ThresholdSyntaxError extends Error {
-  readonly exitCode = 2;
+  readonly exitCode = EXIT_BAD_INPUT;
 }
 
 const THRESHOLD = /^([A-Za-z][A-Za-z0-9]*)(?:@([a-z0-9][a-z0-9-]*(?:,[a-z0-9][a-z0-9-]*)*))?:([+-])(\d+(?:\.\d+)?|\.\d+)(%?)$/;

@@ -18,9 +18,7 @@ import {
   type ThresholdOutcome,
 } from './compare.ts';
 import { loadResultsFile, ResultsError } from './load.ts';
-
-export const EXIT_REGRESSION = 1;
-export const EXIT_BAD_INPUT = 2;
+import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED } from '../core/exitCodes.ts';
 
 export function compareCommand(): Command {
   return new Command('compare')
@@ -56,7 +54,7 @@ export function compareCommand(): Command {
       } else {
         process.stdout.write(`${formatComparisonText(comparison, outcomes, process.stdout.isTTY === true)}\n`);
       }
-      if (!ok) process.exitCode = EXIT_REGRESSION;
+      if (!ok) process.exitCode = EXIT_CHECK_FAILED; // a --fail-on bound is an expectation
     });
 }
 

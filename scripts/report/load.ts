@@ -9,13 +9,14 @@
 // holds the same 1 s buckets (docs/results.md).
 import fs from 'node:fs';
 import { z } from 'zod';
+import { EXIT_BAD_INPUT } from '../core/exitCodes.ts';
 
 export const SUPPORTED_SCHEMA_VERSIONS = [1, 2] as const;
 export type SchemaVersion = (typeof SUPPORTED_SCHEMA_VERSIONS)[number];
 
 /** Bad input: the message is one line, fit to print as it is. */
 export class ResultsError extends Error {
-  readonly exitCode = 2;
+  readonly exitCode = EXIT_BAD_INPUT;
 }
 
 /** A number, or null (NaN or ±Infinity after JSON.stringify), read back as NaN. */

@@ -4,11 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../core/exitCodes.ts';
 import { loadResultsFile, ResultsError } from './load.ts';
 import { renderReport } from './render.ts';
-
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_WRITE_FAILED = 3;
 
 export function reportCommand(): Command {
   return new Command('report')
@@ -32,7 +30,7 @@ export function reportCommand(): Command {
         fs.writeFileSync(out, html);
       } catch (error) {
         console.error(`report: cannot write ${out}: ${(error as Error).message}`);
-        process.exitCode = EXIT_WRITE_FAILED;
+        process.exitCode = EXIT_RUNTIME;
         return;
       }
       console.log(`report: ${out} (${Math.round(html.length / 1024)} KiB, opens offline)`);

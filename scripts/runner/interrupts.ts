@@ -2,7 +2,7 @@
 // A second Ctrl-C exits at once. Worker threads die with the process in any case; this makes listeners and child
 // processes go away in order and prints what happened. Each clean-up says how long it may take (a real cluster's
 // close() makes kubectl calls, docs/kind.md#ctrl-c); the process waits for the longest, 5 s at least.
-import { EXIT_INTERRUPTED } from '../cli/exitCodes.ts';
+import { EXIT_INTERRUPTED } from '../core/exitCodes.ts';
 
 /** How long clean-ups get when none asks for more. */
 export const DEFAULT_CLEANUP_GRACE_MS = 5000;

@@ -3,7 +3,7 @@
 // pod has its /run call by then, results polled until every pod reports, group changes, stops, and removal of the
 // pods once their results are read. How a control call reaches a pod (the kind target: kubectl through the seed's pod
 // proxy; the binary target: HTTP through the node) and how pods are removed is the target's ControlTransport.
-import { pollUntil } from '../runner/poll.ts';
+import { pollUntil } from '../core/poll.ts';
 import { CONTROL_PATHS, controlPath } from './kind/loadClient/protocol.ts';
 import { mapLimited } from './kind/mapLimited.ts';
 import type { ClientFleet, GroupChange } from './target.ts';

@@ -17,7 +17,7 @@ import type { ControlPlaneApfConfig } from '../../sim/apiserver/controlPlane.ts'
 import { findResource } from '../../sim/apiserver/resources.ts';
 import { renderKubeconfig } from '../../scripts/cluster/kubeconfig.ts';
 import { parsePrometheusText, sumOf, type ParsedMetrics } from '../../scripts/measure/promText.ts';
-import { pollUntil, waitFor } from '../../scripts/runner/poll.ts';
+import { pollUntil, waitFor } from '../../scripts/core/poll.ts';
 import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { connect, h2request, type H2Response } from '../helpers/h2.ts';
 import { itWithTool, toolPath } from '../helpers/tools.ts';

@@ -7,7 +7,7 @@ import http2 from 'node:http2';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderKubeconfig } from '../../scripts/cluster/kubeconfig.ts';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 import { ADMIN_TOKEN, openWatches, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { itWithTool, toolPath } from '../helpers/tools.ts';
 import { connect, h2request } from '../helpers/h2.ts';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ReplicaCapacity } from '../../sim/apiserver/capacity.ts';
 import { Rng } from '../../scripts/core/random.ts';
 import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
-import { pollUntil, waitFor } from '../../scripts/runner/poll.ts';
+import { pollUntil, waitFor } from '../../scripts/core/poll.ts';
 import { replicaEndpoint } from '../../scripts/cluster/plan.ts';
 import { ADMIN_TOKEN, FAST_CAPACITY, startTestControlPlane, type TestControlPlane } from '../helpers/controlPlane.ts';
 import { connect, h2request } from '../helpers/h2.ts';

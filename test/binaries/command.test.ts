@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BINARY_NAMES } from '../../scripts/binaries/components.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import { itWithBinaries } from '../helpers/binaries.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

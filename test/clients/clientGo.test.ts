@@ -6,7 +6,7 @@ import type { ClientsConfig } from '../../sim/clients/types.ts';
 import { clientPodIp, serviceIp } from '../../scripts/cluster/addresses.ts';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import { mergeEncodedHistograms } from '../../scripts/measure/latency.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import { testClientPod } from '../helpers/clientPodSpec.ts';
 import { FAST_CAPACITY, replicaRequestTotals, startTestControlPlane, USER_TOKEN, type TestControlPlane } from '../helpers/controlPlane.ts';
 import type { ClientPodSpec, ClientRunResult } from '../../scripts/core/clientPod.ts';

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
 import { ClientGroup } from '../../scenarios/schema.ts';

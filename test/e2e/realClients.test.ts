@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
 import { sumOf, parsePrometheusText } from '../../scripts/measure/promText.ts';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { TOOL_GROUP, writeToolAccess, type PodProxyHandle, type WrittenAccess } from '../../scripts/targets/local/toolAccess.ts';
 import { RestClient } from '../../sim/kube/restClient.ts';

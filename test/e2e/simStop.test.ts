@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

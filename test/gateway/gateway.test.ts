@@ -12,7 +12,7 @@ import gatewayPod, { type GatewayPodConfig } from '../../sim/gateway/gatewayPod.
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
 import type { HandleOf } from '../../sim/runtime/component.ts';
 import { parsePrometheusText, sumOf } from '../../scripts/measure/promText.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import {
   ADMIN_TOKEN,
   FAST_CAPACITY,

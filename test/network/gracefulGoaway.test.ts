@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptsStream, startGracefulShutdown } from '../../webhook/gracefulGoaway.ts';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 
 interface Answer {
   status?: number;

@@ -11,7 +11,7 @@ import { afterAll, describe, expect } from 'vitest';
 import { startDashboard } from '../../scripts/report/dashboard.ts';
 import { loadResultsFile } from '../../scripts/report/load.ts';
 import { renderReport } from '../../scripts/report/render.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import { itWithTool, toolPath } from '../helpers/tools.ts';
 import { FakeMetrics } from './fakeMetrics.ts';
 

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboard, type Dashboard } from '../../scripts/report/dashboard.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import { FakeMetrics } from './fakeMetrics.ts';
 
 let dashboard: Dashboard | undefined;

@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startInProcessComponent, startWorkerComponent } from '../../sim/runtime/startComponent.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import echo from '../fixtures/echoComponent.ts';
 
 function connectable(host: string, port: number): Promise<boolean> {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
-import { pollUntil } from '../../scripts/runner/poll.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
 import { leaseAddressBlock } from '../../scripts/targets/local/addressLease.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { Scenario, type ClientGroup } from '../../scenarios/schema.ts';

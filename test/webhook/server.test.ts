@@ -9,7 +9,7 @@ import { generateWebhookCertificates, type WebhookCertificates } from '../../web
 import { KubeReader } from '../../webhook/kubeReads.ts';
 import { createLogger } from '../../webhook/logger.ts';
 import { startWebhookServer, type WebhookServer } from '../../webhook/server.ts';
-import { waitFor } from '../../scripts/runner/poll.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 import { h1Client, h2Client, type WebhookClient } from '../../scripts/webhookRig/webhookClient.ts';
 import { startFixtureApiserver, type FixtureApiserver } from '../../scripts/webhookRig/fixtureApiserver.ts';
 import { applyResponsePatch, ISTIO_NS, pod, projectedKubeconfigVolume, review, secretKubeconfigVolume, SHOOT_NS } from '../../scripts/webhookRig/pods.ts';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { pollUntil } from '../../runner/poll.ts';
+import { pollUntil } from '../../core/poll.ts';
 import { getText } from './httpGet.ts';
 import { ManagedProcess } from './managedProcess.ts';
 

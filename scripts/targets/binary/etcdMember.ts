@@ -3,7 +3,7 @@
 // --unsafe-no-fsync (a test cluster; losing it on a crash loses nothing), ready once /readyz answers ok.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pollUntil } from '../../runner/poll.ts';
+import { pollUntil } from '../../core/poll.ts';
 import { ManagedProcess, type ProcessSpec } from './managedProcess.ts';
 
 export interface EtcdOptions {

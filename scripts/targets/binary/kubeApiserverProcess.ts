@@ -2,7 +2,7 @@
 // once its /readyz answers `ok` over TLS (the same probe the kubelet's readiness check makes), with the CA that signed
 // its serving certificate, or without verification when it made its own self-signed one (--cert-dir).
 import https from 'node:https';
-import { pollUntil } from '../../runner/poll.ts';
+import { pollUntil } from '../../core/poll.ts';
 import { getText } from './httpGet.ts';
 import { ConnectorAgent, type Connector } from './kubeApi.ts';
 import { ManagedProcess } from './managedProcess.ts';

@@ -7,7 +7,7 @@ import https from 'node:https';
 import http from 'node:http';
 import path from 'node:path';
 import type { ImageUsers } from '../../cluster/podFiles.ts';
-import { pollUntil } from '../../runner/poll.ts';
+import { pollUntil } from '../../core/poll.ts';
 import type { KubeManifest } from '../kind/steps.ts';
 import type { ImageExecutable } from './images.ts';
 import type { KubeApi } from './kubeApi.ts';

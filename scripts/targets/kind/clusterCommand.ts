@@ -3,7 +3,7 @@
 // `--dry-run <dir>` prints every CLI call and writes the rendered files to <dir> without running anything.
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../../cli/exitCodes.ts';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../../core/exitCodes.ts';
 import { clusterRecordOf, clusterRecordPath, writeClusterRecord } from './clusterRecord.ts';
 import { dryRunPlan, executePlan, StepFailedError } from './executor.ts';
 import { DEFAULT_CLUSTER_NAME, DEFAULT_GATEWAY_NAMESPACE, resolveClusterUpOptions } from './options.ts';

@@ -10,7 +10,7 @@ import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../c
 import { GRM_NAMESPACE } from '../../cluster/gardener.ts';
 import { genericKubeconfigFor, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../core/random.ts';
-import { pollUntil } from '../../runner/poll.ts';
+import { pollUntil } from '../../core/poll.ts';
 import type {
   ClientFleet,
   ClusterMembers,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Scenario } from '../../../scenarios/schema.ts';
 import { renderKubeconfig } from '../../../scripts/cluster/kubeconfig.ts';
-import { pollUntil } from '../../../scripts/runner/poll.ts';
+import { pollUntil } from '../../../scripts/core/poll.ts';
 import { findExecutable } from '../../../scripts/targets/kind/tools.ts';
 import {
   controlPath,

@@ -6,7 +6,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { GATEWAY_TARGET_PORT } from '../../../../webhook/constants.ts';
 import type { ClusterPlan } from '../../../cluster/plan.ts';
-import { pollUntil } from '../../../runner/poll.ts';
+import { pollUntil } from '../../../core/poll.ts';
 import type { KubeManifest } from '../../kind/steps.ts';
 import { startEnvoy, type EnvoyProcess } from '../envoyProcess.ts';
 import { gatewayBootstrap } from './bootstrap.ts';

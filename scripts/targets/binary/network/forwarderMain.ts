@@ -7,6 +7,7 @@
 // once it listens, and exits on SIGTERM/SIGINT or when the process that started it is gone.
 import fs from 'node:fs';
 import net from 'node:net';
+import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../../../core/exitCodes.ts';
 
 const MAX_HEADER = 64;
 const HEADER = /^(\d{1,3}(?:\.\d{1,3}){3}) (\d{1,5})$/;
@@ -69,13 +70,13 @@ function main(): void {
   const socketPath = process.argv[2];
   if (!socketPath) {
     process.stderr.write('usage: forwarderMain.ts <unix socket path>\n');
-    process.exit(2);
+    process.exit(EXIT_BAD_INPUT);
   }
   fs.rmSync(socketPath, { force: true });
   const server = net.createServer({ allowHalfOpen: true }, handle);
   server.on('error', (error) => {
     process.stderr.write(`forwarder: ${error.message}\n`);
-    process.exit(3);
+    process.exit(EXIT_RUNTIME);
   });
   server.listen(socketPath, () => {
     fs.chmodSync(socketPath, 0o600);

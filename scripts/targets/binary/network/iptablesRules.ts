@@ -4,7 +4,7 @@
 // --mode random --probability` it is chosen with (pkg/proxy/iptables/proxier.go writeServiceToEndpointRules: rule i
 // of n carries 1/(n-i) as "%0.10f", the last none; iptables-save prints the kernel's 32-bit fixed point back, so
 // 1/3 reads 0.33333333349). The readiness wait for a Service uses it too.
-import { pollUntil } from '../../../runner/poll.ts';
+import { pollUntil } from '../../../core/poll.ts';
 import { run } from './hostTools.ts';
 
 export interface ServiceRules {

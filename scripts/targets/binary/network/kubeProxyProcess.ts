@@ -6,7 +6,7 @@
 // through the run's tunnel. Registered with the run, so close() stops it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { pollUntil } from '../../../runner/poll.ts';
+import { pollUntil } from '../../../core/poll.ts';
 import { getText } from '../httpGet.ts';
 import { ManagedProcess } from '../managedProcess.ts';
 import { NODE_ADDRESS } from './addresses.ts';

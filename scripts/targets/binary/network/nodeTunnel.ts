@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { pollUntil } from '../../../runner/poll.ts';
+import { pollUntil } from '../../../core/poll.ts';
 import { ManagedProcess } from '../managedProcess.ts';
 
 const FORWARDER = fileURLToPath(new URL('./forwarderMain.ts', import.meta.url));

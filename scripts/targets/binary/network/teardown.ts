@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pollUntil } from '../../../runner/poll.ts';
+import { pollUntil } from '../../../core/poll.ts';
 import { run } from './hostTools.ts';
 import { NETNS_ETC_DIR } from './podNamespace.ts';
 import { NAME_PREFIX, ownerAlive, runIdOf, type RunId } from './runNames.ts';

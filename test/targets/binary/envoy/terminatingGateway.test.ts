@@ -10,7 +10,7 @@ import { afterEach, describe, expect } from 'vitest';
 import tls from 'node:tls';
 import { KUBE_APISERVER_SERVICE_NAME } from '../../../../scripts/cluster/gardener.ts';
 import { outboundClusterName } from '../../../../scripts/targets/binary/envoy/envoyTypes.ts';
-import { waitFor } from '../../../../scripts/runner/poll.ts';
+import { waitFor } from '../../../../scripts/core/poll.ts';
 import { itWithBinaries } from '../../../helpers/binaries.ts';
 import { cleanup, countByReplica, gateway, h1Get, h2Client, h2Get, plannedCluster, replica, type Planned, type Replica } from './gatewayFixture.ts';
 

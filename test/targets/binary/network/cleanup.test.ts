@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect } from 'vitest';
-import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { pollUntil } from '../../../../scripts/core/poll.ts';
 import { run } from '../../../../scripts/targets/binary/network/hostTools.ts';
 import { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';
 import { processRunning } from '../../../../scripts/targets/binary/network/runNames.ts';

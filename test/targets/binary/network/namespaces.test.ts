@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import os from 'node:os';
 import { execa } from 'execa';
 import { afterEach, describe, expect } from 'vitest';
-import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { pollUntil } from '../../../../scripts/core/poll.ts';
 import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
 import { componentAddress, NODE_ADDRESS, serviceAddress } from '../../../../scripts/targets/binary/network/addresses.ts';
 import { run } from '../../../../scripts/targets/binary/network/hostTools.ts';

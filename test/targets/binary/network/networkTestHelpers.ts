@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { itUnless } from '../../../helpers/requirement.ts';
 import type { BinaryName } from '../../../../scripts/binaries/components.ts';
 import { locateBinary, missingBinaryMessage } from '../../../../scripts/binaries/locate.ts';
-import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { pollUntil } from '../../../../scripts/core/poll.ts';
 import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
 import { networkProblems, run } from '../../../../scripts/targets/binary/network/hostTools.ts';
 import type { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { pollUntil } from '../../../../scripts/runner/poll.ts';
+import { pollUntil } from '../../../../scripts/core/poll.ts';
 import { etcdArgs } from '../../../../scripts/targets/binary/etcdMember.ts';
 import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
 import { SERVICE_CIDR } from '../../../../scripts/targets/binary/network/addresses.ts';
