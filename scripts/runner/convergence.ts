@@ -7,7 +7,7 @@
 //   bucket. The last bucket of a run is partial (it ends when the clients stop) and is not used.
 // - "final" fairness: over the last complete buckets, what a run ends with (after a rolling restart, say).
 import { fairnessOf, type Fairness } from '../measure/fairness.ts';
-import type { Convergence, TimelineEvent } from './results.ts';
+import type { Convergence, AppliedEvent } from './results.ts';
 
 /** How many consecutive balanced buckets count as "back under the threshold" (2 s with 1 s buckets). */
 export const CONVERGENCE_HOLD_BUCKETS = 2;
@@ -47,7 +47,7 @@ export function finalFairness(replicas: readonly ReplicaBuckets[]): Fairness {
   return fairnessOf(loads);
 }
 
-export function convergenceOf(event: TimelineEvent, maxOverMean: readonly number[], bucketMs: number, threshold: number): Convergence {
+export function convergenceOf(event: AppliedEvent, maxOverMean: readonly number[], bucketMs: number, threshold: number): Convergence {
   const doneAtMs = event.startedAtMs + (event.readyMs ?? event.appliedMs ?? 0);
   const usable = maxOverMean.length - 1; // the last bucket is partial
   const first = Math.ceil(doneAtMs / bucketMs);

@@ -14,7 +14,7 @@ import { conservationOf } from './conservation.ts';
 import { bucketMaxOverMean, convergenceOf, finalFairness, meanOfFinite } from './convergence.ts';
 import { failureSummary } from './failures.ts';
 import { gatewayAccounting } from './gatewayAccounting.ts';
-import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, TimelineEvent } from './results.ts';
+import type { ClientGroupResult, ModeResult, NeighbourResult, ReplicaResult, AppliedEvent } from './results.ts';
 import { selfCheckOf, type HealthReading } from './selfCheck.ts';
 import type { ClientRunResult } from '../core/clientPod.ts';
 
@@ -26,7 +26,7 @@ export interface LoadMeasurement {
   warmUpAnswered: number;
   warmUpFailed: { pod: string; error: string }[];
   rejected: RejectedPod[];
-  events: TimelineEvent[];
+  events: AppliedEvent[];
   loadPhaseMs: number;
   network: NetworkStats;
   /** Each component thread's health and the machine's CPU over the load phase. */

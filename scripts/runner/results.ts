@@ -90,7 +90,11 @@ export interface FailureSummary {
   warmUp: { pod: string; error: string }[];
 }
 
-export interface TimelineEvent {
+/**
+ * What the runner did for one of the scenario's timeline events, as the results record it (`timeline.events`). The
+ * planned event is scenarios/events.ts's TimelineEvent.
+ */
+export interface AppliedEvent {
   /** The event's name in the scenario (or `<type>@<at>`), used by expectations such as convergenceSeconds. */
   name: string;
   type: string;
@@ -111,7 +115,7 @@ export interface Timeline {
   replicas: Record<string, { requests: number[]; openConnections: number[]; inflight: number[]; tooManyRequests: number[]; up: boolean[] }>;
   /** max/mean of the requests of the replicas that were ready in each bucket. */
   maxOverMean: number[];
-  events: TimelineEvent[];
+  events: AppliedEvent[];
 }
 
 export interface Convergence {

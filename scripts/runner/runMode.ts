@@ -10,7 +10,7 @@ import type { RunningCluster, Target } from '../targets/target.ts';
 import { ClientFleets } from './clientFleets.ts';
 import type { LiveSample } from './liveSample.ts';
 import { buildModeResult, type LoadMeasurement } from './modeResult.ts';
-import type { ModeResult, TimelineEvent } from './results.ts';
+import type { ModeResult, AppliedEvent } from './results.ts';
 import { openHealthWindow } from './selfCheck.ts';
 import { TimelineRunner } from './timeline.ts';
 
@@ -24,7 +24,7 @@ export interface RunModeOptions {
   /** Once per second of the load phase, for live displays. */
   onSample?: (sample: LiveSample) => void;
   /** Each timeline event once it has been applied. */
-  onTimelineEvent?: (mode: ModeName, event: TimelineEvent) => void;
+  onEventApplied?: (mode: ModeName, event: AppliedEvent) => void;
   /** Registers the cluster's clean-up for Ctrl-C, with how long it may take; returns the unregister function. */
   registerCleanup?: (cleanup: () => Promise<void>, graceMs?: number) => () => void;
 }
@@ -79,7 +79,7 @@ async function measureLoad(cluster: RunningCluster, fleets: ClientFleets, option
     durationMs: scenario.duration,
     onApplied: (event) => {
       progress(`${mode}: ${event.name} at ${(event.startedAtMs / 1000).toFixed(1)} s: ${event.detail}`);
-      options.onTimelineEvent?.(mode, event);
+      options.onEventApplied?.(mode, event);
     },
   });
   timeline.start();

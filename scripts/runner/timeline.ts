@@ -18,7 +18,7 @@ import type { ChangeOutcome, TopologyChange } from '../cluster/changes.ts';
 import type { LoadSampler } from '../measure/loadSampler.ts';
 import type { RunningCluster } from '../targets/target.ts';
 import type { ClientFleets, LaunchOutcome } from './clientFleets.ts';
-import type { TimelineEvent } from './results.ts';
+import type { AppliedEvent } from './results.ts';
 
 export interface TimelineOptions {
   cluster: RunningCluster;
@@ -27,7 +27,7 @@ export interface TimelineOptions {
   /** performance.now() when the load phase began, and its length. */
   loadStartedAt: number;
   durationMs: number;
-  onApplied?: (event: TimelineEvent) => void;
+  onApplied?: (event: AppliedEvent) => void;
 }
 
 /** What one event did: the first action's end, the end of the whole event, and what happened. */
@@ -67,7 +67,7 @@ const KIND_OF: Record<TopologyChange['type'], ChangeKind> = {
 export class TimelineRunner {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running: Promise<void>[] = [];
-  private readonly records: TimelineEvent[] = [];
+  private readonly records: AppliedEvent[] = [];
   private readonly queues: Record<ChangeKind, Promise<unknown>> = { apiservers: Promise.resolve(), gateways: Promise.resolve(), config: Promise.resolve() };
   private readonly stopping = new AbortController();
 
@@ -85,7 +85,7 @@ export class TimelineRunner {
   }
 
   /** Waits for every event, fired or still to fire, and returns their records in time order. */
-  async finish(): Promise<TimelineEvent[]> {
+  async finish(): Promise<AppliedEvent[]> {
     await sleep(Math.max(0, this.options.loadStartedAt + this.lastAt() - performance.now()) + 1);
     for (let settled = 0; settled < this.running.length; settled = this.running.length) await Promise.all(this.running.slice(settled));
     return this.sortedRecords();
@@ -106,13 +106,13 @@ export class TimelineRunner {
     return this.events.reduce((max, e) => Math.max(max, e.at), 0);
   }
 
-  private sortedRecords(): TimelineEvent[] {
+  private sortedRecords(): AppliedEvent[] {
     return [...this.records].sort((a, b) => a.atMs - b.atMs || a.startedAtMs - b.startedAtMs);
   }
 
   private async play(event: ScenarioEvent): Promise<void> {
     const started = performance.now();
-    const record: TimelineEvent = {
+    const record: AppliedEvent = {
       name: eventName(event),
       type: event.type,
       atMs: event.at,

@@ -5,7 +5,7 @@ import { MODES } from '../../scripts/cluster/modes.ts';
 import type { Incarnation, LoadSamples, ReplicaSeries } from '../../scripts/measure/loadSampler.ts';
 import { ZERO_COUNTS, type ReplicaSnapshot } from '../../scripts/measure/scrape.ts';
 import { buildModeResult } from '../../scripts/runner/modeResult.ts';
-import type { ModeResult, TimelineEvent } from '../../scripts/runner/results.ts';
+import type { ModeResult, AppliedEvent } from '../../scripts/runner/results.ts';
 import type { ClientRunResult } from '../../scripts/core/clientPod.ts';
 
 export interface ReplicaFixture {
@@ -82,7 +82,7 @@ export function clientResult(group: string, answered: number, extra: Partial<Cli
 export function modeResultOf(
   mode: ModeName,
   replicas: Record<string, ReplicaFixture>,
-  options: { scenario?: ScenarioInput; clients?: ClientRunResult[]; events?: TimelineEvent[] } = {},
+  options: { scenario?: ScenarioInput; clients?: ClientRunResult[]; events?: AppliedEvent[] } = {},
 ): ModeResult {
   const samples = samplesOf(replicas);
   const counted = samples.replicas.reduce((s, r) => s + r.totals.requests, 0);
@@ -103,7 +103,7 @@ export function modeResultOf(
   });
 }
 
-export function event(name: string, startedAtMs: number, readyMs?: number, error?: string): TimelineEvent {
+export function event(name: string, startedAtMs: number, readyMs?: number, error?: string): AppliedEvent {
   return {
     name,
     type: 'scale-apiservers',
