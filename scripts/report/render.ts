@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ScenarioResults } from '../runner/results.ts';
 import { bucketSeries, eventMarkers, niceCeiling, sharedMax, type ChartData, type LineChartSpec, type TimelineField } from './charts.ts';
 import { esc, fmt, fmtInt, fmtMs, fmtPct, isNum, NA, naturalCompare, page, replicaColours } from './html.ts';
+import { gatewaySection } from './gatewaySection.ts';
 import { normalizeResults, type ReportMode, type ReportResults } from './load.ts';
 
 /**
@@ -42,6 +43,7 @@ export function renderReport(results: ScenarioResults | ReportResults): string {
     timelines(ctx),
     shares(ctx),
     neighbours(ctx),
+    gatewaySection(ctx.r, table),
     connections(ctx),
     latency(ctx),
     errors(ctx),
