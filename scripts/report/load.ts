@@ -106,6 +106,26 @@ const Timeline = z.object({
   events: z.array(TimelineEvent).default([]),
 });
 
+/** The shared gateway's accounting (docs/scenarios.md#gateway-accounting); absent in older files and without gateway pods. */
+const GatewayAccounting = z.object({
+  note: str.default(''),
+  pods: z.array(
+    z.object({
+      pod: str,
+      downstreamConnections: z.object({ accepted: num, open: num.default(NaN) }),
+      upstreamConnections: num,
+      upstreamByControlPlane: counts.default({}),
+      upstreamByReplica: counts.default({}),
+      requests: num.default(NaN),
+      activeRequests: z.object({ now: num, peak: num.default(NaN) }),
+      cpuCores: num.default(NaN),
+      memoryMiB: num.default(NaN),
+    }),
+  ),
+  replicas: counts.default({}),
+  upstreamPerReplicaMax: num.default(NaN),
+});
+
 const SelfCheck = z.object({
   components: z
     .array(
@@ -145,6 +165,7 @@ const Mode = z.object({
   // Added in schema version 2 (docs/results.md); absent in v1 files.
   failures: z.object({ byKind: counts.default({}), retried: num.default(NaN), finallyFailed: num.default(NaN) }).optional(),
   rejectedPods: z.array(z.object({ pod: str, group: str.default(''), code: num.default(NaN), message: str.default('') })).optional(),
+  gatewayAccounting: GatewayAccounting.optional(),
   neighbours: z
     .array(
       z.object({
