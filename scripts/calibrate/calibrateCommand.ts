@@ -106,7 +106,7 @@ async function runOne(scenario: Scenario, target: Target, opts: CalibrateFlags):
       scenario,
       file: `scenarios/${scenario.name}.yaml`,
       modes: opts.modes,
-      seed: opts.seed ?? scenario.seed,
+      randomSeed: opts.seed ?? scenario.seed,
       onProgress: (m) => progress.update(m),
       onModeDone: () => progress.done(),
       registerCleanup: onInterrupt,

@@ -110,7 +110,7 @@ async function dryRun(scenario: Scenario, opts: ScenarioFlags, out: string): Pro
     return;
   }
   const { dryRunKindScenario } = await import('../targets/kind/dryRun.ts');
-  const dry = await dryRunKindScenario({ scenario, modes: opts.modes, seed: opts.seed ?? scenario.seed ?? 0, options: kindTargetOptions(opts), out });
+  const dry = await dryRunKindScenario({ scenario, modes: opts.modes, randomSeed: opts.seed ?? scenario.seed ?? 0, options: kindTargetOptions(opts), out });
   process.stdout.write(`${dry.text}\n`);
   console.error(`dry run: ${dry.files.length} files in ${out}/ (plan.txt has the commands)`);
   if (dry.problems.length > 0) process.exitCode = EXIT_BAD_INPUT;
@@ -129,7 +129,7 @@ async function runAndReport(scenario: Scenario, file: string, target: Target, op
       scenario,
       file,
       modes: opts.modes,
-      seed: opts.seed ?? scenario.seed,
+      randomSeed: opts.seed ?? scenario.seed,
       onProgress: (m) => progress.update(m),
       onSample: (live) => progress.sample(live),
       onModeDone: (result) => {

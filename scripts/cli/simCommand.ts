@@ -72,7 +72,7 @@ export function simCommand(): Command {
 /** Runs the simulated cluster until --duration passes or a signal stops it; resolves only then. */
 async function runSim(scenario: Scenario, modeName: ModeName, opts: SimFlags): Promise<void> {
   const mode = MODES[modeName];
-  const seed = opts.seed ?? 1;
+  const randomSeed = opts.seed ?? 1;
   let cluster: LocalCluster | undefined;
   const proxies: PodProxyHandle[] = [];
   let scraper: MetricsScraper | undefined;
@@ -96,7 +96,7 @@ async function runSim(scenario: Scenario, modeName: ModeName, opts: SimFlags): P
   });
   try {
     const started = performance.now();
-    cluster = await LocalCluster.start(planCluster(scenario.topology, mode, seed, { clientGroups: [{ name: TOOL_GROUP }], gateways: 'always' }));
+    cluster = await LocalCluster.start(planCluster(scenario.topology, mode, randomSeed, { clientGroups: [{ name: TOOL_GROUP }], gateways: 'always' }));
     const written = await writeToolAccess(cluster, opts.out, proxies);
     const readyMs = performance.now() - started;
     if (opts.dashboard) {

@@ -2,7 +2,7 @@
 // candidates, service times, goaway-chance, arrival times) draws from a stream forked from the run's random seed,
 // so a run can be replayed from the seed it prints. Each consumer forks its own stream by a stable label, so adding
 // a component does not shift the numbers another component sees. (Not to be confused with the Gardener *seed*
-// cluster: code says `randomSeed` for this number.)
+// cluster: code says `randomSeed` for this number; docs/scenarios.md#the-random-seed.)
 
 /** splitmix32: turns any 32-bit value into a well-mixed one; used to seed and to fork streams. */
 function splitmix32(x: number): number {

@@ -12,7 +12,8 @@ export interface RunScenarioOptions {
   scenario: Scenario;
   file: string;
   modes?: ModeName[];
-  seed?: number;
+  /** The run's random seed (default: the scenario file's `seed`, else a fresh one); the results record it as `seed`. */
+  randomSeed?: number;
   onProgress?: (message: string) => void;
   /** Once per second of each mode's load phase, for live displays. */
   onSample?: RunModeOptions['onSample'];
@@ -29,7 +30,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   // A slower target runs every time of the scenario longer (Target.timeScale, docs/scenarios.md#time-scale).
   const timeScale = options.target.timeScaleFor?.(options.scenario) ?? options.target.timeScale ?? 1;
   const scenario = scaleScenarioTime(options.scenario, timeScale);
-  const seed = options.seed ?? scenario.seed ?? freshSeed();
+  const randomSeed = options.randomSeed ?? scenario.seed ?? freshSeed();
   const modes = options.modes ?? scenario.modes;
   const startedAt = new Date();
   const started = performance.now();
@@ -38,7 +39,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const result = await runMode({
       scenario,
       mode,
-      randomSeed: seed,
+      randomSeed,
       target: options.target,
       onProgress: options.onProgress,
       onSample: options.onSample,
@@ -54,7 +55,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     scenario: { name: scenario.name, file: options.file, description: scenario.description, events: scenario.events },
     target: options.target.name,
     parameters: { ...(options.parameters ?? {}), ...(timeScale !== 1 ? { timeScale } : {}) },
-    seed,
+    seed: randomSeed,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     wallMs: performance.now() - started,

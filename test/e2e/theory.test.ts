@@ -26,7 +26,7 @@ function connectionsPerReplica(result: ModeResult): number[] {
 }
 
 async function runDirect(seed: number): Promise<ModeResult> {
-  const results = await runScenario({ scenario: { ...base, duration: 600, modes: ['direct'] }, file, seed, target: localTarget });
+  const results = await runScenario({ scenario: { ...base, duration: 600, modes: ['direct'] }, file, randomSeed: seed, target: localTarget });
   return results.modes[0]!;
 }
 

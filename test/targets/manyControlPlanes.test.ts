@@ -89,7 +89,7 @@ describe('kind dry run: 1 + 12 control planes', () => {
   it("renders every control plane's namespace, etcd, kube-apiserver and Gateway with its own host, and the webhook once", async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-many-'));
     try {
-      const dry = await dryRunKindScenario({ scenario: scenario(12), seed: 3, out });
+      const dry = await dryRunKindScenario({ scenario: scenario(12), randomSeed: 3, out });
       expect(dry.problems).toEqual([]);
       const [mode] = dry.modes;
       const objects = mode!.plan.files.flatMap((f) => f.objects ?? []) as any[];

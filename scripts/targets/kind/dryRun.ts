@@ -29,7 +29,7 @@ export interface KindDryRunInput {
   scenario: Scenario;
   /** Default: the scenario's modes. */
   modes?: ModeName[];
-  seed: number;
+  randomSeed: number;
   options?: KindTargetOptions;
   /** The folder the manifests and plan.txt go to. */
   out: string;
@@ -55,13 +55,13 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
   const problems = checkScenarioForKind(input.scenario, o);
   const modes: KindDryRun['modes'] = [];
   const sections: string[] = [
-    `dry run of scenario ${scenario.name} on the ${o.target} target (seed ${input.seed}); nothing was run`,
+    `dry run of scenario ${scenario.name} on the ${o.target} target (seed ${input.randomSeed}); nothing was run`,
     problems.length > 0 ? `check(scenario) refuses it:\n  ${problems.join('\n  ')}` : 'check(scenario): no problems',
     `time scale ${o.timeScale}: the load phase runs ${formatSeconds(scenario.duration)} (the scenario says ${formatSeconds(input.scenario.duration)}), every event ${o.timeScale} times later` +
       (scenario.events.length > 0 ? `; what each event waits for on a real cluster:\n${timingLines(scenario, REAL_CLUSTER_TIMING).join('\n')}` : ''),
   ];
   for (const mode of input.modes ?? scenario.modes) {
-    const { notes, ...dry } = await dryRunMode(scenario, mode, input.seed, o, access);
+    const { notes, ...dry } = await dryRunMode(scenario, mode, input.randomSeed, o, access);
     modes.push(dry);
     sections.push(`\n## mode ${mode}: ${MODES[mode].summary}\n${formatPlan(dry.plan, root)}${notes.map((n) => `\n  note: ${n}`).join('')}`);
   }
@@ -79,8 +79,8 @@ interface FleetPod {
 }
 
 /** One mode, in the order the target runs it: bring up, admit, scrape, load, the timeline, results, teardown. */
-async function dryRunMode(scenario: Scenario, mode: ModeName, seed: number, o: ResolvedKindOptions, access: SeedAccess) {
-  const clusterPlan = planForKind(planCluster(scenario.topology, MODES[mode], seed, { clientGroups: scenario.clients }), o);
+async function dryRunMode(scenario: Scenario, mode: ModeName, randomSeed: number, o: ResolvedKindOptions, access: SeedAccess) {
+  const clusterPlan = planForKind(planCluster(scenario.topology, MODES[mode], randomSeed, { clientGroups: scenario.clients }), o);
   // The control plane under test first (it brings the seed-wide parts), then each neighbour (docs/scenarios.md#shared-gateway).
   const contexts = await renderContexts(clusterPlan, o);
   const plan = emptyPlan();

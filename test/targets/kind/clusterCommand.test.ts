@@ -45,7 +45,7 @@ describe('dry runs', () => {
     fs.mkdirSync(repo);
     execFileSync('git', ['init', '-q', repo]);
     const scenario = Scenario.parse({ name: 'g', clients: [{ name: 'a', rate: 1 }] });
-    const dry = await dryRunKindScenario({ scenario, modes: ['l7'], seed: 1, out: path.join(repo, 'out') });
+    const dry = await dryRunKindScenario({ scenario, modes: ['l7'], randomSeed: 1, out: path.join(repo, 'out') });
     const key = dry.files.find((f) => f.endsWith('30-control-plane-secrets.yaml'))!;
     expect(fs.readFileSync(key, 'utf8')).toContain('tls.key');
     expect(execFileSync('git', ['-C', repo, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' })).toBe('');

@@ -114,7 +114,7 @@ const outDir = (setting: (typeof SETTINGS)[number]) => setting.label.replace(/[^
 const runs = new Map<string, KindDryRun>();
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-manifests-'));
-  for (const s of SETTINGS) runs.set(s.label, await dryRunKindScenario({ scenario: scenario(s), seed: 7, out: path.join(tmp, outDir(s)) }));
+  for (const s of SETTINGS) runs.set(s.label, await dryRunKindScenario({ scenario: scenario(s), randomSeed: 7, out: path.join(tmp, outDir(s)) }));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

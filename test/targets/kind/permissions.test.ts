@@ -114,7 +114,7 @@ describe.skipIf(!root)('rendered pods against the file system (as root)', () => 
         { name: 'other', rate: 1, controlPlane: 'quiet' },
       ],
     });
-    dry = await dryRunKindScenario({ scenario, modes: ['l7'], seed: 1, out: tmp });
+    dry = await dryRunKindScenario({ scenario, modes: ['l7'], randomSeed: 1, out: tmp });
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

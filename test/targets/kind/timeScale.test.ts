@@ -82,7 +82,7 @@ describe('the kind dry run of every library scenario', () => {
 
   it.each(names)('%s: times a real cluster can meet, printed', async (name) => {
     const { scenario } = loadScenarioFile(name);
-    const dry = await dryRunKindScenario({ scenario, modes: [scenario.modes[0]!], seed: 1, out: path.join(tmp, name) });
+    const dry = await dryRunKindScenario({ scenario, modes: [scenario.modes[0]!], randomSeed: 1, out: path.join(tmp, name) });
     expect(dry.problems.filter((p) => p.includes('--time-scale'))).toEqual([]);
     expect(dry.text).toContain(`time scale 10: the load phase runs ${scenario.duration / 100}s`.replace(/(\d+)\.0s/, '$1s'));
     const run = dry.modes[0]!.plan.steps.find((s) => s.args.some((a) => typeof a === 'string' && a.includes('/proxy/run?')));
