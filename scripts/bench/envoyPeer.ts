@@ -1,4 +1,4 @@
-// Real Envoy as the gateway bench's peer (docs/performance.md#gateway-peers): the upstream Envoy binary of
+// Real Envoy as the gateway bench's peer (docs/performance.md#gateway-peers-real-envoy): the upstream Envoy binary of
 // `npm run binaries` (the version Istio 1.29's gateway embeds, scripts/binaries/versions.ts), configured to do the same
 // work as the simulated gateway pod and the HAProxy peer on the same testbed: TLS termination with the
 // kube-apiserver's serving certificate and ALPN h2, the HTTP connection manager with Gardener's downstream

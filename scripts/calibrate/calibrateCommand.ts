@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { listScenarioNames, loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
+import { loadScenarioFile, ScenarioError } from '../../scenarios/loader.ts';
 import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../scenarios/timeScale.ts';
 import { ENVOY_VERSION, ETCD_VERSION, KUBERNETES_VERSION, STAGING_VERSION } from '../binaries/versions.ts';
@@ -130,7 +130,7 @@ function loadAll(names: string[]): Scenario[] | undefined {
       out.push(loadScenarioFile(name).scenario);
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
-      console.error(`${error.message} (known: ${listScenarioNames().join(', ')})`);
+      console.error(error.message);
       return undefined;
     }
   }

@@ -1,6 +1,6 @@
 // A calibration of one scenario: its run on the simulator (`local`) and on the real components (`binary`), mode by
 // mode, turned into rows (./calibrationRow.ts) by the balance, counting, latency and timeline rules; and the file
-// results/calibration-<time>.json that holds every scenario's rows (docs/fidelity.md#the-results-file).
+// results/calibration-<time>.json that holds every scenario's rows (docs/fidelity.md).
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { ModeResult, ScenarioResults } from '../runner/results.ts';
 import { balanceRows } from './balanceRows.ts';

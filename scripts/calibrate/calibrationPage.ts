@@ -1,4 +1,4 @@
-// The HTML page of a calibration (docs/fidelity.md#the-results-file): per scenario, the simulator's and the real
+// The HTML page of a calibration (docs/fidelity.md): per scenario, the simulator's and the real
 // components' figures side by side with the difference, the expected error and its basis, and links to both runs'
 // own reports (docs/report.md), built from the report's page parts (scripts/report/html.ts).
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// One row of a calibration (docs/fidelity.md#reading-the-table): a figure of one mode on the simulator (`local`) and
+// One row of a calibration (docs/fidelity.md#expected-error): a figure of one mode on the simulator (`local`) and
 // on the real components (`binary`), their difference, the difference chance alone allows (the expected error) and
 // where that bound comes from. Every bound is derived (a Monte Carlo of the random choices, a Poisson or
 // order-statistic sampling error, the measurement's resolution, or exactness); none is a constant picked to pass.

@@ -1,4 +1,4 @@
-// The timeline rows of a calibration (docs/fidelity.md#events): per event, how long it took to be done (a new
+// The timeline rows of a calibration (docs/fidelity.md#expected-error): per event, how long it took to be done (a new
 // replica ready, a restart complete) and the seconds until the per-second max/mean was back under the scenario's
 // convergence threshold (scripts/runner/convergence.ts).
 //

@@ -1,4 +1,4 @@
-// The latency rows of a calibration (docs/fidelity.md#latency): absolute latencies of a simulated replica and a real
+// The latency rows of a calibration (docs/fidelity.md#expected-error): absolute latencies of a simulated replica and a real
 // one differ by design (the simulated service times are scenario knobs), so the rows compare what a user compares
 // within one target: each mode's client p50 and p99 against the direct mode's, as a ratio.
 //

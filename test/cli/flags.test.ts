@@ -72,7 +72,7 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
     cases: [
       [
         ['--only', 'gatewy'],
-        /argument 'gatewy' is invalid\. unknown: gatewy \(known: gateway, loadgen, webhook, scale, startup, scenario, gate, gate-repeat\)$/,
+        /argument 'gatewy' is invalid\. unknown: gatewy \(known: gateway, apiserver, loadgen, webhook, scale, seed-scale, startup, scenario, gate, gate-repeat\)$/,
       ],
       [['sideways'], /^npm run bench: error: argument 'sideways' is invalid\. unknown: sideways \(known: gateway, /],
       [['gate-repeat', '--runs', '0'], /argument '0' is invalid\. must be an integer from 1 to 100$/],
@@ -109,7 +109,7 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
     entry: 'scripts/bin.mjs',
     cases: [
       [['scenario', 'hot-client', '--seed', 'x'], /^apiserver-lb scenario: error: option '--seed <n>' argument 'x' is invalid\./],
-      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim, binaries, cluster$/],
+      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim, binaries, calibrate, cluster$/],
     ],
   },
 };
