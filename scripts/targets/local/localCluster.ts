@@ -31,6 +31,7 @@ import { Rng } from '../../core/random.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import { genericKubeconfigSecret, type SeedObject } from '../../cluster/seedObjects.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, GroupChange, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
+import { mapLimited } from '../kind/mapLimited.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
@@ -50,6 +51,8 @@ const READINESS_PROBE_PERIOD_MS = 100;
  * Scenarios with at most 200 pods run in one worker, so their seeded schedules do not depend on it.
  */
 const CLIENT_PODS_PER_WORKER = 200;
+/** Neighbour kube-apiserver workers starting at once (docs/performance.md#seed-scale). */
+const NEIGHBOUR_STARTS = 4;
 
 export interface LocalClusterOptions {
   onEvent?: ComponentEventListener;
@@ -104,16 +107,22 @@ export class LocalCluster implements RunningCluster {
       const issued = await issuePlan(plan);
       const { components } = issued;
 
-      // Worker threads boot in parallel (each loads its modules, ~0.3 s): every address is known up front.
+      // Worker threads boot in parallel (each loads its modules, ~0.3 s of CPU): every address is known up front. The
+      // neighbours' kube-apiservers start at most NEIGHBOUR_STARTS at a time, so that with dozens of control planes each
+      // gets a CPU within its start timeout (50 started at once on 2 cores timed out at 20 s).
       const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
-      const neighboursStarting = issued.neighbours.map((n) => host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver));
       const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
       const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
       const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
+      const neighboursStarting = mapLimited(issued.neighbours, NEIGHBOUR_STARTS, (n) =>
+        host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver),
+      );
+      // Handled from now on: a worker that fails while the seed is set up fails this start, not the process.
+      const settling = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, neighboursStarting]);
       const seed = await SeedCluster.start(plan, components, issued.certificates.authorities['seed-ca'].certPem);
       teardown.add('seed cluster', () => seed.close());
       await createSeedObjects(seed, issued);
-      const all = await Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, ...neighboursStarting]);
+      const all = await settling;
       const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
 
@@ -132,7 +141,7 @@ export class LocalCluster implements RunningCluster {
         { caPem: issued.certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
         plan.replicas,
       );
-      const neighbours = await Promise.all(neighboursStarting);
+      const neighbours = await neighboursStarting;
       cluster = new LocalCluster(
         plan,
         issued,
