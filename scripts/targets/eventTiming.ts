@@ -37,6 +37,12 @@ export interface EventSeconds {
 
 export interface TimingModel {
   seconds: EventSeconds;
+  /**
+   * A restarted replica comes back at its own address once the old process is gone (the binary target), so a restart
+   * takes apiserverGone + apiserverReady; otherwise (a Deployment's rollout with surge) the new pod starts while the
+   * old one terminates, and it takes the longer of the two.
+   */
+  restartInPlace?: boolean;
   /** Where those seconds hold, for messages: "on a real cluster", "on this machine's real components". */
   where: string;
 }
@@ -55,6 +61,7 @@ export interface EventWork {
 /** Each event's work on a real cluster, in time order, following the replica and gateway-pod counts through the timeline. */
 export function eventWork(scenario: Scenario, model: TimingModel): EventWork[] {
   const s = model.seconds;
+  const restart = model.restartInPlace ? s.apiserverGone + s.apiserverReady : Math.max(s.apiserverGone, s.apiserverReady);
   let replicas = scenario.topology.controlPlane.replicas;
   let gateways = scenario.topology.gateway.pods;
   const order = scenario.events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
@@ -77,14 +84,9 @@ export function eventWork(scenario: Scenario, model: TimingModel): EventWork[] {
       case 'kill-apiserver':
         return work('apiservers', s.apiserverReady, 'the replacement pod ready', event.downFor);
       case 'restart-apiserver':
-        return work('apiservers', Math.max(s.apiserverGone, s.apiserverReady), 'the old pod gone and its replacement ready');
+        return work('apiservers', restart, 'the old pod gone and its replacement ready');
       case 'rolling-restart':
-        return work(
-          'apiservers',
-          replicas * Math.max(s.apiserverGone, s.apiserverReady),
-          `${replicas} replicas replaced one at a time`,
-          (replicas - 1) * event.pause,
-        );
+        return work('apiservers', replicas * restart, `${replicas} replicas replaced one at a time`, (replicas - 1) * event.pause);
       case 'scale-gateways': {
         const added = Math.max(0, event.pods - gateways);
         const removed = Math.max(0, gateways - event.pods);

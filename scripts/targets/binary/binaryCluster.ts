@@ -4,14 +4,15 @@
 // every process, namespace, rule and file, also after a failure half-way.
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
-import type { ClusterPlan } from '../../cluster/plan.ts';
-import path from 'node:path';
+import { MAX_GATEWAY_PODS, MAX_REPLICAS, type ClusterPlan } from '../../cluster/plan.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
 import { binaryClientFleet } from './clientFleet.ts';
 import { bootCluster, type BootedCluster } from './clusterBoot.ts';
 import { ProcessCpuMeter, runCpuMs } from './processCpu.ts';
+import { connectionsPerReplica, endpointNames, kubeProxyStats, seamGatewayStats } from './binaryNetworkStats.ts';
+import { natCounters, trackedConnections } from './network/connectionTable.ts';
 import type { ClientPodSpec } from '../../core/clientPod.ts';
 
 /** The first fleet's warm-up keeps trying this long while the path to the apiservers settles (kube-proxy, EDS). */
@@ -61,18 +62,25 @@ export class BinaryCluster implements RunningCluster {
     return this.booted.shoot.running().map((r) => ({ replica: r.name, scrape: () => this.booted.shoot.get(r.name, '/metrics'), excludeExempt: true }));
   }
 
-  /** kube-apiserver exports no connection count; the binary target does not count sockets inside the pods (yet). */
-  async replicaConnections(): Promise<undefined> {
-    return undefined;
+  /** kube-apiserver exports no connection count: the node's conntrack table has them (binaryNetworkStats.ts). */
+  async replicaConnections(): Promise<Record<string, number>> {
+    return connectionsPerReplica(this.booted.shoot.readyEndpoints(), await trackedConnections(this.booted.network.node.name));
   }
 
   apply(change: TopologyChange): Promise<ChangeOutcome> {
     return applyChange(this.booted, change);
   }
 
-  /** The simulator's kube-proxy and gateway counters have no real counterpart here; Envoy's own stats are in the docs. */
+  /** kube-proxy's counters from the kernel, each gateway pod's from its Envoy (docs/binary-target.md#network-stats). */
   async networkStats(): Promise<NetworkStats> {
-    return { kubeProxy: [], gateways: [] };
+    const node = this.booted.network.node.name;
+    const [dnat, table, envoys] = await Promise.all([natCounters(node), trackedConnections(node), this.booted.gateway?.stats() ?? []]);
+    const names = endpointNames(this.plan, { replicas: MAX_REPLICAS, gatewayPods: MAX_GATEWAY_PODS });
+    const mode = this.plan.mode.gatewayMode ?? 'terminate';
+    return {
+      kubeProxy: kubeProxyStats(this.plan, names, dnat, table),
+      gateways: envoys.map(({ pod, stats }) => seamGatewayStats(pod, mode, stats, names)),
+    };
   }
 
   /**
@@ -85,9 +93,9 @@ export class BinaryCluster implements RunningCluster {
       this.windowStart = performance.now();
     }
     const windowMs = performance.now() - this.windowStart;
-    return this.processCpu.read().map(({ process, cpuMs }) => ({
+    return this.processCpu.read().map(({ process, program, cpuMs }) => ({
       component: process.spec.name,
-      kind: path.basename(process.spec.command),
+      kind: program,
       realProcess: true,
       windowMs,
       loopDelayP50Ms: NaN,

@@ -23,17 +23,33 @@ export function processCpuMsOf(statText: string): number {
   return (ticks / TICKS_PER_SECOND) * 1000;
 }
 
-/** A process's CPU time so far (ms), or undefined once it is gone. */
-export function processCpuMs(pid: number, procRoot = '/proc'): number | undefined {
+/** The program a /proc/<pid>/stat text is of (field 2, `comm`: the executable's name, at most 15 characters). */
+export function programOf(statText: string): string {
+  return statText.slice(statText.indexOf('(') + 1, statText.lastIndexOf(')'));
+}
+
+/**
+ * A process's CPU time so far (ms) and its program, or undefined once it is gone. The program is the kernel's: a pod's
+ * process is started as `ip netns exec … unshare … sh -c … exec <program>`, each exec keeping the pid.
+ */
+export function processReading(pid: number, procRoot = '/proc'): { cpuMs: number; program: string } | undefined {
   try {
-    return processCpuMsOf(fs.readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8'));
+    const text = fs.readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8');
+    return { cpuMs: processCpuMsOf(text), program: programOf(text) };
   } catch {
     return undefined;
   }
 }
 
+/** A process's CPU time so far (ms), or undefined once it is gone. */
+export function processCpuMs(pid: number, procRoot = '/proc'): number | undefined {
+  return processReading(pid, procRoot)?.cpuMs;
+}
+
 export interface ProcessCpu {
   process: ManagedProcess;
+  /** What runs in it (kube-apiserver, etcd, envoy, loadclient, node, …), from the kernel. */
+  program: string;
   /** CPU time used inside the window, ms. */
   cpuMs: number;
 }
@@ -41,7 +57,7 @@ export interface ProcessCpu {
 /** The CPU every process of the run used since the window opened (processes started inside it count from 0). */
 export class ProcessCpuMeter {
   private baseline = new Map<ManagedProcess, number>();
-  private latest = new Map<ManagedProcess, number>();
+  private latest = new Map<ManagedProcess, { cpuMs: number; program: string }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly processes: () => ManagedProcess[] = runningProcesses) {}
@@ -51,14 +67,14 @@ export class ProcessCpuMeter {
     this.baseline.clear();
     this.latest.clear();
     this.sample();
-    for (const [process, cpuMs] of this.latest) this.baseline.set(process, cpuMs);
+    for (const [process, reading] of this.latest) this.baseline.set(process, reading.cpuMs);
     this.timer ??= setInterval(() => this.sample(), SAMPLE_INTERVAL_MS).unref();
   }
 
   /** Every process seen in the window with its CPU time in it. */
   read(): ProcessCpu[] {
     this.sample();
-    return [...this.latest].map(([process, cpuMs]) => ({ process, cpuMs: cpuMs - (this.baseline.get(process) ?? 0) }));
+    return [...this.latest].map(([process, { cpuMs, program }]) => ({ process, program, cpuMs: cpuMs - (this.baseline.get(process) ?? 0) }));
   }
 
   close(): void {
@@ -68,8 +84,8 @@ export class ProcessCpuMeter {
 
   private sample(): void {
     for (const process of this.processes()) {
-      const cpuMs = process.pid === undefined ? undefined : processCpuMs(process.pid);
-      if (cpuMs !== undefined) this.latest.set(process, cpuMs);
+      const reading = process.pid === undefined ? undefined : processReading(process.pid);
+      if (reading !== undefined) this.latest.set(process, reading);
     }
   }
 }

@@ -28,6 +28,8 @@ interface Replica {
 
 export class BinaryShootControlPlane {
   private readonly replicas = new Map<string, Replica>();
+  /** Replicas being stopped: out of the membership, their process still running. */
+  private readonly stopping = new Map<string, Replica>();
   private readonly apiserverDeployment: KubeManifest;
   private readonly data;
   private etcd: RunningPod | undefined;
@@ -89,8 +91,15 @@ export class BinaryShootControlPlane {
     if (!replica) throw new Error(`no replica ${name}`);
     replica.ready = false;
     await this.publish();
+    // No longer a member, but still reachable by get() until its process is gone: it serves its clients through the
+    // shutdown delay, and whoever stops it reads its /metrics until the end (binaryChanges.ts stopRecorded).
     this.replicas.delete(name);
-    await this.runtime.stop(replica.pod, mode, TERMINATION_GRACE_MS);
+    this.stopping.set(name, replica);
+    try {
+      await this.runtime.stop(replica.pod, mode, TERMINATION_GRACE_MS);
+    } finally {
+      this.stopping.delete(name);
+    }
   }
 
   /** The replicas that run now, by index. */
@@ -131,7 +140,7 @@ export class BinaryShootControlPlane {
 
   /** GET on a replica as the probes' user (its /metrics: what the runner counts; docs/measurement.md#conservation). */
   get(replica: string, path: string): Promise<string> {
-    const found = this.replicas.get(replica);
+    const found = this.replicas.get(replica) ?? this.stopping.get(replica);
     if (!found) return Promise.reject(new Error(`replica ${replica} is not running`));
     return new Promise((resolve, reject) => {
       const request = https.get(

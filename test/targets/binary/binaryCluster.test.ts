@@ -46,17 +46,21 @@ function booted(): BinaryCluster {
 
 /** POST a SelfSubjectReview through the gateway (SNI and :authority the public host), with extra headers. */
 function whoAmIThroughGateway(c: BinaryCluster, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return whoAmI(c, c.plan.gatewayPods[0]!, headers);
+}
+
+/** POST a SelfSubjectReview to an address (a gateway pod, a ClusterIP) from the node, as the client group's user. */
+function whoAmI(c: BinaryCluster, address: { ip: string; port: number }, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const booted_ = (
     c as unknown as { booted: { network: { tunnel: { httpsAgent(o: https.AgentOptions): https.Agent } }; ctx: { pems: { authority(id: string): string } } } }
   ).booted;
   const agent = booted_.network.tunnel.httpsAgent({ ca: booted_.ctx.pems.authority('ca'), servername: c.plan.publicHost });
-  const gateway = c.plan.gatewayPods[0]!;
   const body = JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
   return new Promise((resolve, reject) => {
     const request = https.request(
       {
-        host: gateway.ip,
-        port: gateway.port,
+        host: address.ip,
+        port: address.port,
         servername: c.plan.publicHost,
         method: 'POST',
         path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
@@ -105,6 +109,33 @@ describe('the binary target on the real components', () => {
     const user = (JSON.parse(answer.body) as { status: { userInfo: { username: string; groups: string[] } } }).status.userInfo;
     expect(user.username).toBe(`system:serviceaccount:kube-system:${group.name}`);
     expect(user.groups).not.toContain('system:masters');
+  }, 60_000);
+
+  it("counts requests and connections from Envoy's admin and the node's kernel, and every process's CPU", async () => {
+    const c = booted();
+    await c.componentHealth(true);
+    const viaGateway = await whoAmIThroughGateway(c, {});
+    const viaService = await whoAmI(c, { ip: c.plan.services.kubeApiserver.clusterIP, port: c.plan.services.kubeApiserver.port });
+    expect([viaGateway.status, viaService.status]).toEqual([201, 201]);
+    const network = await c.networkStats();
+    const gateway = network.gateways.find((g) => g.pod === 'istio-ingressgateway-0')!;
+    const requests = Object.values(gateway.clusters.default ?? {}).reduce((sum, host) => sum + host.requests, 0);
+    expect(Object.keys(gateway.clusters.default ?? {}).sort()).toEqual(['kube-apiserver-0', 'kube-apiserver-1']);
+    expect(requests).toBeGreaterThanOrEqual(1);
+    expect(gateway.downstreamStreams).toBeGreaterThanOrEqual(1);
+    // Envoy keeps its upstream HTTP/2 connection: the replica it used has one from the gateway, in Envoy's count and the kernel's.
+    const used = Object.entries(gateway.upstreamConnections)
+      .filter(([, n]) => n > 0)
+      .map(([replica]) => replica);
+    expect(used.length).toBeGreaterThanOrEqual(1);
+    const perReplica = await c.replicaConnections();
+    for (const replica of used) expect(perReplica[replica]).toBeGreaterThanOrEqual(1);
+    // The ClusterIP request went through kube-proxy's DNAT: one connection opened to one of the two replicas.
+    const service = network.kubeProxy.find((s) => s.service === `${c.plan.namespace}/kube-apiserver`)!;
+    expect(Object.values(service.backends).reduce((sum, b) => sum + b.opened, 0)).toBeGreaterThanOrEqual(1);
+    const processes = await c.componentHealth();
+    expect(processes.filter((p) => p.kind === 'kube-apiserver').map((p) => p.realProcess)).toEqual([true, true, true]);
+    expect(processes.find((p) => p.kind === 'envoy')!.cpuMs).toBeGreaterThan(0);
   }, 60_000);
 
   it('stops and starts a replica, a gateway pod and the webhook; a refusal comes back in kube-apiserver words', async () => {

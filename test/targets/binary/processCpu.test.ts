@@ -1,10 +1,12 @@
 // The binary target's self-check reads every process's CPU from /proc/<pid>/stat (scripts/targets/binary/processCpu.ts).
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../../scripts/targets/binary/managedProcess.ts';
-import { processCpuMsOf, ProcessCpuMeter, runCpuMs } from '../../../scripts/targets/binary/processCpu.ts';
+import { processCpuMsOf, ProcessCpuMeter, programOf, runCpuMs } from '../../../scripts/targets/binary/processCpu.ts';
 import { selfCheckOf } from '../../../scripts/runner/selfCheck.ts';
 
-const BUSY = (ms: number) => `const end = Date.now() + ${ms}; while (Date.now() < end) {}`;
+/** A program that uses `ms` of CPU (however long that takes on a busy machine), then idles `idleMs` and exits. */
+const BUSY = (ms: number, idleMs = 0) =>
+  `const used = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }; while (used() < ${ms}) {} setTimeout(() => {}, ${idleMs});`;
 
 async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -19,6 +21,7 @@ describe('process CPU from /proc', () => {
     // Fields 14-17 are 150, 50, 30, 20 ticks: 2.5 s.
     const stat = '4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 150 50 30 20 20 0 4 0 12345 1000 100';
     expect(processCpuMsOf(stat)).toBe(2500);
+    expect(programOf(stat)).toBe('a (b) c');
   });
 
   it('counts the CPU a process used in the window, also after it exited inside it', async () => {
@@ -26,12 +29,14 @@ describe('process CPU from /proc', () => {
     const idle = new ManagedProcess({ name: 'idle', command: process.execPath, args: ['-e', 'setTimeout(() => {}, 3000)'] });
     const processes = [idle];
     meter.reset();
-    const busy = new ManagedProcess({ name: 'busy', command: process.execPath, args: ['-e', BUSY(1_500)] });
+    // It idles a second before it exits: the meter's reads (four a second) see all its CPU while it still exists.
+    const busy = new ManagedProcess({ name: 'busy', command: process.execPath, args: ['-e', BUSY(1_000, 1_000)] });
     processes.push(busy);
     try {
       await busy.exited;
-      const readings = new Map(meter.read().map((r) => [r.process.spec.name, r.cpuMs]));
-      // Read four times a second while it ran: all but its last 250 ms of CPU is counted although it is gone now.
+      const read = meter.read();
+      expect(read.map((r) => r.program)).toEqual(['node', 'node']);
+      const readings = new Map(read.map((r) => [r.process.spec.name, r.cpuMs]));
       expect(readings.get('busy')).toBeGreaterThanOrEqual(1_000);
       expect(readings.get('idle')).toBeLessThan(300);
     } finally {
@@ -45,7 +50,7 @@ describe('process CPU from /proc', () => {
     const busy = new ManagedProcess({ name: 'busy', command: process.execPath, args: ['-e', BUSY(1_000)] });
     await busy.exited;
     // Reaped: its second of CPU is now in this process's cutime and cstime.
-    expect(runCpuMs(() => []) - before).toBeGreaterThanOrEqual(950);
+    expect(runCpuMs(() => []) - before).toBeGreaterThanOrEqual(1_000);
   });
 
   it('registers every started process until it ends', async () => {

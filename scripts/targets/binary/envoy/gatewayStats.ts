@@ -29,6 +29,8 @@ export interface ClusterStats {
 export interface GatewayStats {
   downstreamCxActive: number;
   downstreamCxTotal: number;
+  /** HTTP requests received over every HTTP connection manager (`http.<stat_prefix>.downstream_rq_total`, admin's not). */
+  downstreamRqTotal: number;
   /** Downstream connections open on each worker thread, worker 0 first. */
   downstreamCxActivePerWorker: number[];
   clusters: Record<string, ClusterStats>;
@@ -39,7 +41,7 @@ export type AdminGet = (pathAndQuery: string) => Promise<{ status: number; body:
 export async function readGatewayStats(admin: AdminGet): Promise<GatewayStats> {
   const [clusters, stats] = await Promise.all([
     adminJson(admin, '/clusters?format=json'),
-    adminJson(admin, `/stats?format=json&filter=${encodeURIComponent('^(cluster|listener)\\.')}`),
+    adminJson(admin, `/stats?format=json&filter=${encodeURIComponent('^(cluster|listener|http)\\.')}`),
   ]);
   return parseGatewayStats(clusters, stats);
 }
@@ -94,13 +96,20 @@ export function parseGatewayStats(clustersJson: unknown, statsJson: unknown): Ga
 function downstream(counters: Map<string, number>): Omit<GatewayStats, 'clusters'> {
   let active = 0;
   let total = 0;
+  let requests = 0;
   const perWorker: number[] = [];
   for (const [name, value] of counters) {
+    if (name.startsWith('http.') && !name.startsWith('http.admin.') && name.endsWith('.downstream_rq_total')) requests += value;
     if (!name.startsWith('listener.') || name.startsWith('listener.admin.')) continue;
     const worker = /\.worker_(\d+)\.downstream_cx_active$/.exec(name);
     if (worker) perWorker[Number(worker[1])] = (perWorker[Number(worker[1])] ?? 0) + value;
     else if (name.endsWith('.downstream_cx_active')) active += value;
     else if (name.endsWith('.downstream_cx_total')) total += value;
   }
-  return { downstreamCxActive: active, downstreamCxTotal: total, downstreamCxActivePerWorker: Array.from(perWorker, (v) => v ?? 0) };
+  return {
+    downstreamCxActive: active,
+    downstreamCxTotal: total,
+    downstreamRqTotal: requests,
+    downstreamCxActivePerWorker: Array.from(perWorker, (v) => v ?? 0),
+  };
 }

@@ -1,6 +1,7 @@
 // The programs of this machine that build the binary target's network (docs/binary-target-network.md#what-it-needs):
 // `ip` (iproute2) for namespaces, the bridge, veths, addresses and routes; `iptables` and `iptables-save` (kube-proxy
-// runs them, the tests read the rules); `sysctl` (procps) inside the run's namespaces; and root, since every one of them changes the kernel. `run()` executes one
+// runs them, the tests read the rules); `sysctl` (procps) inside the run's namespaces; `conntrack` (the open
+// connections per replica, connectionTable.ts); and root, since every one of them changes the kernel. `run()` executes one
 // with a one-line error that names the command and its first line of stderr.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ export const HOST_TOOLS = {
   'iptables-save': { debianPackage: 'iptables', what: "reading kube-proxy's rules back" },
   'iptables-restore': { debianPackage: 'iptables', what: 'how kube-proxy writes its rules' },
   sysctl: { debianPackage: 'procps', what: "turning IPv6 off inside the run's namespaces" },
+  conntrack: { debianPackage: 'conntrack', what: 'counting the open connections to each replica (kube-proxy clears stale entries with it too)' },
 } as const;
 
 export type HostToolName = keyof typeof HOST_TOOLS;
