@@ -68,7 +68,7 @@ export function failureRows(scenario: Scenario, simulated: ModeResult, real: Mod
 export function connectionRows(scenario: Scenario, simulated: ModeResult, real: ModeResult): CalibrationRow[] {
   const base = { scenario: scenario.name, mode: simulated.mode };
   const chance = simulated.mode === 'goaway' ? scenario.topology.controlPlane.goawayChance : 0;
-  const basis = `Poisson around attempts × goaway-chance (${chance}) per target`;
+  const basis = `Poisson around attempts × goaway-chance (${chance}) per target; connections a burst opens (stream overflow, client-go's dial per waiting request) are not in this null model: docs/fidelity.md divergence 2`;
   const rows: CalibrationRow[] = [];
   for (const group of simulated.clients) {
     const other = real.clients.find((g) => g.group === group.group);
