@@ -17,8 +17,13 @@ import type { LogLevel } from './logger.ts';
 
 // Heavy modules (client-node, x509) load only in the command that needs them, so --help and errors are quick.
 
-/** A user error: printed without a stack, exit code 2. */
-class UsageError extends Error {}
+/**
+ * A user error: printed without a stack, exit code 2 (the project's EXIT_BAD_INPUT, scripts/core/exitCodes.ts). The
+ * exit code travels with the error, so `apiserver-lb webhook` (scripts/cli/runCommand.ts) exits 2 for it too.
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
 
 function integer(min: number, max: number) {
   return (value: string): number => {
@@ -147,7 +152,11 @@ async function runServe(opts: ServeOptions): Promise<void> {
     await server.close();
     reader.close();
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+  // Serves until SIGINT or SIGTERM, which close the server and its reader, then exit 0: the command never returns
+  // before, so a launcher that ends the process when a command returns (apiserver-lb) keeps it serving.
+  await new Promise<never>(() => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+  });
 }
 
 function serveCommand(): Command {

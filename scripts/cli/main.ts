@@ -1,5 +1,7 @@
-// `apiserver-lb <command>`: the same commands as the npm scripts, under one binary with --help everywhere; flag
-// problems exit 2 with one line, as in every command (scripts/cli/runCommand.ts).
+// `apiserver-lb <command>`: every command of the project under one binary with --help everywhere (README.md#commands);
+// each npm script starts the same command through its own two-line entry (scripts/<command>.ts, runCommand then
+// exitWhenDone). Flag problems exit 2 with one line, as in every command (scripts/cli/runCommand.ts). The webhook's
+// command line is webhook/cli.ts's (webhook/ stands alone, its image runs that file); here it is one more command.
 import { Command } from 'commander';
 import { compareCommand } from '../report/compareCommand.ts';
 import { reportCommand } from '../report/reportCommand.ts';
@@ -10,6 +12,8 @@ import { simCommand } from './simCommand.ts';
 import { binariesCommand } from '../binaries/command.ts';
 import { calibrateCommand } from '../calibrate/calibrateCommand.ts';
 import { kindClusterCommand } from '../targets/kind/clusterCommand.ts';
+import { benchCommand } from '../bench/benchCommand.ts';
+import { buildProgram as webhookCommand } from '../../webhook/cli.ts';
 import { exitWhenDone } from '../runner/interrupts.ts';
 
 export async function main(argv: string[]): Promise<void> {
@@ -22,7 +26,9 @@ export async function main(argv: string[]): Promise<void> {
     .addCommand(simCommand())
     .addCommand(binariesCommand())
     .addCommand(calibrateCommand())
-    .addCommand(kindClusterCommand().name('cluster'));
+    .addCommand(kindClusterCommand().name('cluster'))
+    .addCommand(benchCommand())
+    .addCommand(webhookCommand());
   await runCommand(program, argv);
   exitWhenDone();
 }

@@ -32,6 +32,10 @@ export async function runCommand(command: Command, argv: string[], options: RunC
     if (error instanceof UsageError) {
       writeError(error.line);
       process.exitCode = EXIT_BAD_INPUT;
+    } else if (carriesExitCode(error, EXIT_BAD_INPUT)) {
+      // A command's own bad-input error (the webhook's UsageError): one line, exit 2.
+      writeError(`${commandPath(command)}: error: ${(error as Error).message}`);
+      process.exitCode = EXIT_BAD_INPUT;
     } else if (error instanceof CommanderError) {
       // --help and --version: their text went to stdout.
       process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
@@ -41,6 +45,11 @@ export async function runCommand(command: Command, argv: string[], options: RunC
       process.exitCode = EXIT_RUNTIME;
     }
   }
+}
+
+/** An error that says which exit code it means (commander's errors do too; they are handled before). */
+function carriesExitCode(error: unknown, code: number): boolean {
+  return error instanceof Error && !(error instanceof CommanderError) && (error as { exitCode?: unknown }).exitCode === code;
 }
 
 /** Every command of the tree throws instead of exiting, and prints nothing itself on an error (we print one line). */
@@ -80,7 +89,7 @@ export function usageLine(error: CommanderError, command: Command): string {
 }
 
 /** `npm run scenario`, `apiserver-lb scenario`, `npm run cluster:up|cluster:down up` (without the npm ` --`). */
-function commandPath(command: Command, forUsage = false): string {
+export function commandPath(command: Command, forUsage = false): string {
   const names: string[] = [];
   for (let c: Command | null = command; c; c = c.parent) names.unshift(forUsage ? c.name() : c.name().replace(/ --$/, ''));
   return names.join(' ');

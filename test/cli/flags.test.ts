@@ -109,7 +109,13 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
     entry: 'scripts/bin.mjs',
     cases: [
       [['scenario', 'hot-client', '--seed', 'x'], /^apiserver-lb scenario: error: option '--seed <n>' argument 'x' is invalid\./],
-      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim, binaries, calibrate, cluster$/],
+      [['nope'], /^apiserver-lb: error: unknown command 'nope'; commands: scenario, gate, report, compare, sim, binaries, calibrate, cluster, bench, webhook$/],
+      [['bench', 'sideways'], /^apiserver-lb bench: error: argument 'sideways' is invalid\. unknown: sideways \(known: gateway, /],
+      // The webhook's own bad-input errors (webhook/cli.ts UsageError) exit 2 under the binary too, not 3.
+      [
+        ['webhook', 'manifests', '--namespace', 'garden', '--image', 'x'],
+        /^apiserver-lb: error: give --ca-bundle <base64> \(printed by `certs`\) or --tls-dir <dir>/,
+      ],
     ],
   },
 };
