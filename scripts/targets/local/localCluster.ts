@@ -108,14 +108,16 @@ export class LocalCluster implements RunningCluster {
       const { components } = issued;
 
       // Worker threads boot in parallel (each loads its modules, ~0.3 s of CPU): every address is known up front. The
-      // neighbours' kube-apiservers start at most NEIGHBOUR_STARTS at a time, so that with dozens of control planes each
-      // gets a CPU within its start timeout (50 started at once on 2 cores timed out at 20 s).
+      // neighbours' kube-apiservers start once the seed-wide workers are up, at most NEIGHBOUR_STARTS at a time, so
+      // that with dozens of control planes each gets a CPU within its start timeout (50 started at once on 2 cores
+      // timed out at 20 s; with them the webhook did too, on a machine at load 46).
       const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
       const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
       const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
       const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
-      const neighboursStarting = mapLimited(issued.neighbours, NEIGHBOUR_STARTS, (n) =>
-        host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver),
+      const seedWide = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting]);
+      const neighboursStarting = seedWide.then(() =>
+        mapLimited(issued.neighbours, NEIGHBOUR_STARTS, (n) => host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver)),
       );
       // Handled from now on: a worker that fails while the seed is set up fails this start, not the process.
       const settling = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, neighboursStarting]);
