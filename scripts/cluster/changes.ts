@@ -2,7 +2,7 @@
 // objects while load runs (docs/architecture.md#a-cluster-that-changes). Each target maps a change to its own
 // mechanism: the local target to a component method, the kind target to a kubectl action; both report it through
 // changeRecorder, so a ChangeOutcome is timed and filled the same way.
-import type { RecreatableSeedObject } from './seedObjects.ts';
+import type { RecreatableSeedObject } from '../../scenarios/vocabulary.ts';
 
 export type TopologyChange =
   /** A new kube-apiserver replica (the next free index); its endpoint is published once it is ready. */

@@ -35,7 +35,6 @@ import { mapPrivilegedPort, type Endpoint } from '../core/endpoint.ts';
 import { clientGroupCertificateId, controlPlaneCertificates, type CertificatePlan } from './certificates.ts';
 import { genericKubeconfigSecretName } from './clientPod.ts';
 import {
-  CLUSTER_DOMAIN,
   GATEWAY_INTERNAL_SERVICE_NAME,
   GATEWAY_SERVICE_PORT,
   GENERIC_KUBECONFIG_TOKEN_FILE,
@@ -327,5 +326,3 @@ function seedCertificatePlan(addresses: AddressPlan, seedApiserver: Endpoint, we
     ],
   };
 }
-
-export { CLUSTER_DOMAIN };

@@ -4,7 +4,7 @@
 // MutatingWebhookConfiguration of gardener-resource-manager. Built from a plan and a PemSource, so the same builder
 // gives the readable placeholders (placeholderPlan) and the objects a target really creates (issuePlan).
 import { CONFIGMAP_NAME, HOSTS_KEY, ISTIO_NAMESPACE_KEY } from '../../webhook/constants.ts';
-import { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject } from '../../scenarios/vocabulary.ts';
+import type { RecreatableSeedObject } from '../../scenarios/vocabulary.ts';
 import { mutatingWebhook } from '../../webhook/manifests.ts';
 import { clientGroupOfCertificate, type PemSource } from './certificates.ts';
 import {
@@ -25,8 +25,6 @@ import { renderKubeconfig } from './kubeconfig.ts';
 import type { ClusterPlan, GenericKubeconfig } from './plan.ts';
 import { GATEWAY_TARGET_PORT } from '../../webhook/constants.ts';
 import type { KubeManifest } from '../core/kubeObject.ts';
-
-export { RECREATABLE_SEED_OBJECTS, type RecreatableSeedObject };
 
 export interface SeedObject {
   /** `<kind>/<name>` as kubectl names it, e.g. `configmap/istio-internal-load-balancing` or `secret/shoot-access-heavy`. */

@@ -50,8 +50,6 @@ export interface ControlPlaneConfig {
   apf?: ControlPlaneApfConfig;
 }
 
-export type { ControlPlaneApfConfig } from './apfFilter.ts';
-
 export interface ReplicaInfo extends Endpoint {
   url: string;
 }

@@ -13,7 +13,7 @@ import { stableUid } from '../../sim/apiserver/apf/bootstrap.ts';
 import { hashFlowId } from '../../sim/apiserver/apf/classify.ts';
 import { Dealer } from '../../sim/apiserver/apf/shuffleSharding.ts';
 import { TOO_MANY_REQUESTS_BODY } from '../../sim/apiserver/apf/priorityAndFairness.ts';
-import type { ControlPlaneApfConfig } from '../../sim/apiserver/controlPlane.ts';
+import type { ControlPlaneApfConfig } from '../../sim/apiserver/apfFilter.ts';
 import { findResource } from '../../sim/apiserver/resources.ts';
 import { renderKubeconfig } from '../../scripts/cluster/kubeconfig.ts';
 import { parsePrometheusText, sumOf, type ParsedMetrics } from '../../scripts/measure/promText.ts';

@@ -14,7 +14,6 @@
 // 7. every 10 s the levels' concurrency limits are re-divided by borrowing (concurrency.ts).
 // Metrics (metrics.ts) are updated as upstream updates them, including its quirk that a request that timed out in its
 // queue is observed in request_wait_duration_seconds with execute="true".
-import { bootstrapConfiguration } from './bootstrap.ts';
 import { Classifier, type Classification } from './classify.ts';
 import { realClock, type ApfClock } from './clock.ts';
 import { BORROWING_ADJUSTMENT_PERIOD_MS, BorrowingController, computeLevelConcurrency, type LevelConcurrency } from './concurrency.ts';
@@ -27,8 +26,6 @@ import { isLongRunning, requestWaitLimitMs, DEFAULT_REQUEST_TIMEOUT_MS } from '.
 import { WatchTracker } from './watchTracker.ts';
 import { DEFAULT_WORK_ESTIMATOR_CONFIG, estimateWork, type WorkEstimatorConfig, type WorkInputs } from './workEstimate.ts';
 
-export type { ApfClock } from './clock.ts';
-export type { Classification } from './classify.ts';
 export type { RequestDigest, WorkEstimate } from './types.ts';
 
 /** --max-requests-inflight (400) + --max-mutating-requests-inflight (200), kube-apiserver's defaults (server/config.go). */
@@ -445,6 +442,3 @@ export class PriorityAndFairness {
     };
   }
 }
-
-/** The bootstrap configuration, for callers that want to show or serve the objects. */
-export { bootstrapConfiguration };
