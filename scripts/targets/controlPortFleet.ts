@@ -67,7 +67,13 @@ export class ControlPortFleet implements ClientFleet {
           this.pods.filter((p) => !results.has(p.name)),
           this.o.concurrency,
           async (pod) => {
-            const answer = await this.transport.control<ClientRunResult | { running: boolean }>(pod, CONTROL_PATHS.result, 30_000);
+            // Never past the deadline: a pod that does not answer must not hold the run beyond it (30 s per call,
+            // one round of calls after another, would).
+            const answer = await this.transport.control<ClientRunResult | { running: boolean }>(
+              pod,
+              CONTROL_PATHS.result,
+              Math.min(30_000, Math.max(1_000, deadline - Date.now())),
+            );
             if ('pod' in answer) results.set(pod.name, answer);
           },
         );

@@ -28,19 +28,21 @@ export async function applyChange(c: BootedCluster, change: TopologyChange): Pro
       if (initialMetrics !== undefined) recorder.initial.push({ replica: name, text: initialMetrics });
       return recorder.done(`${name} ready`, readyMs);
     }
-    case 'remove-apiserver':
-      await stopRecorded(c, recorder, change.replica, 'graceful');
-      return recorder.done(`${change.replica} removed`);
-    case 'stop-apiserver':
-      await stopRecorded(c, recorder, change.replica, change.mode);
-      return recorder.done(`${change.replica} stopped (${change.mode})`);
+    case 'remove-apiserver': {
+      const unread = await stopRecorded(c, recorder, change.replica, 'graceful');
+      return recorder.done(`${change.replica} removed${drainNote(change.replica, unread)}`);
+    }
+    case 'stop-apiserver': {
+      const unread = await stopRecorded(c, recorder, change.replica, change.mode);
+      return recorder.done(`${change.replica} stopped (${change.mode})${drainNote(change.replica, unread)}`);
+    }
     case 'start-apiserver':
     case 'restart-apiserver': {
       const index = replicaIndex(change.replica);
-      if (change.type === 'restart-apiserver') await stopRecorded(c, recorder, change.replica, change.mode);
+      const unread = change.type === 'restart-apiserver' ? await stopRecorded(c, recorder, change.replica, change.mode) : undefined;
       const { initialMetrics } = await c.shoot.startReplica(index);
       if (initialMetrics !== undefined) recorder.initial.push({ replica: change.replica, text: initialMetrics });
-      return recorder.done(`${change.replica} ready again`, recorder.elapsed());
+      return recorder.done(`${change.replica} ready again${drainNote(change.replica, unread)}`, recorder.elapsed());
     }
     case 'add-gateway': {
       if (!c.gateway) throw new Error('this mode runs no gateway pods');
@@ -75,13 +77,20 @@ export async function applyChange(c: BootedCluster, change: TopologyChange): Pro
   }
 }
 
-/** Stops a replica, reading its /metrics until its process is gone; the last text read goes into the outcome. */
-async function stopRecorded(c: BootedCluster, recorder: ChangeRecorder, replica: string, mode: 'graceful' | 'kill'): Promise<void> {
+/**
+ * Stops a replica, reading its /metrics until its process is gone; the last text read goes into the outcome. A
+ * graceful stop ends with kube-apiserver closing its listener and draining the requests in flight: those finish after
+ * the last /metrics anyone can read, so they are not counted. Returns how long before the end that last read was, for
+ * the event's detail (docs/binary-target.md#events).
+ */
+async function stopRecorded(c: BootedCluster, recorder: ChangeRecorder, replica: string, mode: 'graceful' | 'kill'): Promise<number | undefined> {
   let last: string | undefined = await c.shoot.get(replica, '/metrics').catch(() => undefined);
+  let lastAt = performance.now();
   let stopped = false;
   const scraping = (async () => {
     while (!stopped && mode === 'graceful') {
-      last = (await c.shoot.get(replica, '/metrics').catch(() => undefined)) ?? last;
+      const text = await c.shoot.get(replica, '/metrics').catch(() => undefined);
+      if (text !== undefined) [last, lastAt] = [text, performance.now()];
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
@@ -92,6 +101,14 @@ async function stopRecorded(c: BootedCluster, recorder: ChangeRecorder, replica:
     await scraping;
   }
   if (last !== undefined) recorder.final.push({ replica, text: last });
+  return mode === 'graceful' && last !== undefined ? performance.now() - lastAt : undefined;
+}
+
+/** The detail's note on a graceful stop's drain, when it lasted long enough to matter. */
+function drainNote(replica: string, unreadMs: number | undefined): string {
+  return unreadMs !== undefined && unreadMs > 500
+    ? ` (${replica}'s last /metrics read ${(unreadMs / 1000).toFixed(1)} s before its process ended: requests it finished while draining are not counted)`
+    : '';
 }
 
 function replicaIndex(name: string): number {

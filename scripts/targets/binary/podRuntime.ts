@@ -16,6 +16,7 @@ import { MountPoints } from './kubelet/mountPoints.ts';
 import { startPodProcess, type ContainerLike, type PodToRun } from './kubelet/podProcess.ts';
 import type { ObjectData } from './kubelet/volumes.ts';
 import type { NetworkRun } from './network/networkRun.ts';
+import { otherRunsAlive } from './network/runNames.ts';
 import type { PodNamespace } from './network/podNamespace.ts';
 import { serviceDnsNames, type ClusterDnsEntry } from './network/podResolverFiles.ts';
 import type { HostAlias } from '../../core/hostAlias.ts';
@@ -129,7 +130,7 @@ export class PodRuntime {
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
-    this.mountPoints.removeAll();
+    this.mountPoints.removeAll(() => otherRunsAlive(this.network.runId));
   }
 }
 

@@ -177,3 +177,34 @@ describe('volumes', () => {
     expect(fs.existsSync(path.dirname(mountPath))).toBe(false);
   });
 });
+
+describe('mount points', () => {
+  it('are left for the last run alive: another run may start a process on them next', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mount-points-'));
+    const target = path.join(root, 'srv', 'kubernetes', 'ca-client');
+    const mountPoints = new MountPoints();
+    mountPoints.ensure([target]);
+    mountPoints.removeAll(() => true);
+    expect(fs.existsSync(target)).toBe(true);
+    const last = new MountPoints();
+    last.ensure([target]);
+    fs.rmSync(path.join(root, 'srv'), { recursive: true });
+    last.ensure([target]);
+    last.removeAll(() => false);
+    expect(fs.existsSync(path.join(root, 'srv'))).toBe(false);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('otherRunsAlive sees a live run of another owner and ignores its own and dead ones', async () => {
+    const { newRunId, otherRunsAlive, nodeNamespaceName } = await import('../../../scripts/targets/binary/network/runNames.ts');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netns-'));
+    const own = newRunId();
+    fs.writeFileSync(path.join(dir, nodeNamespaceName(own)), '');
+    fs.writeFileSync(path.join(dir, nodeNamespaceName('999999-zzzz-abcd')), '');
+    expect(otherRunsAlive(own, dir)).toBe(false);
+    // Another run owned by this test's parent process (alive, another start time and pid).
+    fs.writeFileSync(path.join(dir, nodeNamespaceName(newRunId(process.ppid))), '');
+    expect(otherRunsAlive(own, dir)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -2,7 +2,7 @@
 // gets a mount namespace of its own, but a bind mount needs a directory to mount on, and the binary target has no
 // container image with one: a missing mount path (/srv/kubernetes/tls, /var/run/secrets/gardener.cloud/...) is
 // created as an empty directory before the process starts, and the directories this run created are removed again
-// when it ends, if still empty. Directories that existed before are never touched.
+// when it ends, if still empty and no other run is alive. Directories that existed before are never touched.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,9 +21,16 @@ export class MountPoints {
     }
   }
 
-  /** Removes the directories it created, bottom-up, where they are empty (a mount elsewhere keeps them). */
-  removeAll(): void {
-    for (const top of this.created.splice(0).reverse()) removeEmptyTree(top);
+  /**
+   * Removes the directories it created, bottom-up, where they are empty (a mount elsewhere keeps them). Not while
+   * another run is alive (`othersAlive`): the bind mounts live in each process's own mount namespace, so the
+   * directories look empty here even while another run's processes use them, and that run's next process (a replica
+   * restarted by an event) would find nothing to mount on. The last run to end removes them.
+   */
+  removeAll(othersAlive: () => boolean = () => false): void {
+    const created = this.created.splice(0).reverse();
+    if (othersAlive()) return;
+    for (const top of created) removeEmptyTree(top);
   }
 }
 

@@ -75,3 +75,17 @@ function processStat(pid: number): { state: string; startTime: number } | undefi
   const startTime = Number(fields[22 - 3]);
   return Number.isFinite(startTime) ? { state: fields[0]!, startTime } : undefined;
 }
+
+/** Whether a run other than `own` is alive: a namespace of ours in /run/netns whose owner still runs. */
+export function otherRunsAlive(own: RunId, netnsDir = '/run/netns'): boolean {
+  let names: string[];
+  try {
+    names = fs.readdirSync(netnsDir);
+  } catch {
+    return false;
+  }
+  return names.some((name) => {
+    const runId = runIdOf(name);
+    return runId !== undefined && runId !== own && ownerAlive(runId);
+  });
+}
