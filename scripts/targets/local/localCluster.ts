@@ -66,7 +66,7 @@ export class LocalCluster implements RunningCluster {
   private nextPodIndex = 0;
   /** How often each group's pods were created: later generations get new names, as a rollout's new pods do. */
   private readonly podGenerations = new Map<string, number>();
-  /** The generic kubeconfig new pods mount (a set-kubeconfig-server change replaces it). */
+  /** How many client fleets this cluster started: a fleet's number labels its workers and forks its random streams. */
   private fleets = 0;
   private readonly hostThread = new ThreadHealthMonitor();
   /** The simulator's threads all run in this process: the machine's CPU is theirs and other programs'. */
