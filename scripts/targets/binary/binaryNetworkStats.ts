@@ -6,7 +6,7 @@
 import type { BackendConnectionStats, GatewayMode, GatewayStats, ServiceProxyStats } from '../../core/componentStats.ts';
 import { gatewayEndpoint, replicaEndpoint, type ClusterPlan } from '../../cluster/plan.ts';
 import { GATEWAY_INTERNAL_SERVICE_NAME, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
-import type { GatewayStats as EnvoyStats } from './envoy/gatewayStats.ts';
+import type { EnvoyStats } from './envoy/gatewayStats.ts';
 import { NODE_ADDRESS } from './network/addresses.ts';
 import type { TrackedConnection } from './network/connectionTable.ts';
 

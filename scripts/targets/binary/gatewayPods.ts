@@ -13,7 +13,7 @@ import type { KubeManifest } from '../kind/steps.ts';
 import { publishEndpoints } from './endpointSlices.ts';
 import { clustersOfNamespace, gatewayConcurrency, startGatewayEnvoy, type GatewayEnvoy } from './envoy/gatewayEnvoy.ts';
 import type { Address } from './envoy/endpointFiles.ts';
-import type { GatewayStats } from './envoy/gatewayStats.ts';
+import type { EnvoyStats } from './envoy/gatewayStats.ts';
 import type { PodRuntime } from './podRuntime.ts';
 import type { PodNamespace } from './network/podNamespace.ts';
 
@@ -93,7 +93,7 @@ export class BinaryGateway {
     await Promise.all([...this.pods.values()].flatMap((p) => clusters.map((c) => p.envoy.setEndpoints(c, replicas))));
   }
 
-  async stats(): Promise<{ pod: string; stats: GatewayStats }[]> {
+  async stats(): Promise<{ pod: string; stats: EnvoyStats }[]> {
     return Promise.all([...this.pods.entries()].map(async ([pod, p]) => ({ pod, stats: await p.envoy.stats() })));
   }
 

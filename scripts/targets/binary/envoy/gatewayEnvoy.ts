@@ -12,7 +12,7 @@ import { startEnvoy, type EnvoyProcess } from '../envoyProcess.ts';
 import { gatewayBootstrap } from './bootstrap.ts';
 import { drainListeners, PILOT_AGENT_ENVOY_ARGS, TERMINATION_DRAIN_MS } from './pilotAgent.ts';
 import { EndpointFiles, type Address } from './endpointFiles.ts';
-import { readGatewayStats, type GatewayStats } from './gatewayStats.ts';
+import { readGatewayStats, type EnvoyStats } from './gatewayStats.ts';
 import { translateGateway } from './translate.ts';
 
 export interface GatewayEnvoyOptions {
@@ -45,7 +45,7 @@ export interface GatewayEnvoy {
   clusters: string[];
   /** Replaces a cluster's endpoints and resolves once Envoy serves exactly those hosts (10 s at most). */
   setEndpoints(cluster: string, addresses: Address[]): Promise<void>;
-  stats(): Promise<GatewayStats>;
+  stats(): Promise<EnvoyStats>;
   /** Starts Envoy's graceful listener drain (pilot-agent's first step on SIGTERM); Envoy keeps serving meanwhile. */
   drain(): Promise<void>;
   /**

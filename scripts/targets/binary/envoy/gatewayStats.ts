@@ -26,7 +26,8 @@ export interface ClusterStats {
   upstreamRqRetry: number;
 }
 
-export interface GatewayStats {
+/** One Envoy's admin counters, as Envoy names them; binaryNetworkStats.ts turns them into the seam's GatewayStats (scripts/core/componentStats.ts). */
+export interface EnvoyStats {
   downstreamCxActive: number;
   downstreamCxTotal: number;
   /** HTTP requests received over every HTTP connection manager (`http.<stat_prefix>.downstream_rq_total`, admin's not). */
@@ -38,7 +39,7 @@ export interface GatewayStats {
 
 export type AdminGet = (pathAndQuery: string) => Promise<{ status: number; body: string }>;
 
-export async function readGatewayStats(admin: AdminGet): Promise<GatewayStats> {
+export async function readGatewayStats(admin: AdminGet): Promise<EnvoyStats> {
   const [clusters, stats] = await Promise.all([
     adminJson(admin, '/clusters?format=json'),
     adminJson(admin, `/stats?format=json&filter=${encodeURIComponent('^(cluster|listener|http)\\.')}`),
@@ -59,8 +60,8 @@ interface ClustersJson {
   }[];
 }
 
-/** Pure: the two admin JSON documents → GatewayStats. */
-export function parseGatewayStats(clustersJson: unknown, statsJson: unknown): GatewayStats {
+/** Pure: the two admin JSON documents → EnvoyStats. */
+export function parseGatewayStats(clustersJson: unknown, statsJson: unknown): EnvoyStats {
   const counters = new Map<string, number>();
   const entries = isObject(statsJson) && Array.isArray(statsJson.stats) ? (statsJson.stats as { name?: string; value?: number }[]) : [];
   for (const s of entries) if (typeof s.name === 'string' && typeof s.value === 'number') counters.set(s.name, s.value);
@@ -93,7 +94,7 @@ export function parseGatewayStats(clustersJson: unknown, statsJson: unknown): Ga
   return { ...downstream(counters), clusters };
 }
 
-function downstream(counters: Map<string, number>): Omit<GatewayStats, 'clusters'> {
+function downstream(counters: Map<string, number>): Omit<EnvoyStats, 'clusters'> {
   let active = 0;
   let total = 0;
   let requests = 0;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { dnatConnectionCounts, parseConntrack } from '../../../../scripts/targets/binary/network/connectionTable.ts';
 import { clusterKind, connectionsPerReplica, seamGatewayStats } from '../../../../scripts/targets/binary/binaryNetworkStats.ts';
-import type { GatewayStats as EnvoyStats } from '../../../../scripts/targets/binary/envoy/gatewayStats.ts';
+import type { EnvoyStats } from '../../../../scripts/targets/binary/envoy/gatewayStats.ts';
 
 // As conntrack -L prints them: a client pod's connection to the ClusterIP, DNATed to replica 198.18.2.2; Envoy's direct
 // connection to replica 198.18.2.1; the runner's scrape from the node; a replica's loopback client; one closing.
