@@ -5,6 +5,7 @@
 // and upstream clusters (terminatingListener.ts). In `passthrough` mode it routes TLS connections by SNI at L4.
 // Several control planes share the gateway pods (one per SNI host set, controlPlaneRuntime.ts), as they share a seed's
 // ingress gateway; the pod's counters for the accounting are gatewayStatsReport.ts's.
+import fs from 'node:fs';
 import net from 'node:net';
 import type { GatewayStats } from '../../scripts/core/componentStats.ts';
 import type { Endpoint } from '../../scripts/core/endpoint.ts';
@@ -103,7 +104,7 @@ async function startGatewayPod(config: GatewayPodConfig) {
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(new Error(`${config.name}: cannot listen on ${config.ip}:${config.port}: ${error.message}`)));
-    server.listen(config.port, config.ip, () => resolve());
+    server.listen({ port: config.port, host: config.ip, backlog: listenBacklog() }, () => resolve());
   });
 
   const planeOf = (index: number) => {
@@ -130,6 +131,20 @@ async function startGatewayPod(config: GatewayPodConfig) {
         h1?.close();
       })),
   };
+}
+
+/**
+ * Envoy's listener backlog: Listener.tcp_backlog_size, "if no value is provided net.core.somaxconn will be used on
+ * Linux" (envoy/config/listener/v3/listener.proto); Istio's gateway sets none. Node's own default is 511, which reset
+ * warm-up connections when 3,000 client pods dialled two gateway pods at once (docs/performance.md#seed-scale).
+ */
+function listenBacklog(): number {
+  try {
+    const value = Number(fs.readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isInteger(value) && value > 0 ? value : 511;
+  } catch {
+    return 511;
+  }
 }
 
 export default defineComponent({ kind: 'gateway-pod', entry: new URL(import.meta.url), start: startGatewayPod });
