@@ -72,9 +72,6 @@ export default tseslint.config(
       'scripts/targets/kind/**',
       'scripts/report/**',
     ],
-    // The kind target's load client is the program that runs inside the client pods: it is the simulator's client-go
-    // profile, packaged (scripts/targets/kind/loadClient/Dockerfile copies what it imports).
-    ignores: ['scripts/targets/kind/loadClient/**'],
     rules: noSimulatorAtRunTime,
   },
   {
