@@ -4,13 +4,14 @@
 // every process, namespace, rule and file, also after a failure half-way.
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
-import { MAX_GATEWAY_PODS, MAX_REPLICAS, type ClusterPlan } from '../../cluster/plan.ts';
+import { MAX_GATEWAY_PODS, MAX_REPLICAS, replicaIdentity, type ClusterPlan } from '../../cluster/plan.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
 import { binaryClientFleet } from './clientFleet.ts';
 import { bootCluster, type BootedCluster } from './clusterBoot.ts';
 import { ProcessCpuMeter, runCpuMs } from './processCpu.ts';
+import type { BinaryNeighbour } from './neighbourPlanes.ts';
 import { connectionsPerReplica, endpointNames, kubeProxyStats, seamGatewayStats } from './binaryNetworkStats.ts';
 import { natCounters, trackedConnections } from './network/connectionTable.ts';
 import type { ClientPodSpec } from '../../core/clientPod.ts';
@@ -41,30 +42,56 @@ export class BinaryCluster implements RunningCluster {
     return new BinaryCluster(booted, performance.now() - started);
   }
 
-  admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
-    return this.booted.clientPods.admit(groups);
+  /** Each group's pods in its control plane's namespace (`controlPlane`: a neighbour's; absent: the one under test). */
+  async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
+    const admission: PodAdmission = { admitted: [], rejected: [] };
+    for (const plane of this.planes()) {
+      const mine = groups.filter((g) => g.controlPlane === plane.ctx.plan.neighbour?.name);
+      if (mine.length === 0) continue;
+      const { admitted, rejected } = await plane.clientPods.admit(mine);
+      admission.admitted.push(...admitted);
+      admission.rejected.push(...rejected);
+    }
+    return admission;
   }
 
   async startClients(pods: ClientPodSpec[]): Promise<ClientFleet> {
-    await this.booted.clientPods.start(pods);
+    await Promise.all(this.planes().map((p) => p.clientPods.start(pods.filter((pod) => pod.namespace === p.ctx.plan.namespace))));
     const warmUp = this.loadStarted ? 0 : INITIAL_WARM_UP_RETRY_MS;
     this.loadStarted = true;
     return binaryClientFleet(pods, this.booted.network.tunnel.httpAgent({ keepAlive: true, maxSockets: 32 }), warmUp, (names) =>
-      this.booted.clientPods.remove(names),
+      Promise.all(this.planes().map((p) => p.clientPods.remove(names))).then(() => undefined),
     );
+  }
+
+  /** The control plane under test, then every neighbour's. */
+  private planes(): BinaryNeighbour[] {
+    return [{ ctx: this.booted.ctx, shoot: this.booted.shoot, clientPods: this.booted.clientPods }, ...this.booted.neighbours];
   }
 
   async members(): Promise<ClusterMembers> {
     return { replicas: this.booted.shoot.running().map((r) => r.name), gatewayPods: this.booted.gateway?.names() ?? [] };
   }
 
+  /** The replicas under test, then every neighbour's, named as the results name them (replicaIdentity). */
   replicaMetrics(): MetricsEndpoint[] {
-    return this.booted.shoot.running().map((r) => ({ replica: r.name, scrape: () => this.booted.shoot.get(r.name, '/metrics'), excludeExempt: true }));
+    return this.planes().flatMap(({ ctx, shoot }) =>
+      shoot.running().map((r) => ({ ...replicaIdentity(ctx.plan, r.name), scrape: () => shoot.get(r.name, '/metrics'), excludeExempt: true })),
+    );
   }
 
   /** kube-apiserver exports no connection count: the node's conntrack table has them (binaryNetworkStats.ts). */
   async replicaConnections(): Promise<Record<string, number>> {
-    return connectionsPerReplica(this.booted.shoot.readyEndpoints(), await trackedConnections(this.booted.network.node.name));
+    const table = await trackedConnections(this.booted.network.node.name);
+    return Object.assign(
+      {},
+      ...this.planes().map(({ ctx, shoot }) =>
+        connectionsPerReplica(
+          shoot.readyEndpoints().map((e) => ({ ...e, name: replicaIdentity(ctx.plan, e.name).replica })),
+          table,
+        ),
+      ),
+    ) as Record<string, number>;
   }
 
   apply(change: TopologyChange): Promise<ChangeOutcome> {
@@ -78,8 +105,10 @@ export class BinaryCluster implements RunningCluster {
     const names = endpointNames(this.plan, { replicas: MAX_REPLICAS, gatewayPods: MAX_GATEWAY_PODS });
     const mode = this.plan.mode.gatewayMode ?? 'terminate';
     return {
-      kubeProxy: kubeProxyStats(this.plan, names, dnat, table),
-      gateways: envoys.map(({ pod, stats }) => seamGatewayStats(pod, mode, stats, names)),
+      kubeProxy: kubeProxyStats(this.plan, { replicas: MAX_REPLICAS, gatewayPods: MAX_GATEWAY_PODS }, dnat, table),
+      gateways: envoys.map(({ pod, stats }) =>
+        seamGatewayStats(pod, mode, stats, names, (ns) => this.plan.neighbours.find((n) => n.namespace === ns)?.publicHost),
+      ),
     };
   }
 

@@ -5,18 +5,22 @@
 // the simulator names them (replica and gateway pod names), so the report's tables read the same on both targets.
 import type { BackendConnectionStats, GatewayMode, GatewayStats, ServiceProxyStats } from '../../core/componentStats.ts';
 import { gatewayEndpoint, replicaEndpoint, type ClusterPlan } from '../../cluster/plan.ts';
-import { GATEWAY_INTERNAL_SERVICE_NAME, KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
+import { KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import type { EnvoyStats } from './envoy/gatewayStats.ts';
 import { NODE_ADDRESS } from './network/addresses.ts';
 import type { TrackedConnection } from './network/connectionTable.ts';
 
-/** `ip:port` → replica or gateway pod name, for every slot the plan's address block has. */
+/**
+ * `ip:port` → replica or gateway pod name, for every slot of the plan's address block and of each neighbour's
+ * (a neighbour's replicas have their own addresses and the same names, as in the simulator's stats).
+ */
 export function endpointNames(plan: ClusterPlan, slots: { replicas: number; gatewayPods: number }): Map<string, string> {
   const names = new Map<string, string>();
-  for (let i = 0; i < slots.replicas; i++) {
-    const e = replicaEndpoint(plan.addresses, i);
-    names.set(`${e.ip}:${e.port}`, e.name);
-  }
+  for (const p of [plan, ...plan.neighbours])
+    for (let i = 0; i < slots.replicas; i++) {
+      const e = replicaEndpoint(p.addresses, i);
+      names.set(`${e.ip}:${e.port}`, e.name);
+    }
   for (let i = 0; i < slots.gatewayPods; i++) {
     const e = gatewayEndpoint(i, plan.addresses);
     names.set(`${e.ip}:${e.port}`, e.name);
@@ -27,30 +31,34 @@ export function endpointNames(plan: ClusterPlan, slots: { replicas: number; gate
 const established = (c: TrackedConnection) => c.state === 'ESTABLISHED';
 const answeredBy = (c: TrackedConnection) => `${c.reply.src}:${c.reply.sport}`;
 
-/** kube-proxy's counters for the plan's two Services: opened from the DNAT counters, open from conntrack. */
-export function kubeProxyStats(plan: ClusterPlan, names: Map<string, string>, dnat: Map<string, number>, table: TrackedConnection[]): ServiceProxyStats[] {
-  return [
-    { service: plan.services.kubeApiserver, name: KUBE_APISERVER_SERVICE_NAME },
-    { service: plan.services.gatewayInternal, name: GATEWAY_INTERNAL_SERVICE_NAME },
-  ].map(({ service }) => {
-    const backends: Record<string, BackendConnectionStats> = {};
+/**
+ * kube-proxy's counters for the seed's Services of the run: each control plane's `kube-apiserver` (the one under test
+ * first) and the gateway's: opened from the DNAT counters, open now from conntrack. A backend added at run time (a
+ * scaled-out replica) is found by its address among the control plane's own replica slots.
+ */
+export function kubeProxyStats(
+  plan: ClusterPlan,
+  slots: { replicas: number; gatewayPods: number },
+  dnat: Map<string, number>,
+  table: TrackedConnection[],
+): ServiceProxyStats[] {
+  const replicaSlots = (p: ClusterPlan) => Array.from({ length: slots.replicas }, (_, i) => replicaEndpoint(p.addresses, i));
+  const gatewaySlots = Array.from({ length: slots.gatewayPods }, (_, i) => gatewayEndpoint(i, plan.addresses));
+  const services = [
+    ...[plan, ...plan.neighbours].map((p) => ({ service: p.services.kubeApiserver, slots: replicaSlots(p) })),
+    { service: plan.services.gatewayInternal, slots: gatewaySlots },
+  ];
+  return services.map(({ service, slots: candidates }) => {
     const viaService = table.filter((c) => established(c) && c.original.dst === service.clusterIP && c.original.dport === service.port);
-    for (const endpoint of service.endpoints) {
+    const backends: Record<string, BackendConnectionStats> = {};
+    for (const endpoint of candidates) {
       const key = `${endpoint.ip}:${endpoint.port}`;
-      backends[names.get(key) ?? key] = { opened: dnat.get(key) ?? 0, active: viaService.filter((c) => answeredBy(c) === key).length };
-    }
-    // Endpoints added at run time (scale-out) are in the counters but not in the plan's list.
-    for (const [key, opened] of dnat) {
-      const name = names.get(key);
-      if (name && !(name in backends) && isSameKind(name, service.name))
-        backends[name] = { opened, active: viaService.filter((c) => answeredBy(c) === key).length };
+      const planned = service.endpoints.some((e) => e.ip === endpoint.ip);
+      if (!planned && !dnat.has(key)) continue;
+      backends[endpoint.name] = { opened: dnat.get(key) ?? 0, active: viaService.filter((c) => answeredBy(c) === key).length };
     }
     return { service: `${service.namespace}/${service.name}`, backends, denied: 0, refusedNoEndpoints: 0 };
   });
-}
-
-function isSameKind(endpointName: string, serviceName: string): boolean {
-  return serviceName === KUBE_APISERVER_SERVICE_NAME ? endpointName.startsWith('kube-apiserver-') : endpointName.startsWith('istio-ingressgateway-');
 }
 
 /**
@@ -68,6 +76,11 @@ export function connectionsPerReplica(replicas: { name: string; ip: string; port
   return counts;
 }
 
+/** The namespace of an Istio outbound cluster's Service (`outbound|443||<service>.<namespace>.svc.cluster.local`). */
+export function clusterNamespace(cluster: string): string | undefined {
+  return /^outbound\|\d+\|\|[^.]+\.([^.]+)\.svc\./.exec(cluster)?.[1];
+}
+
 /** Which simulator cluster kind an Istio outbound cluster of the kube-apiserver Services is (istio.ts names them). */
 export function clusterKind(cluster: string, mode: GatewayMode): string | undefined {
   const host = /^outbound\|\d+\|\|(.+)$/.exec(cluster)?.[1];
@@ -78,8 +91,19 @@ export function clusterKind(cluster: string, mode: GatewayMode): string | undefi
   return host.startsWith(`${KUBE_APISERVER_SERVICE_NAME}.`) ? 'default' : undefined;
 }
 
-/** One Envoy's stats in the seam's shape. Envoy keeps no count of its local replies by code here: localReplies is empty. */
-export function seamGatewayStats(pod: string, mode: GatewayMode, envoy: EnvoyStats, names: Map<string, string>): GatewayStats {
+/**
+ * One Envoy's stats in the seam's shape. Envoy keeps no count of its local replies by code here: localReplies is empty.
+ * As the simulator keys them (sim/gateway/gatewayStatsReport.ts): the first control plane's clusters under their kind,
+ * a neighbour's under `<kind>|<its public host>`, and upstream connections per replica as `<public host>/<replica>`
+ * for a neighbour's; `neighbourHost` gives a namespace's public host, undefined for the control plane under test.
+ */
+export function seamGatewayStats(
+  pod: string,
+  mode: GatewayMode,
+  envoy: EnvoyStats,
+  names: Map<string, string>,
+  neighbourHost: (namespace: string) => string | undefined = () => undefined,
+): GatewayStats {
   const clusters: GatewayStats['clusters'] = {};
   const upstreamConnections: Record<string, number> = {};
   let retries = 0;
@@ -88,17 +112,21 @@ export function seamGatewayStats(pod: string, mode: GatewayMode, envoy: EnvoySta
   for (const [name, cluster] of Object.entries(envoy.clusters)) {
     const kind = clusterKind(name, mode);
     if (!kind) continue;
+    const host = neighbourHost(clusterNamespace(name) ?? '');
+    const clusterKey = host === undefined ? kind : `${kind}|${host}`;
+    const hostKey = (replica: string) => (host === undefined ? replica : `${host}/${replica}`);
     retries += cluster.upstreamRqRetry;
     opened += cluster.upstreamCxTotal;
     const hosts: Record<string, { requests: number; active: number }> = {};
-    for (const [address, host] of Object.entries(cluster.hosts)) {
+    for (const [address, upstream] of Object.entries(cluster.hosts)) {
       const replica = names.get(address) ?? address;
       // A TCP proxy (passthrough) counts connections where the HTTP one counts requests, as the simulator does.
-      hosts[replica] = mode === 'passthrough' ? { requests: host.cxTotal, active: host.cxActive } : { requests: host.rqTotal, active: host.rqActive };
-      upstreamConnections[replica] = (upstreamConnections[replica] ?? 0) + host.cxActive;
+      hosts[replica] =
+        mode === 'passthrough' ? { requests: upstream.cxTotal, active: upstream.cxActive } : { requests: upstream.rqTotal, active: upstream.rqActive };
+      upstreamConnections[hostKey(replica)] = (upstreamConnections[hostKey(replica)] ?? 0) + upstream.cxActive;
       active += hosts[replica].active;
     }
-    clusters[kind] = hosts;
+    clusters[clusterKey] = hosts;
   }
   return {
     pod,

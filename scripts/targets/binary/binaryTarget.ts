@@ -27,8 +27,6 @@ export function binaryCheck(scenario: Scenario, timeScale?: number): string[] {
     problems.push(
       `its timeline cannot be kept on this machine's real components even at time scale ${MAX_BINARY_TIME_SCALE}: ${timingProblems(scaleScenarioTime(scenario, MAX_BINARY_TIME_SCALE), MAX_BINARY_TIME_SCALE, BINARY_TIMING)[0]}`,
     );
-  if (scenario.topology.neighbours.length > 0)
-    problems.push('topology.neighbours: the binary target runs one control plane (shared-gateway runs on local and kind)');
   for (const group of scenario.clients) {
     if (group.profile === 'http1-pool')
       problems.push(

@@ -28,7 +28,6 @@ export class BinaryClientPods {
   private readonly admitted = new Map<string, AdmittedPod>();
   private readonly running = new Map<string, RunningPod>();
   private readonly generations = new Map<string, number>();
-  private nextIp = 0;
   private fleets = 0;
 
   constructor(
@@ -38,6 +37,8 @@ export class BinaryClientPods {
     /** The generic kubeconfig new pods mount (a set-kubeconfig-server change replaces it). */
     public genericKubeconfig: GenericKubeconfig,
     private readonly caPem: string,
+    /** The next free client pod address: one sequence for every control plane's pods (they share the pod network). */
+    private readonly nextPodIp: () => string = sequentialPodIps(plan),
   ) {}
 
   /** Creates the groups' pods in the seed; each is admitted (and mutated) or refused there. */
@@ -61,7 +62,7 @@ export class BinaryClientPods {
     for (const [i, w] of wanted.entries()) {
       try {
         const object = await this.runtime.seed.json<AdmittedPod['object']>('POST', `/api/v1/namespaces/${ns}/pods`, objects[i]!.object);
-        const ip = clientPodIp(this.plan.addresses, this.nextIp++);
+        const ip = this.nextPodIp();
         this.admitted.set(w.name, { object, ip });
         admission.admitted.push(this.podSpec(w.group, object, ip));
       } catch (error) {
@@ -131,4 +132,10 @@ export class BinaryClientPods {
   async close(): Promise<void> {
     await this.remove([...new Set([...this.running.keys(), ...this.admitted.keys()])]);
   }
+}
+
+/** Client pod addresses of a plan's block in order (clientPodIp 0, 1, …). */
+export function sequentialPodIps(plan: ClusterPlan): () => string {
+  let next = 0;
+  return () => clientPodIp(plan.addresses, next++);
 }

@@ -19,7 +19,7 @@ import { renderContexts, type RenderContext } from '../kind/manifests/common.ts'
 import { shootBootstrapObjects } from '../kind/manifests/controlPlane.ts';
 import { resolveKindOptions, type ResolvedKindOptions } from '../kind/options.ts';
 import type { KubeManifest } from '../kind/steps.ts';
-import { BinaryClientPods } from './clientPods.ts';
+import { BinaryClientPods, sequentialPodIps } from './clientPods.ts';
 import { renderGatewayObjects } from './envoy/istioObjects.ts';
 import { BinaryGateway } from './gatewayPods.ts';
 import { imageExecutable } from './images.ts';
@@ -30,6 +30,7 @@ import { NetworkRun } from './network/networkRun.ts';
 import { PodRuntime } from './podRuntime.ts';
 import { startSeedControlPlane, type SeedControlPlane } from './seedControlPlane.ts';
 import { BinaryShootControlPlane } from './shootControlPlane.ts';
+import { createNeighbourObjects, startNeighbours, type BinaryNeighbour } from './neighbourPlanes.ts';
 import { BinaryWebhook } from './webhookPod.ts';
 
 /** The binary target's plan: the cluster in 198.18.0.0/16, its Service VIPs in 198.19.0.0/16, real ports. */
@@ -50,6 +51,8 @@ export interface BootedCluster {
   shoot: BinaryShootControlPlane;
   gateway: BinaryGateway | undefined;
   clientPods: BinaryClientPods;
+  /** The other shoots' control planes on the seed (topology.neighbours), behind the same gateway pods. */
+  neighbours: BinaryNeighbour[];
   /** The seed objects as this run created them (recreate-seed-object puts one back). */
   seedObjects: { id: string; object: KubeManifest }[];
   close(): Promise<void>;
@@ -58,14 +61,14 @@ export interface BootedCluster {
 export async function bootCluster(requested: ClusterPlan, log: (line: string) => void): Promise<BootedCluster> {
   const plan = planForBinary(requested);
   const kindOptions = resolveKindOptions({ target: 'kind' });
-  const [ctx] = await renderContexts(plan, kindOptions);
+  const [ctx, ...neighbourContexts] = await renderContexts(plan, kindOptions);
   const network = await NetworkRun.create();
   const closers: (() => Promise<unknown> | unknown)[] = [() => network.close()];
   const close = async () => {
     for (const closer of closers.splice(0).reverse()) await Promise.resolve(closer()).catch((error: Error) => log(`cleanup: ${error.message}`));
   };
   try {
-    return await bootInto(plan, ctx!, kindOptions, network, closers, close, log);
+    return await bootInto(plan, ctx!, neighbourContexts, kindOptions, network, closers, close, log);
   } catch (error) {
     await close();
     throw error;
@@ -75,6 +78,7 @@ export async function bootCluster(requested: ClusterPlan, log: (line: string) =>
 async function bootInto(
   plan: ClusterPlan,
   ctx: RenderContext,
+  neighbourContexts: RenderContext[],
   kindOptions: ResolvedKindOptions,
   network: NetworkRun,
   closers: (() => Promise<unknown> | unknown)[],
@@ -120,6 +124,9 @@ async function bootInto(
   );
   runtime.addServiceDns(plan.namespace, KUBE_APISERVER_SERVICE_NAME, plan.services.kubeApiserver.clusterIP);
   runtime.addServiceDns(plan.istioNamespace, GATEWAY_INTERNAL_SERVICE_NAME, plan.services.gatewayInternal.clusterIP);
+  const nextPodIp = sequentialPodIps(plan);
+  const neighbourOptions = { contexts: neighbourContexts, runtime, seedKubectl, kindOptions, nextPodIp, closers };
+  await createNeighbourObjects(neighbourOptions);
   const webhook = new BinaryWebhook(ctx, runtime, {
     token: plan.tokens.webhook,
     caPem: seedCa,
@@ -150,28 +157,45 @@ async function bootInto(
   );
   await shootKubectl.apply(shootBootstrapObjects(plan), 'shoot-bootstrap');
   await shootKubectl.close();
+  const neighbours = await startNeighbours(neighbourOptions);
+  if (neighbours.length > 0)
+    log(`${neighbours.length} neighbour control planes ready (${neighbours.reduce((n, x) => n + x.ctx.plan.replicas.length, 0)} kube-apiserver replicas)`);
 
-  let gateway: BinaryGateway | undefined;
-  if (plan.gatewayPods.length > 0) {
-    gateway = new BinaryGateway(plan, renderGatewayObjects([{ plan, pems: ctx.pems }]), runtime);
-    closers.push(() => gateway!.close());
-    await gateway.start();
-    await gateway.setReplicas(plan.namespace, shoot.readyEndpoints());
-    shoot.onEndpointsChanged = (endpoints) => gateway!.setReplicas(plan.namespace, endpoints);
+  const gateway = plan.gatewayPods.length > 0 ? await startGateway(plan, [{ ctx, shoot }, ...neighbours], runtime, closers) : undefined;
+  if (gateway) log(`${plan.gatewayPods.length} gateway pods (Envoy) ready`);
+  // kube-proxy follows the EndpointSlices within a fraction of a second; the first load waits for it.
+  for (const s of [shoot, ...neighbours.map((n) => n.shoot)])
     await waitForServiceRules(
       network.node.name,
-      `${plan.istioNamespace}/${GATEWAY_INTERNAL_SERVICE_NAME}:tcp`,
-      plan.gatewayPods.map((p) => `${p.ip}:${p.port}`),
+      `${s.namespace}/${KUBE_APISERVER_SERVICE_NAME}:${KUBE_APISERVER_SERVICE_NAME}`,
+      s.readyEndpoints().map((e) => `${e.ip}:${e.port}`),
     );
-    log(`${plan.gatewayPods.length} gateway pods (Envoy) ready`);
-  }
-  // kube-proxy follows the EndpointSlices within a fraction of a second; the first load waits for it.
-  await waitForServiceRules(
-    network.node.name,
-    `${plan.namespace}/${KUBE_APISERVER_SERVICE_NAME}:${KUBE_APISERVER_SERVICE_NAME}`,
-    shoot.readyEndpoints().map((e) => `${e.ip}:${e.port}`),
-  );
-  const clientPods = new BinaryClientPods(plan, runtime, kindOptions, plan.genericKubeconfig, ctx.pems.authority('ca'));
+  const clientPods = new BinaryClientPods(plan, runtime, kindOptions, plan.genericKubeconfig, ctx.pems.authority('ca'), nextPodIp);
   closers.push(() => clientPods.close());
-  return { plan, ctx, kindOptions, network, seed, seedKubectl, kubeProxy, runtime, webhook, shoot, gateway, clientPods, seedObjects, close };
+  return { plan, ctx, kindOptions, network, seed, seedKubectl, kubeProxy, runtime, webhook, shoot, gateway, clientPods, neighbours, seedObjects, close };
+}
+
+/**
+ * The gateway pods, configured from every control plane's Istio objects (one server per public host), each control
+ * plane's clusters fed with its ready replicas, and kube-proxy's rules for the gateway Service in place.
+ */
+async function startGateway(
+  plan: ClusterPlan,
+  planes: { ctx: RenderContext; shoot: BinaryShootControlPlane }[],
+  runtime: PodRuntime,
+  closers: (() => Promise<unknown> | unknown)[],
+): Promise<BinaryGateway> {
+  const gateway = new BinaryGateway(plan, renderGatewayObjects(planes.map((p) => ({ plan: p.ctx.plan, pems: p.ctx.pems }))), runtime);
+  closers.push(() => gateway.close());
+  await gateway.start();
+  for (const { shoot } of planes) {
+    await gateway.setReplicas(shoot.namespace, shoot.readyEndpoints());
+    shoot.onEndpointsChanged = (endpoints) => gateway.setReplicas(shoot.namespace, endpoints);
+  }
+  await waitForServiceRules(
+    runtime.network.node.name,
+    `${plan.istioNamespace}/${GATEWAY_INTERNAL_SERVICE_NAME}:tcp`,
+    plan.gatewayPods.map((p) => `${p.ip}:${p.port}`),
+  );
+  return gateway;
 }

@@ -84,9 +84,11 @@ describe("Envoy's stats in the seam's shape", () => {
         'outbound|443||kube-apiserver-mtls.ns.svc.cluster.local': cluster({ '198.18.2.1:443': host(1, 0, 1) }),
       },
     };
+    const neighbour = { 'outbound|443||kube-apiserver.shoot--a--b.svc.cluster.local': cluster({ '198.18.2.17:443': host(7, 1, 1) }) };
     const names = new Map([
       ['198.18.2.1:443', 'kube-apiserver-0'],
       ['198.18.2.2:443', 'kube-apiserver-1'],
+      ['198.18.2.17:443', 'kube-apiserver-0'],
     ]);
     const stats = seamGatewayStats('istio-ingressgateway-0', 'terminate', envoy, names);
     expect(stats).toMatchObject({
@@ -101,5 +103,12 @@ describe("Envoy's stats in the seam's shape", () => {
     });
     expect(stats.clusters.default).toEqual({ 'kube-apiserver-0': { requests: 60, active: 2 }, 'kube-apiserver-1': { requests: 59, active: 1 } });
     expect(stats.clusters.mtls).toEqual({ 'kube-apiserver-0': { requests: 1, active: 0 } });
+
+    // A neighbour's clusters (namespace shoot--a--b) go under `<kind>|<its public host>`, its replicas under `<host>/<name>`.
+    const shared = seamGatewayStats('istio-ingressgateway-0', 'terminate', { ...envoy, clusters: { ...envoy.clusters, ...neighbour } }, names, (ns) =>
+      ns === 'shoot--a--b' ? 'api.b.a.example' : undefined,
+    );
+    expect(shared.clusters['default|api.b.a.example']).toEqual({ 'kube-apiserver-0': { requests: 7, active: 1 } });
+    expect(shared.upstreamConnections).toEqual({ 'kube-apiserver-0': 2, 'kube-apiserver-1': 1, 'api.b.a.example/kube-apiserver-0': 1 });
   });
 });
