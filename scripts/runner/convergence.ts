@@ -39,9 +39,13 @@ export function meanOfFinite(values: readonly number[]): number {
 /** How many complete buckets at the end of a run the `final*` metrics look at. */
 export const FINAL_BUCKETS = 2;
 
-/** Fairness over the last FINAL_BUCKETS complete buckets (the last, partial one left out), replicas up in all of them. */
-export function finalFairness(replicas: readonly ReplicaBuckets[]): Fairness {
-  const length = Math.max(0, ...replicas.map((r) => r.requests.length));
+/**
+ * Fairness over the last FINAL_BUCKETS complete buckets of the load phase (the last, partial one left out), replicas
+ * up in all of them. `loadBuckets`: how many whole buckets the load phase has; the sampler keeps reading while the
+ * clients drain and report (seconds on a real target), and those buckets after the load are empty by design.
+ */
+export function finalFairness(replicas: readonly ReplicaBuckets[], loadBuckets = Infinity): Fairness {
+  const length = Math.min(Math.max(0, ...replicas.map((r) => r.requests.length)), loadBuckets + 1);
   const buckets = Array.from({ length: FINAL_BUCKETS }, (_, k) => length - 2 - k).filter((b) => b >= 0);
   const loads = replicas.filter((r) => buckets.every((b) => r.up[b])).map((r) => buckets.reduce((sum, b) => sum + (r.requests[b] ?? 0), 0));
   return fairnessOf(loads);

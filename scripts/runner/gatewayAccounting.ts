@@ -7,7 +7,7 @@
 // - per replica: upstream connections from every gateway pod together (gardener#13459: a kube-apiserver hit its
 //   5,000-connection limit once the gateway's upstream connections multiplied).
 // On the local target CPU and memory are the simulator's worker thread's (its event loop and V8 heap), which do not
-// stand for Envoy's: the note says so. Pure: no socket.
+// stand for Envoy's: the note says so. On the binary target they are the real Envoy process's. Pure: no socket.
 import type { ComponentHealth, NetworkStats } from '../targets/target.ts';
 import { neighbourIdentity, type Scenario } from '../../scenarios/schema.ts';
 
@@ -39,6 +39,9 @@ export interface GatewayAccounting {
 
 export const SIMULATED_GATEWAY_NOTE =
   "simulated gateway pods: CPU is the pod's worker thread and memory its V8 heap in this simulator, which do not stand for Envoy's (npm run bench -- gateway compares them; measure real Envoy on the binary target)";
+
+export const REAL_GATEWAY_NOTE =
+  "real Envoy gateway pods (binary target): CPU is the Envoy process's, every thread, from /proc; memory is what its allocator has handed out (admin /memory 'allocated')";
 
 /** undefined when no gateway pod ran (direct and goaway modes). */
 export function gatewayAccounting(scenario: Scenario, network: NetworkStats, components: ComponentHealth[]): GatewayAccounting | undefined {
@@ -73,7 +76,8 @@ export function gatewayAccounting(scenario: Scenario, network: NetworkStats, com
     };
   });
   const counts = Object.values(replicas);
-  return { note: SIMULATED_GATEWAY_NOTE, pods, replicas, upstreamPerReplicaMax: counts.length > 0 ? Math.max(...counts) : NaN };
+  const real = network.gateways.some((g) => components.find((c) => c.component === g.pod)?.realProcess === true);
+  return { note: real ? REAL_GATEWAY_NOTE : SIMULATED_GATEWAY_NOTE, pods, replicas, upstreamPerReplicaMax: counts.length > 0 ? Math.max(...counts) : NaN };
 }
 
 interface ControlPlaneName {

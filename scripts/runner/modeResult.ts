@@ -83,7 +83,7 @@ export function buildModeResult(input: ModeResultInput): ModeResult {
     fairness: fairnessOf(replicas.map((r) => r.requests)),
     hottestShare: total > 0 ? Math.max(...replicas.map((r) => r.requests)) / total : NaN,
     perSecondMaxOverMean: meanOfFinite(perBucket),
-    finalFairness: finalFairness(own),
+    finalFairness: finalFairness(own, Math.floor(scenario.duration / samples.bucketMs)),
     theory: {
       heavyShare,
       hotClientMaxOverMean: hotClientMaxOverMean(heavyShare, scenario.topology.controlPlane.replicas),

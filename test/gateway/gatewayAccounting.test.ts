@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
-import { gatewayAccounting, SIMULATED_GATEWAY_NOTE } from '../../scripts/runner/gatewayAccounting.ts';
+import { gatewayAccounting, REAL_GATEWAY_NOTE, SIMULATED_GATEWAY_NOTE } from '../../scripts/runner/gatewayAccounting.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { Scenario } from '../../scenarios/schema.ts';
 import { connect, h2request } from '../helpers/h2.ts';
@@ -85,4 +85,29 @@ describe('gateway accounting', () => {
     });
     expect(await openNow()).toBe(0);
   }, 60_000);
+});
+
+describe('gateway accounting of real Envoy pods', () => {
+  it("says its CPU and memory are the real process's when the gateway pods are real processes", () => {
+    const scenario = Scenario.parse({ name: 'real', clients: [{ name: 'c', rate: 1 }] });
+    const pod = {
+      pod: 'istio-ingressgateway-0',
+      mode: 'terminate' as const,
+      downstreamConnections: 2,
+      downstreamStreams: 10,
+      localReplies: {},
+      retries: 0,
+      upstreamConnectionsOpened: 1,
+      upstreamConnections: { 'kube-apiserver-0': 1 },
+      clusters: { default: { 'kube-apiserver-0': { requests: 10, active: 0 } } },
+      rejectedConnections: {},
+      heapUsedBytes: 8 * 2 ** 20,
+    };
+    const health = { windowMs: 1000, loopDelayP50Ms: NaN, loopDelayP99Ms: NaN, loopDelayMaxMs: NaN, utilization: NaN, cpuMs: 250 };
+    const real = gatewayAccounting(scenario, { kubeProxy: [], gateways: [pod] }, [{ component: pod.pod, kind: 'envoy', realProcess: true, ...health }])!;
+    expect(real.note).toBe(REAL_GATEWAY_NOTE);
+    expect(real.pods[0]).toMatchObject({ cpuCores: 0.25, memoryMiB: 8 });
+    const simulated = gatewayAccounting(scenario, { kubeProxy: [], gateways: [pod] }, [{ component: pod.pod, kind: 'gateway-pod', ...health }])!;
+    expect(simulated.note).toBe(SIMULATED_GATEWAY_NOTE);
+  });
 });

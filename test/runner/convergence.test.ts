@@ -51,4 +51,16 @@ describe('final fairness', () => {
     expect(f.n).toBe(2);
     expect(f.maxOverMean).toBeCloseTo(60 / 40);
   });
+
+  it('ends with the load phase, not with the empty buckets read while the clients drain and report', () => {
+    // A 4 s load phase, then 3 s of draining: the final buckets are 2 and 3 (bucket 4 is the partial one).
+    const replicas = [
+      { requests: [10, 10, 40, 40, 1, 0, 0, 0], up: Array(8).fill(true) as boolean[] },
+      { requests: [10, 10, 0, 0, 1, 0, 0, 0], up: Array(8).fill(true) as boolean[] },
+    ];
+    expect(finalFairness(replicas).maxOverMean).toBeNaN();
+    const f = finalFairness(replicas, 4);
+    expect(f.total).toBe(80);
+    expect(f.maxOverMean).toBeCloseTo(2);
+  });
 });

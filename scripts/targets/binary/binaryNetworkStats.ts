@@ -141,5 +141,6 @@ export function seamGatewayStats(
     clusters,
     rejectedConnections: {},
     activeRequests: active,
+    ...(envoy.memoryAllocatedBytes !== undefined ? { heapUsedBytes: envoy.memoryAllocatedBytes } : {}),
   };
 }

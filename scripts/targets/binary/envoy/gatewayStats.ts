@@ -34,17 +34,22 @@ export interface EnvoyStats {
   downstreamRqTotal: number;
   /** Downstream connections open on each worker thread, worker 0 first. */
   downstreamCxActivePerWorker: number[];
+  /** Bytes the process's allocator has handed out (admin `/memory`, `allocated`); undefined where not read. */
+  memoryAllocatedBytes?: number;
   clusters: Record<string, ClusterStats>;
 }
 
 export type AdminGet = (pathAndQuery: string) => Promise<{ status: number; body: string }>;
 
 export async function readGatewayStats(admin: AdminGet): Promise<EnvoyStats> {
-  const [clusters, stats] = await Promise.all([
+  const [clusters, stats, memory] = await Promise.all([
     adminJson(admin, '/clusters?format=json'),
     adminJson(admin, `/stats?format=json&filter=${encodeURIComponent('^(cluster|listener|http)\\.')}`),
+    adminJson(admin, '/memory'),
   ]);
-  return parseGatewayStats(clusters, stats);
+  // admin/v3/memory.proto: uint64 fields, which proto3 JSON writes as strings.
+  const allocated = Number((memory as { allocated?: string }).allocated);
+  return { ...parseGatewayStats(clusters, stats), ...(Number.isFinite(allocated) ? { memoryAllocatedBytes: allocated } : {}) };
 }
 
 async function adminJson(admin: AdminGet, pathAndQuery: string): Promise<unknown> {
