@@ -6,7 +6,6 @@ import { eventName, TimelineEvent, validateTimeline } from './events.ts';
 import { boundRefs, parseRelativeBound } from './relativeBound.ts';
 import { CLIENT_RESOURCES, CLIENT_VERBS, GROUP_METRICS, MODE_NAMES, RANGE_METRICS, type GroupMetric, type RangeMetric } from './vocabulary.ts';
 
-export { CLIENT_RESOURCES, CLIENT_VERBS, MODE_NAMES, RANGE_METRICS, type RangeMetric };
 import { durationMs } from './duration.ts';
 
 export const ModeName = z.enum(MODE_NAMES);

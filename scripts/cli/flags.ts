@@ -3,7 +3,8 @@
 // scripts/cli/runCommand.ts turns that into one line and exit 2.
 import { InvalidArgumentError } from 'commander';
 import { formatDurationMs, parseDurationMs } from '../../scenarios/duration.ts';
-import { MODE_NAMES, type ModeName } from '../../scenarios/schema.ts';
+import type { ModeName } from '../../scenarios/schema.ts';
+import { MODE_NAMES } from '../../scenarios/vocabulary.ts';
 
 /** `--modes direct,l7`: known modes, each once. */
 export function parseModes(value: string): ModeName[] {
