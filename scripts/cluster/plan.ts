@@ -15,8 +15,6 @@
 // is its own (its CAs and certificates, its namespace's objects); the seed-wide parts (gateway pods, seed
 // kube-apiserver and its CA, the webhook and its CA, kube-proxy) are planned once, in the plan of the control plane
 // under test, whose gateway and kube-proxy configs include every neighbour.
-import type { ServiceSpec } from '../../sim/network/kubeProxy.ts';
-import type { ServiceRecord } from '../../sim/network/resolver.ts';
 import { Rng } from '../core/random.ts';
 import { neighbourIdentity, type ClientGroup, type Scenario } from '../../scenarios/schema.ts';
 import { internalGatewayPolicyLabel } from '../../webhook/networkPolicyLabel.ts';
@@ -47,6 +45,7 @@ import {
   WEBHOOK_SERVER_PORT,
 } from './gardener.ts';
 import type { ModeConfig } from './modes.ts';
+import type { ServiceRecord, ServiceSpec } from '../core/service.ts';
 
 export type Topology = Scenario['topology'];
 

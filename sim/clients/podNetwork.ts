@@ -4,7 +4,7 @@
 // own loopback IP so kube-proxy and network policy see the pod. A client running in a real pod uses the system
 // resolver (which reads the pod's /etc/hosts, where the kubelet wrote the hostAliases) and the pod's own address.
 import { mapPrivilegedPort } from '../../scripts/core/endpoint.ts';
-import { resolveForPod, type ServiceRecord } from '../network/resolver.ts';
+import { resolveForPod } from '../network/resolver.ts';
 
 export type PodAddressResolution = { ip: string; port: number } | { error: string };
 
@@ -57,3 +57,4 @@ function systemLookup(host: string): Promise<{ address: string }> {
 import { isIP } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
+import type { ServiceRecord } from '../../scripts/core/service.ts';

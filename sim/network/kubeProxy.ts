@@ -15,20 +15,7 @@ import { createBackendChooser, type BackendChooser, type KubeProxyMode } from '.
 import { decideIngress, normalizeIp, type PodIdentity } from './networkPolicy.ts';
 import { destroyWhenSettled, resetSocket } from './socketClose.ts';
 import type { ServiceProxyStats } from '../../scripts/core/componentStats.ts';
-
-/** A Service as kube-proxy programs it. One port per Service here (both Services the simulator needs have one). */
-export interface ServiceSpec {
-  namespace: string;
-  name: string;
-  clusterIP: string;
-  /** The Service port (e.g. 443) and the port the VIP listener really binds (scripts/cluster/addresses.ts). */
-  port: number;
-  listenPort: number;
-  /** The ready endpoints (EndpointSlice): pod address and the target port it listens on. */
-  endpoints: Endpoint[];
-  /** Pods behind this Service only accept connections from pods with this label set to "allowed". */
-  requiredPodLabel?: string;
-}
+import type { ServiceSpec } from '../../scripts/core/service.ts';
 
 export interface KubeProxyConfig {
   mode: KubeProxyMode;

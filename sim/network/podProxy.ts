@@ -12,9 +12,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { mapPrivilegedPort } from '../../scripts/core/endpoint.ts';
 import { defineComponent } from '../runtime/component.ts';
-import { resolveForPod, type ServiceRecord } from './resolver.ts';
+import { resolveForPod } from './resolver.ts';
 import { destroyWhenSettled } from './socketClose.ts';
 import type { HostAlias } from '../../scripts/core/hostAlias.ts';
+import type { ServiceRecord } from '../../scripts/core/service.ts';
 
 export interface PodProxyConfig {
   /** Where the proxy listens (a loopback address). */

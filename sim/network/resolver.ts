@@ -4,13 +4,7 @@
 // only through a hostAlias (which is exactly what Gardener's webhook adds).
 import net from 'node:net';
 import type { HostAlias } from '../../scripts/core/hostAlias.ts';
-
-/** A Service as cluster DNS knows it. */
-export interface ServiceRecord {
-  namespace: string;
-  name: string;
-  clusterIP: string;
-}
+import type { ServiceRecord } from '../../scripts/core/service.ts';
 
 export interface PodNetworkView {
   namespace: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveForPod, type ServiceRecord } from '../../sim/network/resolver.ts';
+import { resolveForPod } from '../../sim/network/resolver.ts';
+import type { ServiceRecord } from '../../scripts/core/service.ts';
 
 const services: ServiceRecord[] = [
   { namespace: 'shoot--local--hot', name: 'kube-apiserver', clusterIP: '127.100.0.1' },
