@@ -26,12 +26,13 @@ import { runGatewayBench } from './gatewayBench.ts';
 import { runLoadGeneratorBench } from './loadGeneratorBench.ts';
 import { ensurePeer } from './peers.ts';
 import { apiserverPeerTable, runApiserverPeerBench } from './apiserverPeer.ts';
+import { binaryStartupTable, runBinaryStartupBench } from './binaryStartupBench.ts';
 import { runScaleBench } from './scaleBench.ts';
 import { runSeedScaleBench, seedScaleTable } from './seedScaleBench.ts';
 import { runWebhookBench } from './webhookBench.ts';
 import { EXIT_RUNTIME } from '../core/exitCodes.ts';
 
-const PARTS = ['gateway', 'apiserver', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'scenario', 'gate', 'gate-repeat'] as const;
+const PARTS = ['gateway', 'apiserver', 'loadgen', 'webhook', 'scale', 'seed-scale', 'startup', 'binary', 'scenario', 'gate', 'gate-repeat'] as const;
 type Part = (typeof PARTS)[number];
 /** What `npm run bench` runs without --only: everything but gate-repeat (about 7 minutes per run) and seed-scale (in scale). */
 const DEFAULT_PARTS = PARTS.filter((p) => p !== 'gate-repeat' && p !== 'seed-scale');
@@ -154,6 +155,12 @@ export function benchCommand(): Command {
           if (part === 'startup') {
             report.startup = await benchStartup(5);
             text = JSON.stringify(report.startup, null, 2);
+          }
+          if (part === 'binary') {
+            // The binary target's start-up per mode and its idle CPU (docs/binary-target.md#start-up).
+            const r = await runBinaryStartupBench({ log });
+            text = skippedOr(r, (g) => binaryStartupTable(g));
+            report.binary = r;
           }
           if (part === 'scenario') {
             report.scenario = await benchScenario();

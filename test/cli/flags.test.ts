@@ -72,7 +72,7 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
     cases: [
       [
         ['--only', 'gatewy'],
-        /argument 'gatewy' is invalid\. unknown: gatewy \(known: gateway, apiserver, loadgen, webhook, scale, seed-scale, startup, scenario, gate, gate-repeat\)$/,
+        /argument 'gatewy' is invalid\. unknown: gatewy \(known: gateway, apiserver, loadgen, webhook, scale, seed-scale, startup, binary, scenario, gate, gate-repeat\)$/,
       ],
       [['sideways'], /^npm run bench: error: argument 'sideways' is invalid\. unknown: sideways \(known: gateway, /],
       [['gate-repeat', '--runs', '0'], /argument '0' is invalid\. must be an integer from 1 to 100$/],

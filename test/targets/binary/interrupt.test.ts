@@ -1,4 +1,4 @@
-// Ctrl-C on a whole binary-target run (docs/binary-target.md#clean-runs): `npm run scenario -- --target binary`
+// Ctrl-C on a whole binary-target run (docs/binary-target-network.md#cleanup): `npm run scenario -- --target binary`
 // interrupted in its load phase exits 130 and leaves nothing behind: no process of the cluster (etcd, kube-apiservers,
 // kube-proxy, Envoy, the webhook, the load clients), no network namespace, /etc/netns directory or temp directory of
 // its run. Every name the run creates carries its run id, which starts with the CLI's pid (network/runNames.ts).
