@@ -11,6 +11,7 @@ import type { Target } from '../target.ts';
 import { BinaryCluster } from './binaryCluster.ts';
 import { UNSUPPORTED_CHANGES } from './binaryChanges.ts';
 import { BINARY_TIMING, chooseTimeScale, MAX_BINARY_TIME_SCALE } from './binaryTiming.ts';
+import { inotifyInstanceLimit, inotifyProblem } from './inotifyBudget.ts';
 import { timingProblems } from '../eventTiming.ts';
 import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { networkProblems } from './network/hostTools.ts';
@@ -20,8 +21,10 @@ import { networkProblems } from './network/hostTools.ts';
  * timeline the real components must keep; absent, the target chooses one (chooseTimeScale) and only a timeline no
  * scale keeps is refused.
  */
-export function binaryCheck(scenario: Scenario, timeScale?: number): string[] {
+export function binaryCheck(scenario: Scenario, timeScale?: number, inotifyLimit = inotifyInstanceLimit()): string[] {
   const problems: string[] = [];
+  const inotify = inotifyProblem(scenario, inotifyLimit);
+  if (inotify) problems.push(inotify);
   if (timeScale !== undefined) problems.push(...timingProblems(scaleScenarioTime(scenario, timeScale), timeScale, BINARY_TIMING));
   else if (chooseTimeScale(scenario) === undefined)
     problems.push(
