@@ -11,6 +11,7 @@ import { MODES } from '../../../scripts/cluster/modes.ts';
 import { planCluster } from '../../../scripts/cluster/plan.ts';
 import { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
 import { run } from '../../../scripts/targets/binary/network/hostTools.ts';
+import { otherRunsAlive } from '../../../scripts/targets/binary/network/runNames.ts';
 import { itWithNetwork } from './network/networkTestHelpers.ts';
 
 const it = itWithNetwork('etcd', 'kube-apiserver', 'kube-proxy', 'envoy', 'loadclient');
@@ -164,19 +165,39 @@ describe('the binary target on the real components', () => {
     expect(again.rejected).toEqual([]);
   }, 180_000);
 
+  it('deletes and puts back a seed object, and points new pods at another kubeconfig server, through the seed API', async () => {
+    const c = booted();
+    const seed = (c as unknown as { booted: { runtime: { seed: { get<T>(path: string): Promise<T | undefined> } } } }).booted.runtime.seed;
+    const configMap = `/api/v1/namespaces/${c.plan.namespace}/configmaps/istio-internal-load-balancing`;
+    expect(await seed.get(configMap)).toBeDefined();
+    await c.apply({ type: 'delete-seed-object', object: 'configmap/istio-internal-load-balancing' });
+    expect(await seed.get(configMap)).toBeUndefined();
+    await c.apply({ type: 'recreate-seed-object', object: 'configmap/istio-internal-load-balancing' });
+    expect(await seed.get<{ data: Record<string, string> }>(configMap)).toMatchObject({ data: { hosts: c.plan.publicHost } });
+
+    const changed = await c.apply({ type: 'set-kubeconfig-server', address: 'kube-apiserver' });
+    expect(changed.detail).toMatch(/^generic kubeconfig generic-token-kubeconfig-[0-9a-f]{8} points at https:\/\/kube-apiserver$/);
+    const name = /generic-token-kubeconfig-[0-9a-f]{8}/.exec(changed.detail)![0];
+    const secret = await seed.get<{ data: { kubeconfig: string } }>(`/api/v1/namespaces/${c.plan.namespace}/secrets/${name}`);
+    expect(Buffer.from(secret!.data.kubeconfig, 'base64').toString()).toContain('server: https://kube-apiserver');
+    const [pod] = (await c.admitClientPods([group])).admitted;
+    expect(pod!.kubeconfig.server).toBe('https://kube-apiserver');
+  }, 60_000);
+
   it('close() removes every namespace, process and file of the run', async () => {
     const c = booted();
-    const runNamespaces = (c as unknown as { booted: { network: { namespaces(): string[]; dir: string } } }).booted.network;
+    const runNamespaces = (c as unknown as { booted: { network: { namespaces(): string[]; dir: string; runId: string } } }).booted.network;
     const names = runNamespaces.namespaces();
     const dir = runNamespaces.dir;
     expect(names.length).toBeGreaterThan(3);
+    const othersBefore = otherRunsAlive(runNamespaces.runId);
     await c.close();
     cluster = undefined;
     const left = (await run('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!);
     expect(left.filter((n) => names.includes(n))).toEqual([]);
     expect(fs.existsSync(dir)).toBe(false);
-    // The replicas' mount points are removed too, unless another binary-target run still uses them.
-    const otherRuns = left.some((n) => n.startsWith('lbbin-'));
+    // The replicas' mount points are removed too, unless another binary-target run was alive (then the last one does).
+    const otherRuns = othersBefore || left.some((n) => n.startsWith('lbbin-'));
     if (!otherRuns) expect(fs.existsSync('/srv/kubernetes')).toBe(false);
   }, 120_000);
 });

@@ -155,7 +155,7 @@ describe('volumes', () => {
         ],
       },
     };
-    const mountPoints = new MountPoints();
+    const mountPoints = new MountPoints(path.join(dir, 'mount-points'));
     const child = startPodProcess(
       {
         pod: shell,
@@ -181,17 +181,20 @@ describe('volumes', () => {
 describe('mount points', () => {
   it('are left for the last run alive: another run may start a process on them next', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mount-points-'));
+    const registry = path.join(root, 'registry');
     const target = path.join(root, 'srv', 'kubernetes', 'ca-client');
-    const mountPoints = new MountPoints();
-    mountPoints.ensure([target]);
-    mountPoints.removeAll(() => true);
-    expect(fs.existsSync(target)).toBe(true);
-    const last = new MountPoints();
-    last.ensure([target]);
-    fs.rmSync(path.join(root, 'srv'), { recursive: true });
+    const other = path.join(root, 'var', 'run', 'secrets');
+    // A first run creates both and ends while the second is alive: it leaves them.
+    const first = new MountPoints(registry);
+    first.ensure([target, other]);
+    first.removeAll(() => true);
+    expect([fs.existsSync(target), fs.existsSync(other)]).toEqual([true, true]);
+    // The second run found them there (it created none of them), and ends last: it removes what the first one noted.
+    const last = new MountPoints(registry);
     last.ensure([target]);
     last.removeAll(() => false);
-    expect(fs.existsSync(path.join(root, 'srv'))).toBe(false);
+    expect([fs.existsSync(path.join(root, 'srv')), fs.existsSync(path.join(root, 'var'))]).toEqual([false, false]);
+    expect(fs.existsSync(registry)).toBe(false);
     fs.rmSync(root, { recursive: true, force: true });
   });
 

@@ -6,9 +6,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Where every run notes the top directories it created, so that the last run alive removes all of them. */
+export const DEFAULT_REGISTRY = '/run/lbbin-mount-points';
+
 export class MountPoints {
   /** The top-most directory each creation made, in order. */
   private readonly created: string[] = [];
+
+  /**
+   * `registry`: a file shared by every run of this machine listing the directories runs created; a run that ends
+   * while another is alive leaves them (see removeAll), and the last one removes what every run noted there.
+   */
+  constructor(private readonly registry = DEFAULT_REGISTRY) {}
 
   /** Makes each path exist as a directory, remembering the top-most directory that did not exist. */
   ensure(paths: string[]): void {
@@ -17,7 +26,9 @@ export class MountPoints {
       for (let dir = path.resolve(target); !fs.existsSync(dir); dir = path.dirname(dir)) top = dir;
       if (!top) continue;
       fs.mkdirSync(target, { recursive: true, mode: 0o755 });
-      if (!this.created.includes(top)) this.created.push(top);
+      if (this.created.includes(top)) continue;
+      this.created.push(top);
+      fs.appendFileSync(this.registry, `${top}\n`);
     }
   }
 
@@ -25,12 +36,20 @@ export class MountPoints {
    * Removes the directories it created, bottom-up, where they are empty (a mount elsewhere keeps them). Not while
    * another run is alive (`othersAlive`): the bind mounts live in each process's own mount namespace, so the
    * directories look empty here even while another run's processes use them, and that run's next process (a replica
-   * restarted by an event) would find nothing to mount on. The last run to end removes them.
+   * restarted by an event) would find nothing to mount on. The last run to end removes them, and those every earlier
+   * run left in the registry.
    */
   removeAll(othersAlive: () => boolean = () => false): void {
     const created = this.created.splice(0).reverse();
     if (othersAlive()) return;
-    for (const top of created) removeEmptyTree(top);
+    let noted: string[] = [];
+    try {
+      noted = fs.readFileSync(this.registry, 'utf8').split('\n').filter(Boolean).reverse();
+      fs.rmSync(this.registry, { force: true });
+    } catch {
+      // no run noted anything
+    }
+    for (const top of new Set([...created, ...noted])) removeEmptyTree(top);
   }
 }
 
