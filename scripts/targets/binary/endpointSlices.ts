@@ -3,8 +3,7 @@
 // readiness probe passed, as the controller does from the pods' Ready condition
 // (pkg/controller/endpointslice/reconciler.go). kube-proxy reads them (its KUBE-SEP chains follow), and so does the
 // gateway's EDS (the target feeds Envoy the same list).
-import type { KubeApi } from './kubeApi.ts';
-import { KubeApiError } from './kubeApi.ts';
+import type { KubeApi, KubeObjectRef } from './kubeApi.ts';
 
 export interface SliceEndpoint {
   /** The pod's name (targetRef). */
@@ -17,7 +16,12 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const MANAGED_BY = 'apiserver-l7-testbed.binary-target';
 
-export function endpointSliceObject(namespace: string, service: string, port: { name?: string; port: number }, endpoints: SliceEndpoint[]): object {
+export function endpointSliceObject(
+  namespace: string,
+  service: string,
+  port: { name?: string; port: number },
+  endpoints: SliceEndpoint[],
+): KubeObjectRef & Record<string, unknown> {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -32,7 +36,11 @@ export function endpointSliceObject(namespace: string, service: string, port: { 
   };
 }
 
-/** Creates or replaces the Service's slice with exactly these endpoints. */
+/**
+ * Creates or replaces the Service's slice with exactly these endpoints, in one server-side apply (its `endpoints` list
+ * is atomic, discovery/v1 types.go `+listType=atomic`), so two publishes at once cannot race (a PUT that found
+ * nothing and a POST that then found the other's slice: 409 AlreadyExists, as goaway-max's gateway pods once did).
+ */
 export async function publishEndpoints(
   api: KubeApi,
   namespace: string,
@@ -40,12 +48,5 @@ export async function publishEndpoints(
   port: { name?: string; port: number },
   endpoints: SliceEndpoint[],
 ): Promise<void> {
-  const object = endpointSliceObject(namespace, service, port, endpoints) as { metadata: { name: string } };
-  const collection = `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`;
-  try {
-    await api.request('PUT', `${collection}/${object.metadata.name}`, object);
-  } catch (error) {
-    if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-    await api.request('POST', collection, object);
-  }
+  await api.apply(endpointSliceObject(namespace, service, port, endpoints));
 }

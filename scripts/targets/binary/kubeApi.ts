@@ -46,7 +46,7 @@ const FIELD_MANAGER = 'apiserver-l7-testbed';
 export interface KubeObjectRef {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
 }
 
 /**

@@ -10,6 +10,8 @@ import { Scenario, type ClientGroup } from '../../../scenarios/schema.ts';
 import { MODES } from '../../../scripts/cluster/modes.ts';
 import { planCluster } from '../../../scripts/cluster/plan.ts';
 import { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
+import { publishEndpoints } from '../../../scripts/targets/binary/endpointSlices.ts';
+import type { KubeApi } from '../../../scripts/targets/binary/kubeApi.ts';
 import { run } from '../../../scripts/targets/binary/network/hostTools.ts';
 import { otherRunsAlive } from '../../../scripts/targets/binary/network/runNames.ts';
 import { itWithNetwork } from './network/networkTestHelpers.ts';
@@ -185,6 +187,18 @@ describe('the binary target on the real components', () => {
     const [pod] = (await c.admitClientPods([group])).admitted;
     expect(pod!.kubeconfig.server).toBe('https://kube-apiserver');
   }, 60_000);
+
+  it('publishes an EndpointSlice from several callers at once (server-side apply: the last one wins, none fails)', async () => {
+    const c = booted();
+    const seed = (c as unknown as { booted: { runtime: { seed: KubeApi } } }).booted.runtime.seed;
+    const ns = c.plan.namespace;
+    const publishes = Array.from({ length: 4 }, (_, i) =>
+      publishEndpoints(seed, ns, 'race-probe', { port: 443 }, [{ name: `p-${i}`, ip: `198.18.9.${i + 1}` }]),
+    );
+    await Promise.all(publishes);
+    const slice = await seed.get<{ endpoints: { addresses: string[] }[] }>(`/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices/race-probe-binary`);
+    expect(slice!.endpoints).toHaveLength(1);
+  }, 30_000);
 
   it('close() removes every namespace, process and file of the run', async () => {
     const c = booted();
