@@ -155,7 +155,10 @@ func TestReconnectAfterGoawayWithoutLosingRequests(t *testing.T) {
 		used[r.remote] = true
 	}
 	t.Logf("GOAWAYs %d, connections opened %d (server saw %d), %d carried requests", sent, result.Connections.Opened, f.conns.Load(), len(used))
-	if len(used) < sent || len(used) > sent+1 || result.Connections.Opened < int64(len(used)) || f.conns.Load() != result.Connections.Opened {
+	// The server can see one more than the client counted: a dial net/http cancels once another connection serves its
+	// request may have connected already (the server logs "TLS handshake error ... EOF"); the dialer returned an error
+	// for it, so it was never the pod's connection.
+	if len(used) < sent || len(used) > sent+1 || result.Connections.Opened < int64(len(used)) || f.conns.Load() < result.Connections.Opened {
 		t.Fatalf("%d GOAWAYs: %d connections carried requests, %d opened, the server saw %d", sent, len(used), result.Connections.Opened, f.conns.Load())
 	}
 }
