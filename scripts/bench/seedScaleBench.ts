@@ -4,19 +4,13 @@
 // plane (the issue's goal: 50 control planes and 1,500 pods). Per point: the cluster's start-up, the admission and
 // warm-up of every pod through the webhook, the process RSS (every component is a worker thread of this process),
 // then a ladder of total offered rates split evenly over the pods, a few seconds each, each judged by the runner's
-// self-check and by whether the replicas answered what was offered (scaleBench.ts stepOf). The ladder stops at the
+// self-check and by whether the replicas answered what was offered (ladderPoint.ts). The ladder stops at the
 // first step that is not clean; the gateway's connections are read after the last clean step. Every step is bounded
 // in time and requests; the cluster is torn down after each point, on failure and on Ctrl-C.
 import os from 'node:os';
 import { Scenario } from '../../scenarios/schema.ts';
-import { MODES } from '../cluster/modes.ts';
-import { planCluster } from '../cluster/plan.ts';
-import { mergeEncodedHistograms } from '../measure/latency.ts';
-import { onInterrupt } from '../runner/interrupts.ts';
-import { openHealthWindow, selfCheckOf } from '../runner/selfCheck.ts';
-import { localTarget } from '../targets/local/localTarget.ts';
-import type { ClientFleet, RunningCluster } from '../targets/target.ts';
-import { stepOf, type ScaleStep } from './scaleBench.ts';
+import type { RunningCluster } from '../targets/target.ts';
+import { measureLadderPoint, unmeasured, type LadderPointResult } from './ladderPoint.ts';
 import { table } from '../runner/format.ts';
 import { round } from './stats.ts';
 
@@ -25,22 +19,13 @@ const REPLICAS = 3;
 const GATEWAY_PODS = 2;
 const PODS_PER_CONTROL_PLANE = 30;
 
-export interface SeedScalePoint {
+export interface SeedScalePoint extends LadderPointResult {
   controlPlanes: number;
   clientPods: number;
-  /** Until every listener is up (LocalCluster.startupMs). */
-  startupMs: number;
-  admitAndWarmUpMs: number;
-  rssMiB: { afterWarmUp: number; peak: number };
   /** The 1-minute load average when the point started (other programs on this machine). */
   loadAverage: number;
-  steps: ScaleStep[];
-  /** The highest total offered rate whose step was clean (0: none). */
-  sustainedPerSecond: number;
-  stoppedBecause: string;
   /** The gateway's connections after the ladder (sim/gateway stats): downstream per pod, upstream per replica. */
   gateway?: { downstreamPerPod: number[]; upstreamTotal: number; upstreamPerReplicaMax: number };
-  error?: string;
 }
 
 export interface SeedScaleBenchResult {
@@ -96,91 +81,19 @@ export function seedScaleScenario(controlPlanes: number): Scenario {
   });
 }
 
-async function measurePoint(controlPlanes: number, ladder: number[], stepSeconds: number, log: (m: string) => void): Promise<SeedScalePoint> {
+function measurePoint(controlPlanes: number, ladder: number[], stepSeconds: number, log: (m: string) => void): Promise<SeedScalePoint> {
   const clientPods = controlPlanes * PODS_PER_CONTROL_PLANE;
-  const result: SeedScalePoint = {
-    controlPlanes,
+  const result: SeedScalePoint = { controlPlanes, clientPods, loadAverage: round(os.loadavg()[0]!, 2), ...unmeasured(ladder) };
+  return measureLadderPoint(result, {
+    scenario: () => seedScaleScenario(controlPlanes),
     clientPods,
-    startupMs: NaN,
-    admitAndWarmUpMs: NaN,
-    rssMiB: { afterWarmUp: NaN, peak: NaN },
-    loadAverage: round(os.loadavg()[0]!, 2),
-    steps: [],
-    sustainedPerSecond: 0,
-    stoppedBecause: `the ladder ended at ${ladder.at(-1)} req/s`,
-  };
-  let cluster: RunningCluster | undefined;
-  let fleet: ClientFleet | undefined;
-  const teardown = async () => {
-    await fleet?.close().catch(() => undefined);
-    await cluster?.close();
-  };
-  const unregister = onInterrupt(teardown);
-  let peakRss = 0;
-  const rss = () => {
-    const mib = process.memoryUsage().rss / 2 ** 20;
-    peakRss = Math.max(peakRss, mib);
-    return round(mib, 0);
-  };
-  try {
-    const scenario = seedScaleScenario(controlPlanes);
-    cluster = await localTarget.start(planCluster(scenario.topology, MODES.l7, 1, { clientGroups: scenario.clients }));
-    result.startupMs = Math.round(cluster.startupMs);
-    const ready = performance.now();
-    const admission = await cluster.admitClientPods(scenario.clients);
-    if (admission.rejected.length > 0) throw new Error(`${admission.rejected.length} pods rejected at admission: ${admission.rejected[0]!.message}`);
-    fleet = await cluster.startClients(admission.admitted);
-    const prepared = await fleet.prepare();
-    if (prepared.failed.length > 0) throw new Error(`${prepared.failed.length} pods failed their warm-up: ${prepared.failed[0]!.error}`);
-    result.admitAndWarmUpMs = Math.round(performance.now() - ready);
-    result.rssMiB.afterWarmUp = rss();
-    log(`  up in ${result.startupMs} ms; ${clientPods} pods admitted and warmed up in ${result.admitAndWarmUpMs} ms; RSS ${result.rssMiB.afterWarmUp} MiB`);
-    await runLadder(cluster, fleet, scenario, result, ladder, stepSeconds, log, rss);
-    result.gateway = await gatewayConnections(cluster);
-  } catch (error) {
-    result.error = (error as Error).message;
-    result.stoppedBecause = `could not run: ${result.error}`;
-    log(`  ${result.stoppedBecause}`);
-  } finally {
-    unregister();
-    await teardown().catch(() => undefined);
-    result.rssMiB.peak = round(peakRss, 0);
-  }
-  return result;
-}
-
-async function runLadder(
-  cluster: RunningCluster,
-  fleet: ClientFleet,
-  scenario: Scenario,
-  result: SeedScalePoint,
-  ladder: number[],
-  stepSeconds: number,
-  log: (m: string) => void,
-  rss: () => number,
-): Promise<void> {
-  for (const offered of ladder) {
-    const perPod = offered / result.clientPods;
-    for (const group of scenario.clients) await fleet.setGroup(group.name, { rate: perPod });
-    const readHealth = await openHealthWindow(cluster);
-    const started = performance.now();
-    const maxRequests = offered * stepSeconds * 2 + result.clientPods * 20;
-    const runs = await fleet.run({ durationMs: stepSeconds * 1000, maxRequests, drainTimeoutMs: 3000 });
-    const loadPhaseMs = performance.now() - started;
-    const health = await readHealth();
-    rss();
-    const sendLag = mergeEncodedHistograms(runs.map((r) => r.sendLagHistogram));
-    const step = stepOf(offered, runs, selfCheckOf(health.components, sendLag, loadPhaseMs, health.machine), stepSeconds);
-    result.steps.push(step);
-    log(
-      `  ${offered} req/s offered: ${step.answeredPerSecond} answered/s, worst loop p99 ${step.worstLoopDelay.p99Ms} ms (${step.worstLoopDelay.component}), ${step.coresUsed} cores, latency p99 ${step.latencyP99Ms} ms${step.clean ? '' : `: ${step.warnings.join('; ')}`}`,
-    );
-    if (!step.clean) {
-      result.stoppedBecause = `at ${offered} req/s: ${step.warnings.join('; ')}`;
-      return;
-    }
-    result.sustainedPerSecond = offered;
-  }
+    ladder,
+    stepSeconds,
+    log,
+    after: async (cluster) => {
+      result.gateway = await gatewayConnections(cluster);
+    },
+  });
 }
 
 /** Downstream connections per gateway pod and upstream connections to the replicas, all gateway pods together. */

@@ -1,6 +1,7 @@
 // The scale bench's pure parts (scripts/bench/scaleBench.ts): the scenario of a point, and the judging of one step.
 import { describe, expect, it } from 'vitest';
-import { scaleScenario, stepOf } from '../../scripts/bench/scaleBench.ts';
+import { stepOf } from '../../scripts/bench/ladderPoint.ts';
+import { scaleScenario } from '../../scripts/bench/scaleBench.ts';
 import type { SelfCheck } from '../../scripts/runner/results.ts';
 import { clientResult } from '../helpers/modeResults.ts';
 
