@@ -5,8 +5,8 @@ import http2 from 'node:http2';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect } from 'vitest';
-import { findEnvoyPeer, startEnvoyPeer } from '../../scripts/bench/envoyPeer.ts';
-import { BENCH_HOST, BENCH_TOKEN, GATEWAY_PORT, OBJECT_PATH, Testbed, totalsDelta } from '../../scripts/bench/testbed.ts';
+import { findEnvoyPeer, startEnvoyOnTestbed } from '../../scripts/bench/envoyPeer.ts';
+import { BENCH_HOST, BENCH_TOKEN, OBJECT_PATH, Testbed, totalsDelta } from '../../scripts/bench/testbed.ts';
 import { itWithBinaries } from '../helpers/binaries.ts';
 import { h2request } from '../helpers/h2.ts';
 
@@ -17,19 +17,9 @@ describe('the Envoy gateway peer', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'envoy-peer-test-'));
     const bed = await Testbed.start(3);
     try {
-      const ip = bed.gatewayIp(3);
-      const envoy = await startEnvoyPeer(peer.binary, {
-        dir,
-        ip,
-        port: GATEWAY_PORT,
-        adminPort: GATEWAY_PORT + 1,
-        replicas: bed.replicas,
-        serving: bed.serving,
-        caPem: bed.caPem,
-      });
-      bed.onClose(() => envoy.close());
+      const envoy = await startEnvoyOnTestbed(bed, peer.binary, dir);
       const before = await bed.replicaTotals();
-      const session = http2.connect(`https://${ip}:${GATEWAY_PORT}`, { ca: bed.caPem, servername: BENCH_HOST });
+      const session = http2.connect(`https://${envoy.address}`, { ca: bed.caPem, servername: BENCH_HOST });
       const statuses: number[] = [];
       try {
         for (let i = 0; i < 60; i++) {

@@ -8,8 +8,9 @@ import { MAX_CONTROL_PLANES, replicaIp } from '../../scripts/cluster/addresses.t
 import { issuePlan, placeholderPlan } from '../../scripts/cluster/issuedPlan.ts';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
-import { parseScenarioText, ScenarioError } from '../../scenarios/loader.ts';
+import { parseScenarioText } from '../../scenarios/loader.ts';
 import { MAX_NEIGHBOURS, Scenario } from '../../scenarios/schema.ts';
+import { issuesOf } from '../helpers/scenarioIssues.ts';
 
 const manyText = (count: number) =>
   [
@@ -29,16 +30,6 @@ const manyText = (count: number) =>
     '      controller: { errorRate: { max: 0 } }',
     '',
   ].join('\n');
-
-function issuesOf(text: string) {
-  try {
-    parseScenarioText(text, 'bad.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenarioError);
-    return (error as ScenarioError).issues;
-  }
-  throw new Error('expected a ScenarioError');
-}
 
 describe('a set of control planes in the scenario', () => {
   it('expands `count` into named control planes and each set group into one group per member, expectations included', () => {

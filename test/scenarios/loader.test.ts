@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs } from '../../scenarios/duration.ts';
-import { listScenarioNames, loadScenarioFile, parseScenarioText, ScenarioError } from '../../scenarios/loader.ts';
-
-function issuesOf(text: string) {
-  try {
-    parseScenarioText(text, 'bad.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(ScenarioError);
-    return (error as ScenarioError).issues;
-  }
-  throw new Error('expected a ScenarioError');
-}
+import { listScenarioNames, loadScenarioFile, parseScenarioText } from '../../scenarios/loader.ts';
+import { issuesOf } from '../helpers/scenarioIssues.ts';
 
 describe('scenario loader', () => {
   it('loads every shipped scenario', () => {
