@@ -5,15 +5,14 @@
 // events stop and start replicas, gateway pods and the webhook; close() leaves no namespace behind.
 import fs from 'node:fs';
 import https from 'node:https';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Scenario, type ClientGroup } from '../../../scenarios/schema.ts';
-import { MODES } from '../../../scripts/cluster/modes.ts';
-import { planCluster } from '../../../scripts/cluster/plan.ts';
-import { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
+import type { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
 import { publishEndpoints } from '../../../scripts/targets/binary/endpointSlices.ts';
 import type { KubeApi } from '../../../scripts/targets/binary/kubeApi.ts';
 import { run } from '../../../scripts/targets/binary/network/hostTools.ts';
 import { otherRunsAlive } from '../../../scripts/targets/binary/network/runNames.ts';
+import { binaryClusterFixture } from './clusterFixture.ts';
 import { itWithNetwork } from './network/networkTestHelpers.ts';
 
 const it = itWithNetwork('etcd', 'kube-apiserver', 'kube-proxy', 'envoy', 'loadclient');
@@ -26,26 +25,7 @@ const scenario = Scenario.parse({
 });
 const group = scenario.clients[0] as ClientGroup;
 
-let cluster: BinaryCluster | undefined;
-let startError: Error | undefined;
-
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) return;
-  try {
-    cluster = await BinaryCluster.start(planCluster(scenario.topology, MODES.l7, 7, { clientGroups: scenario.clients }));
-  } catch (error) {
-    startError = error as Error;
-  }
-}, 180_000);
-
-afterAll(async () => {
-  await cluster?.close();
-}, 120_000);
-
-function booted(): BinaryCluster {
-  if (!cluster) throw startError ?? new Error('the cluster did not start');
-  return cluster;
-}
+const booted = binaryClusterFixture(scenario, 7);
 
 /** POST a SelfSubjectReview through the gateway (SNI and :authority the public host), with extra headers. */
 function whoAmIThroughGateway(c: BinaryCluster, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -208,7 +188,6 @@ describe('the binary target on the real components', () => {
     expect(names.length).toBeGreaterThan(3);
     const othersBefore = otherRunsAlive(runNamespaces.runId);
     await c.close();
-    cluster = undefined;
     const left = (await run('ip', ['netns', 'list'])).split('\n').map((l) => l.split(' ')[0]!);
     expect(left.filter((n) => names.includes(n))).toEqual([]);
     expect(fs.existsSync(dir)).toBe(false);

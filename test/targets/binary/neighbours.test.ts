@@ -2,11 +2,9 @@
 // its own seed namespace, with its own etcd, replica and certificates, behind the same real Envoy gateway pods. Its
 // client pod is admitted by the real webhook with the neighbour's public host, reaches the neighbour's replica through
 // the shared gateway, and the runner reads that replica under the neighbour's name.
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { Scenario } from '../../../scenarios/schema.ts';
-import { MODES } from '../../../scripts/cluster/modes.ts';
-import { planCluster } from '../../../scripts/cluster/plan.ts';
-import { BinaryCluster } from '../../../scripts/targets/binary/binaryCluster.ts';
+import { binaryClusterFixture } from './clusterFixture.ts';
 import { itWithNetwork } from './network/networkTestHelpers.ts';
 
 const it = itWithNetwork('etcd', 'kube-apiserver', 'kube-proxy', 'envoy', 'loadclient');
@@ -20,29 +18,11 @@ const scenario = Scenario.parse({
   ],
 });
 
-let cluster: BinaryCluster | undefined;
-let startError: Error | undefined;
-
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) return;
-  try {
-    cluster = await BinaryCluster.start(planCluster(scenario.topology, MODES.l7, 11, { clientGroups: scenario.clients }));
-  } catch (error) {
-    startError = error as Error;
-  }
-}, 240_000);
-
-afterAll(async () => {
-  await cluster?.close();
-}, 120_000);
+const booted = binaryClusterFixture(scenario, 11, 240_000);
 
 describe('a neighbour control plane on the binary target', () => {
   it('admits, serves and counts the neighbour’s client through the shared gateway', async () => {
-    const c =
-      cluster ??
-      (() => {
-        throw startError ?? new Error('the cluster did not start');
-      })();
+    const c = booted();
     const neighbour = c.plan.neighbours[0]!;
     const admission = await c.admitClientPods(scenario.clients);
     expect(admission.rejected).toEqual([]);
