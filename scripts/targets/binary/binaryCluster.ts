@@ -4,7 +4,7 @@
 // every process, namespace, rule and file, also after a failure half-way.
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import type { ChangeOutcome, TopologyChange } from '../../cluster/changes.ts';
-import { MAX_GATEWAY_PODS, MAX_REPLICAS, replicaIdentity, type ClusterPlan } from '../../cluster/plan.ts';
+import { replicaIdentity, type ClusterPlan } from '../../cluster/plan.ts';
 import { MachineCpuMeter, type MachineCpu } from '../../measure/machineCpu.ts';
 import type { ClientFleet, ClusterMembers, ComponentHealth, MetricsEndpoint, NetworkStats, PodAdmission, RunningCluster } from '../target.ts';
 import { applyChange } from './binaryChanges.ts';
@@ -102,10 +102,10 @@ export class BinaryCluster implements RunningCluster {
   async networkStats(): Promise<NetworkStats> {
     const node = this.booted.network.node.name;
     const [dnat, table, envoys] = await Promise.all([natCounters(node), trackedConnections(node), this.booted.gateway?.stats() ?? []]);
-    const names = endpointNames(this.plan, { replicas: MAX_REPLICAS, gatewayPods: MAX_GATEWAY_PODS });
+    const names = endpointNames(this.plan);
     const mode = this.plan.mode.gatewayMode ?? 'terminate';
     return {
-      kubeProxy: kubeProxyStats(this.plan, { replicas: MAX_REPLICAS, gatewayPods: MAX_GATEWAY_PODS }, dnat, table),
+      kubeProxy: kubeProxyStats(this.plan, dnat, table),
       gateways: envoys.map(({ pod, stats }) =>
         seamGatewayStats(pod, mode, stats, names, (ns) => this.plan.neighbours.find((n) => n.namespace === ns)?.publicHost),
       ),

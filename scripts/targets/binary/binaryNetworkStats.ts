@@ -4,28 +4,30 @@
 // host, by cluster kind), and the open client connections per replica from conntrack. Backends and hosts are named as
 // the simulator names them (replica and gateway pod names), so the report's tables read the same on both targets.
 import type { BackendConnectionStats, GatewayMode, GatewayStats, ServiceProxyStats } from '../../core/componentStats.ts';
-import { gatewayEndpoint, replicaEndpoint, type ClusterPlan } from '../../cluster/plan.ts';
+import { gatewayEndpoint, MAX_GATEWAY_PODS, MAX_REPLICAS, replicaEndpoint, type ClusterPlan } from '../../cluster/plan.ts';
+import type { Endpoint } from '../../core/endpoint.ts';
 import { KUBE_APISERVER_SERVICE_NAME } from '../../cluster/gardener.ts';
 import type { EnvoyStats } from './envoy/gatewayStats.ts';
 import { NODE_ADDRESS } from './network/addresses.ts';
 import type { TrackedConnection } from './network/connectionTable.ts';
 
+/** Every replica address slot of a control plane (MAX_REPLICAS: where a scaled-out replica can appear). */
+function replicaSlots(plan: ClusterPlan): Endpoint[] {
+  return Array.from({ length: MAX_REPLICAS }, (_, i) => replicaEndpoint(plan.addresses, i));
+}
+
+/** Every gateway pod address slot of the seed. */
+function gatewaySlots(plan: ClusterPlan): Endpoint[] {
+  return Array.from({ length: MAX_GATEWAY_PODS }, (_, i) => gatewayEndpoint(i, plan.addresses));
+}
+
 /**
  * `ip:port` → replica or gateway pod name, for every slot of the plan's address block and of each neighbour's
  * (a neighbour's replicas have their own addresses and the same names, as in the simulator's stats).
  */
-export function endpointNames(plan: ClusterPlan, slots: { replicas: number; gatewayPods: number }): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const p of [plan, ...plan.neighbours])
-    for (let i = 0; i < slots.replicas; i++) {
-      const e = replicaEndpoint(p.addresses, i);
-      names.set(`${e.ip}:${e.port}`, e.name);
-    }
-  for (let i = 0; i < slots.gatewayPods; i++) {
-    const e = gatewayEndpoint(i, plan.addresses);
-    names.set(`${e.ip}:${e.port}`, e.name);
-  }
-  return names;
+export function endpointNames(plan: ClusterPlan): Map<string, string> {
+  const slots = [...[plan, ...plan.neighbours].flatMap(replicaSlots), ...gatewaySlots(plan)];
+  return new Map(slots.map((e) => [`${e.ip}:${e.port}`, e.name]));
 }
 
 const established = (c: TrackedConnection) => c.state === 'ESTABLISHED';
@@ -36,17 +38,10 @@ const answeredBy = (c: TrackedConnection) => `${c.reply.src}:${c.reply.sport}`;
  * first) and the gateway's: opened from the DNAT counters, open now from conntrack. A backend added at run time (a
  * scaled-out replica) is found by its address among the control plane's own replica slots.
  */
-export function kubeProxyStats(
-  plan: ClusterPlan,
-  slots: { replicas: number; gatewayPods: number },
-  dnat: Map<string, number>,
-  table: TrackedConnection[],
-): ServiceProxyStats[] {
-  const replicaSlots = (p: ClusterPlan) => Array.from({ length: slots.replicas }, (_, i) => replicaEndpoint(p.addresses, i));
-  const gatewaySlots = Array.from({ length: slots.gatewayPods }, (_, i) => gatewayEndpoint(i, plan.addresses));
+export function kubeProxyStats(plan: ClusterPlan, dnat: Map<string, number>, table: TrackedConnection[]): ServiceProxyStats[] {
   const services = [
     ...[plan, ...plan.neighbours].map((p) => ({ service: p.services.kubeApiserver, slots: replicaSlots(p) })),
-    { service: plan.services.gatewayInternal, slots: gatewaySlots },
+    { service: plan.services.gatewayInternal, slots: gatewaySlots(plan) },
   ];
   return services.map(({ service, slots: candidates }) => {
     const viaService = table.filter((c) => established(c) && c.original.dst === service.clusterIP && c.original.dport === service.port);
