@@ -12,6 +12,7 @@ import { BinaryCluster } from './binaryCluster.ts';
 import { UNSUPPORTED_CHANGES } from './binaryChanges.ts';
 import { BINARY_TIMING, chooseTimeScale, MAX_BINARY_TIME_SCALE } from './binaryTiming.ts';
 import { inotifyInstanceLimit, inotifyProblem } from './inotifyBudget.ts';
+import { repositoryAccessProblem } from './repositoryAccess.ts';
 import { timingProblems } from '../eventTiming.ts';
 import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { networkProblems } from './network/hostTools.ts';
@@ -49,6 +50,8 @@ export function binaryCheck(scenario: Scenario, timeScale?: number, inotifyLimit
 /** What this machine lacks for the binary target, each line saying what to do. */
 export function binaryPreflight(): string[] {
   const problems = networkProblems();
+  const access = repositoryAccessProblem();
+  if (access) problems.push(access);
   const missing = BINARY_NAMES.filter((name: BinaryName) => !locateBinary(name));
   if (missing.length > 0) problems.push(`${missingBinaryMessage(missing[0]!)}${missing.length > 1 ? ` (also missing: ${missing.slice(1).join(', ')})` : ''}`);
   if (!findTool('kubectl')) problems.push(missingToolMessage('kubectl'));

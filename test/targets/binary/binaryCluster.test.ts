@@ -149,6 +149,19 @@ describe('the binary target on the real components', () => {
     expect(again.rejected).toEqual([]);
   }, 180_000);
 
+  it('reads a gracefully stopped replica through its shutdown delay and hands over its last /metrics', async () => {
+    const c = booted();
+    const stopped = await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-1', mode: 'graceful' });
+    expect(stopped.finalMetrics?.map((m) => m.replica)).toEqual(['kube-apiserver-1']);
+    expect(stopped.finalMetrics![0]!.text).toMatch(/^apiserver_request_total\{/m);
+    // Its last /metrics come from the end of its 15 s shutdown delay at the earliest, not from before SIGTERM (the
+    // detail names the unread time when it is over half a second).
+    const unread = /last \/metrics read ([\d.]+) s before its process ended/.exec(stopped.detail)?.[1];
+    expect(Number(unread ?? 0)).toBeLessThan(15);
+    await c.apply({ type: 'start-apiserver', replica: 'kube-apiserver-1' });
+    expect((await c.members()).replicas).toEqual(['kube-apiserver-0', 'kube-apiserver-1']);
+  }, 120_000);
+
   it('deletes and puts back a seed object, and points new pods at another kubeconfig server, through the seed API', async () => {
     const c = booted();
     const seed = (c as unknown as { booted: { runtime: { seed: { get<T>(path: string): Promise<T | undefined> } } } }).booted.runtime.seed;

@@ -11,11 +11,14 @@ import { locateBinary, missingBinaryMessage } from '../../../../scripts/binaries
 import { pollUntil } from '../../../../scripts/core/poll.ts';
 import { ManagedProcess } from '../../../../scripts/targets/binary/managedProcess.ts';
 import { networkProblems, run } from '../../../../scripts/targets/binary/network/hostTools.ts';
+import { repositoryAccessProblem } from '../../../../scripts/targets/binary/repositoryAccess.ts';
 import type { NetworkRun } from '../../../../scripts/targets/binary/network/networkRun.ts';
 
 export function itWithNetwork(...binaries: BinaryName[]) {
   const missing = binaries.find((b) => !locateBinary(b));
-  return itUnless(networkProblems()[0] ?? (missing ? missingBinaryMessage(missing) : undefined));
+  return itUnless(
+    networkProblems()[0] ?? (missing ? missingBinaryMessage(missing) : undefined) ?? (binaries.length > 0 ? repositoryAccessProblem() : undefined),
+  );
 }
 
 /** Every route of a namespace, IPv4 and IPv6, in every table, one normalised line each. */
