@@ -1,15 +1,24 @@
-// The HTTP/2 side of client-go's transport: golang.org/x/net/http2 Transport behind client-go's shared
-// tlsTransportCache, so one process has ONE connection per host (docs/client-go.md#one-http2-connection-per-host):
-// - a request uses an existing connection while it has fewer streams in flight than the server's
-//   SETTINGS_MAX_CONCURRENT_STREAMS (100 assumed until the server's SETTINGS arrive, initialMaxConcurrentStreams);
-//   only beyond that a second connection is dialled (StrictMaxConcurrentStreams=false);
-// - concurrent requests wait for one dial instead of each dialling (the transport's dialCall de-duplication);
+// The HTTP/2 side of client-go's transport: net/http's http.Transport with golang.org/x/net/http2 configured into it
+// (apimachinery util/net SetTransportDefaults → http2.ConfigureTransports), behind client-go's shared
+// tlsTransportCache, so one process has ONE connection per host while it has room
+// (docs/client-go.md#one-http2-connection-per-host):
+// - a request uses an existing connection while it has fewer streams in flight or reserved than the server's
+//   SETTINGS_MAX_CONCURRENT_STREAMS (100 assumed until the server's SETTINGS arrive, initialMaxConcurrentStreams); the
+//   stream is reserved when the connection is picked (x/net ClientConn.ReserveNewRequest);
+// - a request that finds none dials a connection of ITS OWN, and so does every other request that misses while the
+//   dials run; the first dial to finish serves every waiting request, and a dial that finishes while a connection
+//   can take a stream is closed at once, unused, by x/net's clientConnPool.addConnIfNeeded; a dial that finishes
+//   when no connection can take one (all full, or gone away) is kept and joins the pool
+//   (docs/client-go.md#dials-after-a-miss-one-per-waiting-request; the race itself is dialRace.ts);
+// - `opened` counts every dial whose TCP connection was made, kept or closed, as the Go load client's dialer does
+//   (scripts/loadclient/dialer.go: every connection client-go's DialContext returned);
 // - after GOAWAY a connection takes no new streams; its in-flight streams finish; streams the server refused
 //   (above the GOAWAY's last stream id, or REFUSED_STREAM) are retried on a new connection, which goes through
 //   kube-proxy again — the whole point of --goaway-chance.
 import http2 from 'node:http2';
 import type tls from 'node:tls';
 import { DialError } from './podDialer.ts';
+import { DialRace } from './dialRace.ts';
 import { installLightAsyncBind } from '../network/lightAsyncBind.ts';
 import { DEFAULT_STREAM_PRIORITY } from '../network/http2Priority.ts';
 import { destroySessionWhenSettled } from '../network/socketClose.ts';
@@ -50,7 +59,7 @@ export interface StreamHandlers {
 
 export class ClientGoTransport {
   private readonly connections: Connection[] = [];
-  private dialing: Promise<Connection> | undefined;
+  private readonly race: DialRace<tls.TLSSocket>;
   private closed = false;
 
   constructor(
@@ -61,6 +70,10 @@ export class ClientGoTransport {
     // Node 20's session.request() binds an AsyncResource per request; a cheaper bind in a worker thread
     // (sim/network/lightAsyncBind.ts, measured in docs/performance.md#load-generator).
     installLightAsyncBind();
+    this.race = new DialRace(
+      () => this.dialCounted(),
+      (socket) => this.addConnIfNeeded(socket),
+    );
   }
 
   /**
@@ -79,11 +92,11 @@ export class ClientGoTransport {
         } as http2.ClientSessionRequestOptions);
       } catch (error) {
         // The session went away between picking and using it (GOAWAY just arrived): the request was never sent.
+        connection.active--;
         connection.usable = false;
         if (tries < 5) continue;
         throw new TransportError('refused', (error as Error).message, false);
       }
-      connection.active++;
       return this.run(connection, stream, body, handlers, signal);
     }
   }
@@ -113,34 +126,59 @@ export class ClientGoTransport {
     });
   }
 
+  /** A connection with a stream reserved on it (the caller's), dialling as net/http does on a miss. */
   private async connection(): Promise<Connection> {
     for (;;) {
       if (this.closed) throw new TransportError('cancelled', 'transport closed', false);
-      const available = this.connections.find((c) => c.usable && c.active < maxStreams(c));
-      if (available) return available;
-      if (!this.dialing) {
-        this.dialing = this.open().finally(() => {
-          this.dialing = undefined;
-        });
+      const available = this.takingStreams();
+      if (available) {
+        available.active++;
+        return available;
       }
-      await this.dialing;
+      await this.race.wait();
     }
   }
 
-  private async open(): Promise<Connection> {
+  /** The first connection that can take a new stream (x/net ClientConn.idleStateLocked's canTakeNewRequest). */
+  private takingStreams(): Connection | undefined {
+    return this.connections.find((c) => c.usable && c.active < maxStreams(c));
+  }
+
+  /** One dial: counted once its TCP connection is made (as the Go load client's dialer counts), then TLS and ALPN. */
+  private async dialCounted(): Promise<tls.TLSSocket> {
     let socket: tls.TLSSocket;
     try {
       socket = await this.dial();
     } catch (error) {
-      if (error instanceof DialError) throw new TransportError(error.kind, error.message, false);
+      if (error instanceof DialError) {
+        if (error.connected) this.counters.opened++;
+        throw new TransportError(error.kind, error.message, false);
+      }
       throw new TransportError('connect', (error as Error).message, false);
     }
+    this.counters.opened++;
     if (socket.alpnProtocol !== 'h2') {
       socket.destroy();
       throw new TransportError('protocol', `server did not negotiate h2 (ALPN: ${socket.alpnProtocol || 'none'})`, false);
     }
+    return socket;
+  }
+
+  /**
+   * x/net clientConnPool.addConnIfNeeded for a finished dial: if a connection can take a new stream, this one is not
+   * needed and is closed unused (configureTransports' upgradeFn: "Turns out we don't need this c" → `go c.Close()`,
+   * a TLS close_notify and FIN); otherwise it becomes a connection of the pool.
+   */
+  private addConnIfNeeded(socket: tls.TLSSocket): void {
+    if (this.closed || this.takingStreams()) {
+      socket.end(() => socket.destroy());
+      return;
+    }
+    this.open(socket);
+  }
+
+  private open(socket: tls.TLSSocket): void {
     const session = http2.connect(this.origin, { createConnection: () => socket });
-    this.counters.opened++;
     const connection: Connection = { session, active: 0, usable: true };
     this.connections.push(connection);
     session.on('goaway', () => {
@@ -156,7 +194,6 @@ export class ClientGoTransport {
       const index = this.connections.indexOf(connection);
       if (index >= 0) this.connections.splice(index, 1);
     });
-    return connection;
   }
 
   get openConnections(): number {

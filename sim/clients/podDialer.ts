@@ -1,6 +1,7 @@
 // How a pod opens a connection to its kubeconfig server: resolve the host through the pod's network view
 // (podNetwork.ts), connect from the pod's address, TLS with the kubeconfig's CA and server name, ALPN. Failures
-// carry the kind the results report (dns, connect, tls).
+// carry the kind the results report (dns, connect, tls), and whether the TCP connection was made (the Go load client
+// counts a connection when its dialer returns one, before TLS: scripts/loadclient/dialer.go).
 import tls from 'node:tls';
 import type { PodNetwork } from './podNetwork.ts';
 import type { ClientPodSpec } from '../../scripts/core/clientPod.ts';
@@ -9,6 +10,8 @@ export class DialError extends Error {
   constructor(
     readonly kind: 'dns' | 'connect' | 'tls',
     message: string,
+    /** The TCP connection was established before the dial failed (a TLS failure): it counts as opened. */
+    readonly connected = false,
   ) {
     super(message);
     this.name = 'DialError';
@@ -58,7 +61,7 @@ export async function dialPod(pod: ClientPodSpec, endpoint: PodEndpoint, network
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
       const kind = connected && !/ECONNRESET|EPIPE/.test(error.code ?? '') ? 'tls' : 'connect';
-      reject(new DialError(kind, `dial ${resolved.ip}:${resolved.port} (${endpoint.host}) from ${localAddress ?? 'the pod'}: ${error.message}`));
+      reject(new DialError(kind, `dial ${resolved.ip}:${resolved.port} (${endpoint.host}) from ${localAddress ?? 'the pod'}: ${error.message}`, connected));
     });
   });
 }
