@@ -88,7 +88,12 @@ describe('client-go profile', () => {
     await high.remote.prepare();
     const [highResult] = await high.remote.run({ durationMs: 1000, maxRequests: 100_000 });
     await high.close();
-    expect(highResult!.connections.opened).toBe(2); // ~240 concurrent → over 100 per connection
+    // ~160 concurrent → over 100 per connection: a second connection. Every request that arrives while it is being
+    // dialled dials too (net/http, test/clients/dialRace.test.ts), and those dials count as opened (closed unused, as
+    // the Go load client counts them): at 160 req/s, one more per 6 ms of dial time; a loopback TLS dial takes well
+    // under 100 ms, so fewer than 16 extra.
+    expect(highResult!.connections.opened).toBeGreaterThanOrEqual(2);
+    expect(highResult!.connections.opened).toBeLessThan(2 + 160 * 0.1);
     expect(highResult!.errors).toEqual({});
   });
 
