@@ -41,7 +41,7 @@ export const SIMULATED_GATEWAY_NOTE =
   "simulated gateway pods: CPU is the pod's worker thread and memory its V8 heap in this simulator, which do not stand for Envoy's (npm run bench -- gateway compares them; measure real Envoy on the binary target)";
 
 export const REAL_GATEWAY_NOTE =
-  "real Envoy gateway pods (binary target): CPU is the Envoy process's, every thread, from /proc; memory is what its allocator has handed out (admin /memory 'allocated')";
+  "real Envoy gateway pods (binary target, or the local one with --components gateway=envoy): CPU is the Envoy process's, every thread, from /proc; memory is what its allocator has handed out (admin /memory 'allocated')";
 
 /** undefined when no gateway pod ran (direct and goaway modes). */
 export function gatewayAccounting(scenario: Scenario, network: NetworkStats, components: ComponentHealth[]): GatewayAccounting | undefined {

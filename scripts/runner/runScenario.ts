@@ -54,7 +54,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     tool: { name: 'apiserver-l7-testbed', version: options.toolVersion ?? '0.0.0' },
     scenario: { name: scenario.name, file: options.file, description: scenario.description, events: scenario.events },
     target: options.target.name,
-    parameters: { ...(options.parameters ?? {}), ...(timeScale !== 1 ? { timeScale } : {}) },
+    parameters: {
+      ...(options.parameters ?? {}),
+      ...(timeScale !== 1 ? { timeScale } : {}),
+      ...(options.target.components ? { components: options.target.components } : {}),
+    },
     seed: randomSeed,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),

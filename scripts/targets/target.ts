@@ -14,6 +14,11 @@ export type TargetName = 'local' | 'kind' | 'cluster' | 'binary';
 export interface Target {
   readonly name: TargetName;
   /**
+   * Simulated components this target replaces with real ones, each with the version that runs (the local target's
+   * `--components gateway=envoy`: `{ gateway: 'envoy 1.37.0' }`); the results record it as `parameters.components`.
+   */
+  readonly components?: Record<string, string>;
+  /**
    * Every time of a scenario (load phase, event times) runs this many times longer on this target; the runner scales
    * the scenario (scenarios/timeScale.ts). Absent: 1 (the local target). The kind target's default is 10.
    */
@@ -25,6 +30,11 @@ export interface Target {
   timeScaleFor?(scenario: Scenario): number;
   /** What stops a scenario from running on this target, found before anything starts (empty: it can run). */
   check(scenario: Scenario): string[];
+  /**
+   * What the cluster in front of the target lacks for this scenario, read from it once preflight() passed (the kind
+   * and cluster targets: room on the nodes for the run's pods, docs/kind.md#cluster-capacity). Absent: nothing.
+   */
+  fits?(scenario: Scenario): Promise<string[]>;
   /** What this machine lacks for the target (tools, a cluster), each line saying what to do; empty: ready. */
   preflight(): Promise<string[]>;
   start(plan: ClusterPlan, options?: TargetStartOptions): Promise<RunningCluster>;

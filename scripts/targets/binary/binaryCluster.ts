@@ -24,7 +24,6 @@ export class BinaryCluster implements RunningCluster {
   private loadStarted = false;
   private closing: Promise<void> | undefined;
   private readonly processCpu = new ProcessCpuMeter();
-  private windowStart = performance.now();
   private readonly machine = MachineCpuMeter.open('/proc/stat', () => runCpuMs() * 1000);
 
   private constructor(
@@ -117,22 +116,8 @@ export class BinaryCluster implements RunningCluster {
    * have no event loop to measure, so only their CPU is reported, and the self-check judges the machine, not them.
    */
   async componentHealth(reset = false): Promise<ComponentHealth[]> {
-    if (reset) {
-      this.processCpu.reset();
-      this.windowStart = performance.now();
-    }
-    const windowMs = performance.now() - this.windowStart;
-    return this.processCpu.read().map(({ process, program, cpuMs }) => ({
-      component: process.spec.name,
-      kind: program,
-      realProcess: true,
-      windowMs,
-      loopDelayP50Ms: NaN,
-      loopDelayP99Ms: NaN,
-      loopDelayMaxMs: NaN,
-      utilization: NaN,
-      cpuMs,
-    }));
+    if (reset) this.processCpu.reset();
+    return this.processCpu.health();
   }
 
   /** The machine's CPUs over the window, with this run's part: the runner's process and every process of the cluster. */

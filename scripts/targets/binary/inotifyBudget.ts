@@ -22,8 +22,21 @@ const LIMIT_FILE = '/proc/sys/fs/inotify/max_user_instances';
 /** The inotify instances a scenario's cluster holds at its largest (its most replicas and gateway pods over the timeline). */
 export function inotifyInstancesNeeded(scenario: Scenario): number {
   // The schema has expanded every `count` entry into its control planes.
-  const neighbours = scenario.topology.neighbours.length;
   const neighbourReplicas = scenario.topology.neighbours.reduce((sum, n) => sum + n.replicas, 0);
+  const gateways = scenario.modes.some((m) => m === 'l7' || m === 'passthrough') ? gatewayInotifyInstances(scenario) : 0;
+  return PER_SEED_APISERVER + PER_SHOOT_APISERVER * (mostOverTimeline(scenario).replicas + neighbourReplicas) + gateways + MARGIN;
+}
+
+/**
+ * The Envoy gateway pods' part, at their most over the timeline: one file-based EDS watcher per cluster, three clusters
+ * per control plane (the local target's `--components gateway=envoy` runs the same Envoys, docs/fidelity.md#swapping-one-component).
+ */
+export function gatewayInotifyInstances(scenario: Scenario): number {
+  return mostOverTimeline(scenario).gatewayPods * EDS_CLUSTERS_PER_CONTROL_PLANE * (1 + scenario.topology.neighbours.length);
+}
+
+/** The most replicas and gateway pods at once over the timeline. */
+function mostOverTimeline(scenario: Scenario): { replicas: number; gatewayPods: number } {
   let replicas = scenario.topology.controlPlane.replicas;
   let gatewayPods = scenario.topology.gateway.pods;
   let mostReplicas = replicas;
@@ -35,9 +48,11 @@ export function inotifyInstancesNeeded(scenario: Scenario): number {
     mostReplicas = Math.max(mostReplicas, replicas + (event.type === 'rolling-restart' || event.type === 'restart-apiserver' ? 1 : 0));
     mostGatewayPods = Math.max(mostGatewayPods, gatewayPods + (event.type === 'kill-gateway' ? 1 : 0));
   }
-  const gateways = scenario.modes.some((m) => m === 'l7' || m === 'passthrough') ? mostGatewayPods * EDS_CLUSTERS_PER_CONTROL_PLANE * (1 + neighbours) : 0;
-  return PER_SEED_APISERVER + PER_SHOOT_APISERVER * (mostReplicas + neighbourReplicas) + gateways + MARGIN;
+  return { replicas: mostReplicas, gatewayPods: mostGatewayPods };
 }
+
+/** Room the machine's own users of inotify need besides a run's components. */
+export const INOTIFY_MARGIN = MARGIN;
 
 /** The machine's fs.inotify.max_user_instances, or undefined where it cannot be read. */
 export function inotifyInstanceLimit(file = LIMIT_FILE): number | undefined {

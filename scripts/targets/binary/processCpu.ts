@@ -7,6 +7,7 @@
 // cstime the moment Node reaps it, so runCpuMs() adds this process's four fields to the live children's.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ComponentHealth } from '../target.ts';
 import { runningProcesses, type ManagedProcess } from './managedProcess.ts';
 
 /** Linux USER_HZ: /proc reports CPU times in 1/100 s on every mainstream kernel configuration. */
@@ -59,11 +60,13 @@ export class ProcessCpuMeter {
   private baseline = new Map<ManagedProcess, number>();
   private latest = new Map<ManagedProcess, { cpuMs: number; program: string }>();
   private timer: NodeJS.Timeout | undefined;
+  private windowStart = performance.now();
 
   constructor(private readonly processes: () => ManagedProcess[] = runningProcesses) {}
 
   /** Opens a new window now, and keeps reading every second until close(). */
   reset(): void {
+    this.windowStart = performance.now();
     this.baseline.clear();
     this.latest.clear();
     this.sample();
@@ -75,6 +78,25 @@ export class ProcessCpuMeter {
   read(): ProcessCpu[] {
     this.sample();
     return [...this.latest].map(([process, { cpuMs, program }]) => ({ process, program, cpuMs: cpuMs - (this.baseline.get(process) ?? 0) }));
+  }
+
+  /**
+   * Every process of the window as the self-check's rows (docs/binary-target.md#self-check): a real process has no
+   * event loop to measure, so only its CPU is reported (loop figures NaN), and the self-check judges the machine, not it.
+   */
+  health(): ComponentHealth[] {
+    const windowMs = performance.now() - this.windowStart;
+    return this.read().map(({ process, program, cpuMs }) => ({
+      component: process.spec.name,
+      kind: program,
+      realProcess: true,
+      windowMs,
+      loopDelayP50Ms: NaN,
+      loopDelayP99Ms: NaN,
+      loopDelayMaxMs: NaN,
+      utilization: NaN,
+      cpuMs,
+    }));
   }
 
   close(): void {

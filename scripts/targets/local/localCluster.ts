@@ -6,7 +6,6 @@
 import controlPlane from '../../../sim/apiserver/controlPlane.ts';
 import clientPods from '../../../sim/clients/clients.ts';
 import type { ClientsConfig } from '../../../sim/clients/types.ts';
-import gatewayPod from '../../../sim/gateway/gatewayPod.ts';
 import { KubeApiError } from '../../../sim/kube/restClient.ts';
 import kubeProxyComponent from '../../../sim/network/kubeProxy.ts';
 import type { PodIdentity } from '../../../sim/network/networkPolicy.ts';
@@ -35,10 +34,17 @@ import { mapLimited } from '../kind/mapLimited.ts';
 import { leaseAddressBlock } from './addressLease.ts';
 import { ComponentHost } from './componentHost.ts';
 import { EndpointsController } from './endpointsController.ts';
+import type { ComponentSwaps } from './componentSwaps.ts';
+import { EnvoyGateways } from './envoyGateways.ts';
+import type { GatewaySet } from './gatewaySet.ts';
+import { SimulatedGateways } from './simulatedGateways.ts';
+import { locateBinary, missingBinaryMessage } from '../../binaries/locate.ts';
+import { runCpuMs } from '../binary/processCpu.ts';
+import { ownProcessMicros } from '../../measure/machineCpu.ts';
+import type { TargetStartOptions } from '../target.ts';
 import { SeedCluster } from './seedCluster.ts';
 import type { ClientPodSpec, PrepareResult, RunOptions } from '../../core/clientPod.ts';
 
-type GatewayHandle = HandleOf<typeof gatewayPod>;
 type ClientsHandle = HandleOf<typeof clientPods>;
 
 /** How long a replica may take to become ready before a change that waits for it fails. */
@@ -58,10 +64,13 @@ export interface LocalClusterOptions {
   onEvent?: ComponentEventListener;
   /** Fail instead of moving the plan when its address block is taken (replayable addresses for `npm run sim`). */
   pinAddressBlock?: boolean;
+  /** Simulated components replaced by real ones (`--components gateway=envoy`, docs/fidelity.md#swapping-one-component). */
+  components?: ComponentSwaps;
+  /** Registers the clean-up Ctrl-C runs while start() is under way (the runner registers close() once it returns). */
+  registerCleanup?: TargetStartOptions['registerCleanup'];
 }
 
 export class LocalCluster implements RunningCluster {
-  private readonly gateways = new Map<string, GatewayHandle>();
   private webhook: HandleOf<typeof webhookPod> | undefined;
   private nextPodIndex = 0;
   /** How often each group's pods were created: later generations get new names, as a rollout's new pods do. */
@@ -69,8 +78,11 @@ export class LocalCluster implements RunningCluster {
   /** How many client fleets this cluster started: a fleet's number labels its workers and forks its random streams. */
   private fleets = 0;
   private readonly hostThread = new ThreadHealthMonitor();
-  /** The simulator's threads all run in this process: the machine's CPU is theirs and other programs'. */
-  private readonly machine = MachineCpuMeter.open();
+  /**
+   * The simulator's threads all run in this process, and real components swapped in are its children: the machine's
+   * CPU is theirs and other programs'.
+   */
+  private readonly machine: MachineCpuMeter | undefined;
 
   private constructor(
     readonly plan: ClusterPlan,
@@ -85,11 +97,17 @@ export class LocalCluster implements RunningCluster {
     readonly neighbours: ShootControlPlane[],
     readonly kubeProxy: HandleOf<typeof kubeProxyComponent>,
     private readonly endpoints: EndpointsController,
-  ) {}
+    private readonly gateways: GatewaySet,
+  ) {
+    const envoys = gateways instanceof EnvoyGateways ? gateways : undefined;
+    this.machine = MachineCpuMeter.open('/proc/stat', envoys ? () => runCpuMs(() => envoys.processes()) * 1000 : ownProcessMicros);
+  }
 
   static async start(requested: ClusterPlan, options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const started = performance.now();
     const teardown = new Teardown();
+    // Ctrl-C while the cluster starts: what has started so far is stopped (the swapped-in real processes too).
+    const unregister = options.registerCleanup?.(async () => void (await teardown.run()));
     const host = new ComponentHost(options.onEvent);
     teardown.add('components', async () => {
       const errors = await host.close();
@@ -114,13 +132,18 @@ export class LocalCluster implements RunningCluster {
       const shootStarting = host.start(controlPlane, 'apiserver', components.shootApiserver);
       const kubeProxyStarting = host.start(kubeProxyComponent, 'kube-proxy', components.kubeProxy);
       const webhookStarting = host.start(webhookPod, 'webhook', components.webhook);
-      const gatewaysStarting = components.gateways.map((config) => host.start(gatewayPod, config.name, config));
-      const seedWide = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting]);
+      const gatewaysStarting = startGateways(host, plan, issued, options.components ?? {});
+      gatewaysStarting.then(
+        (set) => teardown.add('gateway pods', () => set.close()),
+        () => undefined,
+      );
+      teardown.waitFor(gatewaysStarting);
+      const seedWide = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, gatewaysStarting]);
       const neighboursStarting = seedWide.then(() =>
         mapLimited(issued.neighbours, NEIGHBOUR_STARTS, (n) => host.start(controlPlane, `apiserver-${n.plan.neighbour!.name}`, n.apiserver)),
       );
       // Handled from now on: a worker that fails while the seed is set up fails this start, not the process.
-      const settling = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, ...gatewaysStarting, neighboursStarting]);
+      const settling = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, gatewaysStarting, neighboursStarting]);
       const seed = await SeedCluster.start(plan, components, issued.certificates.authorities['seed-ca'].certPem);
       teardown.add('seed cluster', () => seed.close());
       await createSeedObjects(seed, issued);
@@ -129,22 +152,19 @@ export class LocalCluster implements RunningCluster {
       if (failed) throw failed.reason;
 
       const proxy = await kubeProxyStarting;
-      const gateways = await Promise.all(gatewaysStarting);
-      let cluster: LocalCluster | undefined;
+      const gateways = await gatewaysStarting;
       const endpoints = new EndpointsController(
         plan.namespace,
         `${plan.istioNamespace}/${plan.services.gatewayInternal.name}`,
         {
           setServiceEndpoints: (service, list, resetRemoved) => proxy.remote.setEndpoints(service, list, { resetRemoved }),
-          setUpstreamEndpoints: async (list) => {
-            await Promise.all([...(cluster?.gateways.values() ?? [])].map((g) => g.remote.setEndpoints(0, list)));
-          },
+          setUpstreamEndpoints: (list) => gateways.setUpstreamEndpoints(list),
         },
         { caPem: issued.certificates.authorities.ca.certPem, servername: KUBE_APISERVER_SERVICE_NAME, periodMs: READINESS_PROBE_PERIOD_MS, timeoutMs: 1000 },
         plan.replicas,
       );
       const neighbours = await neighboursStarting;
-      cluster = new LocalCluster(
+      const cluster = new LocalCluster(
         plan,
         issued,
         performance.now() - started,
@@ -155,14 +175,16 @@ export class LocalCluster implements RunningCluster {
         plan.neighbours.map((n, i) => new ShootControlPlane(n, issued.neighbourCertificates[i]!, neighbours[i]!)),
         proxy,
         endpoints,
+        gateways,
       );
       cluster.webhook = await webhookStarting;
-      for (const g of gateways) cluster.gateways.set(g.name, g);
       return cluster;
     } catch (error) {
       const errors = await teardown.run();
       if (errors.length > 0) (error as Error).message += `\n(also during clean-up: ${errors.map((e) => e.message).join('; ')})`;
       throw error;
+    } finally {
+      unregister?.();
     }
   }
 
@@ -182,7 +204,7 @@ export class LocalCluster implements RunningCluster {
   }
 
   get gatewayPods(): Endpoint[] {
-    return [...this.gateways.values()].map((g) => ({ name: g.info.name, ip: g.info.ip, port: g.info.port }));
+    return this.gateways.pods();
   }
 
   async admitClientPods(groups: ClientGroup[]): Promise<PodAdmission> {
@@ -274,7 +296,13 @@ export class LocalCluster implements RunningCluster {
 
   async members(): Promise<ClusterMembers> {
     const byIndex = (a: string, b: string) => indexOf(a) - indexOf(b);
-    return { replicas: this.endpoints.replicaNames().sort(byIndex), gatewayPods: [...this.gateways.keys()].sort(byIndex) };
+    return {
+      replicas: this.endpoints.replicaNames().sort(byIndex),
+      gatewayPods: this.gateways
+        .pods()
+        .map((p) => p.name)
+        .sort(byIndex),
+    };
   }
 
   /** The replicas under test (as the endpoints controller knows them now), then every neighbour's (they never change). */
@@ -319,25 +347,18 @@ export class LocalCluster implements RunningCluster {
       case 'add-gateway': {
         const index = this.nextGatewayIndex();
         const endpoint = gatewayEndpoint(index, this.plan.addresses);
-        const config = gatewayPodConfig(
-          this.plan,
-          this.issued.underTest.pems,
-          endpoint,
-          index,
-          this.issued.neighbours.map((n) => n.pems),
-        );
-        config.controlPlanes[0]!.upstream.endpoints = this.endpoints.readyReplicas();
-        const handle = await this.host.start(gatewayPod, endpoint.name, config);
-        this.gateways.set(endpoint.name, handle);
+        await this.gateways.add(endpoint, index, this.endpoints.readyReplicas());
         await this.endpoints.setGatewayPods(this.gatewayPods, false);
         return done(`${endpoint.name} added at ${endpoint.ip}:${endpoint.port}`, elapsed());
       }
       case 'remove-gateway': {
-        const handle = this.gateways.get(change.pod);
-        if (!handle) throw new Error(`unknown gateway pod "${change.pod}" (known: ${[...this.gateways.keys()].join(', ')})`);
-        this.gateways.delete(change.pod);
-        await this.endpoints.setGatewayPods(this.gatewayPods, true);
-        await this.host.stop(handle);
+        if (!this.gateways.has(change.pod)) throw new Error(`unknown gateway pod "${change.pod}" (known: ${this.gatewayPods.map((p) => p.name).join(', ')})`);
+        // Out of the gateway Service's endpoints first (kube-proxy resets its flows), then the pod goes.
+        await this.endpoints.setGatewayPods(
+          this.gatewayPods.filter((p) => p.name !== change.pod),
+          true,
+        );
+        await this.gateways.remove(change.pod);
         return done(`${change.pod} deleted; its connections were reset`);
       }
       case 'stop-webhook':
@@ -375,7 +396,7 @@ export class LocalCluster implements RunningCluster {
   async networkStats(): Promise<NetworkStats> {
     return {
       kubeProxy: await this.kubeProxy.remote.stats(),
-      gateways: await Promise.all([...this.gateways.values()].map((g) => g.remote.stats())),
+      gateways: await this.gateways.stats(),
     };
   }
 
@@ -383,8 +404,8 @@ export class LocalCluster implements RunningCluster {
     const workers = await Promise.all(
       this.host.components().map(async ({ kind, handle }) => ({ component: handle.name, kind, ...(await handle.health(reset)) })),
     );
-    // The seed kube-apiserver, the scrapes and the run's bookkeeping share this thread.
-    return [...workers, { component: 'runner', kind: 'host', ...this.hostThread.read(reset) }];
+    // The seed kube-apiserver, the scrapes and the run's bookkeeping share this thread; swapped-in real processes last.
+    return [...workers, { component: 'runner', kind: 'host', ...this.hostThread.read(reset) }, ...(await this.gateways.health(reset))];
   }
 
   async machineCpu(reset = false): Promise<MachineCpu | undefined> {
@@ -439,6 +460,18 @@ export class LocalCluster implements RunningCluster {
   private nextGatewayIndex(): number {
     for (let i = 0; ; i++) if (!this.gateways.has(gatewayEndpoint(i, this.plan.addresses).name)) return i;
   }
+}
+
+/** The gateway pods: simulated in worker threads, or real Envoy processes with `--components gateway=envoy`. */
+function startGateways(host: ComponentHost, plan: ClusterPlan, issued: IssuedPlan, swaps: ComponentSwaps): Promise<GatewaySet> {
+  if (swaps.gateway === 'envoy') {
+    const binary = locateBinary('envoy');
+    if (!binary) return Promise.reject(new Error(missingBinaryMessage('envoy')));
+    return EnvoyGateways.start({ plan, issued, binary });
+  }
+  const neighbourPems = issued.neighbours.map((n) => n.pems);
+  const configFor = (endpoint: Endpoint, index: number) => gatewayPodConfig(plan, issued.underTest.pems, endpoint, index, neighbourPems);
+  return SimulatedGateways.start(host, issued.components.gateways, configFor);
 }
 
 /**
