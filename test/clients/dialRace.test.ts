@@ -114,13 +114,15 @@ describe('client-go transport: one dial per waiting request', () => {
     server!.release(1);
     await until('D and E on connection 2', () => server!.connections[1]?.requests === 2 && server!.connections[1].settingsAcked);
     server!.release(1); // connection 2 is full too: addConnIfNeeded keeps this one
-    await until('connection 3 up', () => server!.connections.length === 3);
+    // The client acknowledges SETTINGS once it made the connection one of its pool's.
+    await until('connection 3 in the client pool', () => server!.connections[2]?.settingsAcked === true);
     const f = send(1, outcomes);
     await until('request F on connection 3', () => server!.connections[2]!.requests === 1);
     server!.answerHeld();
     await Promise.all([...a, ...bc, ...de, ...f]);
     expect(outcomes).toEqual(Array.from({ length: 5 }, () => ({ status: 200 })));
     expect(counters.opened).toBe(3);
+    expect(server!.accepted).toHaveLength(3);
     expect(server!.closedUnused).toEqual([]);
   });
 });
