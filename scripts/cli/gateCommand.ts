@@ -14,10 +14,12 @@ import { onInterrupt } from '../runner/interrupts.ts';
 import { runScenario } from '../runner/runScenario.ts';
 import { table } from '../runner/format.ts';
 import { EXIT_BAD_INPUT } from '../core/exitCodes.ts';
+import type { Scenario } from '../../scenarios/schema.ts';
+import type { Target } from '../targets/target.ts';
 import { durationParser } from './flags.ts';
 import { createProgress } from './progress.ts';
 import { saveResults } from './saveResults.ts';
-import { addTargetOptions, resolveTarget, type TargetFlags } from './targetOption.ts';
+import { addTargetOptions, resolveTarget, scenarioProblems, type TargetFlags } from './targetOption.ts';
 import { readToolVersion } from './toolVersion.ts';
 import { validateRun } from './validateRun.ts';
 
@@ -58,8 +60,7 @@ export function gateCommand(): Command {
     const target = await resolveTarget(opts, opts.quiet ? undefined : (line) => console.error(line));
     // The default suite on a target that cannot run some of it (the binary target: neighbours, the http1-pool
     // profile): those are left out, each with the reason, and counted; scenarios named on the command line must run.
-    const unrunnable =
-      names.length > 0 ? [] : selection.entries.map((e) => ({ name: e.name, problems: target.check(e.scenario) })).filter((u) => u.problems.length > 0);
+    const unrunnable = names.length > 0 ? [] : await unrunnableEntries(target, selection.entries);
     const entries = selection.entries.filter((e) => !unrunnable.some((u) => u.name === e.name));
     for (const u of unrunnable) console.error(`skipped on the ${target.name} target: ${u.name}: ${u.problems[0]}`);
     const problems = await validateRun(
@@ -150,4 +151,15 @@ export function formatGateTable(summary: GateSummary, tty: boolean): string {
       : o.checks.map((c) => [o.scenario, c.mode, c.metric, RESULT_WORD[statusOf(c)], formatValue(c.actual).slice(0, 80), c.expected]),
   );
   return table(['scenario', 'mode', 'metric', 'result', 'measured', 'expected'], rows, tty, 'left');
+}
+
+/**
+ * The default suite's scenarios `target` cannot run, each with its reasons: what check() refuses and, once the
+ * target's preflight passes (fits() reads the cluster), what the cluster has no room for. A failed preflight is
+ * reported by validateRun.
+ */
+async function unrunnableEntries(target: Target, entries: { name: string; scenario: Scenario }[]): Promise<{ name: string; problems: string[] }[]> {
+  const clusterReadable = target.fits !== undefined && (await target.preflight()).length === 0;
+  const problems = await Promise.all(entries.map((e) => (clusterReadable ? scenarioProblems(target, e.scenario) : target.check(e.scenario))));
+  return entries.map((e, i) => ({ name: e.name, problems: problems[i]! })).filter((u) => u.problems.length > 0);
 }

@@ -12,7 +12,6 @@ import { REAL_CLUSTER_TIMING } from './clusterTiming.ts';
 import { unknownKubeApiserverFlags } from './kubeApiserverFlags.ts';
 import { kubeApiserverFlags } from './manifests/controlPlane.ts';
 import type { ResolvedKindOptions } from './options.ts';
-import { UNSUPPORTED_CHANGES } from './plans.ts';
 import { kubeMinorOf } from './versions.ts';
 
 export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions): string[] {
@@ -34,15 +33,12 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
     );
   if (topology.gateway.choiceCount !== 2)
     problems.push(`topology.gateway.choiceCount ${topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`);
-  const pods = scenario.clients.reduce((sum, g) => sum + g.count, 0);
-  if (pods > o.maxClientPods) problems.push(`the scenario starts ${pods} client pods; this cluster takes at most ${o.maxClientPods} (option maxClientPods)`);
   scenario.events.forEach((event, index) => {
     const where = `events[${index}] (${eventName(event)})`;
     if (event.type === 'kill-apiserver' && event.downFor > 0)
       problems.push(
         `${where}: downFor ${event.downFor} ms cannot be honoured: the kube-apiserver Deployment replaces a deleted pod at once (use downFor: 0, or run it on the local target)`,
       );
-    if (event.type === 'set-namespace-alias') problems.push(`${where}: ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
   });
   problems.push(...timingProblems(scaleScenarioTime(scenario, o.timeScale), o.timeScale, REAL_CLUSTER_TIMING));
   return problems;

@@ -6,7 +6,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_RUNTIME } from '../../core/exitCodes.ts';
 import { clusterRecordOf, clusterRecordPath, writeClusterRecord } from './clusterRecord.ts';
 import { dryRunPlan, executePlan, StepFailedError } from './executor.ts';
-import { DEFAULT_CLUSTER_NAME, DEFAULT_GATEWAY_NAMESPACE, resolveClusterUpOptions } from './options.ts';
+import {
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_GATEWAY_NAMESPACE,
+  DEFAULT_WORKERS,
+  KUBELET_DEFAULT_MAX_PODS,
+  MAX_PODS_RANGE,
+  resolveClusterUpOptions,
+  WORKERS_RANGE,
+} from './options.ts';
 import { planClusterClean, planClusterDown, planClusterUp } from './plans.ts';
 import { checkPrerequisites, formatPrerequisites } from './prerequisites.ts';
 import type { CommandPlan, SeedAccess } from './steps.ts';
@@ -15,7 +23,15 @@ import { DEFAULT_IMAGES, DEFAULT_KUBE_APISERVER_VERSION, ETCD_IMAGE, ISTIO_VERSI
 
 function parseWorkers(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError('must be an integer from 0 to 10');
+  if (!Number.isInteger(n) || n < WORKERS_RANGE.min || n > WORKERS_RANGE.max)
+    throw new InvalidArgumentError(`must be an integer from ${WORKERS_RANGE.min} to ${WORKERS_RANGE.max}`);
+  return n;
+}
+
+function parseMaxPods(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < MAX_PODS_RANGE.min || n > MAX_PODS_RANGE.max)
+    throw new InvalidArgumentError(`must be an integer from ${MAX_PODS_RANGE.min} to ${MAX_PODS_RANGE.max} (kind gives each node a /24 of pod addresses)`);
   return n;
 }
 
@@ -67,7 +83,8 @@ function upCommand(program: Command, runner: ToolRunner, print: (text: string) =
     .command('up')
     .description('create (or complete) the kind cluster: node image, Istio (base, istiod, gateway), the webhook and load-client images')
     .option('--name <name>', 'kind cluster name', DEFAULT_CLUSTER_NAME)
-    .addOption(new Option('--workers <n>', 'worker nodes').default(2).argParser(parseWorkers))
+    .addOption(new Option('--workers <n>', 'worker nodes').default(DEFAULT_WORKERS).argParser(parseWorkers))
+    .addOption(new Option('--max-pods <n>', "the kubelet's maxPods on every node").default(KUBELET_DEFAULT_MAX_PODS).argParser(parseMaxPods))
     .option('--node-image <image>', 'kind node image', KIND_NODE_IMAGE)
     .addOption(new Option('--kube-proxy-mode <mode>', "the seed cluster's kube-proxy mode").choices(['iptables', 'ipvs']).default('iptables'))
     .option('--istio-version <v>', 'Istio version (Helm charts / istioctl)', ISTIO_VERSION)
@@ -82,6 +99,7 @@ function upCommand(program: Command, runner: ToolRunner, print: (text: string) =
       const o = resolveClusterUpOptions({
         clusterName: opts.name,
         workers: opts.workers,
+        maxPods: opts.maxPods,
         nodeImage: opts.nodeImage,
         kubeProxyMode: opts.kubeProxyMode,
         istioVersion: opts.istioVersion,

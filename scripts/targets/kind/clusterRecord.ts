@@ -15,6 +15,9 @@ export interface ClusterRecord {
   images: { webhook: string; loadClient: string };
   gatewayNamespace: string;
   istioVersion: string;
+  /** The worker nodes and their kubelet's maxPods (absent in records from before they were kept). */
+  workers?: number;
+  maxPods?: number;
   /** When cluster:up finished (ISO 8601). */
   recordedAt: string;
 }
@@ -33,6 +36,8 @@ export function clusterRecordOf(o: ResolvedClusterUpOptions, now = new Date()): 
     images: { ...o.images },
     gatewayNamespace: o.gatewayNamespace,
     istioVersion: o.istioVersion,
+    workers: o.workers,
+    maxPods: o.maxPods,
     recordedAt: now.toISOString(),
   };
 }

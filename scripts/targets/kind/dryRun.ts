@@ -21,7 +21,9 @@ import { CONTROL_PATHS, controlPath, podProxyPath } from './loadClient/protocol.
 import { renderContexts, type RenderContext } from './manifests/common.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import { fleetPodObjects } from './manifests/workloads.ts';
-import { resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
+import type { ClusterRecord } from './clusterRecord.ts';
+import { DEFAULT_WORKERS, KUBELET_DEFAULT_MAX_PODS, resolveKindOptions, type KindTargetOptions, type ResolvedKindOptions } from './options.ts';
+import { formatDemand, formatMemory, kindPodRoom, kindSizing, podDemand } from './podCapacity.ts';
 import { changeObjectFile, planChange, planClientPods, planControlPlane, planControlPlaneTeardown, planForKind, planRegistrationRemoval } from './plans.ts';
 import { appendPlan, emptyPlan, formatPlan, kubectl, type CommandPlan, type SeedAccess, type Step } from './steps.ts';
 
@@ -57,6 +59,7 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
   const sections: string[] = [
     `dry run of scenario ${scenario.name} on the ${o.target} target (seed ${input.randomSeed}); nothing was run`,
     problems.length > 0 ? `check(scenario) refuses it:\n  ${problems.join('\n  ')}` : 'check(scenario): no problems',
+    capacityLine(input.scenario, o, input.options?.clusterRecord),
     `time scale ${o.timeScale}: the load phase runs ${formatSeconds(scenario.duration)} (the scenario says ${formatSeconds(input.scenario.duration)}), every event ${o.timeScale} times later` +
       (scenario.events.length > 0 ? `; what each event waits for on a real cluster:\n${timingLines(scenario, REAL_CLUSTER_TIMING).join('\n')}` : ''),
   ];
@@ -69,6 +72,29 @@ export async function dryRunKindScenario(input: KindDryRunInput): Promise<KindDr
   const text = `${sections.join('\n')}\n`;
   fs.writeFileSync(path.join(root, 'plan.txt'), text);
   return { problems, modes, text, files: [...files, path.join(root, 'plan.txt')] };
+}
+
+/**
+ * The room the run needs on the cluster (podCapacity.ts), and on the kind target whether the cluster:up cluster holds
+ * it; a run reads the nodes before it starts (clusterRoom.ts), which a dry run cannot.
+ */
+function capacityLine(scenario: Scenario, o: ResolvedKindOptions, record: ClusterRecord | undefined): string {
+  const demand = podDemand(scenario);
+  const needs = `cluster capacity: the run needs ${formatDemand(demand)} at its busiest (docs/kind.md#cluster-capacity)`;
+  if (o.target !== 'kind') return `${needs}; the run checks the nodes' room before it starts`;
+  const workers = record?.workers ?? DEFAULT_WORKERS;
+  const maxPods = record?.maxPods ?? KUBELET_DEFAULT_MAX_PODS;
+  const room = kindPodRoom(workers, maxPods);
+  const cluster = `a kind cluster of ${workers} worker(s) at ${maxPods} pods a node${record ? " (this cluster's record)" : " (cluster:up's default)"} holds about ${room}`;
+  const sizing = kindSizing(demand);
+  const advice =
+    demand.pods <= room
+      ? 'enough'
+      : sizing.fits
+        ? `not enough: create it with npm run cluster:up -- ${sizing.flags}`
+        : `not enough for any kind cluster of this tool (${sizing.workers} workers needed): use --target cluster`;
+  // Every kind node is a container that reports the whole machine's CPUs and memory as its own.
+  return `${needs}; ${cluster}: ${advice}. Each kind node reports this machine's CPUs and memory as its own, so the machine needs the ${formatMemory(demand.memoryMi)} the pods request`;
 }
 
 /** A client pod of the initial fleet: its group and its control plane's namespace. */
@@ -170,7 +196,7 @@ function appendEventSteps(plan: CommandPlan, scenario: Scenario, ctx: RenderCont
           istioNamespace: clusterPlan.istioNamespace,
           pod: `<pod of ${'replica' in change ? change.replica : 'pod' in change ? change.pod : 'the new pod'}>`,
           count: clusterPlan.replicas.length,
-          objectFile: changeObjectFile(change, ctx, `${clusterPlan.namespace}/${clusterPlan.mode.name}/changes`),
+          objectFile: changeObjectFile(change, ctx, `${clusterPlan.namespace}/${clusterPlan.mode.name}/changes`, clusterPlan.neighbours),
           webhookReplicas: 2,
         });
         for (const step of changePlan.steps) step.title = `${when}: ${step.title}`;

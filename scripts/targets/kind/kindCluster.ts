@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { ClientGroup } from '../../../scenarios/schema.ts';
 import { clientBehaviour } from '../../cluster/clientPod.ts';
-import { changeRecorder, type ChangeOutcome, type TopologyChange } from '../../cluster/changes.ts';
+import { changeRecorder, type ChangeOutcome, type ChangeRecorder, type TopologyChange } from '../../cluster/changes.ts';
 import { GRM_NAMESPACE } from '../../cluster/gardener.ts';
 import { genericKubeconfigFor, type ClusterPlan } from '../../cluster/plan.ts';
 import { Rng } from '../../core/random.ts';
@@ -39,9 +39,10 @@ import {
   planControlPlaneTeardown,
   planForKind,
   planRegistrationRemoval,
-  UNSUPPORTED_CHANGES,
 } from './plans.ts';
 import { preflightProblems } from './preflight.ts';
+import { INTERNAL_SERVICE_NAME } from '../../../webhook/constants.ts';
+import { internalGatewayPolicyLabel } from '../../../webhook/networkPolicyLabel.ts';
 import { parsePodList, Roster } from './roster.ts';
 import { parseServerError } from './serverError.ts';
 import { seedFlags, type CommandPlan, type SeedAccess } from './steps.ts';
@@ -362,8 +363,36 @@ export class KindCluster implements RunningCluster {
         return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
       case 'set-namespace-alias':
-        throw new Error(UNSUPPORTED_CHANGES['set-namespace-alias']);
+        return this.setNamespaceAlias(change, run, done);
     }
+  }
+
+  /** GRM's part (plans.ts namespaceAliasSteps): the Service's annotation and every control plane's gateway egress policy. */
+  private async setNamespaceAlias(
+    change: Extract<TopologyChange, { type: 'set-namespace-alias' }>,
+    run: (plan: CommandPlan) => Promise<unknown>,
+    done: ChangeRecorder['done'],
+  ): Promise<ChangeOutcome> {
+    const objectFile = changeObjectFile(
+      change,
+      this.ctx,
+      `${this.plan.namespace}/changes`,
+      this.neighbours.map((n) => n.plan),
+    );
+    await run(
+      planChange(change, {
+        access: this.access,
+        namespace: this.plan.namespace,
+        istioNamespace: this.plan.istioNamespace,
+        webhookReplicas: 2,
+        count: 0,
+        objectFile,
+      }),
+    );
+    const label = internalGatewayPolicyLabel(change.alias ?? this.plan.istioNamespace);
+    return done(
+      `${INTERNAL_SERVICE_NAME} ${change.alias ? `annotated with namespace alias ${change.alias}` : 'has no namespace alias'}: the gateway egress policies now select ${label}=allowed`,
+    );
   }
 
   async networkStats(): Promise<NetworkStats> {

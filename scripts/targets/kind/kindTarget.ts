@@ -1,12 +1,14 @@
 // The kind target (docs/kind.md): the same plan on a real cluster with Istio, real kube-apiservers and the deployed
 // webhook. `createKindTarget(options)` is the Target (scripts/targets/target.ts) for `--target kind` (a cluster made
 // by `npm run cluster:up`) and `--target cluster` (any cluster, through a kubeconfig): check() refuses what a real
-// cluster cannot do (check.ts), preflight() what this machine or the cluster lacks (preflight.ts), and start() brings
+// cluster cannot do (check.ts), preflight() what this machine or the cluster lacks (preflight.ts), fits() whether the
+// cluster's nodes have room for the scenario's pods (clusterRoom.ts), and start() brings
 // one mode's cluster up (kindCluster.ts). It loads no simulator code (the load client runs in the pods).
 import type { Scenario } from '../../../scenarios/schema.ts';
 import type { ClusterPlan } from '../../cluster/plan.ts';
 import type { Target, TargetStartOptions } from '../target.ts';
 import { checkScenarioForKind } from './check.ts';
+import { scenarioFitProblems } from './clusterRoom.ts';
 import { KindCluster } from './kindCluster.ts';
 import { resolveKindOptions, type KindTargetOptions } from './options.ts';
 import { preflightProblems } from './preflight.ts';
@@ -19,6 +21,7 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
     name: resolved.target,
     timeScale: resolved.timeScale,
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
+    fits: (scenario: Scenario) => scenarioFitProblems(runner, resolved, scenario),
     preflight: () => preflightProblems(runner, resolved),
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
   };

@@ -29,8 +29,6 @@ export interface KindTargetOptions {
   gatewayNamespace?: string;
   /** Where rendered files are kept during a run (default `.kind/<cluster name>/run`). */
   workDir?: string;
-  /** The most client pods a scenario may start on this cluster (default 100). */
-  maxClientPods?: number;
   /** How long a replica, gateway pod or client pod may take to become ready (ms, default 180 s). */
   readyTimeoutMs?: number;
   /**
@@ -53,6 +51,8 @@ export interface ClusterUpOptions {
   clusterName?: string;
   /** Worker nodes besides the control-plane node (default 2). */
   workers?: number;
+  /** The kubelet's maxPods on every node (default 110, the kubelet's own; docs/kind.md#cluster-capacity). */
+  maxPods?: number;
   nodeImage?: string;
   kubeProxyMode?: 'iptables' | 'ipvs';
   istioVersion?: string;
@@ -79,7 +79,6 @@ export interface ResolvedKindOptions {
   kubeProxyMode?: 'iptables' | 'ipvs';
   gatewayNamespace: string;
   workDir: string;
-  maxClientPods: number;
   readyTimeoutMs: number;
   timeScale: number;
 }
@@ -112,7 +111,6 @@ export function resolveKindOptions(options: KindTargetOptions = {}): ResolvedKin
     kubeProxyMode: options.kubeProxyMode ?? record?.kubeProxyMode ?? (target === 'kind' ? 'iptables' : undefined),
     gatewayNamespace: options.gatewayNamespace ?? record?.gatewayNamespace ?? DEFAULT_GATEWAY_NAMESPACE,
     workDir: options.workDir ?? `.kind/${clusterName}/run`,
-    maxClientPods: options.maxClientPods ?? 100,
     readyTimeoutMs: options.readyTimeoutMs ?? 180_000,
     timeScale: checkedTimeScale(options.timeScale ?? DEFAULT_TIME_SCALE),
   };
@@ -127,9 +125,22 @@ function checkedTimeScale(value: number): number {
   return value;
 }
 
+/** The kubelet's default maxPods (KubeletConfiguration, pkg/kubelet/apis/config/v1beta1/defaults.go). */
+export const KUBELET_DEFAULT_MAX_PODS = 110;
+/**
+ * What cluster:up --max-pods accepts: kind gives each node a /24 of its pod subnet (kube-controller-manager's
+ * --node-cidr-mask-size 24 over kind's 10.244.0.0/16), 254 addresses, so more than 250 pods a node cannot get an IP.
+ */
+export const MAX_PODS_RANGE = { min: 10, max: 250 } as const;
+/** cluster:up's worker nodes by default. */
+export const DEFAULT_WORKERS = 2;
+/** What cluster:up --workers accepts (every node is a container on this machine). */
+export const WORKERS_RANGE = { min: 0, max: 10 } as const;
+
 export interface ResolvedClusterUpOptions {
   clusterName: string;
   workers: number;
+  maxPods: number;
   nodeImage: string;
   kubeProxyMode: 'iptables' | 'ipvs';
   istioVersion: string;
@@ -142,12 +153,17 @@ export interface ResolvedClusterUpOptions {
 }
 
 export function resolveClusterUpOptions(options: ClusterUpOptions = {}): ResolvedClusterUpOptions {
-  const workers = options.workers ?? 2;
-  if (!Number.isInteger(workers) || workers < 0 || workers > 10) throw new Error(`workers must be an integer from 0 to 10, got ${workers}`);
+  const workers = options.workers ?? DEFAULT_WORKERS;
+  if (!Number.isInteger(workers) || workers < WORKERS_RANGE.min || workers > WORKERS_RANGE.max)
+    throw new Error(`workers must be an integer from ${WORKERS_RANGE.min} to ${WORKERS_RANGE.max}, got ${workers}`);
+  const maxPods = options.maxPods ?? KUBELET_DEFAULT_MAX_PODS;
+  if (!Number.isInteger(maxPods) || maxPods < MAX_PODS_RANGE.min || maxPods > MAX_PODS_RANGE.max)
+    throw new Error(`max pods must be an integer from ${MAX_PODS_RANGE.min} to ${MAX_PODS_RANGE.max}, got ${maxPods}`);
   const clusterName = resolveKindOptions({ clusterName: options.clusterName }).clusterName;
   return {
     clusterName,
     workers,
+    maxPods,
     nodeImage: options.nodeImage ?? KIND_NODE_IMAGE,
     kubeProxyMode: options.kubeProxyMode ?? 'iptables',
     istioVersion: options.istioVersion ?? ISTIO_VERSION,

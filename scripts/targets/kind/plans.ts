@@ -25,6 +25,8 @@ import {
 } from './manifests/controlPlane.ts';
 import { controlPlaneIstioObjects, GATEWAY_DEPLOYMENT, gatewayHelmValues, gatewayWideObjects, istiodHelmValues } from './manifests/istio.ts';
 import { kindClusterConfig, seedObjectsForCluster, webhookObjects } from './manifests/workloads.ts';
+import { controlPlaneNetworkPolicies, gatewayEgressPolicy, NAMESPACE_ALIAS_ANNOTATION } from './manifests/networkPolicies.ts';
+import { INTERNAL_SERVICE_NAME } from '../../../webhook/constants.ts';
 import type { ResolvedClusterUpOptions, ResolvedKindOptions } from './options.ts';
 import {
   applyFile,
@@ -52,11 +54,11 @@ export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 export function planClusterUp(o: ResolvedClusterUpOptions, installer: 'helm' | 'istioctl'): CommandPlan {
   const dir = `cluster-${o.clusterName}`;
   const access: SeedAccess = { context: `kind-${o.clusterName}` };
-  const config: RenderedFile = { path: `${dir}/kind-config.yaml`, content: kindClusterConfig(o.workers, o.nodeImage, o.kubeProxyMode) };
+  const config: RenderedFile = { path: `${dir}/kind-config.yaml`, content: kindClusterConfig(o.workers, o.nodeImage, o.kubeProxyMode, o.maxPods) };
   const files: RenderedFile[] = [config];
   const steps: Step[] = [
     {
-      title: `create the kind cluster ${o.clusterName} (${o.workers} workers, kube-proxy ${o.kubeProxyMode})`,
+      title: `create the kind cluster ${o.clusterName} (${o.workers} workers, at most ${o.maxPods} pods a node, kube-proxy ${o.kubeProxyMode})`,
       tool: 'kind',
       args: ['create', 'cluster', '--name', o.clusterName, '--config', { file: config.path }, '--wait', '180s'],
       timeoutMs: 600_000,
@@ -298,6 +300,7 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
     namespaces: manifestFile(`${dir}/00-namespaces.yaml`, namespaces),
     webhook: manifestFile(`${dir}/10-webhook.yaml`, role === 'under-test' ? webhookObjects(ctx) : [], 0o600),
     seed: manifestFile(`${dir}/20-seed-objects.yaml`, seedRest, secretLike(seedRest)),
+    policies: manifestFile(`${dir}/21-network-policies.yaml`, controlPlaneNetworkPolicies(plan)),
     secrets: manifestFile(`${dir}/30-control-plane-secrets.yaml`, controlPlaneSecrets(ctx), 0o600),
     etcd: manifestFile(`${dir}/31-etcd.yaml`, etcdObjects(ctx)),
     apiserver: manifestFile(`${dir}/32-kube-apiserver.yaml`, [kubeApiserverDeployment(ctx)], 0o600),
@@ -326,6 +329,11 @@ export function planControlPlane(ctx: RenderContext, access: SeedAccess): Comman
       `create the seed objects${seedWide ? '' : ` of ${plan.namespace}`}: Services, the generic token kubeconfig, shoot-access tokens` +
         (plan.mode.internalLoadBalancingConfigMap ? ', the ConfigMap istio-internal-load-balancing' : ''),
       files.seed,
+    ),
+    applyFile(
+      access,
+      "write the NetworkPolicies gardener-resource-manager would: the client pods' egress to DNS, the kube-apiserver and the internal gateway",
+      files.policies,
     ),
     applyFile(access, 'create the control plane secrets (certificates, static tokens, service-account key)', files.secrets),
     applyFile(access, 'deploy etcd', files.etcd),
@@ -510,18 +518,37 @@ export function planChange(change: TopologyChange, c: ChangeContext): CommandPla
         files,
       };
     case 'set-namespace-alias':
-      throw new Error(UNSUPPORTED_CHANGES['set-namespace-alias']);
+      return { steps: namespaceAliasSteps(change, c), files };
   }
 }
 
-/** Changes the kind target cannot make, and why (check() names the events that need them). */
-export const UNSUPPORTED_CHANGES: Partial<Record<TopologyChange['type'], string>> = {
-  'set-namespace-alias':
-    'set-namespace-alias has no effect on this cluster: no gardener-resource-manager NetworkPolicy controller turns the annotation into NetworkPolicies here',
-};
+/**
+ * What GRM's NetworkPolicy controller does when the internal gateway Service's namespace alias annotation changes
+ * (manifests/networkPolicies.ts): the annotation, then every control plane's gateway egress policy for the new label.
+ */
+function namespaceAliasSteps(change: Extract<TopologyChange, { type: 'set-namespace-alias' }>, c: ChangeContext): Step[] {
+  if (!c.objectFile) throw new Error(`${change.type}: no rendered policy`);
+  const annotation = change.alias ? `${NAMESPACE_ALIAS_ANNOTATION}=${change.alias}` : `${NAMESPACE_ALIAS_ANNOTATION}-`;
+  return [
+    kubectl(
+      c.access,
+      change.alias ? `annotate ${INTERNAL_SERVICE_NAME} with the namespace alias ${change.alias}` : `remove the namespace alias of ${INTERNAL_SERVICE_NAME}`,
+      ['annotate', 'service', INTERNAL_SERVICE_NAME, '-n', c.istioNamespace, annotation, '--overwrite'],
+    ),
+    applyFile(c.access, `rewrite the gateway egress policies for the label ${change.alias ?? c.istioNamespace} (as GRM's controller would)`, c.objectFile),
+  ];
+}
 
-/** The rendered object a recreate-seed-object or set-kubeconfig-server change applies. */
-export function changeObjectFile(change: TopologyChange, ctx: RenderContext, dir: string): RenderedFile | undefined {
+/**
+ * The rendered object a recreate-seed-object or set-kubeconfig-server change applies; for set-namespace-alias, the
+ * gateway egress policy of the control plane and of each neighbour (`neighbours`), as GRM rewrites every namespace's.
+ */
+export function changeObjectFile(change: TopologyChange, ctx: RenderContext, dir: string, neighbours: ClusterPlan[] = []): RenderedFile | undefined {
+  if (change.type === 'set-namespace-alias')
+    return manifestFile(
+      `${dir}/gateway-egress-policies-${change.alias ?? 'no-alias'}.yaml`,
+      [ctx.plan, ...neighbours].map((p) => gatewayEgressPolicy(p, change.alias)),
+    );
   if (change.type === 'recreate-seed-object') {
     const seed = seedObjectsForCluster(ctx).find((s) => s.id === change.object);
     return seed ? manifestFile(`${dir}/${change.object.replace('/', '-')}.yaml`, [seed.object]) : undefined;

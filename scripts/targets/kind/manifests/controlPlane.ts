@@ -10,6 +10,7 @@ import { clientGroupOfCertificate } from '../../../cluster/certificates.ts';
 import { kubeApiserverImage } from '../versions.ts';
 import type { KubeManifest } from '../steps.ts';
 import { MANAGED_BY, secretObject, type RenderContext } from './common.ts';
+import { ETCD_REQUESTS, KUBE_APISERVER_REQUESTS } from './podResources.ts';
 
 export const ETCD_NAME = 'etcd';
 export const ETCD_CLIENT_PORT = 2379;
@@ -148,7 +149,7 @@ export function etcdObjects(ctx: RenderContext): KubeManifest[] {
                 ],
                 ports: [{ name: 'client', containerPort: ETCD_CLIENT_PORT, protocol: 'TCP' }],
                 readinessProbe: { httpGet: { path: '/health', port: ETCD_CLIENT_PORT }, periodSeconds: 2 },
-                resources: { requests: { cpu: '100m', memory: '128Mi' } },
+                resources: { requests: { ...ETCD_REQUESTS } },
                 volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
               },
             ],
@@ -206,7 +207,7 @@ export function kubeApiserverDeployment(ctx: RenderContext): KubeManifest {
                 periodSeconds: 10,
                 failureThreshold: 3,
               },
-              resources: { requests: { cpu: '250m', memory: '384Mi' } },
+              resources: { requests: { ...KUBE_APISERVER_REQUESTS } },
               volumeMounts: Object.values(MOUNTS).map((m) => ({ name: m.secret, mountPath: m.dir, readOnly: true })),
             },
           ],

@@ -9,6 +9,7 @@ import type { ClusterPlan } from '../../../cluster/plan.ts';
 import { GATEWAY_TARGET_PORT } from '../../../../webhook/constants.ts';
 import type { KubeManifest } from '../steps.ts';
 import { CONTROL_PLANE_LABEL, MANAGED_BY, secretObject, type RenderContext } from './common.ts';
+import { GATEWAY_REQUESTS } from './podResources.ts';
 
 /** The gateway's Helm release and Deployment name (Gardener's istio-ingress chart names it the same). */
 export const GATEWAY_DEPLOYMENT = 'istio-ingressgateway';
@@ -30,6 +31,7 @@ export function gatewayHelmValues(replicas: number, concurrency: number): Record
     labels: { ...GATEWAY_LABELS },
     replicaCount: replicas,
     autoscaling: { enabled: false },
+    resources: { requests: { ...GATEWAY_REQUESTS } },
     podAnnotations: { 'proxy.istio.io/config': JSON.stringify({ concurrency }) },
     service: {
       type: 'ClusterIP',

@@ -14,6 +14,9 @@ import type { ClientGroup } from '../../../../scenarios/schema.ts';
 import { CONTROL_PORT, LOAD_CLIENT_ENV, type LoadClientSpec } from '../loadClient/protocol.ts';
 import type { KubeManifest } from '../steps.ts';
 import { FLEET_LABEL, GROUP_LABEL, MANAGED_BY, withLabels, type RenderContext } from './common.ts';
+import { LOAD_CLIENT_REQUESTS } from './podResources.ts';
+import { TO_DNS_LABEL } from './networkPolicies.ts';
+import { LABEL_NETWORK_POLICY_ALLOWED } from '../../../../webhook/networkPolicyLabel.ts';
 
 /**
  * The plan's seed objects (scripts/cluster/seedObjects.ts) for a real cluster: the same objects, except that the
@@ -117,7 +120,14 @@ export function clientPodManifest(render: ClientPodRender): PodObject {
       env: [{ name: LOAD_CLIENT_ENV.spec, value: JSON.stringify(loadClientSpec(render.group, render.randomSeed)) }],
     },
   });
-  pod.metadata.labels = { ...pod.metadata.labels, ...MANAGED_BY, [FLEET_LABEL]: render.fleet, [GROUP_LABEL]: render.group.name };
+  // The DNS label as Gardener's control-plane pods carry it (the namespace's policies, networkPolicies.ts).
+  pod.metadata.labels = {
+    ...pod.metadata.labels,
+    ...MANAGED_BY,
+    [FLEET_LABEL]: render.fleet,
+    [GROUP_LABEL]: render.group.name,
+    [TO_DNS_LABEL]: LABEL_NETWORK_POLICY_ALLOWED,
+  };
   const container = pod.spec.containers[0]!;
   container.env = [
     ...((container.env as unknown[]) ?? []),
@@ -127,7 +137,7 @@ export function clientPodManifest(render: ClientPodRender): PodObject {
   ];
   container.ports = [{ name: 'control', containerPort: CONTROL_PORT, protocol: 'TCP' }];
   container.readinessProbe = { httpGet: { path: '/healthz', port: CONTROL_PORT }, periodSeconds: 1 };
-  container.resources = { requests: { cpu: '50m', memory: '128Mi' } };
+  container.resources = { requests: { ...LOAD_CLIENT_REQUESTS } };
   container.securityContext = {
     runAsNonRoot: true,
     runAsUser: 65532,
@@ -147,11 +157,14 @@ export function clientPodManifest(render: ClientPodRender): PodObject {
 }
 
 /** kind's cluster config: one control-plane node and `workers` workers, the kube-proxy mode, the node image. */
-export function kindClusterConfig(workers: number, nodeImage: string, kubeProxyMode: 'iptables' | 'ipvs'): string {
+export function kindClusterConfig(workers: number, nodeImage: string, kubeProxyMode: 'iptables' | 'ipvs', maxPods: number): string {
   return stringify({
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     networking: { kubeProxyMode },
+    // Every node's kubelet (kind patches the KubeletConfiguration document of its kubeadm config on each node);
+    // the run's capacity check reads the nodes' allocatable pods that this sets (docs/kind.md#cluster-capacity).
+    kubeadmConfigPatches: [stringify({ apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration', maxPods })],
     nodes: [{ role: 'control-plane', image: nodeImage }, ...Array.from({ length: workers }, () => ({ role: 'worker', image: nodeImage }))],
   });
 }
