@@ -8,7 +8,13 @@ import { defineConfig } from 'vitest/config';
 // The JSON report feeds the plain "N passed, N failed" line that .ci/run prints.
 // simStop runs `npm run sim`, which pins the replayable address block 127.100.0.0/16: alone, so that no other test's
 // cluster prefers that block while the simulator's listeners are still closing.
-const MEASURED = ['test/e2e/hotClient.test.ts', 'test/e2e/timeline.test.ts', 'test/e2e/theory.test.ts', 'test/e2e/simStop.test.ts'];
+const MEASURED = [
+  'test/e2e/hotClient.test.ts',
+  'test/e2e/envoyGateway.test.ts',
+  'test/e2e/timeline.test.ts',
+  'test/e2e/theory.test.ts',
+  'test/e2e/simStop.test.ts',
+];
 
 export default defineConfig({
   test: {

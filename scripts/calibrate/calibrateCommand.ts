@@ -4,7 +4,9 @@
 // (docs/fidelity.md). Writes results/calibration-<time>.json and .html next to both runs' own results. Exit 0 when
 // every judged row is within its expected error, 1 naming the rows outside, 2 bad input or a missing prerequisite
 // (nothing run), 3 a run that could not complete (scripts/core/exitCodes.ts). `--local-results` and
-// `--binary-results` judge two existing results files instead of running anything.
+// `--binary-results` judge two existing results files instead of running anything. `--components gateway=envoy` runs
+// the simulator's side with the real Envoy as its gateway (docs/fidelity.md#swapping-one-component), so that a row
+// which diverges without it and agrees with it comes from the gateway.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import type { ModeName, Scenario } from '../../scenarios/schema.ts';
 import { scaleScenarioTime } from '../../scenarios/timeScale.ts';
 import { ENVOY_VERSION, ETCD_VERSION, KUBERNETES_VERSION, STAGING_VERSION } from '../binaries/versions.ts';
 import { EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK, EXIT_RUNTIME } from '../core/exitCodes.ts';
+import { parseComponents } from '../cli/componentsOption.ts';
 import { durationParser, parseModes, parseSeed } from '../cli/flags.ts';
 import { createProgress } from '../cli/progress.ts';
 import { saveResults } from '../cli/saveResults.ts';
@@ -22,8 +25,9 @@ import { applyRunOptions, validateRun } from '../cli/validateRun.ts';
 import { onInterrupt } from '../runner/interrupts.ts';
 import type { ScenarioResults } from '../runner/results.ts';
 import { runScenario } from '../runner/runScenario.ts';
+import type { ComponentSwaps } from '../targets/local/componentSwaps.ts';
 import type { Target } from '../targets/target.ts';
-import { calibrateScenario, CALIBRATION_SCHEMA_VERSION, LEVEL, summarize, type CalibratedScenario, type CalibrationFile } from './calibration.ts';
+import { calibrateScenario, CALIBRATION_SCHEMA_VERSION, LEVEL, summarize, swapsText, type CalibratedScenario, type CalibrationFile } from './calibration.ts';
 import { renderCalibrationPage } from './calibrationPage.ts';
 import type { CalibrationRow } from './calibrationRow.ts';
 import { CALIBRATION_SET, entryFor, type CalibrationEntry } from './calibrationSet.ts';
@@ -37,6 +41,7 @@ interface CalibrateFlags {
   quiet?: boolean;
   localResults?: string;
   binaryResults?: string;
+  components?: ComponentSwaps;
 }
 
 export function calibrateCommand(): Command {
@@ -51,6 +56,12 @@ export function calibrateCommand(): Command {
     .option('--quiet', 'no progress lines')
     .option('--local-results <file>', 'judge this simulator results file (with --binary-results) instead of running')
     .option('--binary-results <file>', 'judge this binary-target results file (with --local-results) instead of running')
+    .addOption(
+      new Option(
+        '--components <list>',
+        "the simulator's runs with these components real, e.g. gateway=envoy: which component a divergence comes from",
+      ).argParser(parseComponents),
+    )
     .action(async (names: string[], opts: CalibrateFlags) => {
       process.exitCode = await calibrate(names, opts);
     });
@@ -70,12 +81,12 @@ async function calibrate(names: string[], opts: CalibrateFlags): Promise<number>
   if (!scenarios) return EXIT_BAD_INPUT;
   const runOptions = { durationMs: opts.duration, modes: opts.modes };
   const { createBinaryTarget } = await import('../targets/binary/binaryTarget.ts');
-  const { localTarget } = await import('../targets/local/localTarget.ts');
+  const { createLocalTarget } = await import('../targets/local/localTarget.ts');
+  const localTarget = createLocalTarget({ components: opts.components });
   const log = opts.quiet ? undefined : (line: string) => console.error(line);
-  const problems = await validateRun(
-    scenarios.map((scenario) => ({ scenario, options: runOptions })),
-    createBinaryTarget({ log }),
-  );
+  const runs = scenarios.map((scenario) => ({ scenario, options: runOptions }));
+  // The simulator refuses nothing, but with a component swapped in it refuses what that component cannot do.
+  const problems = [...(await validateRun(runs, createBinaryTarget({ log }))), ...(opts.components ? await validateRun(runs, localTarget) : [])];
   if (problems.length > 0) {
     for (const line of problems) console.error(line);
     return EXIT_BAD_INPUT;
@@ -139,6 +150,10 @@ function loadAll(names: string[]): Scenario[] | undefined {
 
 /** --local-results a.json --binary-results b.json: the same judgement over two existing runs of one scenario. */
 function judgeFiles(opts: CalibrateFlags, startedAt: Date): number {
+  if (opts.components !== undefined) {
+    console.error('--components is for runs: a results file says itself which components ran (parameters.components)');
+    return EXIT_BAD_INPUT;
+  }
   if (opts.localResults === undefined || opts.binaryResults === undefined) {
     console.error('--local-results and --binary-results go together (a simulator run and a binary-target run of one scenario)');
     return EXIT_BAD_INPUT;
@@ -195,15 +210,17 @@ function finish(
       files: j.files,
       seeds: { local: j.local.seed, binary: j.binary.seed },
       modes: j.local.modes.map((m) => m.mode),
+      ...(j.local.parameters.components ? { simulatorComponents: j.local.parameters.components as Record<string, string> } : {}),
     })),
     rows,
     summary: summarize(rows),
   };
-  for (const j of judged)
+  for (const s of file.scenarios)
     process.stdout.write(
       `${formatRows(
-        j.scenario.name,
-        rows.filter((r) => r.scenario === j.scenario.name),
+        s.scenario,
+        rows.filter((r) => r.scenario === s.scenario),
+        s.simulatorComponents,
       )}\n`,
     );
   const stamp = file.startedAt.replace(/[:.]/g, '-');
@@ -237,7 +254,7 @@ function show(value: CalibrationRow['simulated']): string {
 }
 
 /** The rows of one scenario as an aligned text table. */
-export function formatRows(scenario: string, rows: CalibrationRow[]): string {
+export function formatRows(scenario: string, rows: CalibrationRow[], simulatorComponents?: Record<string, string>): string {
   const lines = rows.map((r) => [
     r.mode,
     r.metric,
@@ -250,5 +267,6 @@ export function formatRows(scenario: string, rows: CalibrationRow[]): string {
   const header = ['mode', 'figure', 'simulator', 'real', 'difference', 'expected', 'verdict'];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmtLine = (l: string[]) => l.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [`── ${scenario}`, fmtLine(header), ...lines.map(fmtLine)].join('\n');
+  const swapped = simulatorComponents ? ` (the simulator with real ${swapsText(simulatorComponents)})` : '';
+  return [`── ${scenario}${swapped}`, fmtLine(header), ...lines.map(fmtLine)].join('\n');
 }

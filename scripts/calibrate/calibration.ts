@@ -18,6 +18,11 @@ export interface CalibratedScenario {
   files: { local?: string; binary?: string };
   seeds: { local: number; binary: number };
   modes: string[];
+  /**
+   * Real components the simulator's run had swapped in (its results' parameters.components, `--components
+   * gateway=envoy`): `{ gateway: 'envoy 1.37.0' }`; absent when everything was simulated.
+   */
+  simulatorComponents?: Record<string, string>;
 }
 
 export interface CalibrationFile {
@@ -75,3 +80,10 @@ export function summarize(rows: readonly CalibrationRow[]): CalibrationFile['sum
 }
 
 export { LEVEL };
+
+/** A run's swapped-in real components as words: `{ gateway: 'envoy 1.37.0' }` → `gateway envoy 1.37.0`. */
+export function swapsText(components: Record<string, string>): string {
+  return Object.entries(components)
+    .map(([component, real]) => `${component} ${real}`)
+    .join(', ');
+}

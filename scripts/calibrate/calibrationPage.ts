@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { esc, fmt, page } from '../report/html.ts';
 import type { CalibrationRow } from './calibrationRow.ts';
-import type { CalibrationFile } from './calibration.ts';
+import { swapsText, type CalibrationFile } from './calibration.ts';
 
 const BADGE: Record<CalibrationRow['status'], string> = {
   within: '<span class="badge ok">within</span>',
@@ -42,7 +42,7 @@ export function renderCalibrationPage(file: CalibrationFile, pageDir: string): s
     const rows = file.rows.filter((r) => r.scenario === s.scenario);
     const links = [reportLink(s.files.local, pageDir, 'simulator report'), reportLink(s.files.binary, pageDir, 'real components report')].filter(Boolean);
     return `<h2>${esc(s.scenario)}${s.timeScale !== 1 ? ` (time scale ${s.timeScale})` : ''}</h2>
-<p class="muted">modes ${esc(s.modes.join(', '))}; seeds: simulator ${s.seeds.local}, binary ${s.seeds.binary} (kube-proxy's choices are not seeded); ${links.join(' · ')}</p>
+<p class="muted">${s.simulatorComponents ? `the simulator with real ${esc(swapsText(s.simulatorComponents))}; ` : ''}modes ${esc(s.modes.join(', '))}; seeds: simulator ${s.seeds.local}, binary ${s.seeds.binary} (kube-proxy's choices are not seeded); ${links.join(' · ')}</p>
 <div class="card">${table(rows)}</div>`;
   });
   const { summary } = file;

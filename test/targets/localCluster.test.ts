@@ -1,15 +1,14 @@
 // The local target's cluster while it runs, on real sockets: every topology change the timeline events use
 // (scripts/cluster/changes.ts), observed the way a client would see it (resets, refused pods) and the way kube-proxy
 // and the gateways see it (their per-endpoint counters). Each test starts its own small cluster.
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
 import { planCluster } from '../../scripts/cluster/plan.ts';
-import { pollUntil } from '../../scripts/core/poll.ts';
 import { leaseAddressBlock } from '../../scripts/targets/local/addressLease.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { Scenario, type ClientGroup } from '../../scenarios/schema.ts';
 import { connect, h2request } from '../helpers/h2.ts';
+import { connectThroughVip, sessionTo, throughGateway } from '../helpers/localClusterProbes.ts';
 
 const GROUP: ClientGroup = Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }] }).clients[0]!;
 
@@ -29,74 +28,6 @@ async function start(readinessDelay?: string, block?: number): Promise<LocalClus
     planCluster(topology(readinessDelay), MODES.l7, 11, { clientGroups: [GROUP], ...(block !== undefined ? { addressBlock: block } : {}) }),
   );
   return cluster;
-}
-
-type ServiceKey = 'kubeApiserver' | 'gatewayInternal';
-
-/** Connections kube-proxy has sent to each endpoint of a Service (its per-backend counters). */
-async function vipConnections(c: LocalCluster, service: ServiceKey): Promise<Record<string, number>> {
-  const spec = c.plan.services[service];
-  const stats = (await c.networkStats()).kubeProxy.find((s) => s.service === `${spec.namespace}/${spec.name}`)!;
-  return Object.fromEntries(Object.entries(stats.backends).map(([name, b]) => [name, b.opened]));
-}
-
-/** Opens `n` TCP connections to a Service VIP, each closed at once; returns where kube-proxy sent them. */
-async function connectThroughVip(c: LocalCluster, n: number, service: ServiceKey = 'kubeApiserver'): Promise<Record<string, number>> {
-  const before = await vipConnections(c, service);
-  const vip = c.plan.services[service];
-  for (let i = 0; i < n; i++) {
-    await new Promise<void>((resolve) => {
-      const socket = net.connect({ host: vip.clusterIP, port: vip.listenPort }, () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.on('error', () => resolve());
-    });
-  }
-  const after = await pollUntil(
-    () => vipConnections(c, service),
-    (counts) => sum(counts) - sum(before) >= n,
-    { timeoutMs: 3000, what: `${n} connections through the ${vip.name} VIP` },
-  );
-  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
-}
-
-/** Requests the gateway pods sent to each replica, per host. */
-async function gatewayRequests(c: LocalCluster): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const g of (await c.networkStats()).gateways)
-    for (const [host, h] of Object.entries(g.clusters.default ?? {})) out[host] = (out[host] ?? 0) + h.requests;
-  return out;
-}
-
-/** Sends `n` requests through the first gateway pod and returns where they went. */
-async function throughGateway(c: LocalCluster, n: number): Promise<Record<string, number>> {
-  const before = await gatewayRequests(c);
-  const pod = c.gatewayPods[0]!;
-  const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
-  try {
-    for (let i = 0; i < n; i++) expect((await h2request(session, { ':method': 'GET', ':path': '/version', ':authority': c.plan.publicHost })).status).toBe(200);
-  } finally {
-    session.close();
-  }
-  const after = await gatewayRequests(c);
-  return Object.fromEntries(Object.keys(after).map((name) => [name, after[name]! - (before[name] ?? 0)]));
-}
-
-function sum(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
-
-/** A session straight to one replica and a promise of how it ends. */
-async function sessionTo(c: LocalCluster, replica: string) {
-  const endpoint = c.replicaEndpoints().find((r) => r.name === replica)!;
-  const session = await connect(`https://${endpoint.ip}:${endpoint.port}`, { ca: c.certificates.authorities.ca.certPem, servername: 'kube-apiserver' });
-  const ended = new Promise<string>((resolve) => {
-    session.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-    session.on('goaway', () => resolve('GOAWAY'));
-    session.on('close', () => resolve('closed'));
-  });
-  return { session, ended };
 }
 
 describe('local cluster: a plan moved to a free address block', () => {

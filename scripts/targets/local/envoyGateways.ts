@@ -26,6 +26,8 @@ import type { KubeManifest } from '../kind/steps.ts';
 import type { ComponentHealth } from '../target.ts';
 import type { GatewaySet } from './gatewaySet.ts';
 
+/** The temporary directory of a run's Envoys (bootstraps, EDS files, logs): `<tmp>/apiserver-lb-envoy-<pid>-XXXXXX`. */
+export const ENVOY_DIR_PREFIX = 'apiserver-lb-envoy-';
 /** Envoy's admin port on the pod IP (Istio's is 15000 inside the pod). */
 const ADMIN_PORT = 15000;
 /** Envoy base ids of local runs, apart from the binary target's ((pid % 10,000) × 16 + pod index) and the bench's. */
@@ -64,7 +66,7 @@ export class EnvoyGateways implements GatewaySet {
 
   /** The plan's gateway pods as Envoy processes, in parallel, their clusters holding the plan's replicas. */
   static async start(o: EnvoyGatewaysOptions): Promise<EnvoyGateways> {
-    const set = new EnvoyGateways(o, fs.mkdtempSync(path.join(os.tmpdir(), 'apiserver-lb-envoy-')));
+    const set = new EnvoyGateways(o, fs.mkdtempSync(path.join(os.tmpdir(), `${ENVOY_DIR_PREFIX}${process.pid}-`)));
     try {
       await Promise.all(o.plan.gatewayPods.map((pod, index) => set.add(pod, index, o.plan.replicas)));
     } catch (error) {

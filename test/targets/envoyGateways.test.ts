@@ -1,0 +1,116 @@
+// The local cluster with real Envoy as its gateway pods (`--components gateway=envoy`, scripts/targets/local/
+// envoyGateways.ts), on real sockets: the endpoints controller's EDS reaches Envoy (a killed replica leaves its
+// clusters, a started one comes back once ready), gateway pods come and go as Envoy processes behind the simulated
+// kube-proxy, and close() leaves no process, listener or directory. Skipped with the reason without the Envoy binary.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { afterEach, describe, expect } from 'vitest';
+import { MODES } from '../../scripts/cluster/modes.ts';
+import { planCluster } from '../../scripts/cluster/plan.ts';
+import { runningProcesses } from '../../scripts/targets/binary/managedProcess.ts';
+import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
+import { Scenario, type ClientGroup } from '../../scenarios/schema.ts';
+import { ENVOY_DIR_PREFIX } from '../../scripts/targets/local/envoyGateways.ts';
+import { itWithBinaries } from '../helpers/binaries.ts';
+import { connect, h2request } from '../helpers/h2.ts';
+import { connectThroughVip, throughGateway } from '../helpers/localClusterProbes.ts';
+
+const itWithEnvoy = itWithBinaries('envoy');
+const GROUP: ClientGroup = Scenario.parse({ name: 't', clients: [{ name: 'probe', rate: 1 }] }).clients[0]!;
+const envoyDirs = () => fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`${ENVOY_DIR_PREFIX}${process.pid}-`));
+
+let cluster: LocalCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+async function start(readinessDelay = '0s'): Promise<LocalCluster> {
+  const topology = Scenario.parse({
+    name: 't',
+    clients: [{ name: 'probe', rate: 1 }],
+    topology: { controlPlane: { replicas: 3, readinessDelay }, gateway: { pods: 2 } },
+  }).topology;
+  cluster = await LocalCluster.start(planCluster(topology, MODES.l7, 11, { clientGroups: [GROUP] }), { components: { gateway: 'envoy' } });
+  return cluster;
+}
+
+function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('local cluster with --components gateway=envoy', () => {
+  itWithEnvoy('its gateway pods are Envoy processes; a killed replica leaves their clusters and comes back once ready', async () => {
+    const c = await start('500ms');
+    const health = await c.componentHealth();
+    expect(
+      health
+        .filter((h) => h.realProcess)
+        .map((h) => [h.component, h.kind])
+        .sort(),
+    ).toEqual([
+      ['istio-ingressgateway-0', 'envoy'],
+      ['istio-ingressgateway-1', 'envoy'],
+    ]);
+    expect(health.some((h) => h.kind === 'gateway-pod')).toBe(false);
+    // What each Envoy serves now (admin /clusters): the control plane's Service cluster, by replica.
+    const hosts = async () => (await c.networkStats()).gateways.map((g) => Object.keys(g.clusters.default ?? {}).sort());
+    const all = ['kube-apiserver-0', 'kube-apiserver-1', 'kube-apiserver-2'];
+    expect(await hosts()).toEqual([all, all]);
+    expect(Object.keys(await throughGateway(c, 30)).sort()).toEqual(all);
+
+    await c.apply({ type: 'stop-apiserver', replica: 'kube-apiserver-1', mode: 'kill' });
+    const rest = ['kube-apiserver-0', 'kube-apiserver-2'];
+    expect(await hosts()).toEqual([rest, rest]);
+    // throughGateway asserts every request answered 200.
+    expect((await throughGateway(c, 30))['kube-apiserver-1'] ?? 0).toBe(0);
+    const started = await c.apply({ type: 'start-apiserver', replica: 'kube-apiserver-1' });
+    expect(started.readyMs).toBeGreaterThanOrEqual(450);
+    expect(await hosts()).toEqual([all, all]);
+    // P2C over three idle hosts picks it for about a third of the requests (P(none of 30) < 1e-5).
+    expect((await throughGateway(c, 30))['kube-apiserver-1']).toBeGreaterThan(0);
+  });
+
+  itWithEnvoy('adds a gateway pod as a new Envoy behind the internal Service and deletes it, ending its connections', async () => {
+    const c = await start();
+    await c.apply({ type: 'add-gateway' });
+    expect((await c.members()).gatewayPods).toEqual(['istio-ingressgateway-0', 'istio-ingressgateway-1', 'istio-ingressgateway-2']);
+    expect(
+      runningProcesses()
+        .map((p) => p.spec.name)
+        .sort(),
+    ).toEqual(['istio-ingressgateway-0', 'istio-ingressgateway-1', 'istio-ingressgateway-2']);
+    expect((await connectThroughVip(c, 40, 'gatewayInternal'))['istio-ingressgateway-2']).toBeGreaterThan(0);
+    const pod = c.gatewayPods[2]!;
+    const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
+    expect((await h2request(session, { ':method': 'GET', ':path': '/version', ':authority': c.plan.publicHost })).status).toBe(200);
+    const ended = new Promise<string>((resolve) => {
+      session.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      session.on('close', () => resolve('closed'));
+    });
+    await c.apply({ type: 'remove-gateway', pod: 'istio-ingressgateway-2' });
+    expect(await ended).toMatch(/ECONNRESET|closed/);
+    expect(await refused(pod.ip, pod.port)).toBe(true);
+    expect((await connectThroughVip(c, 30, 'gatewayInternal'))['istio-ingressgateway-2'] ?? 0).toBe(0);
+  });
+
+  itWithEnvoy('close() stops every Envoy and removes their directory', async () => {
+    const before = new Set(envoyDirs());
+    const c = await start();
+    const pods = c.gatewayPods;
+    expect(envoyDirs().filter((d) => !before.has(d))).toHaveLength(1);
+    await c.close();
+    cluster = undefined;
+    expect(runningProcesses()).toEqual([]);
+    for (const p of pods) expect(await refused(p.ip, p.port), `${p.name}`).toBe(true);
+    expect(envoyDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+});
