@@ -158,7 +158,7 @@ export function formatGateTable(summary: GateSummary, tty: boolean): string {
  * target's preflight passes (fits() reads the cluster), what the cluster has no room for. A failed preflight is
  * reported by validateRun.
  */
-async function unrunnableEntries(target: Target, entries: { name: string; scenario: Scenario }[]): Promise<{ name: string; problems: string[] }[]> {
+export async function unrunnableEntries(target: Target, entries: { name: string; scenario: Scenario }[]): Promise<{ name: string; problems: string[] }[]> {
   const clusterReadable = target.fits !== undefined && (await target.preflight()).length === 0;
   const problems = await Promise.all(entries.map((e) => (clusterReadable ? scenarioProblems(target, e.scenario) : target.check(e.scenario))));
   return entries.map((e, i) => ({ name: e.name, problems: problems[i]! })).filter((u) => u.problems.length > 0);
