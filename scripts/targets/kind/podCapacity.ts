@@ -21,7 +21,7 @@ export interface Resources {
 }
 
 export interface PodDemand extends Resources {
-  /** What the pods are, e.g. "943 client pods", for the messages. */
+  /** What the pods are and how many, e.g. { what: 'client', pods: 943 }, for the messages. */
   parts: { what: string; pods: number }[];
   /** The largest single pod's requests (it must fit on one node). */
   largest: Resources;
@@ -92,11 +92,11 @@ export function podDemand(scenario: Scenario, options: DemandOptions = {}): PodD
   const controlPlanes = 1 + plan.neighbours.length;
   const gateways = Math.max(0, s.peakGateways + s.gateways - (options.gatewayPodsRunning ?? 0));
   const parts: [string, ResourceRequests, number][] = [
-    ['client pods', LOAD_CLIENT_REQUESTS, clients],
-    ['kube-apiserver pods', KUBE_APISERVER_REQUESTS, replicas],
-    ['etcd pods', ETCD_REQUESTS, controlPlanes],
-    ['gateway pods', gatewayRequests, gateways],
-    ['webhook pod', WEBHOOK_REQUESTS, 1],
+    ['client', LOAD_CLIENT_REQUESTS, clients],
+    ['kube-apiserver', KUBE_APISERVER_REQUESTS, replicas],
+    ['etcd', ETCD_REQUESTS, controlPlanes],
+    ['gateway', gatewayRequests, gateways],
+    ['webhook', WEBHOOK_REQUESTS, 1],
   ];
   const total = sum(parts.map(([, requests, pods]) => times(requests, pods)));
   const largest = parts
@@ -107,7 +107,7 @@ export function podDemand(scenario: Scenario, options: DemandOptions = {}): PodD
 }
 
 export function formatDemand(d: PodDemand): string {
-  return `${d.pods} pods (${d.parts.map((p) => `${p.pods} ${p.what}`).join(', ')}) requesting ${formatCpu(d.cpuMilli)} CPU and ${formatMemory(d.memoryMi)}`;
+  return `${d.pods} pods (${d.parts.map((p) => `${p.pods} ${p.what} pod${p.pods === 1 ? '' : 's'}`).join(', ')}) requesting ${formatCpu(d.cpuMilli)} CPU and ${formatMemory(d.memoryMi)}`;
 }
 
 export function formatCpu(milli: number): string {

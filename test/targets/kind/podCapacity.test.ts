@@ -25,11 +25,11 @@ describe('podDemand', () => {
   it('adds up every pod of a mode with the requests the manifests set', () => {
     const d = podDemand(loadScenarioFile('hot-client').scenario);
     expect(d.parts).toEqual([
-      { what: 'client pods', pods: 13 },
-      { what: 'kube-apiserver pods', pods: 3 },
-      { what: 'etcd pods', pods: 1 },
-      { what: 'gateway pods', pods: 2 },
-      { what: 'webhook pod', pods: 1 },
+      { what: 'client', pods: 13 },
+      { what: 'kube-apiserver', pods: 3 },
+      { what: 'etcd', pods: 1 },
+      { what: 'gateway', pods: 2 },
+      { what: 'webhook', pods: 1 },
     ]);
     expect([d.pods, d.cpuMilli, d.memoryMi]).toEqual([20, 13 * 50 + 3 * 250 + 100 + 2 * 100 + 100, 13 * 128 + 3 * 384 + 128 + 2 * 128 + 256]);
     expect(d.largest).toEqual({ pods: 1, cpuMilli: 250, memoryMi: 384 });
@@ -49,9 +49,9 @@ describe('podDemand', () => {
 
   it('every control plane of a seed-scale topology, its neighbours with their replicas and etcd', () => {
     const d = podDemand(loadScenarioFile('seed-scale').scenario);
-    expect(d.parts.find((p) => p.what === 'etcd pods')!.pods).toBe(50);
-    expect(d.parts.find((p) => p.what === 'kube-apiserver pods')!.pods).toBe(150);
-    expect(d.parts.find((p) => p.what === 'client pods')!.pods).toBe(943);
+    expect(d.parts.find((p) => p.what === 'etcd')!.pods).toBe(50);
+    expect(d.parts.find((p) => p.what === 'kube-apiserver')!.pods).toBe(150);
+    expect(d.parts.find((p) => p.what === 'client')!.pods).toBe(943);
   });
 });
 
@@ -107,7 +107,7 @@ describe('the room on the nodes', () => {
     const demand = podDemand(loadScenarioFile('hot-client').scenario);
     const small = [{ node: 'w1', free: { pods: 10, cpuMilli: 8000, memoryMi: 16384 } }];
     expect(roomProblems(demand, small, 'add nodes')).toEqual([
-      'the run needs 20 pods (13 client pods, 3 kube-apiserver pods, 1 etcd pods, 2 gateway pods, 1 webhook pod) requesting 1.8 cores CPU and 3.4 GiB at its busiest; the 1 schedulable node(s) have room for 10 pods: add nodes',
+      'the run needs 20 pods (13 client pods, 3 kube-apiserver pods, 1 etcd pod, 2 gateway pods, 1 webhook pod) requesting 1.8 cores CPU and 3.4 GiB at its busiest; the 1 schedulable node(s) have room for 10 pods: add nodes',
     ]);
     const thin = [
       { node: 'w1', free: { pods: 50, cpuMilli: 1000, memoryMi: 2000 } },
@@ -152,7 +152,7 @@ describe("the kind target's fits(), through kubectl", () => {
     expect(await target.fits!(loadScenarioFile('hot-client').scenario)).toEqual([]);
     const problems = await target.fits!(loadScenarioFile('seed-scale').scenario);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^the run needs 1145 pods \(943 client pods, 150 kube-apiserver pods, 50 etcd pods, 1 gateway pods, 1 webhook pod\)/);
+    expect(problems[0]).toMatch(/^the run needs 1145 pods \(943 client pods, 150 kube-apiserver pods, 50 etcd pods, 1 gateway pod, 1 webhook pod\)/);
     expect(problems[0]).toContain('have room for 214 pods');
     expect(problems[0]).toContain('npm run cluster:down, then npm run cluster:up -- --workers 5 --max-pods 250');
     expect(runner.calls).toContain('kubectl --context kind-apiserver-lb get nodes -o json');
