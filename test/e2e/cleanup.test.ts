@@ -1,6 +1,5 @@
 // Clean runs: a cluster's close() leaves no listener, worker or socket behind, so a second cluster on exactly the
 // same addresses starts right after; the CLIs stop cleanly on their own and on SIGINT.
-import net from 'node:net';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
@@ -9,17 +8,7 @@ import { waitFor } from '../../scripts/core/poll.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { loadScenarioFile } from '../../scenarios/loader.ts';
 import { ClientGroup } from '../../scenarios/schema.ts';
-
-function refused(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
-  });
-}
+import { refused } from '../helpers/localClusterProbes.ts';
 
 describe('clean runs', () => {
   it('close() frees every address, and the same addresses serve a second cluster right after', async () => {

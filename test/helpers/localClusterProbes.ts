@@ -74,3 +74,37 @@ export async function sessionTo(c: LocalCluster, replica: string) {
   });
   return { session, ended };
 }
+
+/**
+ * The timeline's add-gateway and remove-gateway as a client and kube-proxy see them: the pods after the addition, the
+ * connections kube-proxy sent the new pod (of 40), the answer of one request straight to it, how that client's session
+ * ended when the pod was deleted, and the connections kube-proxy sent it afterwards (of 30).
+ */
+export async function addAndDeleteGatewayPod(c: LocalCluster) {
+  await c.apply({ type: 'add-gateway' });
+  const pods = c.gatewayPods.map((g) => g.name);
+  const toNewPod = (await connectThroughVip(c, 40, 'gatewayInternal'))['istio-ingressgateway-2'] ?? 0;
+  const pod = c.gatewayPods[2]!;
+  const session = await connect(`https://${pod.ip}:${pod.port}`, { ca: c.certificates.authorities.ca.certPem, servername: c.plan.publicHost });
+  const { status } = await h2request(session, { ':method': 'GET', ':path': '/version', ':authority': c.plan.publicHost });
+  const ended = new Promise<string>((resolve) => {
+    session.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    session.on('close', () => resolve('closed'));
+  });
+  await c.apply({ type: 'remove-gateway', pod: pod.name });
+  const end = await ended;
+  const afterDeletion = (await connectThroughVip(c, 30, 'gatewayInternal'))['istio-ingressgateway-2'] ?? 0;
+  return { pod, pods, toNewPod, status, ended: end, afterDeletion };
+}
+
+/** Whether a TCP connection to host:port is refused (nothing listens there). */
+export function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
