@@ -109,6 +109,8 @@ function downstream(counters: Map<string, number>): Omit<EnvoyStats, 'clusters'>
     if (!name.startsWith('listener.') || name.startsWith('listener.admin.')) continue;
     const worker = /\.worker_(\d+)\.downstream_cx_active$/.exec(name);
     if (worker) perWorker[Number(worker[1])] = (perWorker[Number(worker[1])] ?? 0) + value;
+    // Each worker repeats the listener's counters (`.worker_<i>.downstream_cx_total`): the listener's own are the sums.
+    else if (/\.worker_\d+\./.test(name)) continue;
     else if (name.endsWith('.downstream_cx_active')) active += value;
     else if (name.endsWith('.downstream_cx_total')) total += value;
   }
