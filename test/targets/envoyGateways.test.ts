@@ -3,10 +3,13 @@
 // clusters, a started one comes back once ready), gateway pods come and go as Envoy processes behind the simulated
 // kube-proxy, and close() leaves no process, listener or directory. Skipped with the reason without the Envoy binary.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { afterEach, describe, expect } from 'vitest';
 import { MODES } from '../../scripts/cluster/modes.ts';
-import { planCluster } from '../../scripts/cluster/plan.ts';
+import { gatewayEndpoint, planCluster } from '../../scripts/cluster/plan.ts';
+import { pollUntil } from '../../scripts/core/poll.ts';
+import { leaseAddressBlock } from '../../scripts/targets/local/addressLease.ts';
 import { runningProcesses } from '../../scripts/targets/binary/managedProcess.ts';
 import { LocalCluster } from '../../scripts/targets/local/localCluster.ts';
 import { Scenario, type ClientGroup } from '../../scenarios/schema.ts';
@@ -24,13 +27,17 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function start(readinessDelay = '0s'): Promise<LocalCluster> {
+function plan(readinessDelay = '0s', addressBlock?: number) {
   const topology = Scenario.parse({
     name: 't',
     clients: [{ name: 'probe', rate: 1 }],
     topology: { controlPlane: { replicas: 3, readinessDelay }, gateway: { pods: 2 } },
   }).topology;
-  cluster = await LocalCluster.start(planCluster(topology, MODES.l7, 11, { clientGroups: [GROUP] }), { components: { gateway: 'envoy' } });
+  return planCluster(topology, MODES.l7, 11, { clientGroups: [GROUP], ...(addressBlock !== undefined ? { addressBlock } : {}) });
+}
+
+async function start(readinessDelay = '0s'): Promise<LocalCluster> {
+  cluster = await LocalCluster.start(plan(readinessDelay), { components: { gateway: 'envoy' } });
   return cluster;
 }
 
@@ -90,5 +97,56 @@ describe('local cluster with --components gateway=envoy', () => {
     expect(runningProcesses()).toEqual([]);
     for (const p of pods) expect(await refused(p.ip, p.port), `${p.name}`).toBe(true);
     expect(envoyDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  itWithEnvoy('a start that fails on one Envoy stops the others and every simulated component, and says why', async () => {
+    const before = new Set(envoyDirs());
+    const lease = await leaseAddressBlock();
+    const block = lease.block;
+    await lease.release();
+    // Something else holds the second gateway pod's admin address: that Envoy cannot start.
+    const taken = net.createServer();
+    const pod1 = gatewayEndpoint(1, { block, privilegedPortOffset: 0 });
+    await new Promise<void>((resolve) => taken.listen(15000, pod1.ip, resolve));
+    try {
+      const failed = await LocalCluster.start(plan('0s', block), { pinAddressBlock: true, components: { gateway: 'envoy' } }).then(
+        (c) => c.close().then(() => 'started'),
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(/istio-ingressgateway-1 (exited|was killed)|admin \/ready at/);
+    } finally {
+      taken.close();
+    }
+    expect(runningProcesses()).toEqual([]);
+    expect(envoyDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(await refused(gatewayEndpoint(0, { block, privilegedPortOffset: 0 }).ip, 9443)).toBe(true);
+  });
+
+  itWithEnvoy('Ctrl-C while the cluster starts stops the Envoys already running (the start registers its teardown)', async () => {
+    const before = new Set(envoyDirs());
+    const cleanups: (() => Promise<void>)[] = [];
+    const starting = LocalCluster.start(plan(), {
+      components: { gateway: 'envoy' },
+      registerCleanup: (cleanup) => {
+        cleanups.push(cleanup);
+        return () => cleanups.splice(cleanups.indexOf(cleanup), 1);
+      },
+    });
+    const outcome = starting.then(
+      (c) => c.close().then(() => 'started'),
+      (error: Error) => error.message,
+    );
+    await pollUntil(
+      async () => runningProcesses().length,
+      (n) => n === 2,
+      // Registered when spawned, before they are ready: early in a start that takes seconds.
+      { timeoutMs: 30_000, intervalMs: 20, what: 'both Envoys to be spawned' },
+    );
+    expect(cleanups).toHaveLength(1);
+    await cleanups[0]!();
+    expect(runningProcesses()).toEqual([]);
+    expect(envoyDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(await outcome).toMatch(/start was interrupted|the cluster is closing/);
+    expect(cleanups).toEqual([]);
   });
 });

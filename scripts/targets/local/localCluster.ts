@@ -107,7 +107,17 @@ export class LocalCluster implements RunningCluster {
     const started = performance.now();
     const teardown = new Teardown();
     // Ctrl-C while the cluster starts: what has started so far is stopped (the swapped-in real processes too).
-    const unregister = options.registerCleanup?.(async () => void (await teardown.run()));
+    let interrupted = false;
+    const unregister = options.registerCleanup?.(async () => {
+      interrupted = true;
+      await teardown.run();
+    });
+    // What comes up after an interrupted start's teardown ran is stopped at once, and the start ends there.
+    const keep = async (name: string, stop: () => Promise<void>) => {
+      if (!interrupted) return teardown.add(name, stop);
+      await stop();
+      throw new Error(`the cluster's start was interrupted (${name} stopped)`);
+    };
     const host = new ComponentHost(options.onEvent);
     teardown.add('components', async () => {
       const errors = await host.close();
@@ -115,7 +125,7 @@ export class LocalCluster implements RunningCluster {
     });
     try {
       const lease = await leaseAddressBlock({ preferredBlock: requested.addresses.block, onlyPreferred: options.pinAddressBlock });
-      teardown.add('address lease', () => lease.release());
+      await keep('address lease', () => lease.release());
       // The plan names addresses in one /16; if another cluster holds that one, the same plan moves to the free block.
       // Certificates carry IP SANs, so they are issued for the plan as it finally is.
       const plan =
@@ -145,7 +155,7 @@ export class LocalCluster implements RunningCluster {
       // Handled from now on: a worker that fails while the seed is set up fails this start, not the process.
       const settling = Promise.allSettled([shootStarting, kubeProxyStarting, webhookStarting, gatewaysStarting, neighboursStarting]);
       const seed = await SeedCluster.start(plan, components, issued.certificates.authorities['seed-ca'].certPem);
-      teardown.add('seed cluster', () => seed.close());
+      await keep('seed cluster', () => seed.close());
       await createSeedObjects(seed, issued);
       const all = await settling;
       const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -178,6 +188,7 @@ export class LocalCluster implements RunningCluster {
         gateways,
       );
       cluster.webhook = await webhookStarting;
+      if (interrupted) throw new Error("the cluster's start was interrupted");
       return cluster;
     } catch (error) {
       const errors = await teardown.run();
