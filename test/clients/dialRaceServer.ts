@@ -2,7 +2,8 @@
 // each accepted TCP connection before its TLS handshake, until the test releases it or a fixed delay passes, so a
 // test decides when dials finish; it answers every request like a minimal kube-apiserver (201 for a create, a list
 // with a resourceVersion, a SelfSubjectReview), can send a graceful GOAWAY after the n-th request of a connection
-// (as kube-apiserver's --goaway-chance filter does, with Go's `Connection: close` → GOAWAY), and records which
+// (as kube-apiserver's --goaway-chance filter does, with Go's `Connection: close` → GOAWAY), holds answers or lets
+// the first connections through at once when a test needs that, and records which
 // connections carried requests and which were closed without any.
 import http2 from 'node:http2';
 import net from 'node:net';
@@ -13,10 +14,14 @@ export interface DialRaceServerOptions {
   handshake: 'hold' | number;
   /** Graceful GOAWAY after this many requests on one connection (undefined: never). */
   goawayAfter?: number;
+  /** Only the first this many connections get that GOAWAY (default: all). */
+  goawayConnections?: number;
   /** SETTINGS_MAX_CONCURRENT_STREAMS the server announces. */
   maxConcurrentStreams?: number;
   /** Requests whose answer waits for answerHeld() (a stream the test keeps open). */
   holdAnswers?: boolean;
+  /** The first this many connections handshake at once and are answered at once (a client's warm-up). */
+  passFirst?: number;
 }
 
 export interface ConnectionRecord {
@@ -77,6 +82,12 @@ export class DialRaceServer {
     for (const session of this.sessions) this.goaway(session);
   }
 
+  /** Answers every request held so far and holds no more. */
+  answerAll(): void {
+    this.options.holdAnswers = false;
+    this.answerHeld();
+  }
+
   /** Answers every request held so far (holdAnswers). */
   answerHeld(): void {
     for (const held of this.heldAnswers.splice(0)) if (!held.stream.destroyed) answer(held.stream, held.headers);
@@ -101,7 +112,8 @@ export class DialRaceServer {
   private accept(socket: net.Socket): void {
     socket.on('error', () => undefined);
     this.accepted.push(socket);
-    if (this.options.handshake === 'hold') this.held.push(socket);
+    if (this.accepted.length <= (this.options.passFirst ?? 0)) this.h2.emit('connection', socket);
+    else if (this.options.handshake === 'hold') this.held.push(socket);
     else setTimeout(() => this.h2.emit('connection', socket), this.options.handshake);
   }
 
@@ -118,9 +130,10 @@ export class DialRaceServer {
     session.on('stream', (stream, headers) => {
       record.requests++;
       stream.on('error', () => undefined);
-      if (this.options.holdAnswers) this.heldAnswers.push({ stream, headers });
+      if (this.options.holdAnswers && this.connections.indexOf(record) >= (this.options.passFirst ?? 0)) this.heldAnswers.push({ stream, headers });
       else answer(stream, headers);
-      if (record.requests === this.options.goawayAfter) this.goaway(session);
+      const goawayApplies = this.connections.indexOf(record) < (this.options.goawayConnections ?? Infinity);
+      if (goawayApplies && record.requests === this.options.goawayAfter) this.goaway(session);
     });
   }
 
@@ -132,6 +145,8 @@ export class DialRaceServer {
   }
 }
 
+let auditIds = 0;
+
 /** A minimal kube-apiserver answer: 201 for a create, a SelfSubjectReview, a list or an object. */
 function answer(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
   const method = headers[':method'];
@@ -139,6 +154,7 @@ function answer(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHead
   let body: object = { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { name: 'x', resourceVersion: '1' } };
   if (path.includes('selfsubjectreviews')) body = { kind: 'SelfSubjectReview', status: { userInfo: { username: 'test', groups: [] } } };
   else if (method === 'GET' && path.includes('?')) body = { kind: 'List', metadata: { resourceVersion: '1' }, items: [] };
-  stream.respond({ ':status': method === 'POST' ? 201 : 200, 'content-type': 'application/json' });
+  // Audit-Id: kube-apiserver sets it on every answer; the clients count an answer without it as the gateway's.
+  stream.respond({ ':status': method === 'POST' ? 201 : 200, 'content-type': 'application/json', 'audit-id': `dial-race-${++auditIds}` });
   stream.end(JSON.stringify(body));
 }

@@ -17,6 +17,7 @@ import { renderKubeconfig } from '../../scripts/cluster/kubeconfig.ts';
 import { binaryPath, itWithBinaries } from '../helpers/binaries.ts';
 import { testClientPod } from '../helpers/clientPodSpec.ts';
 import { DialRaceServer } from './dialRaceServer.ts';
+import { waitFor } from '../../scripts/core/poll.ts';
 import type { ClientPodSpec, ClientRunResult } from '../../scripts/core/clientPod.ts';
 
 const RATE = 100;
@@ -37,11 +38,11 @@ interface Run {
   goawaysSent: number;
 }
 
-function spec(server: DialRaceServer): ClientPodSpec {
+function spec(server: DialRaceServer, rate = RATE): ClientPodSpec {
   const url = `https://127.0.0.1:${server.port}`;
   return testClientPod(
     { ip: '127.0.0.1', aliasIp: '127.0.0.1', server: url, caPem: server.caPem, token: 't' },
-    { rate: RATE, arrival: 'constant', kubeconfig: { server: url, caPem: server.caPem, token: 't', tlsServerName: 'localhost' } },
+    { rate, arrival: 'constant', kubeconfig: { server: url, caPem: server.caPem, token: 't', tlsServerName: 'localhost' } },
   );
 }
 
@@ -55,23 +56,32 @@ async function measure(runClient: (pod: ClientPodSpec) => Promise<Run['result']>
   }
 }
 
-async function runGo(pod: ClientPodSpec): Promise<Run['result']> {
+interface Load {
+  durationMs: number;
+  maxRequests: number;
+  drainMs: number;
+}
+
+const GOAWAY_LOAD: Load = { durationMs: DURATION_MS, maxRequests: MAX_REQUESTS, drainMs: 5000 };
+
+async function runGo(pod: ClientPodSpec, load = GOAWAY_LOAD): Promise<Run['result']> {
   const specFile = path.join(dir, 'spec.json');
   const kubeconfig = path.join(dir, 'kubeconfig');
   const out = path.join(dir, 'result.json');
   const { profile, qps, burst, rate, arrival, mix, watches, http1, maxRetries } = pod;
   fs.writeFileSync(specFile, JSON.stringify({ group: pod.group, profile, qps, burst, rate, arrival, mix, watches, http1, maxRetries, randomSeed: 1 }));
   fs.writeFileSync(kubeconfig, renderKubeconfig({ contextName: 'test', ...pod.kubeconfig }));
-  const args = ['run', '--spec', specFile, '--kubeconfig', kubeconfig, '--duration', `${DURATION_MS}ms`, '--max-requests', `${MAX_REQUESTS}`, '--result', out];
+  const args = ['run', '--spec', specFile, '--kubeconfig', kubeconfig, '--duration', `${load.durationMs}ms`, '--max-requests', `${load.maxRequests}`];
+  args.push('--drain-timeout', `${load.drainMs}ms`, '--result', out);
   const run = await execa(binaryPath('loadclient'), args, { reject: false, all: true, timeout: 60_000 });
   expect(run.exitCode, run.all).toBe(0);
   return JSON.parse(fs.readFileSync(out, 'utf8')) as ClientRunResult;
 }
 
-async function runSimulated(pod: ClientPodSpec): Promise<Run['result']> {
+async function runSimulated(pod: ClientPodSpec, load = GOAWAY_LOAD): Promise<Run['result']> {
   const client = new ClientGoPod(pod, { network: systemPodNetwork(), rng: new Rng(1) });
   await client.prepare();
-  return client.run({ durationMs: DURATION_MS, maxRequests: MAX_REQUESTS, drainTimeoutMs: 5000 }, performance.now());
+  return client.run({ durationMs: load.durationMs, maxRequests: load.maxRequests, drainTimeoutMs: load.drainMs }, performance.now());
 }
 
 /** Dials per reconnect: every connection opened after the first, per connection that took over the requests. */
@@ -102,6 +112,44 @@ describe('connections opened after GOAWAYs: the real client-go and the simulated
       }
       // And the two agree within the jitter of one arrival per reconnect each.
       expect(Math.abs(dialsPerReconnect(real) - dialsPerReconnect(simulated))).toBeLessThanOrEqual(2);
+    },
+    120_000,
+  );
+  // Waiting requests beyond the stream limit of the connection that wakes them dial again (net/http: the request
+  // asks the pool, gets ErrNoCachedConn, drops the token and queues a new dial). After a GOAWAY that follows the
+  // warm-up, 150 requests wait, each with its dial held; one dial is let through and its connection takes 100 (the
+  // server's SETTINGS_MAX_CONCURRENT_STREAMS, and Go's 100 until SETTINGS arrive) with their answers held, so the
+  // other 50 must dial again: 149 + 50 dials held.
+  itWithBinaries('loadclient')(
+    "let the waiting requests beyond the new connection's stream limit dial again",
+    async () => {
+      for (const [name, runClient] of [
+        ['client-go', runGo],
+        ['simulated', runSimulated],
+      ] as const) {
+        const server = await DialRaceServer.start({
+          handshake: 'hold',
+          passFirst: 1,
+          goawayAfter: 3,
+          goawayConnections: 1,
+          maxConcurrentStreams: 100,
+          holdAnswers: true,
+        });
+        try {
+          const done = runClient(spec(server, 1000), { durationMs: 1000, maxRequests: 150, drainMs: 20_000 });
+          const held = (n: number, what: string) => waitFor(() => server.held.length === n, { timeoutMs: 5000, what: `${name}: ${what}` });
+          await held(150, '150 dials held after the GOAWAY');
+          server.release(1);
+          await held(149 + 50, "the 50 requests beyond the new connection's 100 streams dialling again");
+          server.answerAll();
+          server.release();
+          const result = await done;
+          expect(result.finalByCode, name).toEqual({ '200': 150 });
+          expect(result.connections.opened, name).toBeGreaterThanOrEqual(1 + 150 + 50);
+        } finally {
+          await server.close();
+        }
+      }
     },
     120_000,
   );
