@@ -171,6 +171,7 @@ export class ClientGoTransport {
    */
   private addConnIfNeeded(socket: tls.TLSSocket): void {
     if (this.closed || this.takingStreams()) {
+      socket.on('error', ignore); // the server may reset it first; nothing waits for it
       socket.end(() => socket.destroy());
       return;
     }
