@@ -25,6 +25,7 @@ import { ProcessCpuMeter } from '../binary/processCpu.ts';
 import type { KubeManifest } from '../kind/steps.ts';
 import type { ComponentHealth } from '../target.ts';
 import type { GatewaySet } from './gatewaySet.ts';
+import { indexOf } from './shootControlPlane.ts';
 
 /** The temporary directory of a run's Envoys (bootstraps, EDS files, logs): `<tmp>/apiserver-lb-envoy-<pid>-XXXXXX`. */
 export const ENVOY_DIR_PREFIX = 'apiserver-lb-envoy-';
@@ -103,6 +104,10 @@ export class EnvoyGateways implements GatewaySet {
     try {
       const envoy = await starting;
       this.envoys.set(endpoint.name, { endpoint, envoy });
+      // In pod index order, whichever became ready first (the stats and the self-check's rows list them so).
+      const ordered = [...this.envoys].sort(([a], [b]) => indexOf(a) - indexOf(b));
+      this.envoys.clear();
+      for (const [name, pod] of ordered) this.envoys.set(name, pod);
       if (this.closed) await envoy.close();
     } finally {
       this.starting.delete(starting);
