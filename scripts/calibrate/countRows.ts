@@ -6,7 +6,7 @@
 // variances (the 429s of an overloaded replica are burstier than Poisson, so this is the narrow end); GOAWAYs and the
 // reconnects they cause have a known expectation, attempts × goaway-chance per target (kube-apiserver
 // `WithProbabilisticGoaway` ends a connection after a request with that probability), so their variance is that
-// expectation; conservation is exact on both targets.
+// expectation; the connections each reconnect opens are shown (below); conservation is exact on both targets.
 import type { Scenario } from '../../scenarios/schema.ts';
 import type { ModeResult } from '../runner/results.ts';
 import { exactRow, infoRow, numericRow, poissonBound, type CalibrationRow } from './calibrationRow.ts';
@@ -68,7 +68,12 @@ export function failureRows(scenario: Scenario, simulated: ModeResult, real: Mod
 export function connectionRows(scenario: Scenario, simulated: ModeResult, real: ModeResult): CalibrationRow[] {
   const base = { scenario: scenario.name, mode: simulated.mode };
   const chance = simulated.mode === 'goaway' ? scenario.topology.controlPlane.goawayChance : 0;
-  const basis = `Poisson around attempts × goaway-chance (${chance}) per target; connections a burst opens (stream overflow, client-go's dial per waiting request) are not in this null model: docs/fidelity.md divergence 2`;
+  const basis = `Poisson around attempts × goaway-chance (${chance}) per target`;
+  // Each reconnect costs one dial per request waiting for a connection (client-go's net/http transport, which the
+  // simulator now follows: docs/client-go.md#dials-after-a-miss-one-per-waiting-request), about 1 + rate × dial time,
+  // and the dial time is each machine's TLS handshake under its load: no null model shared by both targets. The rule
+  // itself is pinned against the real client-go on one server (test/clients/goClientDials.test.ts); here it is shown.
+  const dialBasis = "shown: about 1 + rate × dial time per reconnect, the dial time each target machine's own (docs/fidelity.md divergence 2)";
   const rows: CalibrationRow[] = [];
   for (const group of simulated.clients) {
     const other = real.clients.find((g) => g.group === group.group);
@@ -76,11 +81,10 @@ export function connectionRows(scenario: Scenario, simulated: ModeResult, real: 
     const bound = poissonBound(group.attempts * chance, other.attempts * chance);
     rows.push(numericRow({ ...base, metric: `GOAWAYs received, ${group.group}`, basis }, group.goawaysReceived, other.goawaysReceived, bound));
     rows.push(
-      numericRow(
-        { ...base, metric: `connections opened beyond one per pod, ${group.group}`, basis },
+      infoRow(
+        { ...base, metric: `connections opened beyond one per pod, ${group.group}`, basis: dialBasis },
         group.connectionsOpened - group.pods,
         other.connectionsOpened - other.pods,
-        bound,
       ),
     );
   }
