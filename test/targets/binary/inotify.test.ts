@@ -14,15 +14,18 @@ describe('inotify instances on the binary target', () => {
   it('counts 5 per shoot kube-apiserver, 1 for the seed, 3 per control plane per Envoy pod, and a margin', () => {
     // hot-client: 3 replicas, 2 gateway pods, one control plane: 1 + 15 + 6 + 16.
     expect(inotifyInstancesNeeded(scenario('hot-client'))).toBe(38);
-    // seed-scale-gate: 8 control planes of 3 replicas, the gateway scaled to 3 pods: 1 + 120 + 72 + 16.
-    expect(inotifyInstancesNeeded(scenario('seed-scale-gate'))).toBe(209);
+    // seed-scale-gate: 4 control planes of 3 replicas, the gateway scaled to 3 pods: 1 + 60 + 36 + 16.
+    expect(inotifyInstancesNeeded(scenario('seed-scale-gate'))).toBe(113);
+    // seed-scale: 50 control planes of 3 replicas, the gateway scaled to 3 pods: 1 + 750 + 450 + 16.
+    expect(inotifyInstancesNeeded(scenario('seed-scale'))).toBe(1217);
   });
 
   it("refuses a scenario the machine's limit cannot hold, saying what to run", () => {
-    expect(binaryCheck(scenario('seed-scale-gate'), undefined, 128)[0]).toBe(
-      'its real components need about 209 inotify instances (5 per kube-apiserver, 3 per control plane per Envoy pod) and fs.inotify.max_user_instances is 128: raise it, e.g. sudo sysctl -w fs.inotify.max_user_instances=256 (docs/binary-target.md#inotify)',
+    expect(binaryCheck(scenario('seed-scale'), undefined, 128).find((p) => p.includes('inotify'))).toBe(
+      'its real components need about 1217 inotify instances (5 per kube-apiserver, 3 per control plane per Envoy pod) and fs.inotify.max_user_instances is 128: raise it, e.g. sudo sysctl -w fs.inotify.max_user_instances=2048 (docs/binary-target.md#inotify)',
     );
-    expect(binaryCheck(scenario('seed-scale-gate'), undefined, 256).filter((p) => p.includes('inotify'))).toEqual([]);
+    expect(binaryCheck(scenario('seed-scale'), undefined, 2048).filter((p) => p.includes('inotify'))).toEqual([]);
+    expect(binaryCheck(scenario('seed-scale-gate'), undefined, 128).filter((p) => p.includes('inotify'))).toEqual([]);
     expect(binaryCheck(scenario('hot-client'), undefined, 128)).toEqual([]);
   });
 
