@@ -21,7 +21,13 @@ export function createKindTarget(options: KindTargetOptions = {}): Target {
     name: resolved.target,
     timeScale: resolved.timeScale,
     check: (scenario: Scenario) => checkScenarioForKind(scenario, resolved),
-    fits: (scenario: Scenario) => scenarioFitProblems(runner, resolved, scenario),
+    // A user who may not list nodes or pods (RBAC on a cluster of their own) is not refused: the check is skipped, said.
+    fits: (scenario: Scenario) =>
+      scenarioFitProblems(runner, resolved, scenario).catch((error: Error) => {
+        const why = error.message.replace(/\s*\n\s*/g, ' ').slice(0, 300);
+        options.log?.(`cannot read the cluster's room for the run's pods (${why}): the capacity check is skipped`);
+        return [];
+      }),
     preflight: () => preflightProblems(runner, resolved),
     start: (plan: ClusterPlan, startOptions?: TargetStartOptions) => KindCluster.start(plan, resolved, runner, options.log, startOptions),
   };

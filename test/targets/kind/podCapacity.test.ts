@@ -157,4 +157,17 @@ describe("the kind target's fits(), through kubectl", () => {
     expect(problems[0]).toContain('npm run cluster:down, then npm run cluster:up -- --workers 5 --max-pods 250');
     expect(runner.calls).toContain('kubectl --context kind-apiserver-lb get nodes -o json');
   });
+
+  it('a user who may not list nodes is not refused: the check is skipped and says so', async () => {
+    const lines: string[] = [];
+    const forbidden = recordingRunner((tool, args) => {
+      if (tool !== 'kubectl') return '';
+      if (args.includes('nodes')) return new Error('Error from server (Forbidden): nodes is forbidden: User "dev" cannot list resource "nodes"');
+      return args.includes('pods') ? JSON.stringify({ items: [] }) : JSON.stringify(deployment);
+    });
+    const own = createKindTarget({ target: 'cluster', runner: forbidden, log: (line) => lines.push(line) });
+    expect(await own.fits!(loadScenarioFile('seed-scale').scenario)).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^cannot read the cluster's room for the run's pods \(.*nodes is forbidden.*\): the capacity check is skipped$/);
+  });
 });
