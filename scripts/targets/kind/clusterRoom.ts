@@ -11,7 +11,18 @@ import { planCluster } from '../../cluster/plan.ts';
 import { GATEWAY_DEPLOYMENT } from './manifests/istio.ts';
 import type { ResolvedKindOptions } from './options.ts';
 import { planForKind } from './plans.ts';
-import { cpuMilli, formatCpu, formatDemand, formatMemory, kindSizing, memoryMi, podDemand, type PodDemand, type Resources } from './podCapacity.ts';
+import {
+  cpuMilli,
+  formatCpu,
+  formatDemand,
+  formatMemory,
+  kindSizing,
+  memoryMi,
+  podDemand,
+  sumResources,
+  type PodDemand,
+  type Resources,
+} from './podCapacity.ts';
 import { seedFlags } from './steps.ts';
 import type { ToolRunner } from './tools.ts';
 
@@ -44,18 +55,14 @@ function requestsOf(c: ContainerJson): Resources {
   return { pods: 0, cpuMilli: r.cpu ? cpuMilli(r.cpu) : 0, memoryMi: r.memory ? memoryMi(r.memory) : 0 };
 }
 
-export function podRequests(pod: PodJson): Resources {
-  const containers = pod.spec.containers.map(requestsOf);
+export function podRequests(pod: Pick<PodJson, 'spec'>): Resources {
+  const containers = sumResources(pod.spec.containers.map(requestsOf));
   const init = (pod.spec.initContainers ?? []).map(requestsOf);
-  const cpu = Math.max(
-    containers.reduce((n, r) => n + r.cpuMilli, 0),
-    ...init.map((r) => r.cpuMilli),
-  );
-  const memory = Math.max(
-    containers.reduce((n, r) => n + r.memoryMi, 0),
-    ...init.map((r) => r.memoryMi),
-  );
-  return { pods: 1, cpuMilli: cpu, memoryMi: memory };
+  return {
+    pods: 1,
+    cpuMilli: Math.max(containers.cpuMilli, ...init.map((r) => r.cpuMilli)),
+    memoryMi: Math.max(containers.memoryMi, ...init.map((r) => r.memoryMi)),
+  };
 }
 
 export function schedulable(node: NodeJson): boolean {
@@ -71,11 +78,7 @@ export function nodeRooms(nodes: NodeJson[], pods: PodJson[], released: Readonly
     const placed = pods.filter(
       (p) => p.spec.nodeName === node.metadata.name && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !released.has(p.metadata.namespace),
     );
-    const used = placed.map(podRequests).reduce((x, y) => ({ pods: x.pods + y.pods, cpuMilli: x.cpuMilli + y.cpuMilli, memoryMi: x.memoryMi + y.memoryMi }), {
-      pods: 0,
-      cpuMilli: 0,
-      memoryMi: 0,
-    });
+    const used = sumResources(placed.map(podRequests));
     return {
       node: node.metadata.name,
       free: {
@@ -90,13 +93,9 @@ export function nodeRooms(nodes: NodeJson[], pods: PodJson[], released: Readonly
 /** What keeps `demand` from fitting `rooms`, with `advice` on what to do; empty when it fits. */
 export function roomProblems(demand: PodDemand, rooms: NodeRoom[], advice: string): string[] {
   if (rooms.length === 0) return [`the cluster has no schedulable node (Ready, not cordoned, without a NoSchedule taint): ${advice}`];
-  const free = rooms.reduce(
-    (x, r) => ({
-      pods: x.pods + Math.max(0, r.free.pods),
-      cpuMilli: x.cpuMilli + Math.max(0, r.free.cpuMilli),
-      memoryMi: x.memoryMi + Math.max(0, r.free.memoryMi),
-    }),
-    { pods: 0, cpuMilli: 0, memoryMi: 0 },
+  // An overcommitted node (requests above allocatable) has no room, not negative room for the others.
+  const free = sumResources(
+    rooms.map((r) => ({ pods: Math.max(0, r.free.pods), cpuMilli: Math.max(0, r.free.cpuMilli), memoryMi: Math.max(0, r.free.memoryMi) })),
   );
   const short = [
     demand.pods > free.pods ? `${free.pods} pods` : '',
@@ -127,11 +126,7 @@ export async function scenarioFitProblems(runner: ToolRunner, o: ResolvedKindOpt
   const [nodeList, podList, deployment] = await Promise.all([nodes, pods, gateway]);
   const plan = planForKind(planCluster(scenario.topology, MODES[scenario.modes[0]!], 1, { clientGroups: scenario.clients }), o);
   const released = new Set([plan.namespace, ...plan.neighbours.map((n) => n.namespace)]);
-  const requests = deployment.spec.template.spec.containers[0]?.resources?.requests;
-  const demand = podDemand(scenario, {
-    gatewayRequests: { cpu: requests?.cpu ?? '0', memory: requests?.memory ?? '0' },
-    gatewayPodsRunning: deployment.status?.readyReplicas ?? 0,
-  });
+  const demand = podDemand(scenario, { gatewayPod: podRequests(deployment.spec.template), gatewayPodsRunning: deployment.status?.readyReplicas ?? 0 });
   const advice =
     o.target === 'kind'
       ? `recreate the kind cluster larger (npm run cluster:down, then npm run cluster:up -- ${kindSizing(demand).flags}), or run a smaller scenario`
@@ -140,6 +135,6 @@ export async function scenarioFitProblems(runner: ToolRunner, o: ResolvedKindOpt
 }
 
 interface GatewayDeploymentJson {
-  spec: { template: { spec: { containers: ContainerJson[] } } };
+  spec: { template: Pick<PodJson, 'spec'> };
   status?: { readyReplicas?: number };
 }

@@ -44,11 +44,16 @@ export function memoryMi(quantity: string): number {
   return Number(match[1]) * (match[2] ? MEMORY_UNITS[match[2]]! : 1 / 2 ** 20);
 }
 
-function times(requests: ResourceRequests, pods: number): Resources {
-  return { pods, cpuMilli: cpuMilli(requests.cpu) * pods, memoryMi: memoryMi(requests.memory) * pods };
+/** One pod with these requests. */
+export function onePod(requests: ResourceRequests): Resources {
+  return { pods: 1, cpuMilli: cpuMilli(requests.cpu), memoryMi: memoryMi(requests.memory) };
 }
 
-function sum(parts: Resources[]): Resources {
+function times(pod: Resources, pods: number): Resources {
+  return { pods: pod.pods * pods, cpuMilli: pod.cpuMilli * pods, memoryMi: pod.memoryMi * pods };
+}
+
+export function sumResources(parts: Resources[]): Resources {
   return parts.reduce((a, b) => ({ pods: a.pods + b.pods, cpuMilli: a.cpuMilli + b.cpuMilli, memoryMi: a.memoryMi + b.memoryMi }), {
     pods: 0,
     cpuMilli: 0,
@@ -74,15 +79,14 @@ function surges(scenario: Scenario): { replicas: number; gateways: number; clien
 }
 
 export interface DemandOptions {
-  /** The gateway pods' requests (default: what cluster:up installs; on a live cluster, its Deployment's). */
-  gatewayRequests?: ResourceRequests;
+  /** A gateway pod's requests (default: what cluster:up installs; on a live cluster, its Deployment's pod template's). */
+  gatewayPod?: Resources;
   /** Gateway pods already running (they hold their room already; the run scales the same Deployment). */
   gatewayPodsRunning?: number;
 }
 
 /** The pods a run of `scenario` holds at its busiest moment, with their requests (the largest over its modes). */
 export function podDemand(scenario: Scenario, options: DemandOptions = {}): PodDemand {
-  const gatewayRequests = options.gatewayRequests ?? GATEWAY_REQUESTS;
   const s = surges(scenario);
   // Modes run one after the other; they place the same pods (a mode changes routing, not the pods).
   const plan = planCluster(scenario.topology, MODES[scenario.modes[0]!], 1, { clientGroups: scenario.clients });
@@ -91,17 +95,17 @@ export function podDemand(scenario: Scenario, options: DemandOptions = {}): PodD
   const clients = scenario.clients.reduce((n, g) => n + g.count, 0) + s.clients;
   const controlPlanes = 1 + plan.neighbours.length;
   const gateways = Math.max(0, s.peakGateways + s.gateways - (options.gatewayPodsRunning ?? 0));
-  const parts: [string, ResourceRequests, number][] = [
-    ['client', LOAD_CLIENT_REQUESTS, clients],
-    ['kube-apiserver', KUBE_APISERVER_REQUESTS, replicas],
-    ['etcd', ETCD_REQUESTS, controlPlanes],
-    ['gateway', gatewayRequests, gateways],
-    ['webhook', WEBHOOK_REQUESTS, 1],
+  const parts: [string, Resources, number][] = [
+    ['client', onePod(LOAD_CLIENT_REQUESTS), clients],
+    ['kube-apiserver', onePod(KUBE_APISERVER_REQUESTS), replicas],
+    ['etcd', onePod(ETCD_REQUESTS), controlPlanes],
+    ['gateway', options.gatewayPod ?? onePod(GATEWAY_REQUESTS), gateways],
+    ['webhook', onePod(WEBHOOK_REQUESTS), 1],
   ];
-  const total = sum(parts.map(([, requests, pods]) => times(requests, pods)));
+  const total = sumResources(parts.map(([, pod, pods]) => times(pod, pods)));
   const largest = parts
     .filter(([, , pods]) => pods > 0)
-    .map(([, requests]) => times(requests, 1))
+    .map(([, pod]) => pod)
     .reduce((a, b) => ({ pods: 1, cpuMilli: Math.max(a.cpuMilli, b.cpuMilli), memoryMi: Math.max(a.memoryMi, b.memoryMi) }));
   return { ...total, parts: parts.filter(([, , pods]) => pods > 0).map(([what, , pods]) => ({ what, pods })), largest };
 }
