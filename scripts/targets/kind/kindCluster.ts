@@ -31,6 +31,7 @@ import { KUBECTL_CONCURRENCY as CONCURRENCY, mapLimited } from './mapLimited.ts'
 import type { ResolvedKindOptions } from './options.ts';
 import {
   changeObjectFile,
+  type ChangeContext,
   GATEWAY_POD_LABELS,
   KUBE_APISERVER_POD_LABELS,
   planChange,
@@ -363,13 +364,14 @@ export class KindCluster implements RunningCluster {
         return done(`generic token kubeconfig now ${kubeconfig.secretName} (server ${kubeconfig.server}); pods created from now on mount it`);
       }
       case 'set-namespace-alias':
-        return this.setNamespaceAlias(change, run, done);
+        return this.setNamespaceAlias(change, base, run, done);
     }
   }
 
   /** GRM's part (plans.ts namespaceAliasSteps): the Service's annotation and every control plane's gateway egress policy. */
   private async setNamespaceAlias(
     change: Extract<TopologyChange, { type: 'set-namespace-alias' }>,
+    base: Omit<ChangeContext, 'count'>,
     run: (plan: CommandPlan) => Promise<unknown>,
     done: ChangeRecorder['done'],
   ): Promise<ChangeOutcome> {
@@ -379,16 +381,7 @@ export class KindCluster implements RunningCluster {
       `${this.plan.namespace}/changes`,
       this.neighbours.map((n) => n.plan),
     );
-    await run(
-      planChange(change, {
-        access: this.access,
-        namespace: this.plan.namespace,
-        istioNamespace: this.plan.istioNamespace,
-        webhookReplicas: 2,
-        count: 0,
-        objectFile,
-      }),
-    );
+    await run(planChange(change, { ...base, count: 0, objectFile }));
     const label = internalGatewayPolicyLabel(change.alias ?? this.plan.istioNamespace);
     return done(
       `${INTERNAL_SERVICE_NAME} ${change.alias ? `annotated with namespace alias ${change.alias}` : 'has no namespace alias'}: the gateway egress policies now select ${label}=allowed`,
