@@ -11,14 +11,11 @@ import { GATEWAY_TARGET_PORT } from '../../../webhook/constants.ts';
 import { requireBinary } from '../../binaries/locate.ts';
 import type { KubeManifest } from '../kind/steps.ts';
 import { publishEndpoints } from './endpointSlices.ts';
-import { clustersOfNamespace, gatewayConcurrency, startGatewayEnvoy, type GatewayEnvoy } from './envoy/gatewayEnvoy.ts';
+import { clustersOfNamespace, GATEWAY_ADMIN_PORT, gatewayBaseId, gatewayConcurrency, startGatewayEnvoy, type GatewayEnvoy } from './envoy/gatewayEnvoy.ts';
 import type { Address } from './envoy/endpointFiles.ts';
 import type { EnvoyStats } from './envoy/gatewayStats.ts';
 import type { PodRuntime } from './podRuntime.ts';
 import type { PodNamespace } from './network/podNamespace.ts';
-
-/** Envoy's admin port (Istio's is 15000). */
-const ADMIN_PORT = 15000;
 
 interface GatewayPod {
   index: number;
@@ -57,10 +54,10 @@ export class BinaryGateway {
         objects: this.objects,
         namespace: this.plan.istioNamespace,
         listen: { ip: endpoint.ip, port: GATEWAY_TARGET_PORT },
-        admin: { ip: endpoint.ip, port: ADMIN_PORT },
+        admin: { ip: endpoint.ip, port: GATEWAY_ADMIN_PORT },
         workDir: path.join(this.runtime.network.dir, 'gateway', endpoint.name),
         concurrency: gatewayConcurrency(this.plan),
-        baseId: (process.pid % 10_000) * 16 + index,
+        baseId: gatewayBaseId(index),
         endpoints: Object.fromEntries(this.endpoints),
         prefix: network.enter,
         adminAgent: this.runtime.network.tunnel.httpAgent({ keepAlive: true }),

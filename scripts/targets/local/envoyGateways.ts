@@ -17,7 +17,14 @@ import type { GatewayStats } from '../../core/componentStats.ts';
 import type { Endpoint } from '../../core/endpoint.ts';
 import { endpointNames, seamGatewayStats } from '../binary/binaryNetworkStats.ts';
 import type { Address } from '../binary/envoy/endpointFiles.ts';
-import { clustersOfNamespace, gatewayConcurrency, startGatewayEnvoy, type GatewayEnvoy } from '../binary/envoy/gatewayEnvoy.ts';
+import {
+  clustersOfNamespace,
+  GATEWAY_ADMIN_PORT,
+  gatewayBaseId,
+  gatewayConcurrency,
+  startGatewayEnvoy,
+  type GatewayEnvoy,
+} from '../binary/envoy/gatewayEnvoy.ts';
 import { renderGatewayObjects } from '../binary/envoy/istioObjects.ts';
 import { translateGateway } from '../binary/envoy/translate.ts';
 import type { ManagedProcess } from '../binary/managedProcess.ts';
@@ -29,9 +36,7 @@ import { indexOf } from './shootControlPlane.ts';
 
 /** The temporary directory of a run's Envoys (bootstraps, EDS files, logs): `<tmp>/apiserver-lb-envoy-<pid>-XXXXXX`. */
 export const ENVOY_DIR_PREFIX = 'apiserver-lb-envoy-';
-/** Envoy's admin port on the pod IP (Istio's is 15000 inside the pod). */
-const ADMIN_PORT = 15000;
-/** Envoy base ids of local runs, apart from the binary target's ((pid % 10,000) × 16 + pod index) and the bench's. */
+/** Envoy base ids of local runs, apart from the binary target's (gatewayBaseId without offset) and the bench's. */
 const BASE_ID_OFFSET = 200_000;
 
 export interface EnvoyGatewaysOptions {
@@ -94,10 +99,10 @@ export class EnvoyGateways implements GatewaySet {
       objects: this.objects,
       namespace: this.o.plan.istioNamespace,
       listen: { ip: endpoint.ip, port: endpoint.port },
-      admin: { ip: endpoint.ip, port: ADMIN_PORT },
+      admin: { ip: endpoint.ip, port: GATEWAY_ADMIN_PORT },
       workDir: path.join(this.workDir, endpoint.name),
       concurrency: gatewayConcurrency(this.o.plan),
-      baseId: BASE_ID_OFFSET + (process.pid % 10_000) * 16 + index,
+      baseId: gatewayBaseId(index, BASE_ID_OFFSET),
       endpoints: this.endpointsFor(replicas),
     });
     this.starting.add(starting);

@@ -15,6 +15,17 @@ import { EndpointFiles, type Address } from './endpointFiles.ts';
 import { readGatewayStats, type EnvoyStats } from './gatewayStats.ts';
 import { translateGateway } from './translate.ts';
 
+/** A gateway pod's Envoy admin port on the pod IP (Istio's pilot-agent has it on 127.0.0.1:15000 inside the pod). */
+export const GATEWAY_ADMIN_PORT = 15000;
+
+/**
+ * The --base-id of gateway pod `podIndex` of this process: distinct per pod and per process, (pid % 10,000) × 16 + the
+ * pod index, moved by `offset` for another kind of run on the same machine (the local target's gateway swap).
+ */
+export function gatewayBaseId(podIndex: number, offset = 0): number {
+  return offset + (process.pid % 10_000) * 16 + podIndex;
+}
+
 export interface GatewayEnvoyOptions {
   /** The pod name (`istio-ingressgateway-0`): process name, node id, file names. */
   name: string;
