@@ -16,6 +16,7 @@ import { repositoryAccessProblem } from './repositoryAccess.ts';
 import { timingProblems } from '../eventTiming.ts';
 import { scaleScenarioTime } from '../../../scenarios/timeScale.ts';
 import { networkProblems } from './network/hostTools.ts';
+import { choiceCountProblem } from '../kind/manifests/istio.ts';
 
 /**
  * What the binary target cannot run, one line each (empty: it can). `timeScale`: the one --time-scale chose, whose
@@ -37,10 +38,8 @@ export function binaryCheck(scenario: Scenario, timeScale?: number, inotifyLimit
         `clients[${group.name}]: profile http1-pool has no client-go counterpart in the Go load client (docs/load-client.md); it runs on the local target`,
       );
   }
-  if (scenario.topology.gateway.choiceCount !== 2)
-    problems.push(
-      `topology.gateway.choiceCount ${scenario.topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`,
-    );
+  const choiceCount = choiceCountProblem(scenario.topology.gateway);
+  if (choiceCount) problems.push(choiceCount);
   scenario.events.forEach((event, index) => {
     if (event.type === 'set-namespace-alias') problems.push(`events[${index}] (${eventName(event)}): ${UNSUPPORTED_CHANGES['set-namespace-alias']}`);
   });

@@ -68,6 +68,10 @@ export function inotifyInstanceLimit(file = LIMIT_FILE): number | undefined {
 export function inotifyProblem(scenario: Scenario, limit = inotifyInstanceLimit()): string | undefined {
   const needed = inotifyInstancesNeeded(scenario);
   if (limit === undefined || needed <= limit) return undefined;
-  const raise = 2 ** Math.ceil(Math.log2(needed));
-  return `its real components need about ${needed} inotify instances (5 per kube-apiserver, 3 per control plane per Envoy pod) and fs.inotify.max_user_instances is ${limit}: raise it, e.g. sudo sysctl -w fs.inotify.max_user_instances=${raise} (docs/binary-target.md#inotify)`;
+  return `its real components need about ${needed} inotify instances (5 per kube-apiserver, 3 per control plane per Envoy pod) and fs.inotify.max_user_instances is ${limit}: ${raiseInotifyLimit(needed)}`;
+}
+
+/** What to run for `needed` instances: the limit raised to the next power of two. */
+export function raiseInotifyLimit(needed: number): string {
+  return `raise it, e.g. sudo sysctl -w fs.inotify.max_user_instances=${2 ** Math.ceil(Math.log2(needed))} (docs/binary-target.md#inotify)`;
 }

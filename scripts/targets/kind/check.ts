@@ -11,6 +11,7 @@ import { timingProblems } from '../eventTiming.ts';
 import { REAL_CLUSTER_TIMING } from './clusterTiming.ts';
 import { unknownKubeApiserverFlags } from './kubeApiserverFlags.ts';
 import { kubeApiserverFlags } from './manifests/controlPlane.ts';
+import { choiceCountProblem } from './manifests/istio.ts';
 import type { ResolvedKindOptions } from './options.ts';
 import { kubeMinorOf } from './versions.ts';
 
@@ -31,8 +32,8 @@ export function checkScenarioForKind(scenario: Scenario, o: ResolvedKindOptions)
     problems.push(
       `topology.kubeProxy.mode is ${topology.kubeProxy.mode}, but the cluster's kube-proxy runs in ${o.kubeProxyMode} mode (kind: recreate it with cluster:up --kube-proxy-mode ${topology.kubeProxy.mode})`,
     );
-  if (topology.gateway.choiceCount !== 2)
-    problems.push(`topology.gateway.choiceCount ${topology.gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`);
+  const choiceCount = choiceCountProblem(topology.gateway);
+  if (choiceCount) problems.push(choiceCount);
   scenario.events.forEach((event, index) => {
     const where = `events[${index}] (${eventName(event)})`;
     if (event.type === 'kill-apiserver' && event.downFor > 0)

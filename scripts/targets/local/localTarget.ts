@@ -4,7 +4,7 @@
 // it needs.
 import { locateBinary, missingBinaryMessage } from '../../binaries/locate.ts';
 import type { Scenario } from '../../../scenarios/schema.ts';
-import { gatewayInotifyInstances, inotifyInstanceLimit, INOTIFY_MARGIN } from '../binary/inotifyBudget.ts';
+import { gatewayInotifyInstances, inotifyInstanceLimit, INOTIFY_MARGIN, raiseInotifyLimit } from '../binary/inotifyBudget.ts';
 import type { Target } from '../target.ts';
 import { describeSwaps, type ComponentSwaps } from './componentSwaps.ts';
 import { LocalCluster } from './localCluster.ts';
@@ -40,7 +40,7 @@ export function envoyGatewayCheck(scenario: Scenario, limit = inotifyInstanceLim
   const needed = gatewayInotifyInstances(scenario) + INOTIFY_MARGIN;
   if (routed && limit !== undefined && needed > limit)
     problems.push(
-      `gateway=envoy: its Envoy pods need about ${needed} inotify instances (3 per control plane per pod) and fs.inotify.max_user_instances is ${limit}: raise it, e.g. sudo sysctl -w fs.inotify.max_user_instances=${2 ** Math.ceil(Math.log2(needed))} (docs/binary-target.md#inotify)`,
+      `gateway=envoy: its Envoy pods need about ${needed} inotify instances (3 per control plane per pod) and fs.inotify.max_user_instances is ${limit}: ${raiseInotifyLimit(needed)}`,
     );
   return problems;
 }

@@ -43,6 +43,15 @@ export function gatewayHelmValues(replicas: number, concurrency: number): Record
   };
 }
 
+/**
+ * The refusal of a scenario whose gateway picks among more or fewer than 2 hosts: the kind and binary targets configure
+ * Envoy from a DestinationRule, whose LEAST_REQUEST has no choice_count field (Envoy's default of 2 applies).
+ */
+export function choiceCountProblem(gateway: { choiceCount: number }): string | undefined {
+  if (gateway.choiceCount === 2) return undefined;
+  return `topology.gateway.choiceCount ${gateway.choiceCount}: an Istio DestinationRule cannot set it; Envoy's default of 2 applies`;
+}
+
 export function istiodHelmValues(): Record<string, unknown> {
   // Gateways only: no sidecars are injected into control-plane pods (Gardener's seed does not inject them either).
   return { sidecarInjectorWebhook: { enableNamespacesByDefault: false }, global: { proxy: { autoInject: 'disabled' } } };
