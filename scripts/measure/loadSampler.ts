@@ -14,7 +14,7 @@
 // - apiserver_current_inflight_requests is kube-apiserver's own 1 s watermark (maxinflight.go), so one scrape per
 //   second sees every peak.
 import type { MetricsEndpoint } from '../targets/target.ts';
-import { addCounts, countsDelta, snapshotOf, ZERO_COUNTS, type ReplicaCounts, type ReplicaSnapshot } from './scrape.ts';
+import { addCounts, countsDelta, onePerTurn, snapshotOf, ZERO_COUNTS, type ReplicaCounts, type ReplicaSnapshot } from './scrape.ts';
 import { pollUntilSettled } from '../core/poll.ts';
 
 /** What the sampler reads from a running cluster each bucket. */
@@ -218,10 +218,7 @@ export class LoadSampler {
       this.note(`open connections unknown: ${error.message}`);
       return undefined;
     });
-    // Every replica is read at the same moment; the texts are then parsed one per event-loop turn, so that a seed of
-    // many control planes (24 replicas' /metrics, a few ms of parsing each) does not hold this thread, which also runs
-    // the seed kube-apiserver and the timeline, for the sum of them (the self-check's runner line measured 55-117 ms
-    // event-loop p99 with 8 control planes when they were parsed back to back).
+    // Every replica is read at the same moment, then parsed one per event-loop turn (scrape.ts onePerTurn).
     const texts = await Promise.all(
       this.source
         .replicaMetrics()
@@ -233,22 +230,17 @@ export class LoadSampler {
           }
         }),
     );
-    const outcomes: ScrapeOutcome[] = [];
-    for (const read of texts) {
+    const outcomes = await onePerTurn(texts, (read): ScrapeOutcome => {
       const { endpoint } = read;
       const who = { replica: endpoint.replica, ...(endpoint.controlPlane ? { controlPlane: endpoint.controlPlane } : {}) };
-      if ('error' in read) {
-        outcomes.push({ ...who, error: read.error });
-        continue;
-      }
-      if (texts.length > 1) await new Promise<void>((resolve) => setImmediate(resolve));
+      if ('error' in read) return { ...who, error: read.error };
       try {
         if (endpoint.excludeExempt) this.excludeExempt = true;
-        outcomes.push({ ...who, snapshot: snapshotOf(endpoint.replica, read.text, { excludeExempt: endpoint.excludeExempt }) });
+        return { ...who, snapshot: snapshotOf(endpoint.replica, read.text, { excludeExempt: endpoint.excludeExempt }) };
       } catch (error) {
-        outcomes.push({ ...who, error: (error as Error).message });
+        return { ...who, error: (error as Error).message };
       }
-    }
+    });
     return { outcomes, connections };
   }
 
