@@ -86,6 +86,10 @@ const COMMANDS: Record<string, { entry: string; cases: Case[] }> = {
         ['up', '--workers', '99'],
         /^npm run cluster:up\|cluster:down up: error: option '--workers <n>' argument '99' is invalid\. must be an integer from 0 to 10$/,
       ],
+      [
+        ['up', '--max-pods', '251'],
+        /^npm run cluster:up\|cluster:down up: error: option '--max-pods <n>' argument '251' is invalid\. must be an integer from 10 to 250 \(kind gives each node a \/24 of pod addresses\)$/,
+      ],
       [['up', '--kube-proxy-mode', 'nft'], /Allowed choices are iptables, ipvs\.$/],
       [['up', '--bogus'], /unknown option '--bogus'; options: --name, --workers, /],
     ],

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenarioFile } from '../../../scenarios/loader.ts';
 import { Scenario } from '../../../scenarios/schema.ts';
 import { readClusterRecord } from '../../../scripts/targets/kind/clusterRecord.ts';
 import { kindClusterCommand } from '../../../scripts/targets/kind/clusterCommand.ts';
@@ -83,6 +84,29 @@ describe('cluster:up records what it configured, and kind runs deploy it', () =>
       "topology.kubeProxy.mode is iptables, but the cluster's kube-proxy runs in ipvs mode (kind: recreate it with cluster:up --kube-proxy-mode iptables)",
     ]);
     expect(target.check(Scenario.parse({ ...base, topology: { kubeProxy: { mode: 'ipvs' } } }))).toEqual([]);
+  });
+
+  it("--max-pods sets every node's kubelet maxPods, is recorded with the workers, and the dry run sizes the cluster by it", async () => {
+    const { exitCode } = await command(['up', '--name', 'big', '--workers', '5', '--max-pods', '250']);
+    expect(exitCode).toBeUndefined();
+    const config = fs.readFileSync(path.join(tmp, '.kind', 'big', 'up', 'cluster-big', 'kind-config.yaml'), 'utf8');
+    expect(config).toContain('kind: KubeletConfiguration');
+    expect(config).toContain('maxPods: 250');
+    const record = readClusterRecord('big', tmp)!;
+    expect([record.workers, record.maxPods]).toEqual([5, 250]);
+    const seedScale = loadScenarioFile('seed-scale').scenario;
+    const dry = await dryRunKindScenario({
+      scenario: seedScale,
+      modes: ['l7'],
+      randomSeed: 1,
+      out: path.join(tmp, 'big-dry'),
+      options: { clusterName: 'big', clusterRecord: record },
+    });
+    expect(dry.text).toContain("a kind cluster of 5 worker(s) at 250 pods a node (this cluster's record) holds about 1236: enough");
+    const small = await dryRunKindScenario({ scenario: seedScale, modes: ['l7'], randomSeed: 1, out: path.join(tmp, 'small-dry') });
+    expect(small.text).toContain(
+      "2 worker(s) at 110 pods a node (cluster:up's default) holds about 212: not enough: create it with npm run cluster:up -- --workers 5 --max-pods 250",
+    );
   });
 
   it('a failed cluster:up records nothing; a broken record is named', async () => {
