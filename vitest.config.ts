@@ -4,7 +4,9 @@ import { defineConfig } from 'vitest/config';
 // time. The files whose assertions are measurements of balance and timing (a heavy client's one connection, how fast
 // a new replica takes its share) run afterwards, one at a time, so that no other test file competes with them for
 // the CPU: on 2 cores that competition alone can push a hot client past 100 concurrent streams and make client-go
-// open a second connection. Performance targets live in `npm run bench`, never here.
+// open a second connection. The short calibration (sim against real components) is one of them: alongside another
+// file, the real heavy client once opened such a second connection and put 9 % of its load on a second replica.
+// Performance targets live in `npm run bench`, never here.
 // The JSON report feeds the plain "N passed, N failed" line that .ci/run prints.
 // simStop runs `npm run sim`, which pins the replayable address block 127.100.0.0/16: alone, so that no other test's
 // cluster prefers that block while the simulator's listeners are still closing.
@@ -14,6 +16,7 @@ const MEASURED = [
   'test/e2e/timeline.test.ts',
   'test/e2e/theory.test.ts',
   'test/e2e/simStop.test.ts',
+  'test/calibrate/calibration.test.ts',
 ];
 
 export default defineConfig({
