@@ -28,7 +28,7 @@ import {
 import { renderGatewayObjects } from '../binary/envoy/istioObjects.ts';
 import { translateGateway } from '../binary/envoy/translate.ts';
 import type { ManagedProcess } from '../binary/managedProcess.ts';
-import { ProcessCpuMeter } from '../binary/processCpu.ts';
+import { ProcessCpuMeter, runCpuMs } from '../binary/processCpu.ts';
 import type { KubeManifest } from '../kind/steps.ts';
 import type { ComponentHealth } from '../target.ts';
 import type { GatewaySet } from './gatewaySet.ts';
@@ -147,9 +147,14 @@ export class EnvoyGateways implements GatewaySet {
     return this.cpu.health();
   }
 
-  /** The Envoy processes running now (for the machine's CPU line: this run's part). */
+  /** The Envoy processes running now. */
   processes(): ManagedProcess[] {
     return [...this.envoys.values()].map((p) => p.envoy.envoy.process);
+  }
+
+  /** This process and its Envoy children (/proc, as the binary target counts its processes). */
+  runCpuMicros(): number {
+    return runCpuMs(() => this.processes()) * 1000;
   }
 
   async close(): Promise<void> {

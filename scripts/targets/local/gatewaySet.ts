@@ -19,5 +19,10 @@ export interface GatewaySet {
   stats(): Promise<GatewayStats[]>;
   /** Real processes' CPU over the window (empty for worker threads: the component host reports those). */
   health(reset: boolean): Promise<ComponentHealth[]>;
+  /**
+   * The CPU this run used so far, µs: this process (every simulator thread) and the processes running the pods, if
+   * any. The machine's CPU line counts the rest as other programs' (scripts/measure/machineCpu.ts).
+   */
+  runCpuMicros(): number;
   close(): Promise<void>;
 }

@@ -39,8 +39,6 @@ import { EnvoyGateways } from './envoyGateways.ts';
 import type { GatewaySet } from './gatewaySet.ts';
 import { SimulatedGateways } from './simulatedGateways.ts';
 import { locateBinary, missingBinaryMessage } from '../../binaries/locate.ts';
-import { runCpuMs } from '../binary/processCpu.ts';
-import { ownProcessMicros } from '../../measure/machineCpu.ts';
 import type { TargetStartOptions } from '../target.ts';
 import { SeedCluster } from './seedCluster.ts';
 import type { ClientPodSpec, PrepareResult, RunOptions } from '../../core/clientPod.ts';
@@ -99,8 +97,7 @@ export class LocalCluster implements RunningCluster {
     private readonly endpoints: EndpointsController,
     private readonly gateways: GatewaySet,
   ) {
-    const envoys = gateways instanceof EnvoyGateways ? gateways : undefined;
-    this.machine = MachineCpuMeter.open('/proc/stat', envoys ? () => runCpuMs(() => envoys.processes()) * 1000 : ownProcessMicros);
+    this.machine = MachineCpuMeter.open('/proc/stat', () => gateways.runCpuMicros());
   }
 
   static async start(requested: ClusterPlan, options: LocalClusterOptions = {}): Promise<LocalCluster> {

@@ -3,6 +3,7 @@
 import gatewayPod, { type GatewayPodConfig } from '../../../sim/gateway/gatewayPod.ts';
 import type { HandleOf } from '../../../sim/runtime/component.ts';
 import type { Endpoint } from '../../core/endpoint.ts';
+import { ownProcessMicros } from '../../measure/machineCpu.ts';
 import type { GatewayStats } from '../../core/componentStats.ts';
 import type { ComponentHealth } from '../target.ts';
 import type { ComponentHost } from './componentHost.ts';
@@ -58,6 +59,11 @@ export class SimulatedGateways implements GatewaySet {
 
   async health(): Promise<ComponentHealth[]> {
     return [];
+  }
+
+  /** Worker threads of this process: its own CPU is all of it. */
+  runCpuMicros(): number {
+    return ownProcessMicros();
   }
 
   async close(): Promise<void> {}

@@ -2,7 +2,8 @@
 // ready at once): close() removes the webhook registration before anything else (with failurePolicy Fail on shoot
 // namespaces, a registration left behind refuses every pod created there), goes on past a failing step, and tells
 // Ctrl-C how long it needs; while start() runs, Ctrl-C has a clean-up that does the same; a start that fails removes
-// the registration it may have applied.
+// the registration it may have applied. set-namespace-alias annotates the internal gateway Service and then rewrites
+// every control plane's gateway egress policy (the neighbour's too) for the alias label, as GRM's controller would.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,5 +83,41 @@ describe('KindCluster start and close', () => {
     );
     await expect(KindCluster.start(plan, options, runner)).rejects.toThrow(/step \d+ \(create the clients' namespace/);
     expect(runner.calls.at(-1)).toBe(`kubectl --context kind-apiserver-lb ${REGISTRATION_REMOVAL}`);
+  });
+});
+
+describe('KindCluster apply: set-namespace-alias', () => {
+  it("annotates the internal gateway Service, then rewrites every control plane's gateway egress policy for the alias label", async () => {
+    const runner = fakeCluster();
+    const cluster = await KindCluster.start(plan, options, runner);
+    try {
+      const before = runner.calls.length;
+      const outcome = await cluster.apply({ type: 'set-namespace-alias', alias: 'all-istio-ingresses' });
+      const calls = runner.calls.slice(before).map((c) => c.replace('kubectl --context kind-apiserver-lb ', ''));
+      const annotate = calls.findIndex((c) => c.startsWith('annotate service istio-ingressgateway-internal'));
+      const applied = calls.findIndex((c) => c.includes('gateway-egress-policies-all-istio-ingresses.yaml'));
+      expect(calls[annotate]).toBe(
+        `annotate service istio-ingressgateway-internal -n ${plan.istioNamespace} networking.resources.gardener.cloud/pod-label-selector-namespace-alias=all-istio-ingresses --overwrite`,
+      );
+      // GRM reacts to the annotation: the policies follow it.
+      expect(applied).toBeGreaterThan(annotate);
+      const file = calls[applied]!.split(' ').find((a) => a.endsWith('.yaml'))!;
+      const policies = fs
+        .readFileSync(path.isAbsolute(file) ? file : path.join(workDir, file), 'utf8')
+        .split(/^---$/m)
+        .filter((d) => d.includes('NetworkPolicy'));
+      // The control plane's and the neighbour's policy, each selecting the alias label instead of the namespace's.
+      expect(policies).toHaveLength(2);
+      for (const [i, namespace] of ['shoot--local--hot', 'shoot--local--n'].entries()) {
+        expect(policies[i]).toContain(`namespace: ${namespace}`);
+        expect(policies[i]).toContain('networking.resources.gardener.cloud/to-all-istio-ingresses-istio-ingressgateway-internal-tcp-9443: allowed');
+        expect(policies[i]).not.toContain(`gardener.cloud/to-${plan.istioNamespace}-istio-ingressgateway-internal`);
+      }
+      expect(outcome.detail).toMatch(
+        /annotated with namespace alias all-istio-ingresses: the gateway egress policies now select networking\.resources\.gardener\.cloud\/to-all-istio-ingresses-/,
+      );
+    } finally {
+      await cluster.close();
+    }
   });
 });
