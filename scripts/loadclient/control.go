@@ -139,6 +139,11 @@ func (c *controlServer) run(w http.ResponseWriter, query map[string][]string) {
 }
 
 func (c *controlServer) set(w http.ResponseWriter, query map[string][]string) {
+	if c.pod.spec.Profile == profileHTTP1Pool {
+		// As the simulator's pod (autocannon fixes its rate when it starts); scenarios/events.ts refuses it up front.
+		send(w, 409, map[string]any{"error": "the http1-pool profile cannot change its rate or QPS while it runs"})
+		return
+	}
 	change := map[string]any{}
 	var rate, qps *float64
 	var burst *int

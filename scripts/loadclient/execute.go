@@ -20,13 +20,18 @@ import (
 )
 
 func (p *Pod) request(call restCall) *rest.Request {
+	return buildRequest(p.clients.rest, call, p.spec.MaxRetries)
+}
+
+// buildRequest makes the call a rest.Request of client (the pod's, or one connection's of an http1-pool, pool.go).
+func buildRequest(client rest.Interface, call restCall, maxRetries int) *rest.Request {
 	var r *rest.Request
 	if call.method == "PATCH" {
-		r = p.clients.rest.Patch(types.MergePatchType)
+		r = client.Patch(types.MergePatchType)
 	} else {
-		r = p.clients.rest.Verb(call.method)
+		r = client.Verb(call.method)
 	}
-	r = r.AbsPath(call.path).MaxRetries(p.spec.MaxRetries)
+	r = r.AbsPath(call.path).MaxRetries(maxRetries)
 	for _, param := range call.params {
 		r = r.Param(param[0], param[1])
 	}
@@ -37,8 +42,13 @@ func (p *Pod) request(call restCall) *rest.Request {
 }
 
 func (p *Pod) execute(ctx context.Context, call restCall, intended time.Time, acc *accounting) {
+	executeRequest(ctx, p.request(call), intended, acc)
+}
+
+// executeRequest sends r and counts how it ended; latency runs from intended.
+func executeRequest(ctx context.Context, r *rest.Request, intended time.Time, acc *accounting) {
 	trace := &requestTrace{acc: acc}
-	result := p.request(call).Do(withTrace(ctx, trace))
+	result := r.Do(withTrace(ctx, trace))
 	now := time.Now()
 	var status int
 	result.StatusCode(&status)

@@ -21,8 +21,8 @@ import (
 )
 
 type seenRequest struct {
-	method, path, query, remote, userAgent, authorization string
-	at                                                    time.Time
+	method, path, query, remote, userAgent, authorization, proto string
+	at                                                           time.Time
 }
 
 type fakeAPIServer struct {
@@ -55,7 +55,7 @@ func (f *fakeAPIServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.inFlight.Add(1)
 	defer f.inFlight.Add(-1)
 	f.mu.Lock()
-	f.seen = append(f.seen, seenRequest{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, remote: r.RemoteAddr, userAgent: r.UserAgent(), authorization: r.Header.Get("Authorization"), at: time.Now()})
+	f.seen = append(f.seen, seenRequest{method: r.Method, path: r.URL.Path, query: r.URL.RawQuery, remote: r.RemoteAddr, userAgent: r.UserAgent(), authorization: r.Header.Get("Authorization"), proto: r.Proto, at: time.Now()})
 	f.mu.Unlock()
 	w.Header().Set("Audit-Id", fmt.Sprintf("audit-%d", time.Now().UnixNano()))
 	w.Header().Set("Content-Type", "application/json")

@@ -55,7 +55,8 @@ func TestSpecValidation(t *testing.T) {
 	cases := map[string]struct{ from, to, want string }{
 		"missing key":     {`"maxRetries":10,`, ``, `spec has no "maxRetries"`},
 		"unknown field":   {`"group":"g"`, `"group":"g","colour":"red"`, `unknown field "colour"`},
-		"http1-pool":      {`"profile":"client-go"`, `"profile":"http1-pool"`, "profile http1-pool"},
+		"http1-pool":      {`"profile":"client-go"`, `"profile":"http1-pool"`, "profile http1-pool needs http1.connections"},
+		"profile":         {`"profile":"client-go"`, `"profile":"autocannon"`, "profile must be client-go or http1-pool"},
 		"verb":            {`"verb":"get"`, `"verb":"watch"`, `mix[0].verb must be one of`},
 		"resource":        {`"resource":"configmaps"`, `"resource":"nodes"`, `mix[0].resource must be one of`},
 		"objects":         {`"objects":1`, `"objects":0`, `mix[0].objects must be >= 1`},

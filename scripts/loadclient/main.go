@@ -1,6 +1,7 @@
 // loadclient: the client-go load client of the real targets (docs/load-client.md). It runs the simulator's client-go
 // profile for real: k8s.io/client-go's rest.Config, transport, rate limiter and retries, driven by the same
-// LoadClientSpec and reporting the same ClientRunResult as the simulator's client pods.
+// LoadClientSpec and reporting the same ClientRunResult as the simulator's client pods; and its http1-pool profile
+// (autocannon's pool of HTTP/1.1 keep-alive connections) on client-go's REST client over HTTP/1.1 (pool.go).
 //
 //	loadclient [serve] [--listen addr] [--kubeconfig-dir dir]   pod mode: the control port (the kind target's image)
 //	loadclient run --spec f --kubeconfig f --duration d --max-requests n [...]   one-shot mode

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/client-go/transport"
+	"k8s.io/client-go/util/flowcontrol"
 )
 
 // loadKubeconfig reads a kubeconfig file into a rest.Config; tokenFile is used when it names no credentials.
@@ -79,14 +80,34 @@ type podClients struct {
 	rest    rest.Interface
 	dialer  *countingDialer
 	limiter *podRateLimiter
+	// base and spec build the http1-pool's connections at Run (pool.go); set on the pod's own clients only.
+	base *rest.Config
+	spec *LoadClientSpec
 }
 
 func newPodClients(base *rest.Config, spec *LoadClientSpec) (*podClients, error) {
+	limiter := newPodRateLimiter(spec.QPS, spec.Burst)
+	c, err := newClients(base, spec, limiter)
+	if err != nil {
+		return nil, err
+	}
+	c.base, c.spec, c.limiter = base, spec, limiter
+	return c, nil
+}
+
+// newClients builds the clientset on top of base with its own dialer (hence its own transport, dialer.go) and the
+// given rate limiter. The http1-pool profile's clients speak HTTP/1.1 only: rest.Config's TLSClientConfig.NextProtos
+// ["http/1.1"] ("To use only http/1.1, set to ["http/1.1"]", client-go rest/config.go), with which apimachinery's
+// SetTransportDefaults does not configure HTTP/2 (util/net/http.go allowsHTTP2), as DISABLE_HTTP2 would not.
+func newClients(base *rest.Config, spec *LoadClientSpec, limiter flowcontrol.RateLimiter) (*podClients, error) {
 	config := rest.CopyConfig(base)
-	c := &podClients{dialer: newCountingDialer(), limiter: newPodRateLimiter(spec.QPS, spec.Burst)}
+	c := &podClients{dialer: newCountingDialer()}
 	config.Dial = c.dialer.DialContext
 	config.WrapTransport = transport.Wrappers(observe, config.WrapTransport)
-	config.RateLimiter = c.limiter
+	config.RateLimiter = limiter
+	if spec.Profile == profileHTTP1Pool {
+		config.TLSClientConfig.NextProtos = []string{"http/1.1"}
+	}
 	// As a controller does: kubernetes.NewForConfig fills in the default User-Agent and builds one http.Client that
 	// every group client shares.
 	clientset, err := kubernetes.NewForConfig(config)

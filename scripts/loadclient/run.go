@@ -12,6 +12,9 @@ import (
 
 // Run drives one load phase and returns its result.
 func (p *Pod) Run(options RunOptions) (*ClientRunResult, error) {
+	if p.spec.Profile == profileHTTP1Pool {
+		return p.runPool(options)
+	}
 	acc := newAccounting(options.Epoch)
 	refusedAtStart := p.tap.refusedRetries.Load()
 	drainCtx, cancelInFlight := context.WithCancel(context.Background())

@@ -33,7 +33,13 @@ type WatchEntry struct {
 	Resource string `json:"resource"`
 }
 
-// HTTP1Settings belongs to the simulator's http1-pool profile, which this program does not run.
+// The two client profiles (scenarios/schema.ts ClientGroup.profile).
+const (
+	profileClientGo  = "client-go"
+	profileHTTP1Pool = "http1-pool"
+)
+
+// HTTP1Settings are the http1-pool profile's (pool.go): the pool's size and how often a connection is replaced.
 type HTTP1Settings struct {
 	Connections   int  `json:"connections"`
 	ReconnectRate *int `json:"reconnectRate,omitempty"`
@@ -88,10 +94,14 @@ func (s *LoadClientSpec) validate() error {
 	switch {
 	case s.Group == "":
 		return fmt.Errorf("group must not be empty")
-	case s.Profile == "http1-pool":
-		return fmt.Errorf("profile http1-pool (the simulator's autocannon pool) is not implemented here: this program is client-go's HTTP/2 profile (docs/load-client.md#limits)")
-	case s.Profile != "client-go":
-		return fmt.Errorf("profile must be client-go, got %q", s.Profile)
+	case s.Profile != profileClientGo && s.Profile != profileHTTP1Pool:
+		return fmt.Errorf("profile must be client-go or http1-pool, got %q", s.Profile)
+	case s.Profile == profileHTTP1Pool && s.HTTP1 == nil:
+		return fmt.Errorf("profile http1-pool needs http1.connections")
+	case s.HTTP1 != nil && (s.HTTP1.Connections < 1 || s.HTTP1.Connections > 1000):
+		return fmt.Errorf("http1.connections must be in [1, 1000], got %d", s.HTTP1.Connections)
+	case s.HTTP1 != nil && s.HTTP1.ReconnectRate != nil && *s.HTTP1.ReconnectRate < 1:
+		return fmt.Errorf("http1.reconnectRate must be >= 1, got %d", *s.HTTP1.ReconnectRate)
 	case s.QPS < 0 || math.IsNaN(s.QPS) || s.QPS > math.MaxFloat32:
 		return fmt.Errorf("qps must be >= 0 (0: client-go's default), got %v", s.QPS)
 	case s.Burst < 0:

@@ -32,12 +32,6 @@ export function binaryCheck(scenario: Scenario, timeScale?: number, inotifyLimit
     problems.push(
       `its timeline cannot be kept on this machine's real components even at time scale ${MAX_BINARY_TIME_SCALE}: ${timingProblems(scaleScenarioTime(scenario, MAX_BINARY_TIME_SCALE), MAX_BINARY_TIME_SCALE, BINARY_TIMING)[0]}`,
     );
-  for (const group of scenario.clients) {
-    if (group.profile === 'http1-pool')
-      problems.push(
-        `clients[${group.name}]: profile http1-pool has no client-go counterpart in the Go load client (docs/load-client.md); it runs on the local target`,
-      );
-  }
   const choiceCount = choiceCountProblem(scenario.topology.gateway);
   if (choiceCount) problems.push(choiceCount);
   scenario.events.forEach((event, index) => {
