@@ -1,8 +1,9 @@
 // The null model of a calibration (docs/fidelity.md#expected-error): how much two runs of the SAME balancing
 // mechanism may differ by chance alone, by Monte Carlo over the random choices the real components make unseeded.
 //
-// - per-connection (direct, passthrough, goaway): each client pod holds one HTTP/2 connection (client-go's one
-//   connection per host, docs/client-go.md), placed on a uniformly random ready replica (kube-proxy iptables mode:
+// - per-connection (direct, passthrough, goaway): each client connection is placed on a uniformly random ready replica
+//   (a client-go pod holds one HTTP/2 connection, client-go's one connection per host, docs/client-go.md; an
+//   http1-pool pod holds its pool, docs/load-client.md#the-http1-pool-profile) (kube-proxy iptables mode:
 //   `-m statistic --mode random --probability 1/n` per rule, docs/kube-proxy.md#iptables-mode; docs/theory.md table
 //   (a)). With goaway-chance p every request ends its connection with probability p (kube-apiserver
 //   `WithProbabilisticGoaway`, docs/theory.md#goaway-reconnect-time), and the reconnect is a new draw. A connection
@@ -13,7 +14,7 @@
 //   per-request shares.
 //
 // The model is conditioned on what a run actually saw: its requests per 1 s bucket, the replicas up in each bucket
-// (readiness, restarts) and each pod's share of the traffic; per-pod counts per bucket are Poisson (open-loop
+// (readiness, restarts) and each connection's share of the traffic; per-connection counts per bucket are Poisson (open-loop
 // Poisson arrivals, scenarios/schema.ts `arrival`). It returns the metrics the results report, computed the same
 // way (scripts/runner/convergence.ts, scripts/measure/fairness.ts), one value per trial.
 import { Rng } from '../core/random.ts';
@@ -30,8 +31,11 @@ export interface ModelInput {
   up: boolean[][];
   /** Requests counted per bucket (all replicas). */
   bucketTotals: number[];
-  /** Each client pod's share of all requests (sums to 1). */
-  podShares: number[];
+  /**
+   * Each client connection's share of all requests (sums to 1): one connection per client-go pod; an http1-pool pod's
+   * share split evenly over its pool (autocannon splits the rate per connection).
+   */
+  connectionShares: number[];
 }
 
 /** One trial's figures, as the results compute them. */
@@ -90,22 +94,22 @@ function perRequestTrial(input: ModelInput, rng: Rng): number[][] {
 
 function perConnectionTrial(input: ModelInput, rng: Rng): number[][] {
   const counts = input.up.map((row) => row.map(() => 0));
-  const placed: (number | undefined)[] = input.podShares.map(() => undefined);
+  const placed: (number | undefined)[] = input.connectionShares.map(() => undefined);
   const draw = (b: number) => {
     const ready = upIn(input.up, b);
     return ready.length > 0 ? ready[rng.int(ready.length)] : undefined;
   };
   input.bucketTotals.forEach((total, b) => {
-    input.podShares.forEach((share, pod) => {
+    input.connectionShares.forEach((share, connection) => {
       let n = poisson(rng, total * share);
       if (n === 0) return;
-      if (placed[pod] === undefined || !input.up[placed[pod]!]![b]) placed[pod] = draw(b);
-      while (n > 0 && placed[pod] !== undefined) {
+      if (placed[connection] === undefined || !input.up[placed[connection]!]![b]) placed[connection] = draw(b);
+      while (n > 0 && placed[connection] !== undefined) {
         const untilGoaway = input.reconnectChance > 0 ? geometric(rng, input.reconnectChance) : Infinity;
         const served = Math.min(n, untilGoaway);
-        counts[placed[pod]!]![b]! += served;
+        counts[placed[connection]!]![b]! += served;
         n -= served;
-        if (served === untilGoaway) placed[pod] = draw(b);
+        if (served === untilGoaway) placed[connection] = draw(b);
       }
     });
   });

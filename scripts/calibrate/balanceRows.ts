@@ -1,9 +1,9 @@
 // The balance rows of a calibration (docs/fidelity.md#expected-error): per-replica shares (largest first, since the
 // real kube-proxy's choices are unseeded and replica names carry no meaning across runs), max/mean, min/mean and
 // per-second max/mean. Each target's run is replayed through the null model (./assignmentModel.ts) with its own
-// traffic per second, replicas up and client pods' shares; the expected error is the LEVEL quantile of the
+// traffic per second, replicas up and client connections' shares; the expected error is the LEVEL quantile of the
 // difference between a trial of one and a trial of the other.
-import type { Scenario } from '../../scenarios/schema.ts';
+import type { ClientGroup, Scenario } from '../../scenarios/schema.ts';
 import { naturalCompare } from '../report/html.ts';
 import type { ModeResult } from '../runner/results.ts';
 import { differenceQuantile, sampleModel, type BalancingPolicy, type ModelInput, type ModelSample } from './assignmentModel.ts';
@@ -22,16 +22,29 @@ export function modelInputOf(scenario: Scenario, result: ModeResult): ModelInput
   const series = names.map((n) => result.timeline.replicas[n]!);
   const buckets = Math.max(0, ...series.map((s) => s.requests.length));
   const bucketTotals = Array.from({ length: buckets }, (_, b) => series.reduce((sum, s) => sum + (s.requests[b] ?? 0), 0));
-  const pods: number[] = [];
-  for (const group of result.clients) for (let i = 0; i < group.pods; i++) pods.push(group.pods > 0 ? group.attempts / group.pods : 0);
-  const all = pods.reduce((a, b) => a + b, 0);
+  const connections: number[] = [];
+  for (const group of result.clients) {
+    const perPod = connectionsPerPod(scenario.clients.find((g) => g.name === group.group));
+    for (let i = 0; i < group.pods * perPod; i++) connections.push(group.attempts / group.pods / perPod);
+  }
+  const all = connections.reduce((a, b) => a + b, 0);
   return {
     policy: policyOf(result.mode),
     reconnectChance: result.mode === 'goaway' ? scenario.topology.controlPlane.goawayChance : 0,
     up: series.map((s) => Array.from({ length: buckets }, (_, b) => s.up[b] === true)),
     bucketTotals,
-    podShares: all > 0 ? pods.map((p) => p / all) : pods,
+    connectionShares: all > 0 ? connections.map((c) => c / all) : connections,
   };
+}
+
+/**
+ * The connections a pod of the group balances over: client-go's one HTTP/2 connection, or an http1-pool's pool, which
+ * shrinks to the offered rate min(rate, qps) when that is smaller (autocannon lib/run.js; the Go load client's
+ * poolShares, docs/load-client.md#the-http1-pool-profile).
+ */
+export function connectionsPerPod(group: ClientGroup | undefined): number {
+  if (!group || group.profile !== 'http1-pool') return 1;
+  return Math.max(1, Math.min(group.http1.connections, Math.ceil(Math.min(group.rate, group.qps))));
 }
 
 function basisOf(mode: string): string {

@@ -1,10 +1,13 @@
 // The calibration's null model against the numbers docs/theory.md derives independently: the exact expectation of
 // random assignment (table (a), enumerated by expectedRandomAssignment), per-request balls into bins (table (c)), the
-// goaway reshuffle, and the quantile of the difference of two independent draws.
+// goaway reshuffle, the quantile of the difference of two independent draws, and an http1-pool's connections.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../scripts/core/random.ts';
 import { binomial, differenceQuantile, poisson, sampleModel, type ModelInput } from '../../scripts/calibrate/assignmentModel.ts';
 import { expectedRandomAssignment } from '../../scripts/measure/fairness.ts';
+import { connectionsPerPod, modelInputOf } from '../../scripts/calibrate/balanceRows.ts';
+import type { ModeResult } from '../../scripts/runner/results.ts';
+import { Scenario } from '../../scenarios/schema.ts';
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => {
@@ -18,7 +21,7 @@ function equalPods(k: number, m: number, perBucket: number, buckets = 1): ModelI
     reconnectChance: 0,
     up: Array.from({ length: m }, () => Array.from({ length: buckets }, () => true)),
     bucketTotals: Array.from({ length: buckets }, () => perBucket),
-    podShares: Array.from({ length: k }, () => 1 / k),
+    connectionShares: Array.from({ length: k }, () => 1 / k),
   };
 }
 
@@ -52,7 +55,7 @@ describe('per-connection random assignment (kube-proxy iptables)', () => {
 
 describe('per-request random choice', () => {
   it('300 requests on 3 replicas: E[max/mean] 1.085 (docs/theory.md table (c))', () => {
-    const input: ModelInput = { policy: 'per-request', reconnectChance: 0, up: [[true], [true], [true]], bucketTotals: [300], podShares: [1] };
+    const input: ModelInput = { policy: 'per-request', reconnectChance: 0, up: [[true], [true], [true]], bucketTotals: [300], connectionShares: [1] };
     const samples = sampleModel(input, 4000, 3).map((s) => s.maxOverMean);
     expect(mean(samples)).toBeGreaterThan(1.075);
     expect(mean(samples)).toBeLessThan(1.095);
@@ -67,7 +70,7 @@ describe('per-request random choice', () => {
         [true, false],
       ],
       bucketTotals: [100, 100],
-      podShares: [1],
+      connectionShares: [1],
     };
     const shares = sampleModel(input, 200, 4).map((s) => s.sortedShares[0]!);
     expect(Math.min(...shares)).toBeGreaterThanOrEqual(0.5);
@@ -94,5 +97,39 @@ describe('sampling helpers', () => {
     const a = Array.from({ length: 200000 }, normal);
     const b = Array.from({ length: 200000 }, normal);
     expect(Math.abs(differenceQuantile(a, b, 0.999) - 3.29 * Math.SQRT2)).toBeLessThan(0.15);
+  });
+});
+
+describe('the connections a run balances over', () => {
+  const scenario = Scenario.parse({
+    name: 'pool',
+    clients: [
+      { name: 'pool', count: 1, profile: 'http1-pool', rate: 400, qps: 600, http1: { connections: 25 } },
+      { name: 'ctl', count: 2, rate: 1 },
+    ],
+  });
+
+  it('an http1-pool pod balances over its pool (shrunk to the rate, as autocannon does); a client-go pod over one connection', () => {
+    expect(connectionsPerPod(scenario.clients[0])).toBe(25);
+    expect(connectionsPerPod({ ...scenario.clients[0]!, rate: 10 })).toBe(10);
+    expect(connectionsPerPod({ ...scenario.clients[0]!, qps: 2.5 })).toBe(3);
+    expect(connectionsPerPod(scenario.clients[1])).toBe(1);
+  });
+
+  it("a pool of 25 on 3 replicas: E[max/mean] is docs/theory.md's random assignment of 25 connections", () => {
+    const replica = { requests: [1e6], up: [true] };
+    const result = {
+      mode: 'direct',
+      timeline: { replicas: { 'kube-apiserver-0': replica, 'kube-apiserver-1': replica, 'kube-apiserver-2': replica } },
+      clients: [
+        { group: 'pool', pods: 1, attempts: 3e6 },
+        { group: 'ctl', pods: 2, attempts: 0 },
+      ],
+    } as unknown as ModeResult;
+    const input = modelInputOf(scenario, result);
+    expect(input.connectionShares.filter((s) => s > 0)).toHaveLength(25);
+    const samples = sampleModel(input, 4000, 25).map((s) => s.maxOverMean);
+    const exact = expectedRandomAssignment(3, 25).maxOverMean;
+    expect(Math.abs(mean(samples) - exact)).toBeLessThan((4 * sd(samples)) / Math.sqrt(samples.length) + 0.005);
   });
 });
