@@ -6,6 +6,7 @@
 // autocannon does not verify the server certificate (it sets rejectUnauthorized: false), cannot apply client-go's
 // token bucket (the offered rate is capped at the pod's QPS instead), and measures latency from the actual send
 // (its own coordinated-omission correction applies to its internal histogram, not to the per-response values).
+import type { EventEmitter } from 'node:events';
 import autocannon from 'autocannon';
 import { PodAccounting } from './accounting.ts';
 import { CLIENT_GO_USER_AGENT, type PodEnvironment } from './clientGoPod.ts';
@@ -23,7 +24,25 @@ interface AutocannonResult {
   totalRequests: number;
   errors: number;
   timeouts: number;
-  resets: number;
+}
+
+/**
+ * Counts every TCP connection one autocannon client makes. autocannon 9 has no event for it: a client connects in
+ * `_connect()` when it starts, after every `reconnectRate`-th request (`_resetConnection`), and again whenever its
+ * connection ends or fails (lib/httpClient.js), so the count wraps that method and counts the new socket's 'connect'
+ * (a client that reached its last request reconnects and is destroyed at once: that socket never connects and is not
+ * counted). `setupClient` (a documented option) hands over each client before its first connect. Counting the pool's
+ * size instead missed every reconnect.
+ */
+function countConnects(client: unknown, count: () => void): void {
+  const c = client as { _connect: () => void; conn?: EventEmitter };
+  if (typeof c._connect !== 'function')
+    throw new Error('autocannon client without _connect(): the connection count needs updating for this autocannon version');
+  const connect = c._connect;
+  c._connect = function (this: typeof c) {
+    connect.call(this);
+    this.conn?.once('connect', count);
+  };
 }
 
 export class Http1PoolPod {
@@ -99,8 +118,10 @@ export class Http1PoolPod {
     const delay = epoch - performance.now();
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (this.stopped) return acc.result(this.pod);
+    let opened = 0;
     const instance = autocannon({
       ...this.baseOptions(target),
+      setupClient: (client: unknown) => countConnects(client, () => opened++),
       connections: this.pod.http1.connections,
       overallRate: rate,
       duration: options.durationMs / 1000,
@@ -137,8 +158,7 @@ export class Http1PoolPod {
     if (result.timeouts > 0) acc.errors.timeout = result.timeouts;
     // Requests autocannon sent but whose answer it stopped waiting for at the end of the duration.
     acc.inDoubt = Math.max(0, sent - answered - result.errors);
-    acc.connections.opened = this.pod.http1.connections + (result.resets ?? 0);
-    acc.connections.resets = result.resets ?? 0;
+    acc.connections.opened = opened;
     return acc.result(this.pod);
   }
 
