@@ -49,19 +49,20 @@ func TestPoolSharesAsAutocannon(t *testing.T) {
 	}
 }
 
-func runPoolPod(t *testing.T, f *fakeAPIServer, spec *LoadClientSpec, duration time.Duration) *ClientRunResult {
+func runPoolPod(t *testing.T, f *fakeAPIServer, spec *LoadClientSpec, duration time.Duration) (*ClientRunResult, time.Time) {
 	t.Helper()
 	pod := newTestPod(t, f, "pool", spec)
 	prepared(t, pod)
 	before := len(f.requests())
-	result, err := pod.Run(RunOptions{Duration: duration, MaxRequests: 10_000, DrainTimeout: 5 * time.Second, Epoch: time.Now()})
+	epoch := time.Now()
+	result, err := pod.Run(RunOptions{Duration: duration, MaxRequests: 10_000, DrainTimeout: 5 * time.Second, Epoch: epoch})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.mu.Lock()
 	f.seen = f.seen[before:]
 	f.mu.Unlock()
-	return result
+	return result, epoch
 }
 
 // expectConnections: the server saw the requests over `connections` client connections, `each` on every one.
@@ -90,7 +91,7 @@ func TestPoolSpreadsOverItsConnectionsOverHTTP1(t *testing.T) {
 	})
 	spec := http1Spec(4, nil)
 	spec.Rate = 40
-	result := runPoolPod(t, f, spec, 2*time.Second)
+	result, epoch := runPoolPod(t, f, spec, 2*time.Second)
 	for _, r := range f.requests() {
 		if r.proto != "HTTP/1.1" {
 			t.Fatalf("request over %s, want HTTP/1.1", r.proto)
@@ -102,11 +103,11 @@ func TestPoolSpreadsOverItsConnectionsOverHTTP1(t *testing.T) {
 		t.Errorf("opened %d, answered %d of %d attempts; want 4 connections and 80 of 80", result.Connections.Opened, result.FinalByCode["200"], result.Attempts)
 	}
 	// Each connection used its share of the first second, then waited for the next one (autocannon's 1 s window).
-	// A burst takes 10 × 20 ms per connection; the next one starts at the epoch's next second.
+	// Each connection used its share of the first second (a burst of 10 × 20 ms), then waited for the next second
+	// (autocannon's 1 s window): nothing of the second window is sent before epoch + 1 s.
 	var firstSecond, secondSecond int
-	start := f.requests()[0].at
 	for _, r := range f.requests() {
-		if r.at.Sub(start) < 600*time.Millisecond {
+		if r.at.Before(epoch.Add(time.Second)) {
 			firstSecond++
 		} else {
 			secondSecond++
@@ -122,7 +123,7 @@ func TestPoolReconnectsAfterReconnectRateAnswers(t *testing.T) {
 	reconnect := 5
 	spec := http1Spec(2, &reconnect)
 	spec.Rate = 20
-	result := runPoolPod(t, f, spec, time.Second)
+	result, _ := runPoolPod(t, f, spec, time.Second)
 	// 2 connections × 10 requests: each connection is replaced after its 5th answer (and closed after its 10th).
 	if result.Connections.Opened != 4 {
 		t.Errorf("opened %d connections, want 4", result.Connections.Opened)
