@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scenario } from '../../../scenarios/schema.ts';
+import { Scenario, type ClientGroup } from '../../../scenarios/schema.ts';
 import { renderKubeconfig } from '../../../scripts/cluster/kubeconfig.ts';
 import { pollUntil } from '../../../scripts/core/poll.ts';
 import { findExecutable } from '../../../scripts/targets/kind/tools.ts';
@@ -130,8 +130,49 @@ describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a 
   let tmp: string;
   let binary: string;
   let cp: TestControlPlane;
-  let child: ChildProcess | undefined;
-  let output = '';
+  let output = () => '';
+  let mount: string;
+  const children: ChildProcess[] = [];
+
+  /** The binary as the rendered client pod of `group` starts it: the pod's environment (downward API filled in), the projected volume. */
+  function spawnPod(group: ClientGroup, name: string): { child: ChildProcess; output: string } {
+    const manifest = clientPodManifest({
+      name,
+      namespace: 'test',
+      group,
+      fleet: 'f0',
+      genericKubeconfig: { secretName: 'generic-token-kubeconfig-x' } as never,
+      randomSeed: 5,
+      image: 'img',
+      imagePullPolicy: 'IfNotPresent',
+    });
+    const container = manifest.spec.containers[0]!;
+    const env = Object.fromEntries(
+      (container.env as { name: string; value?: string }[]).map((e) => [
+        e.name,
+        e.value ?? { POD_NAME: name, POD_NAMESPACE: 'test', POD_IP: '127.0.0.1' }[e.name]!,
+      ]),
+    );
+    expect(Object.keys(env).sort()).toEqual(Object.values(LOAD_CLIENT_ENV).sort());
+    const started = {
+      child: spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--kubeconfig-dir', mount], { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+      output: '',
+    };
+    started.child.stdout!.on('data', (d: Buffer) => (started.output += d.toString()));
+    started.child.stderr!.on('data', (d: Buffer) => (started.output += d.toString()));
+    children.push(started.child);
+    return started;
+  }
+
+  /** The pod's control port, from its "serving" line. */
+  function controlAddress(output: () => string): Promise<string> {
+    return pollUntil(
+      async () => /"control":"(127\.0\.0\.1:\d+)"/.exec(output())?.[1],
+      (a) => a !== undefined,
+      { timeoutMs: 20_000, intervalMs: 50, what: `the load client's "serving" line (output so far: ${output().slice(0, 300)})` },
+    ) as Promise<string>;
+  }
+
   beforeAll(async () => {
     if (!GO) throw new Error('the Go toolchain (go) is needed to build the load client: https://go.dev/doc/install');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kind-load-client-'));
@@ -139,7 +180,7 @@ describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a 
     binary = replayBuildStage(build!, runtime!, tmp);
     cp = await startTestControlPlane({}, 1);
     // The projected volume of docs/gardener.md#pod-wiring: the generic kubeconfig (tokenFile) and the token.
-    const mount = path.join(tmp, 'generic-kubeconfig');
+    mount = path.join(tmp, 'generic-kubeconfig');
     fs.mkdirSync(mount);
     fs.writeFileSync(path.join(mount, 'token'), `${ADMIN_TOKEN}\n`);
     fs.writeFileSync(
@@ -152,35 +193,15 @@ describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a 
         tlsServerName: 'kube-apiserver',
       }),
     );
-    // The environment the rendered client pod gives the container (values; the downward API's fields filled in).
     const group = Scenario.parse({
       name: 't',
       clients: [{ name: 'ctl', rate: 40, qps: 100, burst: 100, arrival: 'constant', mix: [{ verb: 'get', resource: 'leases', objects: 2 }] }],
     }).clients[0]!;
-    const pod = clientPodManifest({
-      name: 'ctl-0',
-      namespace: 'test',
-      group,
-      fleet: 'f0',
-      genericKubeconfig: { secretName: 'generic-token-kubeconfig-x' } as never,
-      randomSeed: 5,
-      image: 'img',
-      imagePullPolicy: 'IfNotPresent',
-    });
-    const container = pod.spec.containers[0]!;
-    const env = Object.fromEntries(
-      (container.env as { name: string; value?: string }[]).map((e) => [
-        e.name,
-        e.value ?? { POD_NAME: 'ctl-0', POD_NAMESPACE: 'test', POD_IP: '127.0.0.1' }[e.name]!,
-      ]),
-    );
-    expect(Object.keys(env).sort()).toEqual(Object.values(LOAD_CLIENT_ENV).sort());
-    child = spawn(binary, ['serve', '--listen', '127.0.0.1:0', '--kubeconfig-dir', mount], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const pod = spawnPod(group, 'ctl-0');
+    output = () => pod.output;
   }, 660_000);
   afterAll(async () => {
-    child?.kill('SIGTERM');
+    for (const c of children) c.kill('SIGTERM');
     await cp?.close();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -190,11 +211,7 @@ describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a 
   });
 
   it('warms up, runs from the shared start and reports its accounting over the control port', async () => {
-    const address = await pollUntil(
-      async () => /"control":"(127\.0\.0\.1:\d+)"/.exec(output)?.[1],
-      (a) => a !== undefined,
-      { timeoutMs: 20_000, intervalMs: 50, what: `the load client's "serving" line (output so far: ${output.slice(0, 300)})` },
-    );
+    const address = await controlAddress(output);
     const get = async (p: string) => {
       const res = await fetch(`http://${address}${p}`);
       return { status: res.status, body: (await res.json()) as any };
@@ -219,6 +236,33 @@ describe.skipIf(!GO && !onCi)('the binary the image builds, in a pod, against a 
     expect(result.answeredByCode['200']).toBeGreaterThan(10);
     expect(result.errors).toEqual({});
     expect(result.connections.opened).toBe(1);
+  });
+
+  it('runs a rendered http1-pool pod: its keep-alive pool of HTTP/1.1 connections (the spec it refused before)', async () => {
+    const group = Scenario.parse({
+      name: 't',
+      clients: [{ name: 'pool', profile: 'http1-pool', rate: 20, qps: 100, http1: { connections: 2 }, mix: [{ verb: 'get', resource: 'leases', objects: 2 }] }],
+    }).clients[0]!;
+    const pod = spawnPod(group, 'pool-0');
+    const address = await controlAddress(() => pod.output);
+    const get = async (p: string) => {
+      const res = await fetch(`http://${address}${p}`);
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect((await get(controlPath(CONTROL_PATHS.prepare, { retryForMs: 0 }))).body.error).toBeUndefined();
+    expect((await get(controlPath(CONTROL_PATHS.run, { durationMs: 1000, maxRequests: 1000, epochUnixMs: Date.now() + 200 }))).status).toBe(202);
+    // The pool's rate is fixed while it runs (scenarios/events.ts refuses set-clients on it).
+    expect((await get(controlPath(CONTROL_PATHS.set, { rate: 40 }))).status).toBe(409);
+    const done = await pollUntil(
+      () => get(CONTROL_PATHS.result),
+      (r) => r.status !== 202,
+      { timeoutMs: 20_000, intervalMs: 100, what: 'the result' },
+    );
+    const result = done.body as ClientRunResult;
+    // 20 req/s for 1 s over 2 connections, 10 on each.
+    expect(result.errors).toEqual({});
+    expect(result.finalByCode).toEqual({ 200: 20 });
+    expect(result.connections.opened).toBe(2);
   });
 });
 
