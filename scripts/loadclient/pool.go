@@ -93,17 +93,7 @@ func (p *Pod) runPool(options RunOptions) (*ClientRunResult, error) {
 	}
 	drainCtx, cancelInFlight := context.WithCancel(context.Background())
 	defer cancelInFlight()
-	// The load phase ends at epoch + duration, or when the pod is stopped (deleted).
-	ended := make(chan struct{})
-	go func() {
-		end := time.NewTimer(time.Until(options.Epoch.Add(options.Duration)))
-		defer end.Stop()
-		select {
-		case <-end.C:
-		case <-p.stopped:
-		}
-		close(ended)
-	}()
+	ended := p.phaseEnd(options)
 	var mixMu sync.Mutex
 	var inFlight sync.WaitGroup
 	for _, c := range pool {

@@ -50,13 +50,7 @@ func (p *Pod) Run(options RunOptions) (*ClientRunResult, error) {
 	p.mu.Unlock()
 	<-schedule.done
 
-	// The load phase lasts its full length unless the pod is stopped (deleted) earlier.
-	end := time.NewTimer(time.Until(options.Epoch.Add(options.Duration)))
-	select {
-	case <-end.C:
-	case <-p.stopped:
-		end.Stop()
-	}
+	<-p.phaseEnd(options)
 	p.drain(&inFlight, options.DrainTimeout, cancelInFlight)
 	stopWatches()
 	watches.Wait()
@@ -72,6 +66,21 @@ func (p *Pod) Run(options RunOptions) (*ClientRunResult, error) {
 		p.Close()
 	}
 	return acc.result(p.meta.Name, p.spec.Group, p.connections(), identity)
+}
+
+// phaseEnd is closed when the load phase is over: at epoch + duration, or earlier when the pod is stopped (deleted).
+func (p *Pod) phaseEnd(options RunOptions) <-chan struct{} {
+	ended := make(chan struct{})
+	go func() {
+		end := time.NewTimer(time.Until(options.Epoch.Add(options.Duration)))
+		defer end.Stop()
+		select {
+		case <-end.C:
+		case <-p.stopped:
+		}
+		close(ended)
+	}()
+	return ended
 }
 
 // drain lets requests in flight finish for up to timeout, then cancels the rest and waits for them to count.
